@@ -1,0 +1,64 @@
+// The only reader of pulumi.Config: turns the stack's raw config into validated settings plus
+// secret Outputs. Validation runs before any resource is registered, so a bad value costs nothing.
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, SecretKey, SecretState, StackSettings, parseStackConfig } from "./stack-config";
+
+export interface StackSecrets {
+  readonly registryPassword: pulumi.Output<string>;
+  readonly redisPassword: pulumi.Output<string>;
+  readonly redisAdminPassword: pulumi.Output<string>;
+}
+
+export interface StackConfig {
+  readonly settings: StackSettings;
+  readonly secrets: StackSecrets;
+}
+
+/** Config values as Pulumi holds them: structured values arrive as JSON text. */
+function rawConfig(): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!key.startsWith(`${PROJECT}:`)) continue;
+    const name = key.slice(PROJECT.length + 1);
+    raw[name] = /^\s*[[{]/.test(value) ? parseJson(key, value) : value;
+  }
+  return raw;
+}
+
+function parseJson(key: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new Error(`${key} is not valid structured config; re-set it with \`pulumi config set --path\``);
+  }
+}
+
+/** Which config keys the engine decrypted (the language host lists them in PULUMI_CONFIG_SECRET_KEYS); undefined when it does not say. */
+function encryptedKeys(): Set<string> | undefined {
+  const list = process.env.PULUMI_CONFIG_SECRET_KEYS;
+  return list === undefined ? undefined : new Set<string>(JSON.parse(list));
+}
+
+export function loadStackConfig(): StackConfig {
+  const raw = rawConfig();
+  const encrypted = encryptedKeys();
+  const state = (key: SecretKey): SecretState => ({
+    value: typeof raw[key] === "string" ? (raw[key] as string) : undefined,
+    encrypted: encrypted === undefined ? undefined : encrypted.has(`${PROJECT}:${key}`),
+  });
+  const settings = parseStackConfig(pulumi.getStack(), raw, {
+    registryPassword: state(SecretKey.RegistryPassword),
+    redisPassword: state(SecretKey.RedisPassword),
+    redisAdminPassword: state(SecretKey.RedisAdminPassword),
+  });
+  const config = new pulumi.Config();
+  const secret = (key: SecretKey) => config.getSecret(key) ?? pulumi.secret("");
+  return {
+    settings,
+    secrets: {
+      registryPassword: secret(SecretKey.RegistryPassword),
+      redisPassword: secret(SecretKey.RedisPassword),
+      redisAdminPassword: secret(SecretKey.RedisAdminPassword),
+    },
+  };
+}

@@ -1,0 +1,12 @@
+export { loadStackConfig, StackConfig, StackSecrets } from "./config";
+export { ConfigError } from "./config-reader";
+export * from "./stack-config";
+export { HarborImage, HarborImageArgs, RegistryArgs } from "./harbor-image";
+export { RegistryPullSecret } from "./registry-pull-secret";
+export { NfsVolumeSet } from "./nfs-volume-set";
+export { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+export { ZooKeeperEnsemble } from "./zookeeper-ensemble";
+export { RedisStandalone } from "./redis-standalone";
+export { RedisCluster } from "./redis-cluster";
+export { RedisSentinel } from "./redis-sentinel";
+export { MiddlewareNamespace } from "./middleware-namespace";

@@ -1,0 +1,87 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StorageMode, StorageSettings } from "./stack-config";
+import { containerSecurityContext, podSecurityContext } from "./specs/pod-security";
+import { claimName, persistentVolumeName, persistentVolumeSpec, volumeDir } from "./specs/storage";
+
+export interface NfsVolumeSetArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** Namespace name as a plain string: PV names and claimRefs are computed from it. */
+  readonly namespaceName: string;
+  /** The StatefulSet whose claims the volumes are bound to. */
+  readonly statefulSet: string;
+  /** One volume per replica. */
+  readonly replicas: number;
+  /** Capacity of each volume, e.g. "10Gi". */
+  readonly size: string;
+  readonly storage: StorageSettings;
+  /** An image with mkdir, run as the workload user to create the per-replica directories. */
+  readonly image: pulumi.Input<string>;
+  readonly pullSecretName: pulumi.Input<string>;
+}
+
+/**
+ * Static PersistentVolumes for one StatefulSet: one per replica, each pre-bound to the claim its
+ * volumeClaimTemplate will produce, under `<root>/<statefulset>-<i>`. A Job creates those
+ * directories first (the seed runbook had an admin mkdir them on the NFS server by hand).
+ * In storageClass mode nothing is registered: the class provisions the volumes.
+ */
+export class NfsVolumeSet extends pulumi.ComponentResource {
+  public readonly volumeNames: string[] = [];
+
+  constructor(name: string, args: NfsVolumeSetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("middleware:storage:NfsVolumeSet", name, {}, opts);
+    if (args.storage.mode === StorageMode.StorageClass) {
+      this.registerOutputs({});
+      return;
+    }
+    const { storage, namespaceName: ns, statefulSet: sts } = args;
+    const rootClaim = `${sts}-storage-root`;
+    const rootPv = new k8s.core.v1.PersistentVolume(`${name}-root`, {
+      metadata: { name: persistentVolumeName(ns, sts, "root") },
+      spec: persistentVolumeSpec(storage, { namespace: ns, claim: rootClaim, dir: "", size: "1Mi", accessMode: accessModeOf(storage) }),
+    }, { parent: this });
+    const rootPvc = new k8s.core.v1.PersistentVolumeClaim(`${name}-root`, {
+      metadata: { name: rootClaim, namespace: args.namespace },
+      spec: { accessModes: [accessModeOf(storage)], storageClassName: "", volumeName: rootPv.metadata.name, resources: { requests: { storage: "1Mi" } } },
+    }, { parent: this });
+    const dirs = Array.from({ length: args.replicas }, (_, i) => `/volumes/${volumeDir(sts, i)}`);
+    const job = new k8s.batch.v1.Job(`${name}-dirs`, {
+      metadata: { name: `${sts}-volume-dirs`, namespace: args.namespace },
+      spec: {
+        backoffLimit: 3,
+        template: {
+          spec: {
+            restartPolicy: "OnFailure",
+            securityContext: podSecurityContext(),
+            imagePullSecrets: [{ name: args.pullSecretName }],
+            automountServiceAccountToken: false,
+            containers: [{
+              name: "mkdir",
+              image: args.image,
+              // Runs as the workload user so the directories are owned by it (NFS ignores fsGroup).
+              command: ["mkdir", "-p", ...dirs],
+              securityContext: containerSecurityContext(),
+              resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+              volumeMounts: [{ name: "root", mountPath: "/volumes" }],
+            }],
+            volumes: [{ name: "root", persistentVolumeClaim: { claimName: rootPvc.metadata.name } }],
+          },
+        },
+      },
+    }, { parent: this });
+    for (let i = 0; i < args.replicas; i++) {
+      new k8s.core.v1.PersistentVolume(`${name}-pv-${i}`, {
+        metadata: { name: persistentVolumeName(ns, sts, i), labels: { "middleware/statefulset": sts } },
+        spec: persistentVolumeSpec(storage, { namespace: ns, claim: claimName(sts, i), dir: volumeDir(sts, i), size: args.size, accessMode: "ReadWriteOnce" }),
+      }, { parent: this, dependsOn: [job] });
+      this.volumeNames.push(persistentVolumeName(ns, sts, i));
+    }
+    this.registerOutputs({ volumeNames: this.volumeNames });
+  }
+}
+
+/** NFS exports can be shared; a local directory belongs to one node. */
+function accessModeOf(storage: StorageSettings): "ReadWriteOnce" | "ReadWriteMany" {
+  return storage.mode === StorageMode.Nfs ? "ReadWriteMany" : "ReadWriteOnce";
+}

@@ -1,0 +1,77 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AppendFsync, RedisSentinelSettings } from "./stack-config";
+import { redisAuthSecret } from "./redis-auth-secret";
+import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { Port } from "./specs/ports";
+import { RedisMode, redisConf, sentinelConf } from "./specs/redis-conf";
+import { redisServerContainer, sentinelContainer } from "./specs/redis-container";
+
+export interface RedisSentinelArgs {
+  readonly platform: PlatformArgs;
+  readonly settings: RedisSentinelSettings;
+  /** Digest-pinned Redis image (it has both entrypoints). */
+  readonly image: pulumi.Input<string>;
+  /** Capacity of each data pod's volume, e.g. "8Gi". */
+  readonly storageSize: string;
+  readonly password: pulumi.Input<string>;
+  readonly adminPassword: pulumi.Input<string>;
+}
+
+/** Sentinels keep only a small config file on their volumes. */
+const SENTINEL_VOLUME = "64Mi";
+
+/**
+ * Redis replication watched by Sentinel: a data StatefulSet (pod 0 is master on a fresh
+ * deployment; afterwards every pod asks the sentinels who is master before it starts) and a
+ * sentinel StatefulSet that monitors it by DNS name.
+ */
+export class RedisSentinel extends pulumi.ComponentResource {
+  public readonly data: StatefulWorkload;
+  public readonly sentinels: StatefulWorkload;
+  /** `host:port` of every sentinel. */
+  public readonly sentinelEndpoints: string[];
+  public readonly masterName: string;
+
+  constructor(name: string, args: RedisSentinelArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("middleware:redis:RedisSentinel", name, {}, opts);
+    const p = args.platform;
+    const s = args.settings;
+    const auth = redisAuthSecret(`${name}-auth`, { namespace: p.namespace, password: args.password, adminPassword: args.adminPassword }, this);
+    const dataName = `${name}-data`;
+    const discoveryEnv = [
+      { name: "MASTER_NAME", value: s.masterName },
+      // The sentinels' client Service: asked for the current master before a pod starts.
+      { name: "SENTINEL_HOST", value: `${name}.${p.namespaceName}.svc.cluster.local` },
+      { name: "DEFAULT_MASTER_HOST", value: `${dataName}-0.${dataName}-headless.${p.namespaceName}.svc.cluster.local` },
+    ];
+    this.data = new StatefulWorkload(dataName, {
+      platform: p,
+      app: "redis-sentinel-data",
+      replicas: s.dataReplicas,
+      image: args.image,
+      configFiles: { "redis.conf": redisConf({ mode: RedisMode.SentinelData, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec }) },
+      authSecretName: auth.metadata.name,
+      resources: s.resources,
+      storageSize: args.storageSize,
+      clientPorts: [{ name: "redis", port: Port.Redis }],
+      peerPorts: [],
+      container: redisServerContainer(RedisMode.SentinelData, `${dataName}-headless`, p.namespaceName, discoveryEnv),
+    }, { parent: this });
+    this.sentinels = new StatefulWorkload(name, {
+      platform: p,
+      app: "redis-sentinel",
+      replicas: s.sentinels,
+      image: args.image,
+      configFiles: { "sentinel.conf": sentinelConf(s) },
+      authSecretName: auth.metadata.name,
+      resources: s.sentinelResources,
+      storageSize: SENTINEL_VOLUME,
+      clientPorts: [{ name: "sentinel", port: Port.Sentinel }],
+      peerPorts: [],
+      container: sentinelContainer(`${name}-headless`, p.namespaceName, discoveryEnv),
+    }, { parent: this, dependsOn: [this.data] });
+    this.sentinelEndpoints = this.sentinels.hosts.map((h) => `${h}:${Port.Sentinel}`);
+    this.masterName = s.masterName;
+    this.registerOutputs({ sentinelEndpoints: this.sentinelEndpoints, masterName: this.masterName });
+  }
+}

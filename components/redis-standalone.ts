@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import { redisAuthSecret } from "./redis-auth-secret";
+import { RedisSettings } from "./stack-config";
+import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { Port } from "./specs/ports";
+import { RedisMode, redisConf } from "./specs/redis-conf";
+import { redisServerContainer } from "./specs/redis-container";
+
+export interface RedisStandaloneArgs {
+  readonly platform: PlatformArgs;
+  readonly settings: RedisSettings;
+  /** Digest-pinned Redis image. */
+  readonly image: pulumi.Input<string>;
+  /** Capacity of the data volume, e.g. "8Gi". */
+  readonly storageSize: string;
+  readonly password: pulumi.Input<string>;
+  readonly adminPassword: pulumi.Input<string>;
+}
+
+/** One Redis server with AOF persistence on its own volume. */
+export class RedisStandalone extends pulumi.ComponentResource {
+  public readonly workload: StatefulWorkload;
+  /** `host:port` of the client Service. */
+  public readonly endpoint: string;
+
+  constructor(name: string, args: RedisStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("middleware:redis:RedisStandalone", name, {}, opts);
+    const p = args.platform;
+    const auth = redisAuthSecret(`${name}-auth`, { namespace: p.namespace, password: args.password, adminPassword: args.adminPassword }, this);
+    this.workload = new StatefulWorkload(name, {
+      platform: p,
+      app: "redis",
+      replicas: 1,
+      image: args.image,
+      configFiles: { "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: args.settings.maxmemory, appendfsync: args.settings.appendfsync }) },
+      authSecretName: auth.metadata.name,
+      resources: args.settings.resources,
+      storageSize: args.storageSize,
+      clientPorts: [{ name: "redis", port: Port.Redis }],
+      peerPorts: [],
+      container: redisServerContainer(RedisMode.Standalone, `${name}-headless`, p.namespaceName),
+    }, { parent: this });
+    this.endpoint = `${this.workload.clientServiceName}.${p.namespaceName}.svc.cluster.local:${Port.Redis}`;
+    this.registerOutputs({ endpoint: this.endpoint });
+  }
+}

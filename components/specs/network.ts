@@ -1,0 +1,57 @@
+import * as k8s from "@pulumi/kubernetes";
+
+/** Stable DNS name of StatefulSet pod `ordinal` behind its headless Service. */
+export function podHost(statefulSet: string, ordinal: number, headless: string, namespace: string): string {
+  return `${statefulSet}-${ordinal}.${headless}.${namespace}.svc.cluster.local`;
+}
+
+export interface NamedPort {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** Headless Service for stable pod DNS; not-ready pods are published so members can find each other while forming. */
+export function headlessServiceSpec(selector: Record<string, string>, ports: readonly NamedPort[]): k8s.types.input.core.v1.ServiceSpec {
+  return {
+    clusterIP: "None",
+    publishNotReadyAddresses: true,
+    selector: { ...selector },
+    ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port })),
+  };
+}
+
+export function clientServiceSpec(selector: Record<string, string>, ports: readonly NamedPort[]): k8s.types.input.core.v1.ServiceSpec {
+  return {
+    type: "ClusterIP",
+    selector: { ...selector },
+    ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port })),
+  };
+}
+
+export function podDisruptionBudgetSpec(selector: Record<string, string>, maxUnavailable: number): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+  return { maxUnavailable, selector: { matchLabels: { ...selector } } };
+}
+
+export interface NetworkPolicyArgs {
+  readonly selector: Record<string, string>;
+  /** Ports only members of the workload itself may reach (quorum, election, cluster bus). */
+  readonly peerPorts: readonly NamedPort[];
+  /** Ports clients reach: from this namespace and from clientNamespaces. */
+  readonly clientPorts: readonly NamedPort[];
+  readonly clientNamespaces: readonly string[];
+}
+
+export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
+  const tcp = (ports: readonly NamedPort[]) => ports.map((p) => ({ protocol: "TCP", port: p.port }));
+  const ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [
+    { from: [{ podSelector: { matchLabels: { ...a.selector } } }], ports: tcp([...a.peerPorts, ...a.clientPorts]) },
+    {
+      from: [
+        { podSelector: {} },
+        ...a.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
+      ],
+      ports: tcp(a.clientPorts),
+    },
+  ];
+  return { podSelector: { matchLabels: { ...a.selector } }, policyTypes: ["Ingress"], ingress };
+}

@@ -1,0 +1,76 @@
+import { AppendFsync } from "../stack-config";
+import { Port } from "./ports";
+
+/** How the image's entrypoint completes redis.conf; the names are the REDIS_MODE values it knows. */
+export const RedisMode = { Standalone: "standalone", Cluster: "cluster", SentinelData: "sentinel-data" } as const;
+export type RedisMode = (typeof RedisMode)[keyof typeof RedisMode];
+
+export interface RedisConfArgs {
+  readonly mode: RedisMode;
+  readonly maxmemory: string;
+  readonly appendfsync: AppendFsync;
+  readonly clusterNodeTimeoutMs?: number;
+}
+
+/**
+ * The static part of redis.conf. The entrypoint appends what differs per pod or is secret:
+ * ACL users (password hashes), masterauth, announced hostname and, for Sentinel data pods, replicaof.
+ */
+export function redisConf(a: RedisConfArgs): string {
+  const lines = [
+    "bind * -::*",
+    // Auth, not loopback binding, protects the server; protected mode would refuse pod-to-pod traffic.
+    "protected-mode no",
+    `port ${Port.Redis}`,
+    "dir /data",
+    "appendonly yes",
+    `appendfsync ${a.appendfsync}`,
+    "aof-use-rdb-preamble yes",
+    `maxmemory ${a.maxmemory}`,
+    // A data store must refuse writes when full rather than silently evict data.
+    "maxmemory-policy noeviction",
+    "tcp-keepalive 60",
+    "loglevel notice",
+  ];
+  if (a.mode === RedisMode.Cluster) {
+    lines.push(
+      "cluster-enabled yes",
+      "cluster-config-file /data/nodes.conf",
+      `cluster-node-timeout ${a.clusterNodeTimeoutMs ?? 5000}`,
+      // Clients are redirected to stable DNS names, so a pod that comes back with a new IP is still found.
+      "cluster-preferred-endpoint-type hostname",
+      "cluster-require-full-coverage yes",
+      "cluster-allow-reads-when-down no",
+    );
+  }
+  if (a.mode === RedisMode.SentinelData) {
+    lines.push("replica-read-only yes", "replica-serve-stale-data yes", "repl-diskless-sync yes");
+  }
+  return lines.join("\n") + "\n";
+}
+
+export interface SentinelConfArgs {
+  readonly masterName: string;
+  readonly quorum: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+}
+
+/** Placeholder the sentinel entrypoint replaces with the master it discovers (or data pod 0 on first start). */
+export const MASTER_HOST_PLACEHOLDER = "@MASTER_HOST@";
+
+export function sentinelConf(a: SentinelConfArgs): string {
+  return (
+    [
+      `port ${Port.Sentinel}`,
+      "dir /run/redis",
+      // Both must precede the monitor line so the master may be named by its DNS name.
+      "sentinel resolve-hostnames yes",
+      "sentinel announce-hostnames yes",
+      `sentinel monitor ${a.masterName} ${MASTER_HOST_PLACEHOLDER} ${Port.Redis} ${a.quorum}`,
+      `sentinel down-after-milliseconds ${a.masterName} ${a.downAfterMs}`,
+      `sentinel failover-timeout ${a.masterName} ${a.failoverTimeoutMs}`,
+      `sentinel parallel-syncs ${a.masterName} 1`,
+    ].join("\n") + "\n"
+  );
+}

@@ -1,0 +1,39 @@
+import * as k8s from "@pulumi/kubernetes";
+import { Port } from "./ports";
+import { RedisMode } from "./redis-conf";
+import { podIdentityEnv } from "./stateful-set";
+
+type Container = Omit<k8s.types.input.core.v1.Container, "image" | "volumeMounts" | "securityContext" | "resources">;
+
+function probes(port: number): Pick<Container, "readinessProbe" | "livenessProbe" | "startupProbe"> {
+  return {
+    // PING only: a readiness gate on cluster_state:ok would deadlock, since cluster init runs after the pods are ready.
+    readinessProbe: { exec: { command: ["/usr/local/bin/redis-probe", "ready", String(port)] }, periodSeconds: 5, timeoutSeconds: 5 },
+    // Replaying a large AOF answers LOADING for a while; the startup probe gives it time before liveness counts.
+    startupProbe: { exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
+    livenessProbe: { exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+  };
+}
+
+/** A redis-server container in one of the entrypoint's modes. */
+export function redisServerContainer(mode: RedisMode, headless: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[] = []): Container {
+  const ports: { name: string; containerPort: number }[] = [{ name: "redis", containerPort: Port.Redis }];
+  if (mode === RedisMode.Cluster) ports.push({ name: "bus", containerPort: Port.RedisBus });
+  return {
+    name: "redis",
+    command: ["/usr/local/bin/redis-entrypoint"],
+    env: [{ name: "REDIS_MODE", value: mode }, ...podIdentityEnv(headless, namespace), ...env],
+    ports,
+    ...probes(Port.Redis),
+  };
+}
+
+export function sentinelContainer(headless: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[]): Container {
+  return {
+    name: "sentinel",
+    command: ["/usr/local/bin/sentinel-entrypoint"],
+    env: [...podIdentityEnv(headless, namespace), ...env],
+    ports: [{ name: "sentinel", containerPort: Port.Sentinel }],
+    ...probes(Port.Sentinel),
+  };
+}

@@ -1,0 +1,93 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AntiAffinity, Resources, StorageSettings } from "../stack-config";
+import { CONFIG_HASH_ANNOTATION } from "./config-hash";
+import { WorkloadLabels } from "./labels";
+import { containerResources, containerSecurityContext, podSecurityContext } from "./pod-security";
+import { DATA_VOLUME, volumeClaimTemplate } from "./storage";
+
+/** Mount points every image relies on (see images/*). */
+export const Mount = { Config: "/config", Data: "/data", Run: "/run/app", Tmp: "/tmp", Auth: "/etc/auth" } as const;
+
+export function antiAffinity(labels: WorkloadLabels, mode: AntiAffinity): k8s.types.input.core.v1.Affinity {
+  const term = { labelSelector: { matchLabels: { ...labels.selector } }, topologyKey: "kubernetes.io/hostname" };
+  return mode === AntiAffinity.Required
+    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
+    : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+}
+
+export interface StatefulSetSpecArgs {
+  readonly labels: WorkloadLabels;
+  readonly replicas: number;
+  readonly serviceName: string;
+  readonly image: pulumi.Input<string>;
+  readonly pullSecretName: pulumi.Input<string>;
+  readonly configMapName: pulumi.Input<string>;
+  readonly configHash: string;
+  /** Secret with the passwords, mounted read-only at Mount.Auth; none for ZooKeeper. */
+  readonly authSecretName?: pulumi.Input<string>;
+  readonly storage: StorageSettings;
+  readonly storageSize: string;
+  readonly antiAffinity: AntiAffinity;
+  readonly resources: Resources;
+  /** Container name, command, env, ports and probes; mounts and security are added here. */
+  readonly container: Omit<k8s.types.input.core.v1.Container, "image" | "volumeMounts" | "securityContext" | "resources">;
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/** The StatefulSet spec shared by every workload: secure pod defaults, persistent data, config-hash roll. */
+export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1.StatefulSetSpec {
+  const mounts = [
+    { name: "config", mountPath: Mount.Config, readOnly: true },
+    { name: DATA_VOLUME, mountPath: Mount.Data },
+    { name: "run", mountPath: Mount.Run },
+    { name: "tmp", mountPath: Mount.Tmp },
+    ...(a.authSecretName ? [{ name: "auth", mountPath: Mount.Auth, readOnly: true }] : []),
+  ];
+  const volumes: k8s.types.input.core.v1.Volume[] = [
+    { name: "config", configMap: { name: a.configMapName } },
+    { name: "run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
+    { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+    ...(a.authSecretName ? [{ name: "auth", secret: { secretName: a.authSecretName, defaultMode: 0o440 } }] : []),
+  ];
+  return {
+    replicas: a.replicas,
+    serviceName: a.serviceName,
+    // Members of a quorum must start together; ordered start would wait for readiness that needs the others.
+    podManagementPolicy: "Parallel",
+    updateStrategy: { type: "RollingUpdate" },
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+    selector: { matchLabels: { ...a.labels.selector } },
+    volumeClaimTemplates: [volumeClaimTemplate(a.storage, a.storageSize)],
+    template: {
+      metadata: { labels: { ...a.labels.pod }, annotations: { [CONFIG_HASH_ANNOTATION]: a.configHash } },
+      spec: {
+        securityContext: podSecurityContext(),
+        imagePullSecrets: [{ name: a.pullSecretName }],
+        affinity: antiAffinity(a.labels, a.antiAffinity),
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: a.terminationGracePeriodSeconds ?? 30,
+        containers: [
+          {
+            ...a.container,
+            image: a.image,
+            imagePullPolicy: "IfNotPresent",
+            securityContext: containerSecurityContext(),
+            resources: containerResources(a.resources),
+            volumeMounts: mounts,
+          },
+        ],
+        volumes,
+      },
+    },
+  };
+}
+
+/** Env that lets an entrypoint find its own stable DNS name and pod IP. */
+export function podIdentityEnv(headless: string, namespace: string): k8s.types.input.core.v1.EnvVar[] {
+  return [
+    { name: "POD_DOMAIN", value: `${headless}.${namespace}.svc.cluster.local` },
+    { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+  ];
+}

@@ -1,0 +1,300 @@
+// The typed shape of one stack's configuration and its validation. Pure: no Pulumi import,
+// so every rule is unit-tested directly and the stack files are checked without an engine.
+import {
+  ConfigError, ConfigProblem, CPU, DNS_LABEL, HOST, JAVA_HEAP, QUANTITY, REDIS_BYTES, Raw, Section,
+  quantityBytes, suffixedBytes,
+} from "./config-reader";
+
+export const StorageMode = { Nfs: "nfs", Local: "local", StorageClass: "storageClass" } as const;
+export type StorageMode = (typeof StorageMode)[keyof typeof StorageMode];
+
+export const ReclaimPolicy = { Retain: "Retain", Delete: "Delete" } as const;
+export type ReclaimPolicy = (typeof ReclaimPolicy)[keyof typeof ReclaimPolicy];
+
+export const AppendFsync = { Always: "always", EverySec: "everysec", No: "no" } as const;
+export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
+
+export const AntiAffinity = { Required: "required", Preferred: "preferred" } as const;
+export type AntiAffinity = (typeof AntiAffinity)[keyof typeof AntiAffinity];
+
+export const Workload = {
+  ZooKeeper: "zookeeper",
+  Redis: "redis",
+  RedisCluster: "redisCluster",
+  RedisSentinel: "redisSentinel",
+} as const;
+export type Workload = (typeof Workload)[keyof typeof Workload];
+
+/** The secret config keys; their values never enter StackSettings (see config.ts). */
+export const SecretKey = {
+  RegistryPassword: "registryPassword",
+  RedisPassword: "redisPassword",
+  RedisAdminPassword: "redisAdminPassword",
+} as const;
+export type SecretKey = (typeof SecretKey)[keyof typeof SecretKey];
+
+export interface Resources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export interface StorageSettings {
+  readonly mode: StorageMode;
+  readonly nfs?: { readonly server: string; readonly path: string };
+  readonly local?: { readonly path: string; readonly node: string };
+  readonly storageClassName?: string;
+  readonly reclaimPolicy: ReclaimPolicy;
+  readonly sizes: Readonly<Record<Workload, string>>;
+}
+
+export interface ZooKeeperSettings {
+  readonly enabled: boolean;
+  readonly replicas: number;
+  readonly heap: string;
+  readonly tickTime: number;
+  readonly initLimit: number;
+  readonly syncLimit: number;
+  readonly resources: Resources;
+}
+
+export interface RedisSettings {
+  readonly enabled: boolean;
+  readonly appendfsync: AppendFsync;
+  readonly maxmemory: string;
+  readonly resources: Resources;
+}
+
+export interface RedisClusterSettings {
+  readonly enabled: boolean;
+  readonly masters: number;
+  readonly replicasPerMaster: number;
+  readonly nodeTimeoutMs: number;
+  readonly maxmemory: string;
+  readonly resources: Resources;
+}
+
+export interface RedisSentinelSettings {
+  readonly enabled: boolean;
+  readonly masterName: string;
+  readonly dataReplicas: number;
+  readonly sentinels: number;
+  readonly quorum: number;
+  readonly downAfterMs: number;
+  readonly failoverTimeoutMs: number;
+  readonly maxmemory: string;
+  readonly resources: Resources;
+  readonly sentinelResources: Resources;
+}
+
+/** Everything a stack needs except secret values, validated. */
+export interface StackSettings {
+  readonly stack: string;
+  readonly namespace: string;
+  readonly registry: { readonly server: string; readonly project: string; readonly username: string };
+  readonly images: { readonly baseImage: string };
+  readonly storage: StorageSettings;
+  /** Namespaces (besides the stack's own) whose pods may reach the client ports. */
+  readonly clientNamespaces: readonly string[];
+  /** "required" spreads members over nodes strictly; "preferred" lets a one-node cluster run them. */
+  readonly antiAffinity: AntiAffinity;
+  readonly zookeeper: ZooKeeperSettings;
+  readonly redis: RedisSettings;
+  readonly redisCluster: RedisClusterSettings;
+  readonly redisSentinel: RedisSentinelSettings;
+}
+
+export const PROJECT = "middleware";
+
+const SMALL: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } };
+const SENTINEL: Resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
+
+function resources(s: Section, def: Resources): Resources {
+  const r = s.section("resources");
+  const part = (name: "requests" | "limits") => {
+    const p = r.section(name);
+    return {
+      cpu: p.string("cpu", def[name].cpu, CPU, 'must be a CPU quantity like "250m" or "1"'),
+      memory: p.string("memory", def[name].memory, QUANTITY, 'must be a memory quantity like "512Mi"'),
+    };
+  };
+  const out = { requests: part("requests"), limits: part("limits") };
+  if (quantityBytes(out.requests.memory) > quantityBytes(out.limits.memory)) {
+    r.fail("requests.memory", `must not exceed limits.memory (${out.requests.memory} > ${out.limits.memory})`);
+  }
+  return out;
+}
+
+function maxmemory(s: Section, r: Resources, def: string): string {
+  const v = s.string("maxmemory", def, REDIS_BYTES, 'must be a Redis size like "256mb"');
+  // Redis needs headroom above maxmemory for buffers and AOF rewrite; 80% of the limit is the usual ceiling.
+  if (REDIS_BYTES.test(v) && suffixedBytes(v) > 0.8 * quantityBytes(r.limits.memory)) {
+    s.fail("maxmemory", `must be at most 80% of resources.limits.memory (${r.limits.memory}) so Redis is not OOM-killed (got "${v}")`);
+  }
+  return v;
+}
+
+function storage(root: Section): StorageSettings {
+  const s = root.section("storage");
+  const mode = s.oneOf("mode", StorageMode, StorageMode.Nfs);
+  const sizesSection = s.section("sizes");
+  const sizes = Object.fromEntries(
+    Object.values(Workload).map((w) => [w, sizesSection.string(w, "1Gi", QUANTITY, 'must be a storage size like "10Gi"')]),
+  ) as Record<Workload, string>;
+  const reclaimPolicy = s.oneOf("reclaimPolicy", ReclaimPolicy, ReclaimPolicy.Retain);
+  if (mode === StorageMode.Nfs) {
+    const n = s.section("nfs");
+    const server = n.string("server", undefined, HOST, "the NFS server host name or IP, e.g. nfs.example.internal");
+    const path = n.string("path", undefined, /^\/[^\s]*$/, "the absolute exported directory, e.g. /exports/middleware");
+    return { mode, nfs: { server, path: path.replace(/\/+$/, "") }, reclaimPolicy, sizes };
+  }
+  if (mode === StorageMode.Local) {
+    const l = s.section("local");
+    const path = l.string("path", undefined, /^\/[^\s]*$/, "an absolute directory on the node, e.g. /var/lib/middleware");
+    const node = l.string("node", undefined, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "the kubernetes.io/hostname of the node holding the volumes");
+    return { mode, local: { path: path.replace(/\/+$/, ""), node }, reclaimPolicy, sizes };
+  }
+  const storageClassName = s.string("storageClassName", undefined, DNS_LABEL, "the StorageClass that provisions the volumes");
+  return { mode, storageClassName, reclaimPolicy, sizes };
+}
+
+function zookeeper(root: Section): ZooKeeperSettings {
+  const s = root.section(Workload.ZooKeeper);
+  const replicas = s.int("replicas", 3, 1, 9);
+  if (replicas % 2 === 0 || replicas < 3) {
+    s.fail("replicas", `must be odd and >= 3 so a majority survives one loss (got ${replicas})`);
+  }
+  const r = resources(s, { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+  const heap = s.string("heap", "512m", JAVA_HEAP, 'must be a JVM heap size like "512m"');
+  if (JAVA_HEAP.test(heap) && suffixedBytes(heap) > 0.75 * quantityBytes(r.limits.memory)) {
+    s.fail("heap", `must be at most 75% of resources.limits.memory (${r.limits.memory}) to leave room for the JVM itself (got "${heap}")`);
+  }
+  const tickTime = s.int("tickTime", 2000, 100, 60000);
+  const initLimit = s.int("initLimit", 10, 1, 1000);
+  const syncLimit = s.int("syncLimit", 5, 1, 1000);
+  if (syncLimit > initLimit) s.fail("syncLimit", `must not exceed initLimit (${initLimit}) (got ${syncLimit})`);
+  return { enabled: s.bool("enabled", true), replicas, heap, tickTime, initLimit, syncLimit, resources: r };
+}
+
+function redis(root: Section): RedisSettings {
+  const s = root.section(Workload.Redis);
+  const r = resources(s, SMALL);
+  return {
+    enabled: s.bool("enabled", true),
+    appendfsync: s.oneOf("appendfsync", AppendFsync, AppendFsync.EverySec),
+    maxmemory: maxmemory(s, r, "256mb"),
+    resources: r,
+  };
+}
+
+function redisCluster(root: Section): RedisClusterSettings {
+  const s = root.section(Workload.RedisCluster);
+  const masters = s.int("masters", 3, 1, 100);
+  if (masters < 3) s.fail("masters", `must be >= 3: Redis Cluster needs a majority of masters to fail over (got ${masters})`);
+  const r = resources(s, SMALL);
+  return {
+    enabled: s.bool("enabled", true),
+    masters,
+    replicasPerMaster: s.int("replicasPerMaster", 1, 0, 5),
+    nodeTimeoutMs: s.int("nodeTimeoutMs", 5000, 500, 120000),
+    maxmemory: maxmemory(s, r, "256mb"),
+    resources: r,
+  };
+}
+
+function redisSentinel(root: Section): RedisSentinelSettings {
+  const s = root.section(Workload.RedisSentinel);
+  const sentinels = s.int("sentinels", 3, 1, 9);
+  if (sentinels % 2 === 0 || sentinels < 3) {
+    s.fail("sentinels", `must be odd and >= 3 so a majority can authorise a failover (got ${sentinels})`);
+  }
+  const quorum = s.int("quorum", Math.floor(sentinels / 2) + 1, 1, 9);
+  if (quorum > sentinels || quorum <= sentinels / 2) {
+    s.fail("quorum", `must be more than half of sentinels and at most sentinels, i.e. between ${Math.floor(sentinels / 2) + 1} and ${sentinels} (got ${quorum})`);
+  }
+  const downAfterMs = s.int("downAfterMs", 5000, 100, 600000);
+  const failoverTimeoutMs = s.int("failoverTimeoutMs", 60000, 1000, 3600000);
+  if (failoverTimeoutMs <= downAfterMs) {
+    s.fail("failoverTimeoutMs", `must be greater than downAfterMs (${downAfterMs}) (got ${failoverTimeoutMs})`);
+  }
+  const r = resources(s, SMALL);
+  return {
+    enabled: s.bool("enabled", true),
+    masterName: s.string("masterName", "mymaster", /^[A-Za-z0-9_-]+$/, "must be letters, digits, _ or -"),
+    dataReplicas: s.int("dataReplicas", 3, 2, 9),
+    sentinels,
+    quorum,
+    downAfterMs,
+    failoverTimeoutMs,
+    maxmemory: maxmemory(s, r, "256mb"),
+    resources: r,
+    sentinelResources: resources(s.section("sentinel"), SENTINEL),
+  };
+}
+
+/** What is known about one secret key without reading its value into settings. */
+export interface SecretState {
+  readonly value: string | undefined;
+  /** False when the key is stored in plaintext in the stack file; undefined when unknown. */
+  readonly encrypted: boolean | undefined;
+}
+
+function checkSecret(key: SecretKey, state: SecretState, needed: boolean, problems: ConfigProblem[]): void {
+  const fix = `run \`pulumi config set --secret ${key} <value>\``;
+  if (!needed) return;
+  if (state.value === undefined || state.value === "") {
+    problems.push({ key, message: `is required: ${fix}` });
+    return;
+  }
+  // The value itself never appears in a message.
+  if (state.encrypted === false) problems.push({ key, message: `is stored in plaintext: ${fix}` });
+  if (key !== SecretKey.RegistryPassword && (state.value.length < 12 || /[\s"'\\]/.test(state.value))) {
+    problems.push({ key, message: `must be at least 12 characters with no whitespace, quotes or backslashes: ${fix}` });
+  }
+}
+
+/**
+ * Validates raw stack config (keys without the project prefix, values as Pulumi stores them)
+ * and returns typed settings, or throws one ConfigError listing every problem with its fix.
+ */
+export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Record<SecretKey, SecretState>>): StackSettings {
+  const problems: ConfigProblem[] = [];
+  const root = new Section(raw, "", problems);
+  const namespace = root.string("namespace", `middleware-${stack}`, DNS_LABEL, "must be a DNS label (lower-case letters, digits, -)");
+  const reg = root.section("registry");
+  const registry = {
+    server: reg.string("server", undefined, HOST, "the Harbor host, e.g. harbor.example.internal"),
+    project: reg.string("project", undefined, /^[a-z0-9]+([._-][a-z0-9]+)*$/, "the Harbor project the images are pushed to"),
+    username: reg.string("username", undefined, undefined, "a Harbor robot account with push and pull rights on the project"),
+  };
+  const images = { baseImage: root.section("images").string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference") };
+  const settings: StackSettings = {
+    stack,
+    namespace,
+    registry,
+    images,
+    storage: storage(root),
+    clientNamespaces: root.section("network").stringList("clientNamespaces", [], DNS_LABEL, "each must be a namespace name"),
+    antiAffinity: root.section("scheduling").oneOf("antiAffinity", AntiAffinity, AntiAffinity.Required),
+    zookeeper: zookeeper(root),
+    redis: redis(root),
+    redisCluster: redisCluster(root),
+    redisSentinel: redisSentinel(root),
+  };
+  const anyRedis = settings.redis.enabled || settings.redisCluster.enabled || settings.redisSentinel.enabled;
+  checkSecret(SecretKey.RegistryPassword, secrets.registryPassword, true, problems);
+  checkSecret(SecretKey.RedisPassword, secrets.redisPassword, anyRedis, problems);
+  checkSecret(SecretKey.RedisAdminPassword, secrets.redisAdminPassword, anyRedis, problems);
+  if (
+    secrets.redisPassword.value !== undefined &&
+    secrets.redisPassword.value !== "" &&
+    secrets.redisPassword.value === secrets.redisAdminPassword.value
+  ) {
+    problems.push({ key: SecretKey.RedisAdminPassword, message: "must differ from redisPassword, or every client could run admin commands" });
+  }
+  const known = new Set(["namespace", "registry", "images", "storage", "network", "scheduling", ...Object.values(Workload), ...Object.values(SecretKey)]);
+  for (const k of Object.keys(raw)) {
+    if (!known.has(k)) problems.push({ key: k, message: `is not a setting of this program (typo?); known keys: ${[...known].join(", ")}` });
+  }
+  if (problems.length > 0) throw new ConfigError(stack, problems.map((p) => ({ ...p, key: `${PROJECT}:${p.key}` })));
+  return settings;
+}

@@ -1,0 +1,94 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { NfsVolumeSet } from "./nfs-volume-set";
+import { AntiAffinity, Resources, StorageSettings } from "./stack-config";
+import { configHash } from "./specs/config-hash";
+import { WorkloadLabels, workloadLabels } from "./specs/labels";
+import { NamedPort, clientServiceSpec, headlessServiceSpec, networkPolicySpec, podDisruptionBudgetSpec, podHost } from "./specs/network";
+import { StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
+
+/** What every stateful workload shares; the four middleware components pass it through. */
+export interface PlatformArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly namespaceName: string;
+  readonly stack: string;
+  readonly storage: StorageSettings;
+  readonly antiAffinity: AntiAffinity;
+  readonly clientNamespaces: readonly string[];
+  readonly pullSecretName: pulumi.Input<string>;
+}
+
+export interface StatefulWorkloadArgs {
+  readonly platform: PlatformArgs;
+  /** app.kubernetes.io/name of the pods, e.g. "zookeeper". */
+  readonly app: string;
+  /** Number of pods; decides how many PVs exist, so a plain number. */
+  readonly replicas: number;
+  readonly image: pulumi.Input<string>;
+  /** Rendered config files, mounted at /config; their hash rolls the pods on change. */
+  readonly configFiles: Readonly<Record<string, string>>;
+  readonly authSecretName?: pulumi.Input<string>;
+  readonly resources: Resources;
+  readonly storageSize: string;
+  readonly clientPorts: readonly NamedPort[];
+  readonly peerPorts: readonly NamedPort[];
+  /** Pods that may be down at once by voluntary disruption. Defaults to 1. */
+  readonly maxUnavailable?: number;
+  readonly container: StatefulSetSpecArgs["container"];
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/**
+ * The Kubernetes objects of one StatefulSet-backed workload: volumes, config, headless and client
+ * Services, the StatefulSet, its PDB and NetworkPolicy. Object names are fixed (not auto-named)
+ * because pod DNS names and claim names derive from them.
+ */
+export class StatefulWorkload extends pulumi.ComponentResource {
+  public readonly labels: WorkloadLabels;
+  public readonly statefulSet: k8s.apps.v1.StatefulSet;
+  public readonly headlessServiceName: string;
+  public readonly clientServiceName: string;
+  /** Stable DNS name of each pod, in ordinal order. */
+  public readonly hosts: string[];
+
+  constructor(name: string, args: StatefulWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("middleware:k8s:StatefulWorkload", name, {}, opts);
+    const p = args.platform;
+    const ns = p.namespace;
+    this.labels = workloadLabels(name, args.app, p.stack);
+    this.headlessServiceName = `${name}-headless`;
+    this.clientServiceName = name;
+    this.hosts = Array.from({ length: args.replicas }, (_, i) => podHost(name, i, this.headlessServiceName, p.namespaceName));
+    const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
+    const allPorts = [...args.clientPorts, ...args.peerPorts];
+
+    const volumes = new NfsVolumeSet(`${name}-volumes`, {
+      namespace: ns, namespaceName: p.namespaceName, statefulSet: name, replicas: args.replicas, size: args.storageSize,
+      storage: p.storage, image: args.image, pullSecretName: p.pullSecretName,
+    }, { parent: this });
+    const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${name}-config`), data: { ...args.configFiles } }, { parent: this });
+    const headless = new k8s.core.v1.Service(`${name}-headless`, {
+      metadata: meta(this.headlessServiceName), spec: headlessServiceSpec(this.labels.selector, allPorts),
+    }, { parent: this });
+    new k8s.core.v1.Service(`${name}-client`, {
+      metadata: meta(this.clientServiceName), spec: clientServiceSpec(this.labels.selector, args.clientPorts),
+    }, { parent: this });
+    this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
+      metadata: meta(name),
+      spec: statefulSetSpec({
+        labels: this.labels, replicas: args.replicas, serviceName: this.headlessServiceName, image: args.image,
+        pullSecretName: p.pullSecretName, configMapName: config.metadata.name, configHash: configHash(args.configFiles),
+        authSecretName: args.authSecretName, storage: p.storage, storageSize: args.storageSize, antiAffinity: p.antiAffinity,
+        resources: args.resources, container: args.container, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+      }),
+    }, { parent: this, dependsOn: [volumes, headless], deleteBeforeReplace: true });
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+      metadata: meta(name), spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),
+    }, { parent: this });
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
+      metadata: meta(name),
+      spec: networkPolicySpec({ selector: this.labels.selector, peerPorts: args.peerPorts, clientPorts: args.clientPorts, clientNamespaces: p.clientNamespaces }),
+    }, { parent: this });
+    this.registerOutputs({ statefulSetName: this.statefulSet.metadata.name, hosts: this.hosts });
+  }
+}

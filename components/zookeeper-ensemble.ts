@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ZooKeeperSettings } from "./stack-config";
+import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { podHost } from "./specs/network";
+import { Port } from "./specs/ports";
+import { podIdentityEnv } from "./specs/stateful-set";
+import { zooCfg } from "./specs/zoo-cfg";
+
+export interface ZooKeeperEnsembleArgs {
+  readonly platform: PlatformArgs;
+  readonly settings: ZooKeeperSettings;
+  /** Digest-pinned ZooKeeper image. */
+  readonly image: pulumi.Input<string>;
+  /** Capacity of each member's volume, e.g. "10Gi". */
+  readonly storageSize: string;
+}
+
+/** A ZooKeeper ensemble: one StatefulSet, myid from the pod ordinal, members found by stable DNS. */
+export class ZooKeeperEnsemble extends pulumi.ComponentResource {
+  public readonly workload: StatefulWorkload;
+  /** `host:port` client endpoint of every member. */
+  public readonly servers: string[];
+  /** Connection string for clients inside the cluster. */
+  public readonly connectString: string;
+
+  constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("middleware:zookeeper:ZooKeeperEnsemble", name, {}, opts);
+    const s = args.settings;
+    const headless = `${name}-headless`;
+    const hosts = Array.from({ length: s.replicas }, (_, i) => podHost(name, i, headless, args.platform.namespaceName));
+    this.workload = new StatefulWorkload(name, {
+      platform: args.platform,
+      app: "zookeeper",
+      replicas: s.replicas,
+      image: args.image,
+      configFiles: { "zoo.cfg": zooCfg(s, hosts) },
+      resources: s.resources,
+      storageSize: args.storageSize,
+      clientPorts: [{ name: "client", port: Port.ZooKeeperClient }],
+      peerPorts: [{ name: "quorum", port: Port.ZooKeeperQuorum }, { name: "election", port: Port.ZooKeeperElection }],
+      container: {
+        name: "zookeeper",
+        command: ["/usr/local/bin/zk-entrypoint"],
+        env: [{ name: "ZK_HEAP", value: s.heap }, ...podIdentityEnv(headless, args.platform.namespaceName)],
+        ports: [
+          { name: "client", containerPort: Port.ZooKeeperClient },
+          { name: "quorum", containerPort: Port.ZooKeeperQuorum },
+          { name: "election", containerPort: Port.ZooKeeperElection },
+        ],
+        // Ready only once the member has joined a quorum as leader or follower.
+        readinessProbe: { exec: { command: ["/usr/local/bin/zk-probe", "ready"] }, periodSeconds: 10, timeoutSeconds: 5 },
+        livenessProbe: {
+          exec: { command: ["/usr/local/bin/zk-probe", "live"] },
+          initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4,
+        },
+      },
+    }, { parent: this });
+    this.servers = this.workload.hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
+    this.connectString = this.servers.join(",");
+    this.registerOutputs({ servers: this.servers, connectString: this.connectString });
+  }
+}

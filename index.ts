@@ -1,0 +1,45 @@
+// Wiring only: validated config -> components -> stack outputs. Validation throws before any
+// resource is registered, so a bad stack file never half-deploys.
+import {
+  HarborImage, MiddlewareNamespace, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone, RegistryPullSecret,
+  ZooKeeperEnsemble, loadStackConfig,
+} from "./components";
+
+const { settings: s, secrets } = loadStackConfig();
+const anyRedis = s.redis.enabled || s.redisCluster.enabled || s.redisSentinel.enabled;
+
+const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace });
+const registry = { ...s.registry, password: secrets.registryPassword };
+const pullSecret = new RegistryPullSecret("harbor-pull", { namespace: namespace.name, registry });
+const image = (dir: string) => new HarborImage(dir, { registry, imageDir: dir, baseImage: s.images.baseImage });
+const zookeeperImage = s.zookeeper.enabled ? image("zookeeper") : undefined;
+const redisImage = anyRedis ? image("redis") : undefined;
+
+const platform: PlatformArgs = {
+  namespace: namespace.name,
+  namespaceName: s.namespace,
+  stack: s.stack,
+  storage: s.storage,
+  antiAffinity: s.antiAffinity,
+  clientNamespaces: s.clientNamespaces,
+  pullSecretName: pullSecret.secretName,
+};
+const redisAuth = { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword };
+const sizes = s.storage.sizes;
+
+const zookeeper = zookeeperImage &&
+  new ZooKeeperEnsemble("zookeeper", { platform, settings: s.zookeeper, image: zookeeperImage.ref, storageSize: sizes.zookeeper });
+const redis = redisImage && s.redis.enabled &&
+  new RedisStandalone("redis", { platform, settings: s.redis, image: redisImage.ref, storageSize: sizes.redis, ...redisAuth });
+const redisCluster = redisImage && s.redisCluster.enabled &&
+  new RedisCluster("redis-cluster", { platform, settings: s.redisCluster, image: redisImage.ref, storageSize: sizes.redisCluster, ...redisAuth });
+const redisSentinel = redisImage && s.redisSentinel.enabled &&
+  new RedisSentinel("redis-sentinel", { platform, settings: s.redisSentinel, image: redisImage.ref, storageSize: sizes.redisSentinel, ...redisAuth });
+
+export const namespaceName = namespace.name;
+export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref };
+export const zookeeperConnectString = zookeeper ? zookeeper.connectString : undefined;
+export const redisEndpoint = redis ? redis.endpoint : undefined;
+export const redisClusterNodes = redisCluster ? redisCluster.nodes : undefined;
+export const redisSentinelEndpoints = redisSentinel ? redisSentinel.sentinelEndpoints : undefined;
+export const redisSentinelMasterName = redisSentinel ? redisSentinel.masterName : undefined;

@@ -1,0 +1,76 @@
+// Real Docker engine and OCI registry for the image tests. Containers and networks carry a
+// per-run label so `cleanup` removes exactly what this run made.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawn, ChildProcess } from "child_process";
+import { check, freePort, run, waitFor } from "./processes";
+
+export const RUN_LABEL = `middleware-test=${process.pid}`;
+
+export function docker(...args: string[]): Promise<string> {
+  return check("docker", args).then((s) => s.trim());
+}
+
+export async function requireDockerEngine(): Promise<void> {
+  const r = await run("docker", ["info", "--format", "{{.ServerVersion}}"]);
+  if (r.code !== 0) throw new Error(`no Docker engine answers (${r.stderr.trim()}); run scripts/setup first`);
+}
+
+export async function cleanup(): Promise<void> {
+  const ids = (await docker("ps", "-aq", "--filter", `label=${RUN_LABEL}`)).split(/\s+/).filter(Boolean);
+  if (ids.length) await run("docker", ["rm", "-f", ...ids]);
+  const nets = (await docker("network", "ls", "-q", "--filter", `label=${RUN_LABEL}`)).split(/\s+/).filter(Boolean);
+  if (nets.length) await run("docker", ["network", "rm", ...nets]);
+  const volumes = (await docker("volume", "ls", "-q", "--filter", `name=-${process.pid}$`)).split(/\s+/).filter(Boolean);
+  if (volumes.length) await run("docker", ["volume", "rm", ...volumes]);
+}
+
+export async function network(name: string): Promise<string> {
+  await docker("network", "create", "--label", RUN_LABEL, name);
+  return name;
+}
+
+/** A local OCI registry (the CNCF Distribution registry Harbor runs) with htpasswd auth. */
+export class LocalRegistry {
+  private proc?: ChildProcess;
+  private dir = "";
+  address = "";
+
+  constructor(readonly username: string, readonly password: string) {}
+
+  async start(): Promise<void> {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-"));
+    const port = await freePort();
+    this.address = `127.0.0.1:${port}`;
+    // htpasswd reads the password from stdin (-i), keeping it off the process list.
+    const entry = await check("htpasswd", ["-niB", this.username], { input: `${this.password}\n` });
+    fs.writeFileSync(path.join(this.dir, "htpasswd"), entry);
+    fs.writeFileSync(path.join(this.dir, "config.yml"), [
+      "version: 0.1",
+      "log: { level: warn }",
+      `storage: { filesystem: { rootdirectory: ${this.dir}/data }, delete: { enabled: true } }`,
+      `http: { addr: "${this.address}" }`,
+      `auth: { htpasswd: { realm: test-registry, path: ${this.dir}/htpasswd } }`,
+    ].join("\n"));
+    this.proc = spawn("docker-registry", ["serve", path.join(this.dir, "config.yml")], { stdio: "ignore" });
+    await waitFor(`registry on ${this.address}`, 15000, async () => {
+      const r = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${this.address}/v2/`]);
+      return r.stdout === "401" ? true : undefined;
+    });
+  }
+
+  async login(): Promise<void> {
+    await check("docker", ["login", "--username", this.username, "--password-stdin", this.address], { input: this.password });
+  }
+
+  async logout(): Promise<void> {
+    await run("docker", ["logout", this.address]);
+  }
+
+  async stop(): Promise<void> {
+    await this.logout();
+    this.proc?.kill();
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

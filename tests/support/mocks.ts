@@ -1,0 +1,63 @@
+// Loaded once by .mocharc: Pulumi mocks that record every registered resource, so tests can ask
+// "which StatefulSets exist, with what spec" instead of poking at component internals.
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: any;
+}
+
+export const registered: Registered[] = [];
+
+/** Forget what earlier tests registered. */
+export function resetRegistered(): void {
+  registered.length = 0;
+}
+
+export function setMocks(stack: string): void {
+  pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state = { ...args.inputs };
+        if (args.type === "docker:index/image:Image") {
+          // What the docker provider reports after a push: repository@digest.
+          const repo = String(args.inputs.imageName).replace(/:[^:/]+$/, "");
+          state.repoDigest = `${repo}@sha256:${createHash("sha256").update(args.inputs.imageName).digest("hex")}`;
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs;
+      },
+    },
+    "middleware",
+    stack,
+    false,
+  );
+}
+
+setMocks("unit");
+
+/** Resolves an Output's value in a test (mocks run with preview off, so values are known). */
+export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Waits until registrations stop arriving; mocks run in-process, so a quiet 50 ms means done. */
+export async function settled(): Promise<Registered[]> {
+  let last = -1;
+  let quiet = 0;
+  while (quiet < 5) {
+    await new Promise((r) => setTimeout(r, 10));
+    quiet = registered.length === last ? quiet + 1 : 0;
+    last = registered.length;
+  }
+  return registered;
+}
+
+export function ofType(type: string): Registered[] {
+  return registered.filter((r) => r.type === type);
+}

@@ -1,0 +1,22 @@
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export const ROOT = path.join(__dirname, "..", "..");
+
+/** A stack file's `middleware:` keys with the prefix removed, values as YAML gives them. */
+export function readStackFile(stack: string): Record<string, unknown> {
+  const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc.config ?? {})) {
+    if (k.startsWith("middleware:")) out[k.slice("middleware:".length)] = v;
+  }
+  return out;
+}
+
+/** Secrets an operator sets with `pulumi config set --secret`; test values only. */
+export const TEST_SECRETS = {
+  registryPassword: "registry-test-password-1",
+  redisPassword: "redis-test-password-12345",
+  redisAdminPassword: "redis-admin-test-password-67890",
+} as const;

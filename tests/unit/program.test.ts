@@ -1,0 +1,283 @@
+import * as assert from "assert";
+import { ConfigError } from "../../components/config-reader";
+import { configHash, CONFIG_HASH_ANNOTATION } from "../../components/specs/config-hash";
+import { parseStackConfig } from "../../components/stack-config";
+import { Registered, registered } from "../support/mocks";
+import { ProgramRun, runProgram } from "../support/program";
+import { TEST_SECRETS, readStackFile } from "../support/stack-files";
+
+const T = {
+  sts: "kubernetes:apps/v1:StatefulSet",
+  svc: "kubernetes:core/v1:Service",
+  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  pv: "kubernetes:core/v1:PersistentVolume",
+  pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+  cm: "kubernetes:core/v1:ConfigMap",
+  secret: "kubernetes:core/v1:Secret",
+  job: "kubernetes:batch/v1:Job",
+  image: "docker:index/image:Image",
+};
+
+const of = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
+const named = (run: ProgramRun, type: string, name: string): Registered => {
+  const found = of(run, type).find((r) => r.inputs.metadata?.name === name);
+  assert.ok(found, `no ${type} named ${name}`);
+  return found;
+};
+const secretValues = Object.values(TEST_SECRETS);
+
+/** Pulumi's marker for a secret value in serialized inputs (what the engine encrypts in state). */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const isSecret = (v: any) => v && typeof v === "object" && Object.values(v).includes(SECRET_SIG);
+/** The inputs with every secret-wrapped value removed: what would be plaintext in state. */
+function plaintextOf(v: any): any {
+  if (isSecret(v)) return "[secret]";
+  if (Array.isArray(v)) return v.map(plaintextOf);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plaintextOf(x)]));
+  return v;
+}
+const unwrap = (v: any) => (isSecret(v) ? v.value : v);
+
+describe("stack files", () => {
+  for (const stack of ["dev", "staging", "prod"]) {
+    it(`Pulumi.${stack}.yaml validates (with its secrets set as an operator would)`, () => {
+      const secrets = Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }]));
+      const s = parseStackConfig(stack, readStackFile(stack), secrets as never);
+      assert.strictEqual(s.namespace, `middleware-${stack}`);
+    });
+
+    it(`Pulumi.${stack}.yaml commits no secret in plaintext`, () => {
+      const raw = readStackFile(stack);
+      for (const key of Object.keys(TEST_SECRETS)) assert.ok(!(key in raw), `${key} must be set with --secret, not committed`);
+    });
+  }
+
+  it("differ in sizes, resources and replicas between environments", () => {
+    const [dev, prod] = ["dev", "prod"].map((s) => readStackFile(s) as Record<string, any>);
+    assert.notDeepStrictEqual(dev.storage.sizes, prod.storage.sizes);
+    assert.notStrictEqual(dev.zookeeper.replicas, prod.zookeeper.replicas);
+    assert.notDeepStrictEqual(dev.zookeeper.resources, prod.zookeeper.resources);
+  });
+});
+
+describe("program with a broken stack file", () => {
+  it("fails with one error naming the key and registers no resource", async () => {
+    const raw = readStackFile("dev") as Record<string, any>;
+    raw.zookeeper = { ...raw.zookeeper, replicas: 4 };
+    await assert.rejects(runProgram("dev", raw), (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /middleware:zookeeper\.replicas: must be odd and >= 3 so a majority survives one loss \(got 4\)/);
+      return true;
+    });
+    assert.strictEqual(registered.length, 0);
+  });
+
+  it("fails without a resource when a password is missing", async () => {
+    const { redisPassword: _omitted, ...rest } = TEST_SECRETS;
+    await assert.rejects(runProgram("dev", readStackFile("dev"), rest), /middleware:redisPassword: is required/);
+    assert.strictEqual(registered.length, 0);
+  });
+});
+
+describe("program on the dev stack", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram("dev", readStackFile("dev"));
+  });
+
+  const workloads = [
+    { sts: "zookeeper", replicas: 3, app: "zookeeper" },
+    { sts: "redis", replicas: 1, app: "redis" },
+    { sts: "redis-cluster", replicas: 6, app: "redis-cluster" },
+    { sts: "redis-sentinel-data", replicas: 3, app: "redis-sentinel-data" },
+    { sts: "redis-sentinel", replicas: 3, app: "redis-sentinel" },
+  ];
+
+  it("declares exactly the five StatefulSets", () => {
+    assert.deepStrictEqual(of(run, T.sts).map((r) => [r.inputs.metadata.name, r.inputs.spec.replicas]).sort(),
+      workloads.map((w) => [w.sts, w.replicas]).sort());
+  });
+
+  it("puts every namespaced object in the stack's namespace", () => {
+    for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:") && ![T.pv, "kubernetes:core/v1:Namespace"].includes(x.type))) {
+      assert.strictEqual(r.inputs.metadata.namespace, "middleware-dev", `${r.type} ${r.name}`);
+    }
+  });
+
+  for (const w of workloads) {
+    describe(w.sts, () => {
+      const sts = () => named(run, T.sts, w.sts).inputs;
+      const pod = () => sts().spec.template;
+
+      it("selects its pods with labels the pods carry", () => {
+        const selector = sts().spec.selector.matchLabels;
+        assert.strictEqual(selector["app.kubernetes.io/name"], w.app);
+        for (const [k, v] of Object.entries(selector)) assert.strictEqual(pod().metadata.labels[k], v);
+      });
+
+      it("uses the same selector for Services, PDB, anti-affinity and NetworkPolicy", () => {
+        const selector = sts().spec.selector.matchLabels;
+        assert.deepStrictEqual(named(run, T.svc, `${w.sts}-headless`).inputs.spec.selector, selector);
+        assert.deepStrictEqual(named(run, T.svc, w.sts).inputs.spec.selector, selector);
+        assert.deepStrictEqual(named(run, T.pdb, w.sts).inputs.spec.selector.matchLabels, selector);
+        assert.strictEqual(named(run, T.pdb, w.sts).inputs.spec.maxUnavailable, 1);
+        const term = pod().spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
+        assert.deepStrictEqual(term.labelSelector.matchLabels, selector);
+        assert.strictEqual(term.topologyKey, "kubernetes.io/hostname");
+        assert.deepStrictEqual(named(run, T.netpol, w.sts).inputs.spec.podSelector.matchLabels, selector);
+      });
+
+      it("has a headless Service that publishes not-ready pods, and starts pods in parallel", () => {
+        const headless = named(run, T.svc, `${w.sts}-headless`).inputs.spec;
+        assert.strictEqual(headless.clusterIP, "None");
+        assert.strictEqual(headless.publishNotReadyAddresses, true);
+        assert.strictEqual(sts().spec.serviceName, `${w.sts}-headless`);
+        assert.strictEqual(sts().spec.podManagementPolicy, "Parallel");
+      });
+
+      it("binds one Retain NFS volume to each claim its template produces", () => {
+        const template = sts().spec.volumeClaimTemplates[0];
+        for (let i = 0; i < w.replicas; i++) {
+          const pv = named(run, T.pv, `middleware-dev-${w.sts}-${i}`).inputs.spec;
+          assert.deepStrictEqual(pv.claimRef, { namespace: "middleware-dev", name: `${template.metadata.name}-${w.sts}-${i}` });
+          assert.deepStrictEqual(pv.nfs, { server: "nfs.dev.example.internal", path: `/exports/middleware/${w.sts}-${i}` });
+          assert.strictEqual(pv.persistentVolumeReclaimPolicy, "Retain");
+          assert.strictEqual(pv.storageClassName, template.spec.storageClassName);
+          assert.strictEqual(pv.capacity.storage, template.spec.resources.requests.storage);
+        }
+        assert.ok(!of(run, T.pv).some((p) => p.inputs.metadata.name === `middleware-dev-${w.sts}-${w.replicas}`));
+      });
+
+      it("creates the per-replica export directories with a Job before the volumes are used", () => {
+        const job = named(run, T.job, `${w.sts}-volume-dirs`).inputs.spec.template.spec;
+        const dirs = Array.from({ length: w.replicas }, (_, i) => `/volumes/${w.sts}-${i}`);
+        assert.deepStrictEqual(job.containers[0].command, ["mkdir", "-p", ...dirs]);
+        const rootPv = named(run, T.pv, `middleware-dev-${w.sts}-root`).inputs.spec;
+        assert.deepStrictEqual(rootPv.nfs, { server: "nfs.dev.example.internal", path: "/exports/middleware" });
+        assert.strictEqual(job.volumes[0].persistentVolumeClaim.claimName, rootPv.claimRef.name);
+      });
+
+      it("runs non-root with no privilege escalation, no capabilities and resource limits", () => {
+        assert.strictEqual(pod().spec.securityContext.runAsNonRoot, true);
+        for (const c of pod().spec.containers) {
+          assert.strictEqual(c.securityContext.allowPrivilegeEscalation, false);
+          assert.deepStrictEqual(c.securityContext.capabilities.drop, ["ALL"]);
+          assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+          assert.ok(c.resources.limits.cpu && c.resources.limits.memory, "limits");
+          assert.ok(c.resources.requests.cpu && c.resources.requests.memory, "requests");
+        }
+      });
+
+      it("has readiness and liveness probes", () => {
+        for (const c of pod().spec.containers) {
+          assert.ok(c.readinessProbe?.exec?.command?.length, "readiness");
+          assert.ok(c.livenessProbe?.exec?.command?.length, "liveness");
+        }
+      });
+
+      it("pulls its image from Harbor by digest with the pull secret", () => {
+        for (const c of pod().spec.containers) assert.match(c.image, /^harbor\.dev\.example\.internal\/middleware\/[a-z-]+@sha256:[0-9a-f]{64}$/);
+        assert.deepStrictEqual(pod().spec.imagePullSecrets, [{ name: "harbor-pull" }]);
+      });
+
+      it("rolls its pods when its config changes", () => {
+        const cm = named(run, T.cm, `${w.sts}-config`).inputs;
+        assert.strictEqual(pod().metadata.annotations[CONFIG_HASH_ANNOTATION], configHash(cm.data));
+      });
+    });
+  }
+
+  it("renders zoo.cfg from stable DNS names with the four-letter words the probes use", () => {
+    const cfg: string = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"];
+    for (let i = 0; i < 3; i++) {
+      assert.ok(cfg.includes(`server.${i + 1}=zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2888:3888;2181`));
+    }
+    assert.match(cfg, /^4lw\.commands\.whitelist=srvr,mntr,ruok$/m);
+  });
+
+  it("keeps Redis Cluster readiness on PING and announces hostnames", () => {
+    const c = named(run, T.sts, "redis-cluster").inputs.spec.template.spec.containers[0];
+    assert.deepStrictEqual(c.readinessProbe.exec.command, ["/usr/local/bin/redis-probe", "ready", "6379"]);
+    const conf: string = named(run, T.cm, "redis-cluster-config").inputs.data["redis.conf"];
+    assert.match(conf, /^cluster-enabled yes$/m);
+    assert.match(conf, /^cluster-config-file \/data\/nodes\.conf$/m);
+    assert.match(conf, /^cluster-preferred-endpoint-type hostname$/m);
+    assert.deepStrictEqual(c.env.find((e: any) => e.name === "POD_DOMAIN").value, "redis-cluster-headless.middleware-dev.svc.cluster.local");
+  });
+
+  it("lets only peers reach the cluster bus and ZooKeeper quorum ports", () => {
+    const np = named(run, T.netpol, "redis-cluster").inputs.spec;
+    const clientRule = np.ingress.find((r: any) => r.from.some((f: any) => f.podSelector && Object.keys(f.podSelector).length === 0 || f.podSelector?.matchLabels === undefined));
+    assert.deepStrictEqual(clientRule.ports.map((p: any) => p.port), [6379]);
+    const zk = named(run, T.netpol, "zookeeper").inputs.spec;
+    const peerRule = zk.ingress.find((r: any) => r.from[0].podSelector?.matchLabels);
+    assert.deepStrictEqual(peerRule.ports.map((p: any) => p.port).sort(), [2181, 2888, 3888]);
+  });
+
+  it("configures Sentinel quorum and timeouts from config", () => {
+    const conf: string = named(run, T.cm, "redis-sentinel-config").inputs.data["sentinel.conf"];
+    assert.match(conf, /^sentinel monitor mymaster @MASTER_HOST@ 6379 2$/m);
+    assert.match(conf, /^sentinel down-after-milliseconds mymaster 5000$/m);
+    assert.match(conf, /^sentinel failover-timeout mymaster 60000$/m);
+  });
+
+  it("holds every password only as a Pulumi secret, in every resource", () => {
+    for (const r of run.resources) {
+      const text = JSON.stringify(plaintextOf(r.inputs));
+      for (const s of secretValues) assert.ok(!text.includes(s), `${r.type} ${r.name} contains a password`);
+    }
+  });
+
+  it("gives Redis its passwords as mounted Secret files and keeps them off the command line", () => {
+    for (const name of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"]) {
+      const spec = named(run, T.sts, name).inputs.spec.template.spec;
+      const auth = spec.volumes.find((v: any) => v.name === "auth");
+      assert.ok(auth?.secret?.secretName, `${name} mounts an auth Secret`);
+      const secret = named(run, T.secret, auth.secret.secretName).inputs;
+      assert.deepStrictEqual(Object.keys(unwrap(secret.stringData)).sort(), ["admin-password", "password"]);
+      const c = spec.containers[0];
+      assert.ok(!(c.env ?? []).some((e: any) => /PASS/i.test(e.name)), `${name} has no password env`);
+    }
+  });
+
+  it("makes the pull secret a dockerconfigjson for the Harbor server", () => {
+    const s = named(run, T.secret, "harbor-pull").inputs;
+    assert.strictEqual(s.type, "kubernetes.io/dockerconfigjson");
+    assert.ok(isSecret(s.stringData));
+    const cfg = JSON.parse(unwrap(s.stringData)[".dockerconfigjson"]);
+    assert.deepStrictEqual(Object.keys(cfg.auths), ["harbor.dev.example.internal"]);
+  });
+
+  it("builds each image once with a content tag, never latest", () => {
+    const names = of(run, T.image).map((r) => r.inputs.imageName as string).sort();
+    assert.strictEqual(names.length, 2);
+    for (const n of names) assert.match(n, /^harbor\.dev\.example\.internal\/middleware\/(redis|zookeeper):[0-9a-f]{12}$/);
+  });
+});
+
+describe("program storage modes", () => {
+  it("storageClass mode provisions through the class and registers no PV or Job", async () => {
+    const raw = { ...readStackFile("dev"), storage: { mode: "storageClass", storageClassName: "fast-ssd" } };
+    const run = await runProgram("dev", raw);
+    assert.strictEqual(of(run, T.pv).length, 0);
+    assert.strictEqual(of(run, T.job).length, 0);
+    for (const s of of(run, T.sts)) assert.strictEqual(s.inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "fast-ssd");
+  });
+
+  it("local mode uses the same PV/PVC shape with a local source pinned to the node", async () => {
+    const raw = { ...readStackFile("dev"), storage: { mode: "local", local: { path: "/var/lib/middleware", node: "node-1" } } };
+    const run = await runProgram("dev", raw);
+    const pv = named(run, T.pv, "middleware-dev-zookeeper-1").inputs.spec;
+    assert.deepStrictEqual(pv.local, { path: "/var/lib/middleware/zookeeper-1" });
+    assert.deepStrictEqual(pv.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, ["node-1"]);
+    assert.deepStrictEqual(pv.claimRef, { namespace: "middleware-dev", name: "data-zookeeper-1" });
+  });
+
+  it("skips a disabled workload and its image", async () => {
+    const raw = { ...readStackFile("dev"), zookeeper: { enabled: false } };
+    const run = await runProgram("dev", raw);
+    assert.ok(!of(run, T.sts).some((s) => s.inputs.metadata.name === "zookeeper"));
+    assert.ok(!of(run, T.image).some((s) => String(s.inputs.imageName).includes("/zookeeper:")));
+  });
+});

@@ -1,0 +1,171 @@
+import * as assert from "assert";
+import { ConfigError } from "../../components/config-reader";
+import { SecretState, StorageMode, parseStackConfig } from "../../components/stack-config";
+import { TEST_SECRETS } from "../support/stack-files";
+
+type Raw = Record<string, any>;
+
+function baseRaw(): Raw {
+  return {
+    registry: { server: "harbor.example.internal", project: "middleware", username: "robot$deployer" },
+    storage: { mode: "nfs", nfs: { server: "nfs.example.internal", path: "/exports/mw" } },
+  };
+}
+
+function secrets(over: Partial<Record<keyof typeof TEST_SECRETS, SecretState>> = {}): Record<keyof typeof TEST_SECRETS, SecretState> {
+  const s = (v: string): SecretState => ({ value: v, encrypted: true });
+  return {
+    registryPassword: s(TEST_SECRETS.registryPassword),
+    redisPassword: s(TEST_SECRETS.redisPassword),
+    redisAdminPassword: s(TEST_SECRETS.redisAdminPassword),
+    ...over,
+  };
+}
+
+function problemsOf(raw: Raw, sec = secrets()): string[] {
+  try {
+    parseStackConfig("dev", raw, sec);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+    return e.problems.map((p) => `${p.key}: ${p.message}`);
+  }
+  return [];
+}
+
+/** One case per message: a change to a valid config and the single problem it must produce. */
+const cases: [string, (r: Raw) => void, string][] = [
+  ["namespace not a DNS label", (r) => (r.namespace = "Middleware_Dev"), 'middleware:namespace: must be a DNS label (lower-case letters, digits, -) (got "Middleware_Dev")'],
+  ["registry server missing", (r) => delete r.registry.server, "middleware:registry.server: is required: the Harbor host, e.g. harbor.example.internal"],
+  ["registry server malformed", (r) => (r.registry.server = "https://harbor"), 'middleware:registry.server: the Harbor host, e.g. harbor.example.internal (got "https://harbor")'],
+  ["registry project missing", (r) => delete r.registry.project, "middleware:registry.project: is required: the Harbor project the images are pushed to"],
+  ["registry username missing", (r) => delete r.registry.username, "middleware:registry.username: is required: a Harbor robot account with push and pull rights on the project"],
+  ["registry not an object", (r) => (r.registry = "harbor"), 'middleware:registry: must be an object (got "harbor")'],
+  ["storage mode unknown", (r) => (r.storage.mode = "ceph"), 'middleware:storage.mode: must be one of "nfs", "local", "storageClass" (got "ceph")'],
+  ["nfs server missing", (r) => delete r.storage.nfs.server, "middleware:storage.nfs.server: is required: the NFS server host name or IP, e.g. nfs.example.internal"],
+  ["nfs path relative", (r) => (r.storage.nfs.path = "exports/mw"), 'middleware:storage.nfs.path: the absolute exported directory, e.g. /exports/middleware (got "exports/mw")'],
+  ["local path missing", (r) => (r.storage = { mode: "local", local: { node: "node-1" } }), "middleware:storage.local.path: is required: an absolute directory on the node, e.g. /var/lib/middleware"],
+  ["local node missing", (r) => (r.storage = { mode: "local", local: { path: "/srv" } }), "middleware:storage.local.node: is required: the kubernetes.io/hostname of the node holding the volumes"],
+  ["storage class missing", (r) => (r.storage = { mode: "storageClass" }), "middleware:storage.storageClassName: is required: the StorageClass that provisions the volumes"],
+  ["reclaim policy unknown", (r) => (r.storage.reclaimPolicy = "Recycle"), 'middleware:storage.reclaimPolicy: must be one of "Retain", "Delete" (got "Recycle")'],
+  ["size malformed", (r) => (r.storage.sizes = { redis: "10GB" }), 'middleware:storage.sizes.redis: must be a storage size like "10Gi" (got "10GB")'],
+  ["client namespace invalid", (r) => (r.network = { clientNamespaces: ["Apps"] }), 'middleware:network.clientNamespaces: each must be a namespace name (got "Apps")'],
+  ["client namespaces not a list", (r) => (r.network = { clientNamespaces: "apps" }), 'middleware:network.clientNamespaces: must be a list of strings (got "apps")'],
+  ["anti-affinity unknown", (r) => (r.scheduling = { antiAffinity: "soft" }), 'middleware:scheduling.antiAffinity: must be one of "required", "preferred" (got "soft")'],
+  ["zookeeper even", (r) => (r.zookeeper = { replicas: 4 }), "middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 4)"],
+  ["zookeeper one", (r) => (r.zookeeper = { replicas: 1 }), "middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 1)"],
+  ["zookeeper too many", (r) => (r.zookeeper = { replicas: 11 }), "middleware:zookeeper.replicas: must be between 1 and 9 (got 11)"],
+  ["zookeeper replicas not a number", (r) => (r.zookeeper = { replicas: "three" }), 'middleware:zookeeper.replicas: must be a whole number (got "three")'],
+  ["zookeeper heap malformed", (r) => (r.zookeeper = { heap: "512MB" }), 'middleware:zookeeper.heap: must be a JVM heap size like "512m" (got "512MB")'],
+  ["zookeeper heap above limit", (r) => (r.zookeeper = { heap: "1g" }), 'middleware:zookeeper.heap: must be at most 75% of resources.limits.memory (1Gi) to leave room for the JVM itself (got "1g")'],
+  ["zookeeper syncLimit above initLimit", (r) => (r.zookeeper = { initLimit: 5, syncLimit: 6 }), "middleware:zookeeper.syncLimit: must not exceed initLimit (5) (got 6)"],
+  ["zookeeper tickTime too small", (r) => (r.zookeeper = { tickTime: 10 }), "middleware:zookeeper.tickTime: must be between 100 and 60000 (got 10)"],
+  ["cpu malformed", (r) => (r.redis = { resources: { limits: { cpu: "2 cores" } } }), 'middleware:redis.resources.limits.cpu: must be a CPU quantity like "250m" or "1" (got "2 cores")'],
+  ["memory malformed", (r) => (r.redis = { resources: { limits: { memory: "1 GB" } } }), 'middleware:redis.resources.limits.memory: must be a memory quantity like "512Mi" (got "1 GB")'],
+  ["requests above limits", (r) => (r.redis = { resources: { requests: { memory: "1Gi" }, limits: { memory: "768Mi" } }, maxmemory: "256mb" }), "middleware:redis.resources.requests.memory: must not exceed limits.memory (1Gi > 768Mi)"],
+  ["appendfsync unknown", (r) => (r.redis = { appendfsync: "sometimes" }), 'middleware:redis.appendfsync: must be one of "always", "everysec", "no" (got "sometimes")'],
+  ["maxmemory malformed", (r) => (r.redis = { maxmemory: "256 MB" }), 'middleware:redis.maxmemory: must be a Redis size like "256mb" (got "256 MB")'],
+  ["maxmemory above limit", (r) => (r.redis = { maxmemory: "500mb" }), 'middleware:redis.maxmemory: must be at most 80% of resources.limits.memory (512Mi) so Redis is not OOM-killed (got "500mb")'],
+  ["enabled not a boolean", (r) => (r.redis = { enabled: "yes" }), 'middleware:redis.enabled: must be true or false (got "yes")'],
+  ["cluster two masters", (r) => (r.redisCluster = { masters: 2 }), "middleware:redisCluster.masters: must be >= 3: Redis Cluster needs a majority of masters to fail over (got 2)"],
+  ["cluster replicas negative", (r) => (r.redisCluster = { replicasPerMaster: -1 }), "middleware:redisCluster.replicasPerMaster: must be between 0 and 5 (got -1)"],
+  ["sentinels even", (r) => (r.redisSentinel = { sentinels: 4, quorum: 3 }), "middleware:redisSentinel.sentinels: must be odd and >= 3 so a majority can authorise a failover (got 4)"],
+  ["quorum above sentinels", (r) => (r.redisSentinel = { sentinels: 3, quorum: 4 }), "middleware:redisSentinel.quorum: must be more than half of sentinels and at most sentinels, i.e. between 2 and 3 (got 4)"],
+  ["quorum at half", (r) => (r.redisSentinel = { sentinels: 5, quorum: 2 }), "middleware:redisSentinel.quorum: must be more than half of sentinels and at most sentinels, i.e. between 3 and 5 (got 2)"],
+  ["failover timeout below down-after", (r) => (r.redisSentinel = { downAfterMs: 10000, failoverTimeoutMs: 5000 }), "middleware:redisSentinel.failoverTimeoutMs: must be greater than downAfterMs (10000) (got 5000)"],
+  ["master name invalid", (r) => (r.redisSentinel = { masterName: "my master" }), 'middleware:redisSentinel.masterName: must be letters, digits, _ or - (got "my master")'],
+  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, zookeeper, redis, redisCluster, redisSentinel, registryPassword, redisPassword, redisAdminPassword"],
+];
+
+describe("stack config validation", () => {
+  it("accepts a minimal config and fills the documented defaults", () => {
+    const s = parseStackConfig("dev", baseRaw(), secrets());
+    assert.strictEqual(s.namespace, "middleware-dev");
+    assert.strictEqual(s.storage.mode, StorageMode.Nfs);
+    assert.deepStrictEqual(s.storage.nfs, { server: "nfs.example.internal", path: "/exports/mw" });
+    assert.strictEqual(s.storage.reclaimPolicy, "Retain");
+    assert.strictEqual(s.zookeeper.replicas, 3);
+    assert.strictEqual(s.redisCluster.masters, 3);
+    assert.strictEqual(s.redisCluster.replicasPerMaster, 1);
+    assert.strictEqual(s.redisSentinel.quorum, 2);
+    assert.strictEqual(s.antiAffinity, "required");
+  });
+
+  for (const [name, change, expected] of cases) {
+    it(`rejects ${name} with one message naming the key and the fix`, () => {
+      const raw = baseRaw();
+      change(raw);
+      assert.deepStrictEqual(problemsOf(raw), [expected]);
+    });
+  }
+
+  it("accepts numbers and booleans given as strings, as `pulumi config set` stores them", () => {
+    const raw = { ...baseRaw(), zookeeper: { replicas: "5", enabled: "false" } };
+    const s = parseStackConfig("dev", raw, secrets());
+    assert.strictEqual(s.zookeeper.replicas, 5);
+    assert.strictEqual(s.zookeeper.enabled, false);
+  });
+
+  it("lists every problem at once, not only the first", () => {
+    const raw = baseRaw();
+    raw.zookeeper = { replicas: 4 };
+    raw.redisCluster = { masters: 2 };
+    delete raw.storage.nfs.server;
+    const problems = problemsOf(raw);
+    assert.strictEqual(problems.length, 3);
+    assert.ok(problems.some((p) => p.startsWith("middleware:zookeeper.replicas")));
+    assert.ok(problems.some((p) => p.startsWith("middleware:redisCluster.masters")));
+    assert.ok(problems.some((p) => p.startsWith("middleware:storage.nfs.server")));
+  });
+
+  it("renders the error as one readable block naming the stack", () => {
+    const raw = baseRaw();
+    raw.zookeeper = { replicas: 4 };
+    assert.throws(() => parseStackConfig("dev", raw, secrets()), (e: Error) => {
+      assert.strictEqual(
+        e.message,
+        'Invalid stack configuration for stack "dev" (1 problem):\n  - middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 4)',
+      );
+      return true;
+    });
+  });
+
+  describe("secrets", () => {
+    it("requires each password, telling how to set it as a secret", () => {
+      assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ redisPassword: { value: undefined, encrypted: undefined } })), [
+        "middleware:redisPassword: is required: run `pulumi config set --secret redisPassword <value>`",
+      ]);
+      assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ registryPassword: { value: "", encrypted: undefined } })), [
+        "middleware:registryPassword: is required: run `pulumi config set --secret registryPassword <value>`",
+      ]);
+    });
+
+    it("rejects a password stored in plaintext without echoing it", () => {
+      const problems = problemsOf(baseRaw(), secrets({ redisAdminPassword: { value: "plaintext-admin-pass", encrypted: false } }));
+      assert.deepStrictEqual(problems, ["middleware:redisAdminPassword: is stored in plaintext: run `pulumi config set --secret redisAdminPassword <value>`"]);
+      assert.ok(!problems.join().includes("plaintext-admin-pass"));
+    });
+
+    it("rejects a short or unquotable Redis password without echoing it", () => {
+      for (const bad of ["short", 'has"quote-in-it', "has space in it!"]) {
+        const problems = problemsOf(baseRaw(), secrets({ redisPassword: { value: bad, encrypted: true } }));
+        assert.deepStrictEqual(problems, [
+          "middleware:redisPassword: must be at least 12 characters with no whitespace, quotes or backslashes: run `pulumi config set --secret redisPassword <value>`",
+        ]);
+        assert.ok(!problems.join().includes(bad));
+      }
+    });
+
+    it("rejects an admin password equal to the client password", () => {
+      const same = { value: TEST_SECRETS.redisPassword, encrypted: true };
+      assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ redisAdminPassword: same })), [
+        "middleware:redisAdminPassword: must differ from redisPassword, or every client could run admin commands",
+      ]);
+    });
+
+    it("needs no Redis passwords when every Redis workload is disabled", () => {
+      const raw = { ...baseRaw(), redis: { enabled: false }, redisCluster: { enabled: false }, redisSentinel: { enabled: false } };
+      const none = { value: undefined, encrypted: undefined };
+      assert.deepStrictEqual(problemsOf(raw, secrets({ redisPassword: none, redisAdminPassword: none })), []);
+    });
+  });
+});
