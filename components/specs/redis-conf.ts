@@ -54,6 +54,8 @@ export interface SentinelConfArgs {
   readonly quorum: number;
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
+  /** Port of the data pods. Defaults to 6379. */
+  readonly masterPort?: number;
 }
 
 /** Placeholder the sentinel entrypoint replaces with the master it discovers (or data pod 0 on first start). */
@@ -67,7 +69,7 @@ export function sentinelConf(a: SentinelConfArgs): string {
       // Both must precede the monitor line so the master may be named by its DNS name.
       "sentinel resolve-hostnames yes",
       "sentinel announce-hostnames yes",
-      `sentinel monitor ${a.masterName} ${MASTER_HOST_PLACEHOLDER} ${Port.Redis} ${a.quorum}`,
+      `sentinel monitor ${a.masterName} ${MASTER_HOST_PLACEHOLDER} ${a.masterPort ?? Port.Redis} ${a.quorum}`,
       `sentinel down-after-milliseconds ${a.masterName} ${a.downAfterMs}`,
       `sentinel failover-timeout ${a.masterName} ${a.failoverTimeoutMs}`,
       `sentinel parallel-syncs ${a.masterName} 1`,

@@ -1,0 +1,280 @@
+// Forms a Redis Cluster the way `redis-cli --cluster create` does, but idempotently: it looks at
+// live state first, adopts a cluster that is already right without a single write, finishes one
+// a previous run left half-formed, and moves slots (keys included) to masters added by scale-out.
+// Anything it cannot explain (foreign nodes, keys on a node outside the cluster, conflicting
+// slot owners) stops the run before any write. No Pulumi import.
+import Redis from "ioredis";
+import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "../specs/slot-plan";
+import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./cluster-nodes";
+import { waitForAgreement } from "./cluster-state";
+import { Access, Reach, openReach, splitEndpoint } from "./reach";
+import { RedisAuth, closeAll, connectAll, parseInfo } from "./redis-client";
+
+export interface ClusterInitInputs extends RedisAuth {
+  /** `host:port` of every node as announced inside the cluster, in ordinal order. */
+  readonly nodes: readonly string[];
+  readonly replicasPerMaster: number;
+  readonly access?: Access;
+  /** How long to wait for the cluster to converge. Defaults to 60 s. */
+  readonly convergeTimeoutMs?: number;
+}
+
+export type ClusterInitAction = "adopted" | "formed" | "completed" | "scaled";
+
+export interface ClusterInitResult {
+  readonly action: ClusterInitAction;
+  /** State-changing commands sent; 0 when an existing cluster was adopted. */
+  readonly writes: number;
+  /** Master endpoints, in node order. */
+  readonly masters: string[];
+  /** Replica endpoint -> master endpoint. */
+  readonly replicaOf: Record<string, string>;
+  /** Endpoint -> cluster node id. */
+  readonly nodeIds: Record<string, string>;
+}
+
+interface NodeState {
+  readonly endpoint: string;
+  readonly client: Redis;
+  readonly view: ClusterNodeEntry[];
+  readonly me: ClusterNodeEntry;
+  readonly keys: number;
+}
+
+class Writer {
+  count = 0;
+  async send(client: Redis, ...args: (string | number)[]): Promise<unknown> {
+    this.count++;
+    return client.call(String(args[0]), ...args.slice(1).map(String));
+  }
+}
+
+function validateInputs(i: ClusterInitInputs): number {
+  if (new Set(i.nodes).size !== i.nodes.length) throw new Error(`redis cluster init: the node list has duplicates: ${i.nodes.join(", ")}`);
+  const group = 1 + i.replicasPerMaster;
+  if (!Number.isInteger(i.replicasPerMaster) || i.replicasPerMaster < 0 || i.nodes.length % group !== 0) {
+    throw new Error(`redis cluster init: ${i.nodes.length} nodes cannot be split into masters with ${i.replicasPerMaster} replica(s) each`);
+  }
+  const masters = i.nodes.length / group;
+  if (masters < 3) throw new Error(`redis cluster init: ${masters} masters is too few; Redis Cluster needs at least 3 to fail over`);
+  return masters;
+}
+
+async function inspect(endpoint: string, client: Redis): Promise<NodeState> {
+  const info = parseInfo(String(await client.call("INFO", "cluster")));
+  if (info.get("cluster_enabled") !== "1") throw new Error(`${endpoint} was not started with cluster-enabled yes; it cannot join a cluster`);
+  const view = parseClusterNodes(String(await client.call("CLUSTER", "NODES")));
+  return { endpoint, client, view, me: myself(view), keys: Number(await client.call("DBSIZE")) };
+}
+
+/** Everything that must stop the run before a single write. */
+function refuseForeign(states: readonly NodeState[]): void {
+  const ours = new Set(states.map((s) => s.me.id));
+  const problems: string[] = [];
+  for (const s of states) {
+    const foreign = s.view.filter((e) => !ours.has(e.id) && !e.flags.includes("handshake"));
+    if (foreign.length) {
+      problems.push(`${s.endpoint} (node ${s.me.id}) belongs to a different cluster: it knows ${foreign.map((f) => `${f.id} at ${f.address}`).join(", ")}, which are not in this stack's node list. If those nodes are gone for good, remove them with CLUSTER FORGET; otherwise fix the node list`);
+    }
+    if (s.keys > 0 && s.me.slots.length === 0 && !s.me.masterId) {
+      problems.push(`${s.endpoint} (node ${s.me.id}) holds ${s.keys} key(s) but serves no slot of this cluster; it holds foreign data. Move or delete that data yourself, then run again`);
+    }
+  }
+  const owner = new Map<number, string>();
+  for (const s of states) {
+    for (const slot of s.me.slots) {
+      const prev = owner.get(slot);
+      if (prev && prev !== s.endpoint) problems.push(`slot ${slot} is claimed by both ${prev} and ${s.endpoint}; resolve it with redis-cli --cluster fix`);
+      owner.set(slot, s.endpoint);
+    }
+  }
+  if (problems.length) throw new Error(`redis cluster init stopped; nothing was changed:\n  - ${[...new Set(problems)].join("\n  - ")}`);
+}
+
+function isAdoptable(states: readonly NodeState[], masters: number, replicas: number): boolean {
+  const ids = states.map((s) => s.me.id);
+  const owners = states.filter((s) => s.me.slots.length > 0);
+  const assigned = owners.reduce((n, s) => n + s.me.slots.length, 0);
+  const ownerIds = new Set(owners.map((s) => s.me.id));
+  return (
+    states.every((s) => ids.every((id) => s.view.some((e) => e.id === id && !isFailing(e) && !e.flags.includes("handshake")))) &&
+    states.every((s) => s.me.migrating.size === 0 && s.me.importing.size === 0) &&
+    assigned === SLOTS &&
+    owners.length === masters &&
+    states.every((s) => ownerIds.has(s.me.id) || (s.me.masterId !== undefined && ownerIds.has(s.me.masterId))) &&
+    owners.every((o) => states.filter((s) => s.me.masterId === o.me.id).length === replicas)
+  );
+}
+
+async function migrateSlot(w: Writer, slot: number, from: NodeState, to: NodeState, toIp: string, others: readonly NodeState[], auth: RedisAuth): Promise<void> {
+  await w.send(to.client, "CLUSTER", "SETSLOT", slot, "IMPORTING", from.me.id);
+  await w.send(from.client, "CLUSTER", "SETSLOT", slot, "MIGRATING", to.me.id);
+  await moveKeys(w, slot, from, to, toIp, auth);
+  await settleSlot(w, slot, to, [from, ...others]);
+}
+
+async function moveKeys(w: Writer, slot: number, from: NodeState, to: NodeState, toIp: string, auth: RedisAuth): Promise<void> {
+  const port = splitEndpoint(to.endpoint).port;
+  const authArgs = auth.password ? (auth.username ? ["AUTH2", auth.username, auth.password] : ["AUTH", auth.password]) : [];
+  for (;;) {
+    const keys = (await from.client.call("CLUSTER", "GETKEYSINSLOT", String(slot), "1000")) as string[];
+    if (keys.length === 0) return;
+    // REPLACE: after an interrupted MIGRATE the source copy is the authoritative one.
+    await w.send(from.client, "MIGRATE", toIp, port, "", 0, 10000, "REPLACE", ...authArgs, "KEYS", ...keys);
+  }
+}
+
+/** Declares `to` the owner of `slot`, on the new owner first so no request is bounced in between. */
+async function settleSlot(w: Writer, slot: number, to: NodeState, others: readonly NodeState[]): Promise<void> {
+  await w.send(to.client, "CLUSTER", "SETSLOT", slot, "NODE", to.me.id);
+  for (const o of others) await w.send(o.client, "CLUSTER", "SETSLOT", slot, "NODE", to.me.id).catch(() => undefined);
+}
+
+/** Finishes slot moves an earlier run left open (MIGRATING on one node, IMPORTING on another). */
+async function resumeOpenSlots(w: Writer, states: NodeState[], reach: Reach, auth: RedisAuth): Promise<void> {
+  const byId = new Map(states.map((s) => [s.me.id, s]));
+  for (const src of states) {
+    for (const [slot, targetId] of src.me.migrating) {
+      const dst = byId.get(targetId);
+      if (!dst) throw new Error(`slot ${slot} on ${src.endpoint} is migrating to unknown node ${targetId}; resolve it with redis-cli --cluster fix`);
+      await moveKeys(w, slot, src, dst, await reach.internalIp(dst.endpoint), auth);
+      await settleSlot(w, slot, dst, states.filter((s) => s !== dst && s.me.slots.length > 0).concat(src));
+    }
+  }
+  for (const dst of states) {
+    for (const [slot, sourceId] of dst.me.importing) {
+      if (byId.get(sourceId)?.me.migrating.has(slot)) continue; // finished above
+      const held = Number(await dst.client.call("CLUSTER", "COUNTKEYSINSLOT", String(slot)));
+      if (held > 0) throw new Error(`slot ${slot} on ${dst.endpoint} is importing from ${sourceId} and already holds ${held} key(s); resolve it with redis-cli --cluster fix`);
+      await w.send(dst.client, "CLUSTER", "SETSLOT", slot, "STABLE");
+    }
+  }
+}
+
+export async function initCluster(inputs: ClusterInitInputs): Promise<ClusterInitResult> {
+  const masterCount = validateInputs(inputs);
+  const reach = openReach(inputs.access);
+  const auth: RedisAuth = { username: inputs.username, password: inputs.password };
+  let clients: Map<string, Redis> | undefined;
+  try {
+    clients = await connectAll(inputs.nodes, reach, auth);
+    let states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients!.get(e)!)));
+    refuseForeign(states);
+    const w = new Writer();
+    let action: ClusterInitAction;
+    if (isAdoptable(states, masterCount, inputs.replicasPerMaster)) {
+      action = "adopted";
+    } else {
+      action = await converge(w, states, masterCount, inputs.replicasPerMaster, reach, auth, inputs.convergeTimeoutMs ?? 60000);
+    }
+    states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients!.get(e)!)));
+    await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), inputs.convergeTimeoutMs ?? 60000);
+    return summarize(action, w.count, await Promise.all(inputs.nodes.map((e) => inspect(e, clients!.get(e)!))));
+  } finally {
+    if (clients) closeAll(clients);
+    reach.close();
+  }
+}
+
+async function converge(w: Writer, states: NodeState[], masterCount: number, replicas: number, reach: Reach, auth: RedisAuth, timeoutMs: number): Promise<ClusterInitAction> {
+  const fresh = states.every((s) => s.me.slots.length === 0 && !s.me.masterId && s.view.length === 1);
+  const hadSlots = states.some((s) => s.me.slots.length > 0);
+  await resumeOpenSlots(w, states, reach, auth);
+
+  // Masters: every slot owner stays one; the first other nodes that follow no master fill up to masterCount.
+  const owners = states.filter((s) => s.me.slots.length > 0);
+  if (owners.length > masterCount) {
+    throw new Error(`the cluster has ${owners.length} masters serving slots but ${masterCount} are configured; scaling in is not supported, so nothing was changed`);
+  }
+  const ownerIds = new Set(owners.map((s) => s.me.id));
+  const candidates = states.filter((s) => !ownerIds.has(s.me.id) && !(s.me.masterId && ownerIds.has(s.me.masterId)));
+  const masters = [...owners, ...candidates.slice(0, masterCount - owners.length)].sort((a, b) => states.indexOf(a) - states.indexOf(b));
+  const masterIds = new Set(masters.map((m) => m.me.id));
+
+  // Slots nobody serves yet: an even split on a fresh cluster, else shared by the masters that have none.
+  const assigned = new Set(owners.flatMap((s) => s.me.slots));
+  if (assigned.size === 0) {
+    const ranges = evenSlotRanges(masterCount);
+    for (const [i, m] of masters.entries()) {
+      // Distinct epochs up front spare the cluster a round of epoch-collision resolution.
+      if (m.view.length === 1 && m.me.configEpoch === 0) await w.send(m.client, "CLUSTER", "SET-CONFIG-EPOCH", i + 1).catch(() => undefined);
+      await w.send(m.client, "CLUSTER", "ADDSLOTSRANGE", ranges[i][0], ranges[i][1]);
+    }
+  } else if (assigned.size < SLOTS) {
+    const free = Array.from({ length: SLOTS }, (_, s) => s).filter((s) => !assigned.has(s));
+    const takers = masters.filter((m) => m.me.slots.length === 0);
+    const receivers = takers.length ? takers : masters;
+    for (const [i, m] of receivers.entries()) {
+      const share = free.filter((_, k) => k % receivers.length === i);
+      for (const [a, b] of toRanges(share)) await w.send(m.client, "CLUSTER", "ADDSLOTSRANGE", a, b);
+    }
+  }
+
+  // Introduce every node to the first master; gossip spreads the rest.
+  const anchor = masters[0];
+  const anchorView = parseClusterNodes(String(await anchor.client.call("CLUSTER", "NODES")));
+  for (const s of states) {
+    if (s === anchor || anchorView.some((e) => e.id === s.me.id && !e.flags.includes("handshake"))) continue;
+    const { port } = splitEndpoint(s.endpoint);
+    await w.send(anchor.client, "CLUSTER", "MEET", await reach.internalIp(s.endpoint), port);
+  }
+  await waitForMembership(states, timeoutMs);
+
+  // Replicas: keep those already following a master; assign the rest where replicas are missing.
+  const load = new Map(masters.map((m) => [m.me.id, 0]));
+  const followers = states.filter((s) => !masterIds.has(s.me.id));
+  const unplaced: NodeState[] = [];
+  for (const f of followers) {
+    if (f.me.masterId && load.has(f.me.masterId) && load.get(f.me.masterId)! < replicas) load.set(f.me.masterId, load.get(f.me.masterId)! + 1);
+    else unplaced.push(f);
+  }
+  for (const f of unplaced) {
+    const loads = masters.map((m) => load.get(m.me.id)!);
+    const target = masters[leastLoaded(loads, (followers.indexOf(f) + 1) % masters.length)];
+    if (load.get(target.me.id)! >= replicas) throw new Error(`${f.endpoint} has no master left to replicate; the node list and replicasPerMaster disagree`);
+    load.set(target.me.id, load.get(target.me.id)! + 1);
+    await w.send(f.client, "CLUSTER", "REPLICATE", target.me.id);
+  }
+
+  // Scale-out: masters that joined a fully assigned cluster receive their share, keys included.
+  let scaled = false;
+  if (hadSlots) {
+    // A new master must see the whole cluster before it can accept migrated keys (else CLUSTERDOWN).
+    await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), timeoutMs);
+    const current = await Promise.all(masters.map((m) => inspect(m.endpoint, m.client)));
+    const moves = rebalanceMoves(new Map(current.map((m) => [m.me.id, m.me.slots])));
+    const byId = new Map(current.map((m) => [m.me.id, m]));
+    const ips = new Map<string, string>();
+    for (const mv of moves) {
+      const to = byId.get(mv.to)!;
+      if (!ips.has(to.endpoint)) ips.set(to.endpoint, await reach.internalIp(to.endpoint));
+      await migrateSlot(w, mv.slot, byId.get(mv.from)!, to, ips.get(to.endpoint)!, current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to), auth);
+      scaled = true;
+    }
+  }
+  if (scaled) return "scaled";
+  return fresh ? "formed" : "completed";
+}
+
+async function waitForMembership(states: readonly NodeState[], timeoutMs: number): Promise<void> {
+  const ids = states.map((s) => s.me.id);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const views = await Promise.all(states.map(async (s) => parseClusterNodes(String(await s.client.call("CLUSTER", "NODES")))));
+    const missing = states.flatMap((s, i) => {
+      const lacking = ids.filter((id) => !views[i].some((e) => e.id === id && !e.flags.includes("handshake") && !e.flags.includes("noaddr")));
+      return lacking.length ? [`${s.endpoint} does not know ${lacking.length} node(s) yet`] : [];
+    });
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`nodes did not all meet within ${timeoutMs} ms (check that the cluster bus port, client port + 10000, is open between pods):\n  - ${missing.join("\n  - ")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function summarize(action: ClusterInitAction, writes: number, states: readonly NodeState[]): ClusterInitResult {
+  const byId = new Map(states.map((s) => [s.me.id, s.endpoint]));
+  const masters = states.filter((s) => s.me.slots.length > 0).map((s) => s.endpoint);
+  const replicaOf: Record<string, string> = {};
+  for (const s of states) if (s.me.masterId) replicaOf[s.endpoint] = byId.get(s.me.masterId) ?? s.me.masterId;
+  return { action, writes, masters, replicaOf, nodeIds: Object.fromEntries(states.map((s) => [s.endpoint, s.me.id])) };
+}

@@ -1,0 +1,97 @@
+// What the dynamic providers share. Everything here is serialized with the providers' closures,
+// so it must not capture module imports: modules are required inside the functions.
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where the logic modules live; captured as a plain string when a provider is serialized. */
+const PROVIDERS_DIR = __dirname;
+
+/** Loads a logic module by file name, registering TypeScript when the host process has not. */
+export function loadLogic<T>(file: string): T {
+  const path = require("path");
+  // The engine's dynamic-provider host is plain node; the program runs under ts-node.
+  if (!require.extensions[".ts"]) require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
+  return require(path.join(PROVIDERS_DIR, file)) as T;
+}
+
+/** Inputs that never enter outputs or diffs; they reach the provider as secret inputs only. */
+export const SECRET_INPUTS = ["password"] as const;
+
+export function withoutSecrets<T extends { readonly password?: string }>(inputs: T): Omit<T, "password"> {
+  const { password: _dropped, ...rest } = inputs;
+  return rest;
+}
+
+/** Which of `keys` differ between recorded outputs and new inputs. */
+export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
+  return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+}
+
+export function diffOf(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): pulumi.dynamic.DiffResult {
+  const changes = changedKeys(olds, news, keys);
+  return { changes: changes.length > 0, replaces: [], deleteBeforeReplace: false };
+}
+
+/**
+ * Runs an assertion until it passes or `retryForMs` passes, then throws its last error: pods that
+ * just became Ready may still be syncing, and a deploy should wait for them, but not forever.
+ */
+export async function retrying<T>(retryForMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + retryForMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/** A stable id for a resource that owns no cloud object: a hash of what it watches. */
+export function stableId(prefix: string, value: unknown): string {
+  const { createHash } = require("crypto");
+  return `${prefix}-${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)}`;
+}
+
+export interface AssertionInputs {
+  readonly password?: string;
+  /** Keep retrying a failing assertion this long before failing the deployment. Defaults to 0. */
+  readonly retryForMs?: number;
+  /** Changes when anything the assertion watches changes (image, config, replicas). */
+  readonly trigger?: string;
+}
+
+/**
+ * A provider whose resource is an assertion: create and update run the named check from a
+ * logic module and record its report; a failing check fails the deployment with its message.
+ */
+export class AssertionProvider<I extends AssertionInputs> implements pulumi.dynamic.ResourceProvider {
+  constructor(
+    private readonly logicFile: string,
+    private readonly assertion: string,
+    private readonly watched: readonly string[],
+  ) {}
+
+  private async run(inputs: I): Promise<Record<string, unknown>> {
+    const logic = loadLogic<Record<string, (i: I) => Promise<unknown>>>(this.logicFile);
+    const report = await retrying(inputs.retryForMs ?? 0, () => logic[this.assertion](inputs));
+    return { ...withoutSecrets(inputs), report };
+  }
+
+  async create(inputs: I): Promise<pulumi.dynamic.CreateResult> {
+    const watched = Object.fromEntries(this.watched.map((k) => [k, (inputs as Record<string, unknown>)[k]]));
+    return { id: stableId(this.logicFile.replace(/-logic$/, ""), watched), outs: await this.run(inputs) };
+  }
+
+  async diff(_id: string, olds: Record<string, unknown>, news: I): Promise<pulumi.dynamic.DiffResult> {
+    return diffOf(olds, news as unknown as Record<string, unknown>, [...this.watched, "trigger"]);
+  }
+
+  async update(_id: string, _olds: unknown, news: I): Promise<pulumi.dynamic.UpdateResult> {
+    return { outs: await this.run(news) };
+  }
+
+  async delete(): Promise<void> {
+    // Intentionally nothing: an assertion owns no state.
+  }
+}

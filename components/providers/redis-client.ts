@@ -1,0 +1,80 @@
+// Redis connections for the providers: bounded in time, RESP2, and failures turned into messages
+// that name the member and what to look at. Passwords never appear in a message.
+import Redis from "ioredis";
+import { Reach } from "./reach";
+
+export interface RedisAuth {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+export function describeFailure(endpoint: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(msg)) {
+    return `authentication to ${endpoint} failed (${msg.split("\n")[0]}); check that the password given to the provider matches the one the server was started with (the workload's auth Secret)`;
+  }
+  if (/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|connect|Connection is closed/i.test(msg)) {
+    return `cannot reach ${endpoint} (${msg.split("\n")[0]}); check that the pod is Running and Ready and that this machine can reach it (use portForward access from outside the cluster)`;
+  }
+  return `${endpoint}: ${msg.split("\n")[0]}`;
+}
+
+/** Connects to the member announced as `endpoint`, via `reach`; throws a described error within `timeoutMs`. */
+export async function connect(endpoint: string, reach: Reach, auth: RedisAuth, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Redis> {
+  let client: Redis | undefined;
+  // ioredis reports the server's refusal (WRONGPASS) on the error event and rejects connect() with
+  // a bare "Connection is closed"; keep the first so the message says what really happened.
+  let firstError: Error | undefined;
+  try {
+    const local = await reach.local(endpoint);
+    const i = local.lastIndexOf(":");
+    client = new Redis({
+      host: local.slice(0, i),
+      port: Number(local.slice(i + 1)),
+      username: auth.username,
+      password: auth.password,
+      protocol: 2,
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    client.on("error", (e: Error) => (firstError ??= e));
+    await client.connect();
+    return client;
+  } catch (e) {
+    client?.disconnect();
+    throw new Error(describeFailure(endpoint, firstError ?? e));
+  }
+}
+
+/** Connects to every endpoint at once; if any fails, closes the rest and throws one error listing each failure. */
+export async function connectAll(endpoints: readonly string[], reach: Reach, auth: RedisAuth, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Map<string, Redis>> {
+  const results = await Promise.allSettled(endpoints.map((e) => connect(e, reach, auth, timeoutMs)));
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message)] : []));
+  const clients = new Map<string, Redis>();
+  results.forEach((r, i) => r.status === "fulfilled" && clients.set(endpoints[i], r.value));
+  if (failures.length) {
+    closeAll(clients);
+    throw new Error(`${failures.length} of ${endpoints.length} Redis members could not be used; nothing was changed:\n  - ${failures.join("\n  - ")}`);
+  }
+  return clients;
+}
+
+export function closeAll(clients: Map<string, Redis>): void {
+  for (const c of clients.values()) c.disconnect();
+}
+
+/** Parses INFO output into a flat map. */
+export function parseInfo(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(":");
+    if (i > 0 && !line.startsWith("#")) m.set(line.slice(0, i), line.slice(i + 1).trim());
+  }
+  return m;
+}

@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterInitInputs, ClusterInitResult } from "./cluster-init-logic";
+import { loadLogic, diffOf, stableId, withoutSecrets } from "./provider-kit";
+import type { Access } from "./reach";
+
+/** What the provider's CRUD methods receive: plain values. */
+export interface RedisClusterInitInputs extends ClusterInitInputs {
+  /** Changes when the pods change (image, config), so the cluster is checked and completed again. */
+  readonly trigger?: string;
+}
+
+export type RedisClusterInitOutputs = Omit<RedisClusterInitInputs, "password"> & ClusterInitResult;
+
+const WATCHED = ["nodes", "replicasPerMaster", "username", "access", "trigger"];
+
+/**
+ * Forms, adopts or completes a Redis Cluster. Creating and updating both converge the live
+ * cluster to the inputs (a scale-out moves slots with their keys); deleting leaves it alone.
+ */
+export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider {
+  async create(inputs: RedisClusterInitInputs): Promise<pulumi.dynamic.CreateResult> {
+    const { initCluster } = loadLogic<typeof import("./cluster-init-logic")>("cluster-init-logic");
+    const result = await initCluster(inputs);
+    return { id: stableId("redis-cluster", inputs.nodes), outs: { ...withoutSecrets(inputs), ...result } };
+  }
+
+  async diff(_id: string, olds: RedisClusterInitOutputs, news: RedisClusterInitInputs): Promise<pulumi.dynamic.DiffResult> {
+    return diffOf(olds as never, news as never, WATCHED);
+  }
+
+  async update(_id: string, _olds: RedisClusterInitOutputs, news: RedisClusterInitInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const { initCluster } = loadLogic<typeof import("./cluster-init-logic")>("cluster-init-logic");
+    return { outs: { ...withoutSecrets(news), ...(await initCluster(news)) } };
+  }
+
+  async delete(): Promise<void> {
+    // Intentionally nothing: destroying the stack must never reset a cluster that holds data;
+    // the StatefulSet and its Retain volumes are what a destroy removes.
+  }
+}
+
+export interface RedisClusterInitArgs {
+  readonly nodes: pulumi.Input<pulumi.Input<string>[]>;
+  readonly replicasPerMaster: pulumi.Input<number>;
+  /** ACL user with cluster-management rights. Defaults to the default user. */
+  readonly username?: pulumi.Input<string>;
+  readonly password?: pulumi.Input<string>;
+  /** How to reach the pods. Defaults to direct. */
+  readonly access?: pulumi.Input<Access>;
+  readonly trigger?: pulumi.Input<string>;
+}
+
+export class RedisClusterInit extends pulumi.dynamic.Resource {
+  declare public readonly action: pulumi.Output<string>;
+  declare public readonly masters: pulumi.Output<string[]>;
+  declare public readonly replicaOf: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: RedisClusterInitArgs, opts?: pulumi.CustomResourceOptions) {
+    super(new RedisClusterInitProvider(), name, {
+      ...args,
+      password: args.password === undefined ? undefined : pulumi.secret(args.password),
+      action: undefined, masters: undefined, replicaOf: undefined, writes: undefined, nodeIds: undefined,
+    }, opts);
+  }
+}

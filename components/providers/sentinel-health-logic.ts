@@ -1,0 +1,87 @@
+// Asserts Redis Sentinel is healthy: every sentinel names the same master, CKQUORUM passes, the
+// master has the expected replicas online, and a write on the master is read from a replica.
+// No Pulumi import.
+import Redis from "ioredis";
+import { HealthError, collect } from "./health-error";
+import { Access, openReach } from "./reach";
+import { RedisAuth, connect, parseInfo } from "./redis-client";
+
+export interface SentinelHealthInputs extends RedisAuth {
+  readonly sentinels: readonly string[];
+  readonly masterName: string;
+  readonly expectedReplicas: number;
+  readonly access?: Access;
+}
+
+export interface SentinelHealthReport {
+  readonly master: string;
+  readonly replicas: number;
+  readonly sentinels: number;
+}
+
+export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promise<SentinelHealthReport> {
+  const reach = openReach(inputs.access);
+  const auth = { username: inputs.username, password: inputs.password };
+  const problems: string[] = [];
+  const clients: Redis[] = [];
+  const open = async (endpoint: string) => {
+    const c = await connect(endpoint, reach, auth);
+    clients.push(c);
+    return c;
+  };
+  try {
+    const answers = new Map<string, string>();
+    await Promise.all(inputs.sentinels.map((s) => collect(problems, async () => {
+      const c = await open(s);
+      const addr = (await c.call("SENTINEL", "get-master-addr-by-name", inputs.masterName)) as string[] | null;
+      if (!addr) throw new Error(`sentinel ${s} does not monitor a master named ${inputs.masterName}`);
+      answers.set(s, `${addr[0]}:${addr[1]}`);
+      await c.call("SENTINEL", "CKQUORUM", inputs.masterName).catch((e: Error) => {
+        throw new Error(`sentinel ${s} fails CKQUORUM for ${inputs.masterName}: ${e.message}`);
+      });
+      const info = flat((await c.call("SENTINEL", "MASTER", inputs.masterName)) as string[]);
+      const flags = (info.get("flags") ?? "").split(",");
+      if (flags.some((f) => f === "s_down" || f === "o_down")) problems.push(`sentinel ${s} sees master ${answers.get(s)} as ${info.get("flags")}`);
+      const others = Number(info.get("num-other-sentinels"));
+      if (others !== inputs.sentinels.length - 1) problems.push(`sentinel ${s} knows ${others} other sentinels, expected ${inputs.sentinels.length - 1}; check the sentinels can reach each other`);
+    })));
+    const masters = new Set(answers.values());
+    if (masters.size > 1) problems.push(`sentinels disagree on the master: ${[...answers].map(([s, m]) => `${s} -> ${m}`).join(", ")}`);
+    if (problems.length || masters.size === 0) throw new HealthError("Redis Sentinel", problems.length ? problems : ["no sentinel answered"]);
+    const master = [...masters][0];
+    const m = await collect(problems, () => open(master));
+    if (!m) throw new HealthError("Redis Sentinel", problems);
+    const repl = parseInfo(String(await m.call("INFO", "replication")));
+    if (repl.get("role") !== "master") problems.push(`${master}, named master by the sentinels, reports role:${repl.get("role")}`);
+    const online = [...repl.entries()].filter(([k, v]) => /^slave\d+$/.test(k) && /state=online/.test(v)).map(([, v]) => v);
+    if (online.length < inputs.expectedReplicas) {
+      problems.push(`master ${master} has ${online.length} replica(s) online, expected ${inputs.expectedReplicas}; look at the replica pods' logs for sync errors`);
+    }
+    if (problems.length) throw new HealthError("Redis Sentinel", problems);
+    const first = /ip=([^,]+),port=(\d+)/.exec(online[0]);
+    await collect(problems, () => writeOnMasterReadOnReplica(m, first ? `${first[1]}:${first[2]}` : "", open));
+    if (problems.length) throw new HealthError("Redis Sentinel", problems);
+    return { master, replicas: online.length, sentinels: inputs.sentinels.length };
+  } finally {
+    for (const c of clients) c.disconnect();
+    reach.close();
+  }
+}
+
+function flat(pairs: readonly string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) m.set(pairs[i], pairs[i + 1]);
+  return m;
+}
+
+async function writeOnMasterReadOnReplica(master: Redis, replica: string, open: (e: string) => Promise<Redis>): Promise<void> {
+  const key = `middleware:health:${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const value = String(Date.now());
+  await master.set(key, value, "PX", 60000);
+  const acked = Number(await master.call("WAIT", "1", "5000"));
+  if (acked < 1) throw new Error(`no replica acknowledged a write on the master within 5 s`);
+  const r = await open(replica);
+  const back = await r.get(key);
+  await master.del(key);
+  if (back !== value) throw new Error(`wrote ${key} on the master but replica ${replica} returned ${JSON.stringify(back)}`);
+}

@@ -1,0 +1,30 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AssertionInputs, AssertionProvider } from "./provider-kit";
+import type { Access } from "./reach";
+import type { ZooKeeperHealthInputs as LogicInputs, ZooKeeperHealthReport } from "./zookeeper-health-logic";
+
+export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
+
+/** Fails the deployment unless the ensemble has quorum, one leader, and serves reads of a fresh write. */
+export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthInputs> {
+  constructor() {
+    super("zookeeper-health-logic", "assertZooKeeperHealthy", ["servers", "expectedSize", "access"]);
+  }
+}
+
+export interface ZooKeeperHealthArgs {
+  readonly servers: pulumi.Input<pulumi.Input<string>[]>;
+  readonly expectedSize: pulumi.Input<number>;
+  readonly access?: pulumi.Input<Access>;
+  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
+  readonly retryForMs?: pulumi.Input<number>;
+  readonly trigger?: pulumi.Input<string>;
+}
+
+export class ZooKeeperHealth extends pulumi.dynamic.Resource {
+  declare public readonly report: pulumi.Output<ZooKeeperHealthReport>;
+
+  constructor(name: string, args: ZooKeeperHealthArgs, opts?: pulumi.CustomResourceOptions) {
+    super(new ZooKeeperHealthProvider(), name, { ...args, report: undefined }, opts);
+  }
+}

@@ -1,0 +1,179 @@
+// RedisClusterInitProvider against real redis-server processes: formation, adoption without a
+// write, completion of half-formed clusters, refusal of foreign data, clear connection errors,
+// and a scale-out that loses no key.
+import * as assert from "assert";
+import { Cluster } from "ioredis";
+import { parseClusterNodes } from "../../components/providers/cluster-nodes";
+import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
+import { freePort, run } from "../support/processes";
+import { ADMIN, ADMIN_PASSWORD, CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
+
+const provider = new RedisClusterInitProvider();
+
+async function redisCliCheck(node: string): Promise<string> {
+  const r = await run("redis-cli", ["--no-auth-warning", "--user", "admin", "--cluster", "check", node], { env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD } });
+  assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\[OK\] All nodes agree about slots configuration/);
+  assert.match(r.stdout, /\[OK\] All 16384 slots covered/);
+  return r.stdout;
+}
+
+/** Per-command call counts of the cluster-changing commands, to prove an adoption wrote nothing. */
+async function clusterWriteCounts(servers: readonly RedisServer[]): Promise<string> {
+  const out: string[] = [];
+  for (const s of servers) {
+    const c = await s.admin();
+    const stats = String(await c.call("INFO", "commandstats"));
+    c.disconnect();
+    out.push(...stats.split("\n").filter((l) => /^cmdstat_(cluster\|(meet|addslots|addslotsrange|replicate|setslot|set-config-epoch|forget|reset)|migrate):/.test(l)).map((l) => `${s.port} ${l.split(",")[0]}`));
+  }
+  return out.sort().join("\n");
+}
+
+describe("RedisClusterInitProvider (real redis-server)", function () {
+  this.timeout(120000);
+  const fleet = new RedisServers();
+  after(() => fleet.stopAll());
+
+  it("forms six fresh nodes into 3 masters + 3 replicas that redis-cli --cluster check accepts", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    const { outs } = await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    assert.strictEqual(outs.action, "formed");
+    assert.strictEqual(outs.masters.length, 3);
+    assert.strictEqual(Object.keys(outs.replicaOf).length, 3);
+    for (const [replica, master] of Object.entries(outs.replicaOf as Record<string, string>)) assert.notStrictEqual(replica, master);
+    assert.ok(!("password" in outs), "the password is not an output");
+    const check = await redisCliCheck(nodes[0]);
+    assert.strictEqual((check.match(/M: [0-9a-f]{40}/g) ?? []).length, 3);
+
+    // A second run adopts the cluster: same result, and not one cluster-changing command.
+    const before = await clusterWriteCounts(servers);
+    const again = await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    assert.strictEqual(again.outs.action, "adopted");
+    assert.strictEqual(again.outs.writes, 0);
+    assert.deepStrictEqual(again.outs.nodeIds, outs.nodeIds);
+    assert.strictEqual(await clusterWriteCounts(servers), before);
+  });
+
+  it("reports no diff for the same inputs and an update when nodes change", async () => {
+    const olds = { nodes: ["a:1", "b:2"], replicasPerMaster: 1, username: "admin" };
+    assert.strictEqual((await provider.diff("id", olds as never, { ...olds, password: "changed-password" } as never)).changes, false);
+    assert.strictEqual((await provider.diff("id", olds as never, { ...olds, nodes: ["a:1", "b:2", "c:3"] } as never)).changes, true);
+  });
+
+  it("finishes a cluster a previous run left after MEET, before any slot was assigned", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    const first = await servers[0].admin();
+    for (const s of servers.slice(1)) await first.call("CLUSTER", "MEET", "127.0.0.1", String(s.port));
+    first.disconnect();
+    const { outs } = await provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, ...ADMIN });
+    assert.strictEqual(outs.action, "completed");
+    await redisCliCheck(servers[0].endpoint);
+  });
+
+  it("finishes a cluster a previous run left with slots on one master and no replicas", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    const first = await servers[0].admin();
+    await first.call("CLUSTER", "ADDSLOTSRANGE", "0", "5460");
+    first.disconnect();
+    const { outs } = await provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, ...ADMIN });
+    assert.strictEqual(outs.action, "completed");
+    assert.ok(outs.masters.includes(servers[0].endpoint), "the node that already served slots stays a master");
+    await redisCliCheck(servers[0].endpoint);
+  });
+
+  it("refuses a node that holds foreign keys, naming it, and leaves its keys and every node untouched", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    const holder = await servers[3].admin();
+    // Give it a key the way a reused volume would: it served a slot once, then stopped serving it.
+    await holder.call("CONFIG", "SET", "cluster-require-full-coverage", "no");
+    await holder.call("CLUSTER", "ADDSLOTS", "12182");
+    await waitUntil("the lone slot to be served", 10000, async () => (await holder.set("foo", "precious")) === "OK");
+    await holder.call("CLUSTER", "DELSLOTS", "12182");
+    await holder.call("CONFIG", "SET", "cluster-require-full-coverage", "yes");
+    const before = String(await holder.call("CLUSTER", "NODES"));
+    await assert.rejects(provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
+      assert.match(e.message, /nothing was changed/);
+      assert.ok(e.message.includes(`${servers[3].endpoint} (node `), e.message);
+      assert.match(e.message, /holds 1 key\(s\) but serves no slot of this cluster/);
+      return true;
+    });
+    assert.strictEqual(await holder.call("DBSIZE"), 1);
+    assert.strictEqual(String(await holder.call("CLUSTER", "NODES")), before);
+    holder.disconnect();
+    for (const s of servers) {
+      const c = await s.admin();
+      const view = parseClusterNodes(String(await c.call("CLUSTER", "NODES")));
+      c.disconnect();
+      assert.strictEqual(view.length, 1, `${s.endpoint} met nobody`);
+      assert.strictEqual(view[0].slots.length, 0, `${s.endpoint} got no slots`);
+    }
+  });
+
+  it("refuses a node that belongs to another cluster", async () => {
+    const other = await fleet.add(3, { cluster: true });
+    await provider.create({ nodes: other.map((s) => s.endpoint), replicasPerMaster: 0, ...ADMIN });
+    const ours = await fleet.add(5, { cluster: true });
+    const nodes = [...ours.map((s) => s.endpoint), other[1].endpoint];
+    await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
+      assert.ok(e.message.includes(`${other[1].endpoint} (node`), e.message);
+      assert.match(e.message, /belongs to a different cluster/);
+      return true;
+    });
+    await redisCliCheck(other[0].endpoint);
+  });
+
+  it("names an unreachable node within a bounded time", async () => {
+    const servers = await fleet.add(5, { cluster: true });
+    const dead = `127.0.0.1:${await freePort()}`;
+    const t0 = Date.now();
+    await assert.rejects(provider.create({ nodes: [...servers.map((s) => s.endpoint), dead], replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
+      assert.ok(e.message.includes(`cannot reach ${dead}`), e.message);
+      assert.match(e.message, /nothing was changed/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 15000, `took ${Date.now() - t0} ms`);
+  });
+
+  it("names a wrong password as an authentication failure, without echoing it", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    await assert.rejects(provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, username: "admin", password: "not-the-password" }), (e: Error) => {
+      assert.match(e.message, /authentication to 127\.0\.0\.1:\d+ failed/);
+      assert.ok(!e.message.includes("not-the-password"));
+      return true;
+    });
+  });
+
+  it("scales out from 3 to 4 masters, moving slots with their keys, losing none", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    const cluster = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
+    const keys = Array.from({ length: 3000 }, (_, i) => `key:${i}`);
+    for (let i = 0; i < keys.length; i += 500) {
+      await Promise.all(keys.slice(i, i + 500).map((k) => cluster.set(k, `value-${k}`)));
+    }
+    cluster.disconnect();
+
+    const added = await fleet.add(2, { cluster: true });
+    const grown = [...nodes, ...added.map((s) => s.endpoint)];
+    const { outs } = await provider.update("id", {} as never, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
+    assert.strictEqual(outs.action, "scaled");
+    assert.strictEqual(outs.masters.length, 4);
+    const check = await redisCliCheck(grown[0]);
+    for (const share of [...check.matchAll(/slots:\[[^\]]*\] \((\d+) slots\) master/g)].map((m) => Number(m[1]))) {
+      assert.ok(share === 4096, `each master serves 4096 slots, one serves ${share}`);
+    }
+    const after = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
+    try {
+      const values = await Promise.all(keys.map((k) => after.get(k)));
+      const lost = keys.filter((k, i) => values[i] !== `value-${k}`);
+      assert.deepStrictEqual(lost, [], `${lost.length} keys lost`);
+    } finally {
+      after.disconnect();
+    }
+    const again = await provider.update("id", {} as never, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
+    assert.strictEqual(again.outs.action, "adopted");
+  });
+});

@@ -1,0 +1,52 @@
+import * as assert from "assert";
+import { RedisSentinelHealthProvider } from "../../components/providers/redis-sentinel-health";
+import { assertSentinelHealthy } from "../../components/providers/sentinel-health-logic";
+import { connectRedis } from "../support/redis";
+import { CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
+
+describe("RedisSentinelHealthProvider (real redis-server and sentinels)", function () {
+  this.timeout(120000);
+  const fleet = new RedisServers();
+  let master: RedisServer;
+  let sentinels: string[];
+  after(() => fleet.stopAll());
+
+  before(async () => {
+    [master] = await fleet.add(1);
+    await fleet.add(2, { extraConfig: [`replicaof 127.0.0.1 ${master.port}`] });
+    const s = await fleet.add(3, { sentinelOf: { masterPort: master.port, masterName: "mymaster", quorum: 2 } });
+    sentinels = s.map((x) => x.endpoint);
+  });
+
+  const inputs = () => ({ sentinels, masterName: "mymaster", expectedReplicas: 2, ...CLIENT });
+
+  it("passes once the sentinels agree on the master and its two replicas, reading a write from a replica", async () => {
+    const { outs } = await new RedisSentinelHealthProvider().create({ ...inputs(), retryForMs: 30000 });
+    assert.deepStrictEqual(outs.report, { master: master.endpoint, replicas: 2, sentinels: 3 });
+  });
+
+  it("fails naming the gap when more replicas are expected", async () => {
+    await assert.rejects(assertSentinelHealthy({ ...inputs(), expectedReplicas: 3 }), /has 2 replica\(s\) online, expected 3/);
+  });
+
+  it("passes with the promoted master after the master is killed", async () => {
+    const c = await connectRedis(master.port, CLIENT);
+    await c.set("survives-failover", "yes");
+    assert.strictEqual(await c.call("WAIT", "2", "5000"), 2);
+    c.disconnect();
+    await master.kill();
+    await assert.rejects(assertSentinelHealthy(inputs()));
+    await waitUntil("a sentinel to promote a replica", 30000, async () => {
+      const s = await connectRedis(Number(sentinels[0].split(":")[1]), CLIENT);
+      const addr = (await s.call("SENTINEL", "get-master-addr-by-name", "mymaster")) as string[];
+      s.disconnect();
+      return addr[1] !== String(master.port);
+    });
+    await master.start(); // as its pod would be; the sentinels turn it into a replica
+    const { outs } = await new RedisSentinelHealthProvider().create({ ...inputs(), retryForMs: 60000 });
+    assert.notStrictEqual(outs.report.master, master.endpoint);
+    const promoted = await connectRedis(Number(outs.report.master.split(":")[1]), CLIENT);
+    assert.strictEqual(await promoted.get("survives-failover"), "yes");
+    promoted.disconnect();
+  });
+});

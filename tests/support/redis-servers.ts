@@ -1,0 +1,121 @@
+// Real redis-server processes on free loopback ports, each in its own temp dir, with the same
+// users as the image: `default` (clients, no @admin, no FLUSH*) and `admin`. Always stopped in `after`.
+import { ChildProcess, spawn } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { MASTER_HOST_PLACEHOLDER, sentinelConf } from "../../components/specs/redis-conf";
+import { freePort, waitFor } from "./processes";
+import { connectRedis } from "./redis";
+
+export const CLIENT_PASSWORD = "client-password-for-provider-tests";
+export const ADMIN_PASSWORD = "admin-password-for-provider-tests";
+export const ADMIN = { username: "admin", password: ADMIN_PASSWORD };
+export const CLIENT = { password: CLIENT_PASSWORD };
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** Makes the server a sentinel, configured by the product's own sentinel.conf builder. */
+export interface SentinelOf {
+  readonly masterPort: number;
+  readonly masterName: string;
+  readonly quorum: number;
+}
+
+export interface RedisServerOptions {
+  readonly sentinelOf?: SentinelOf;
+  readonly cluster?: boolean;
+  /** cluster-node-timeout; small values make failover tests quick. Defaults to 1000. */
+  readonly nodeTimeoutMs?: number;
+  readonly extraConfig?: readonly string[];
+}
+
+export class RedisServer {
+  private proc?: ChildProcess;
+  readonly dir: string;
+
+  private readonly sentinel: boolean;
+
+  constructor(readonly port: number, opts: RedisServerOptions, root: string) {
+    this.dir = path.join(root, String(port));
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.sentinel = opts.sentinelOf !== undefined;
+    if (opts.sentinelOf) {
+      // The same lines the sentinel entrypoint writes, on loopback.
+      const conf = sentinelConf({ ...opts.sentinelOf, downAfterMs: 1000, failoverTimeoutMs: 5000 })
+        .replace(MASTER_HOST_PLACEHOLDER, "127.0.0.1").replace(/^dir .*$/m, `dir ${this.dir}`);
+      fs.writeFileSync(path.join(this.dir, "redis.conf"), conf + [
+        `port ${port}`, "bind 127.0.0.1", `logfile ${path.join(this.dir, "redis.log")}`,
+        `sentinel auth-user ${opts.sentinelOf.masterName} admin`, `sentinel auth-pass ${opts.sentinelOf.masterName} ${ADMIN_PASSWORD}`,
+        `sentinel sentinel-pass ${CLIENT_PASSWORD}`, `requirepass ${CLIENT_PASSWORD}`,
+      ].join("\n") + "\n", { mode: 0o600 });
+      return;
+    }
+    const lines = [
+      `port ${port}`, "bind 127.0.0.1", `dir ${this.dir}`, "daemonize no", "save \"\"", "appendonly yes", "appendfsync everysec",
+      "loglevel warning", `logfile ${path.join(this.dir, "redis.log")}`,
+      `user default on #${sha(CLIENT_PASSWORD)} ~* &* +@all -@admin -flushall -flushdb`,
+      `user admin on #${sha(ADMIN_PASSWORD)} ~* &* +@all`,
+      "masteruser admin", `masterauth ${ADMIN_PASSWORD}`,
+      ...(opts.cluster ? ["cluster-enabled yes", "cluster-config-file nodes.conf", `cluster-node-timeout ${opts.nodeTimeoutMs ?? 1000}`] : []),
+      ...(opts.extraConfig ?? []),
+    ];
+    fs.writeFileSync(path.join(this.dir, "redis.conf"), lines.join("\n") + "\n", { mode: 0o600 });
+  }
+
+  get endpoint(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn("redis-server", [path.join(this.dir, "redis.conf"), ...(this.sentinel ? ["--sentinel"] : [])], { stdio: "ignore" });
+    const c = await connectRedis(this.port, CLIENT, 15000);
+    c.disconnect();
+  }
+
+  /** SIGKILL: a crash, not a shutdown; the AOF and nodes.conf are what survives. */
+  async kill(): Promise<void> {
+    const p = this.proc;
+    if (!p || !this.running) return;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGKILL");
+    await exited;
+  }
+
+  admin(): Promise<import("ioredis").default> {
+    return connectRedis(this.port, ADMIN);
+  }
+}
+
+/** A set of servers under one temp dir; `stopAll` kills every one and removes the dir. */
+export class RedisServers {
+  readonly servers: RedisServer[] = [];
+  private root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-servers-"));
+
+  async add(count: number, opts: RedisServerOptions = {}): Promise<RedisServer[]> {
+    const added: RedisServer[] = [];
+    for (let i = 0; i < count; i++) {
+      let port = await freePort();
+      // The cluster bus listens on port + 10000; both must be free.
+      while (opts.cluster && port > 55535) port = await freePort();
+      added.push(new RedisServer(port, opts, this.root));
+    }
+    await Promise.all(added.map((s) => s.start()));
+    this.servers.push(...added);
+    return added;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.kill()));
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export async function waitUntil(what: string, timeoutMs: number, cond: () => Promise<boolean>): Promise<void> {
+  await waitFor(what, timeoutMs, async () => ((await cond().catch(() => false)) ? true : undefined), 100);
+}
