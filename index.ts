@@ -1,7 +1,7 @@
 // Wiring only: validated config -> components -> stack outputs. Validation throws before any
 // resource is registered, so a bad stack file never half-deploys.
 import {
-  HarborImage, MiddlewareNamespace, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone, RegistryPullSecret,
+  HarborImage, healthWiring, MiddlewareNamespace, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone, RegistryPullSecret,
   ZooKeeperEnsemble, loadStackConfig,
 } from "./components";
 
@@ -23,6 +23,7 @@ const platform: PlatformArgs = {
   antiAffinity: s.antiAffinity,
   clientNamespaces: s.clientNamespaces,
   pullSecretName: pullSecret.secretName,
+  health: healthWiring(s.health, s.namespace),
 };
 const redisAuth = { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword };
 const sizes = s.storage.sizes;
@@ -43,3 +44,11 @@ export const redisEndpoint = redis ? redis.endpoint : undefined;
 export const redisClusterNodes = redisCluster ? redisCluster.nodes : undefined;
 export const redisSentinelEndpoints = redisSentinel ? redisSentinel.sentinelEndpoints : undefined;
 export const redisSentinelMasterName = redisSentinel ? redisSentinel.masterName : undefined;
+
+// Health reports of the post-deploy assertions: what was verified, never a secret.
+export const health = {
+  zookeeper: zookeeper ? zookeeper.health?.report : undefined,
+  redis: redis ? redis.health?.report : undefined,
+  redisCluster: redisCluster ? redisCluster.health?.report : undefined,
+  redisSentinel: redisSentinel ? redisSentinel.health?.report : undefined,
+};

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisClusterSettings } from "./stack-config";
+import { RedisClusterHealth } from "./providers/redis-cluster-health";
+import { RedisClusterInit } from "./providers/redis-cluster-init";
 import { redisAuthSecret } from "./redis-auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
@@ -22,6 +24,9 @@ export class RedisCluster extends pulumi.ComponentResource {
   public readonly workload: StatefulWorkload;
   /** `host:port` of every node, by stable DNS name, in ordinal order. */
   public readonly nodes: string[];
+  /** Forms or adopts the cluster once the pods are ready; undefined when health checks are disabled. */
+  public readonly init?: RedisClusterInit;
+  public readonly health?: RedisClusterHealth;
 
   constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisCluster", name, {}, opts);
@@ -44,6 +49,18 @@ export class RedisCluster extends pulumi.ComponentResource {
       container: redisServerContainer(RedisMode.Cluster, `${name}-headless`, p.namespaceName),
     }, { parent: this });
     this.nodes = this.workload.hosts.map((h) => `${h}:${Port.Redis}`);
-    this.registerOutputs({ nodes: this.nodes });
+    const h = p.health;
+    if (h) {
+      // Slot and replica management needs @admin commands, which the client user is denied.
+      this.init = new RedisClusterInit(`${name}-init`, {
+        nodes: this.nodes, replicasPerMaster: s.replicasPerMaster, username: "admin", password: args.adminPassword,
+        access: h.access, trigger: this.workload.revision,
+      }, { parent: this, dependsOn: [this.workload.statefulSet] });
+      this.health = new RedisClusterHealth(`${name}-health`, {
+        nodes: this.nodes, expectedMasters: s.masters, replicasPerMaster: s.replicasPerMaster, password: args.password,
+        access: h.access, retryForMs: h.retryForMs, trigger: this.workload.revision,
+      }, { parent: this, dependsOn: [this.init] });
+    }
+    this.registerOutputs({ nodes: this.nodes, health: this.health?.report });
   }
 }

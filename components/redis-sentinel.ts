@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./stack-config";
+import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { redisAuthSecret } from "./redis-auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
@@ -31,6 +32,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
   /** `host:port` of every sentinel. */
   public readonly sentinelEndpoints: string[];
   public readonly masterName: string;
+  /** Agreement, quorum and replication report; undefined when health checks are disabled. */
+  public readonly health?: RedisSentinelHealth;
 
   constructor(name: string, args: RedisSentinelArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisSentinel", name, {}, opts);
@@ -72,6 +75,13 @@ export class RedisSentinel extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [this.data] });
     this.sentinelEndpoints = this.sentinels.hosts.map((h) => `${h}:${Port.Sentinel}`);
     this.masterName = s.masterName;
-    this.registerOutputs({ sentinelEndpoints: this.sentinelEndpoints, masterName: this.masterName });
+    if (p.health) {
+      this.health = new RedisSentinelHealth(`${name}-health`, {
+        sentinels: this.sentinelEndpoints, masterName: s.masterName, expectedReplicas: s.dataReplicas - 1, password: args.password,
+        access: p.health.access, retryForMs: p.health.retryForMs,
+        trigger: pulumi.interpolate`${this.data.revision}|${this.sentinels.revision}`,
+      }, { parent: this, dependsOn: [this.data.statefulSet, this.sentinels.statefulSet] });
+    }
+    this.registerOutputs({ sentinelEndpoints: this.sentinelEndpoints, masterName: this.masterName, health: this.health?.report });
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 import { redisAuthSecret } from "./redis-auth-secret";
 import { RedisSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
@@ -22,6 +23,8 @@ export class RedisStandalone extends pulumi.ComponentResource {
   public readonly workload: StatefulWorkload;
   /** `host:port` of the client Service. */
   public readonly endpoint: string;
+  /** PING, AOF and write/read report; undefined when health checks are disabled. */
+  public readonly health?: RedisStandaloneHealth;
 
   constructor(name: string, args: RedisStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisStandalone", name, {}, opts);
@@ -41,6 +44,13 @@ export class RedisStandalone extends pulumi.ComponentResource {
       container: redisServerContainer(RedisMode.Standalone, `${name}-headless`, p.namespaceName),
     }, { parent: this });
     this.endpoint = `${this.workload.clientServiceName}.${p.namespaceName}.svc.cluster.local:${Port.Redis}`;
-    this.registerOutputs({ endpoint: this.endpoint });
+    if (p.health) {
+      // The pod, not the Service: port-forward reaches pods, and the Service has exactly this one behind it.
+      this.health = new RedisStandaloneHealth(`${name}-health`, {
+        endpoint: `${this.workload.hosts[0]}:${Port.Redis}`, password: args.password, access: p.health.access,
+        retryForMs: p.health.retryForMs, trigger: this.workload.revision,
+      }, { parent: this, dependsOn: [this.workload.statefulSet] });
+    }
+    this.registerOutputs({ endpoint: this.endpoint, health: this.health?.report });
   }
 }

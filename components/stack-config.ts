@@ -17,6 +17,20 @@ export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
 export const AntiAffinity = { Required: "required", Preferred: "preferred" } as const;
 export type AntiAffinity = (typeof AntiAffinity)[keyof typeof AntiAffinity];
 
+export const HealthAccess = { Direct: "direct", PortForward: "portForward" } as const;
+export type HealthAccess = (typeof HealthAccess)[keyof typeof HealthAccess];
+
+export interface HealthSettings {
+  /** Whether the cluster-init and health-assertion resources are registered at all. */
+  readonly enabled: boolean;
+  /** "direct" when Pulumi runs where pod DNS names resolve; "portForward" from a laptop or CI runner. */
+  readonly access: HealthAccess;
+  /** kubectl context for portForward access; the current context when unset. */
+  readonly kubeContext?: string;
+  /** How long a failing assertion is retried before the deployment fails. */
+  readonly retrySeconds: number;
+}
+
 export const Workload = {
   ZooKeeper: "zookeeper",
   Redis: "redis",
@@ -97,6 +111,7 @@ export interface StackSettings {
   readonly clientNamespaces: readonly string[];
   /** "required" spreads members over nodes strictly; "preferred" lets a one-node cluster run them. */
   readonly antiAffinity: AntiAffinity;
+  readonly health: HealthSettings;
   readonly zookeeper: ZooKeeperSettings;
   readonly redis: RedisSettings;
   readonly redisCluster: RedisClusterSettings;
@@ -155,6 +170,17 @@ function storage(root: Section): StorageSettings {
   }
   const storageClassName = s.string("storageClassName", undefined, DNS_LABEL, "the StorageClass that provisions the volumes");
   return { mode, storageClassName, reclaimPolicy, sizes };
+}
+
+function health(root: Section): HealthSettings {
+  const s = root.section("health");
+  const kubeContext = s.has("kubeContext") ? s.string("kubeContext", undefined, /^[^\s]+$/, "a kubectl context name") : undefined;
+  return {
+    enabled: s.bool("enabled", true),
+    access: s.oneOf("access", HealthAccess, HealthAccess.Direct),
+    kubeContext,
+    retrySeconds: s.int("retrySeconds", 300, 0, 3600),
+  };
 }
 
 function zookeeper(root: Section): ZooKeeperSettings {
@@ -275,6 +301,7 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
     storage: storage(root),
     clientNamespaces: root.section("network").stringList("clientNamespaces", [], DNS_LABEL, "each must be a namespace name"),
     antiAffinity: root.section("scheduling").oneOf("antiAffinity", AntiAffinity, AntiAffinity.Required),
+    health: health(root),
     zookeeper: zookeeper(root),
     redis: redis(root),
     redisCluster: redisCluster(root),
@@ -291,7 +318,7 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   ) {
     problems.push({ key: SecretKey.RedisAdminPassword, message: "must differ from redisPassword, or every client could run admin commands" });
   }
-  const known = new Set(["namespace", "registry", "images", "storage", "network", "scheduling", ...Object.values(Workload), ...Object.values(SecretKey)]);
+  const known = new Set(["namespace", "registry", "images", "storage", "network", "scheduling", "health", ...Object.values(Workload), ...Object.values(SecretKey)]);
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) problems.push({ key: k, message: `is not a setting of this program (typo?); known keys: ${[...known].join(", ")}` });
   }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { HealthWiring, podsRevision } from "./health-wiring";
 import { NfsVolumeSet } from "./nfs-volume-set";
 import { AntiAffinity, Resources, StorageSettings } from "./stack-config";
 import { configHash } from "./specs/config-hash";
@@ -16,6 +17,8 @@ export interface PlatformArgs {
   readonly antiAffinity: AntiAffinity;
   readonly clientNamespaces: readonly string[];
   readonly pullSecretName: pulumi.Input<string>;
+  /** Post-deploy init and health assertions; none when disabled. */
+  readonly health?: HealthWiring;
 }
 
 export interface StatefulWorkloadArgs {
@@ -50,6 +53,8 @@ export class StatefulWorkload extends pulumi.ComponentResource {
   public readonly clientServiceName: string;
   /** Stable DNS name of each pod, in ordinal order. */
   public readonly hosts: string[];
+  /** What the pods run: image and config; changes when the pods roll. */
+  public readonly revision: pulumi.Output<string>;
 
   constructor(name: string, args: StatefulWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:k8s:StatefulWorkload", name, {}, opts);
@@ -82,6 +87,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
         resources: args.resources, container: args.container, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
       }),
     }, { parent: this, dependsOn: [volumes, headless], deleteBeforeReplace: true });
+    this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
       metadata: meta(name), spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),
     }, { parent: this });

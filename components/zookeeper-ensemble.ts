@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ZooKeeperHealth } from "./providers/zookeeper-health";
 import { ZooKeeperSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHost } from "./specs/network";
@@ -22,6 +23,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly servers: string[];
   /** Connection string for clients inside the cluster. */
   public readonly connectString: string;
+  /** Quorum, leader and read-back report; undefined when health checks are disabled. */
+  public readonly health?: ZooKeeperHealth;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:zookeeper:ZooKeeperEnsemble", name, {}, opts);
@@ -57,6 +60,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     }, { parent: this });
     this.servers = this.workload.hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
     this.connectString = this.servers.join(",");
-    this.registerOutputs({ servers: this.servers, connectString: this.connectString });
+    const h = args.platform.health;
+    if (h) {
+      this.health = new ZooKeeperHealth(`${name}-health`, {
+        servers: this.servers, expectedSize: s.replicas, access: h.access, retryForMs: h.retryForMs, trigger: this.workload.revision,
+      }, { parent: this, dependsOn: [this.workload.statefulSet] });
+    }
+    this.registerOutputs({ servers: this.servers, connectString: this.connectString, health: this.health?.report });
   }
 }

@@ -6,7 +6,7 @@
 import Redis from "ioredis";
 import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "../specs/slot-plan";
 import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./cluster-nodes";
-import { waitForAgreement } from "./cluster-state";
+import { NodeView, waitForAgreement } from "./cluster-state";
 import { Access, Reach, openReach, splitEndpoint } from "./reach";
 import { RedisAuth, closeAll, connectAll, parseInfo } from "./redis-client";
 
@@ -61,10 +61,12 @@ function validateInputs(i: ClusterInitInputs): number {
 }
 
 async function inspect(endpoint: string, client: Redis): Promise<NodeState> {
-  const info = parseInfo(String(await client.call("INFO", "cluster")));
-  if (info.get("cluster_enabled") !== "1") throw new Error(`${endpoint} was not started with cluster-enabled yes; it cannot join a cluster`);
-  const view = parseClusterNodes(String(await client.call("CLUSTER", "NODES")));
-  return { endpoint, client, view, me: myself(view), keys: Number(await client.call("DBSIZE")) };
+  // One round trip: the three replies arrive together.
+  const [info, nodes, keys] = await Promise.all([client.call("INFO", "cluster"), client.call("CLUSTER", "NODES").catch((e: Error) => e), client.call("DBSIZE")]);
+  if (parseInfo(String(info)).get("cluster_enabled") !== "1") throw new Error(`${endpoint} was not started with cluster-enabled yes; it cannot join a cluster`);
+  if (nodes instanceof Error) throw nodes;
+  const view = parseClusterNodes(String(nodes));
+  return { endpoint, client, view, me: myself(view), keys: Number(keys) };
 }
 
 /** Everything that must stop the run before a single write. */
@@ -167,9 +169,8 @@ export async function initCluster(inputs: ClusterInitInputs): Promise<ClusterIni
     } else {
       action = await converge(w, states, masterCount, inputs.replicasPerMaster, reach, auth, inputs.convergeTimeoutMs ?? 60000);
     }
-    states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients!.get(e)!)));
-    await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), inputs.convergeTimeoutMs ?? 60000);
-    return summarize(action, w.count, await Promise.all(inputs.nodes.map((e) => inspect(e, clients!.get(e)!))));
+    const agreed = await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), inputs.convergeTimeoutMs ?? 60000);
+    return summarize(action, w.count, agreed);
   } finally {
     if (clients) closeAll(clients);
     reach.close();
@@ -195,11 +196,12 @@ async function converge(w: Writer, states: NodeState[], masterCount: number, rep
   const assigned = new Set(owners.flatMap((s) => s.me.slots));
   if (assigned.size === 0) {
     const ranges = evenSlotRanges(masterCount);
-    for (const [i, m] of masters.entries()) {
-      // Distinct epochs up front spare the cluster a round of epoch-collision resolution.
-      if (m.view.length === 1 && m.me.configEpoch === 0) await w.send(m.client, "CLUSTER", "SET-CONFIG-EPOCH", i + 1).catch(() => undefined);
+    // All masters at once: each one's rejoin delay runs from its own ADDSLOTS, so the last one sets the pace.
+    await Promise.all(masters.map(async (m, i) => {
       await w.send(m.client, "CLUSTER", "ADDSLOTSRANGE", ranges[i][0], ranges[i][1]);
-    }
+      // Distinct epochs spare the cluster a round of epoch-collision resolution.
+      if (m.view.length === 1 && m.me.configEpoch === 0) await w.send(m.client, "CLUSTER", "SET-CONFIG-EPOCH", i + 1).catch(() => undefined);
+    }));
   } else if (assigned.size < SLOTS) {
     const free = Array.from({ length: SLOTS }, (_, s) => s).filter((s) => !assigned.has(s));
     const takers = masters.filter((m) => m.me.slots.length === 0);
@@ -210,13 +212,14 @@ async function converge(w: Writer, states: NodeState[], masterCount: number, rep
     }
   }
 
-  // Introduce every node to the first master; gossip spreads the rest.
-  const anchor = masters[0];
-  const anchorView = parseClusterNodes(String(await anchor.client.call("CLUSTER", "NODES")));
-  for (const s of states) {
-    if (s === anchor || anchorView.some((e) => e.id === s.me.id && !e.flags.includes("handshake"))) continue;
-    const { port } = splitEndpoint(s.endpoint);
-    await w.send(anchor.client, "CLUSTER", "MEET", await reach.internalIp(s.endpoint), port);
+  // Every pair meets directly: waiting for gossip to introduce them takes seconds, one MEET per pair milliseconds.
+  const ips = new Map<string, string>();
+  const ipOf = async (s: NodeState) => ips.get(s.endpoint) ?? ips.set(s.endpoint, await reach.internalIp(s.endpoint)).get(s.endpoint)!;
+  for (const [i, a] of states.entries()) {
+    const known = new Set(parseClusterNodes(String(await a.client.call("CLUSTER", "NODES"))).filter((e) => !e.flags.includes("handshake")).map((e) => e.id));
+    for (const b of states.slice(i + 1)) {
+      if (!known.has(b.me.id)) await w.send(a.client, "CLUSTER", "MEET", await ipOf(b), splitEndpoint(b.endpoint).port);
+    }
   }
   await waitForMembership(states, timeoutMs);
 
@@ -236,6 +239,8 @@ async function converge(w: Writer, states: NodeState[], masterCount: number, rep
     await w.send(f.client, "CLUSTER", "REPLICATE", target.me.id);
   }
 
+  if (w.count > 0) await announce(w, states, ipOf);
+
   // Scale-out: masters that joined a fully assigned cluster receive their share, keys included.
   let scaled = false;
   if (hadSlots) {
@@ -244,16 +249,25 @@ async function converge(w: Writer, states: NodeState[], masterCount: number, rep
     const current = await Promise.all(masters.map((m) => inspect(m.endpoint, m.client)));
     const moves = rebalanceMoves(new Map(current.map((m) => [m.me.id, m.me.slots])));
     const byId = new Map(current.map((m) => [m.me.id, m]));
-    const ips = new Map<string, string>();
     for (const mv of moves) {
       const to = byId.get(mv.to)!;
-      if (!ips.has(to.endpoint)) ips.set(to.endpoint, await reach.internalIp(to.endpoint));
-      await migrateSlot(w, mv.slot, byId.get(mv.from)!, to, ips.get(to.endpoint)!, current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to), auth);
+      await migrateSlot(w, mv.slot, byId.get(mv.from)!, to, await ipOf(to), current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to), auth);
       scaled = true;
     }
   }
   if (scaled) return "scaled";
   return fresh ? "formed" : "completed";
+}
+
+/**
+ * Each node's slots and role travel in its packet headers, which peers apply only once they know
+ * the sender; otherwise they spread at the next random ping, seconds later. A MEET to a peer that
+ * is already known carries the header now (the duplicate handshake it opens is dropped by Redis).
+ */
+async function announce(w: Writer, states: readonly NodeState[], ipOf: (s: NodeState) => Promise<string>): Promise<void> {
+  for (const a of states) {
+    for (const b of states) if (a !== b) await w.send(a.client, "CLUSTER", "MEET", await ipOf(b), splitEndpoint(b.endpoint).port);
+  }
 }
 
 async function waitForMembership(states: readonly NodeState[], timeoutMs: number): Promise<void> {
@@ -271,10 +285,12 @@ async function waitForMembership(states: readonly NodeState[], timeoutMs: number
   }
 }
 
-function summarize(action: ClusterInitAction, writes: number, states: readonly NodeState[]): ClusterInitResult {
-  const byId = new Map(states.map((s) => [s.me.id, s.endpoint]));
-  const masters = states.filter((s) => s.me.slots.length > 0).map((s) => s.endpoint);
+function summarize(action: ClusterInitAction, writes: number, views: readonly NodeView[]): ClusterInitResult {
+  // All views agree; any one describes the cluster.
+  const me = views.map((v) => myself(v.nodes));
+  const byId = new Map(me.map((n, i) => [n.id, views[i].endpoint]));
+  const masters = views.filter((_, i) => me[i].slots.length > 0).map((v) => v.endpoint);
   const replicaOf: Record<string, string> = {};
-  for (const s of states) if (s.me.masterId) replicaOf[s.endpoint] = byId.get(s.me.masterId) ?? s.me.masterId;
-  return { action, writes, masters, replicaOf, nodeIds: Object.fromEntries(states.map((s) => [s.endpoint, s.me.id])) };
+  me.forEach((n, i) => n.masterId && (replicaOf[views[i].endpoint] = byId.get(n.masterId) ?? n.masterId));
+  return { action, writes, masters, replicaOf, nodeIds: Object.fromEntries(views.map((v, i) => [v.endpoint, me[i].id])) };
 }

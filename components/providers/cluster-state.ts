@@ -46,13 +46,14 @@ export function disagreement(views: readonly NodeView[]): string[] {
   return problems;
 }
 
-/** Waits until every node reports cluster_state:ok and all hold the same configuration. */
-export async function waitForAgreement(members: readonly ClusterMember[], timeoutMs: number): Promise<void> {
+/** Waits until every node reports cluster_state:ok and all hold the same configuration; returns the agreed views. */
+export async function waitForAgreement(members: readonly ClusterMember[], timeoutMs: number): Promise<NodeView[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const problems = disagreement(await Promise.all(members.map(readView)));
-    if (problems.length === 0) return;
+    const views = await Promise.all(members.map(readView));
+    const problems = disagreement(views);
+    if (problems.length === 0) return views;
     if (Date.now() > deadline) throw new Error(`the cluster did not converge within ${timeoutMs} ms:\n  - ${problems.join("\n  - ")}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 5));
   }
 }

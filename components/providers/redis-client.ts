@@ -41,6 +41,8 @@ export async function connect(endpoint: string, reach: Reach, auth: RedisAuth, t
       commandTimeout: timeoutMs,
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
+      // The ready check is an extra INFO round trip per connection; callers send their own commands.
+      enableReadyCheck: false,
       retryStrategy: () => null,
     });
     client.on("error", (e: Error) => (firstError ??= e));

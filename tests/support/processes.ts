@@ -3,8 +3,33 @@
 import { execFile, ExecFileOptions } from "child_process";
 import * as net from "net";
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out; the OS may offer a just-closed port again. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago and not handed out before in this process;
+ * with `alsoFree`, the port at that offset must be free too (Redis Cluster's bus is port + 10000).
+ */
+export async function freePort(alsoFree?: number): Promise<number> {
+  for (;;) {
+    const port = await osPort();
+    const partner = alsoFree === undefined ? undefined : port + alsoFree;
+    if (handedOut.has(port) || (partner !== undefined && (partner > 65535 || handedOut.has(partner) || !(await isFree(partner))))) continue;
+    handedOut.add(port);
+    if (partner !== undefined) handedOut.add(partner);
+    return port;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+function osPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once("error", reject);

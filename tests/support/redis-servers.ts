@@ -34,6 +34,8 @@ export interface RedisServerOptions {
 export class RedisServer {
   private proc?: ChildProcess;
   readonly dir: string;
+  /** performance.now() when the process was last spawned. */
+  startedAt = 0;
 
   private readonly sentinel: boolean;
 
@@ -73,9 +75,15 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
+    this.startedAt = performance.now();
     this.proc = spawn("redis-server", [path.join(this.dir, "redis.conf"), ...(this.sentinel ? ["--sentinel"] : [])], { stdio: "ignore" });
-    const c = await connectRedis(this.port, CLIENT, 15000);
-    c.disconnect();
+    try {
+      const c = await connectRedis(this.port, CLIENT, 15000);
+      c.disconnect();
+    } catch (e) {
+      const log = fs.existsSync(path.join(this.dir, "redis.log")) ? fs.readFileSync(path.join(this.dir, "redis.log"), "utf8").slice(-2000) : "(no log)";
+      throw new Error(`redis-server on port ${this.port} did not start: ${(e as Error).message}\n${log}`);
+    }
   }
 
   /** SIGKILL: a crash, not a shutdown; the AOF and nodes.conf are what survives. */
@@ -100,9 +108,8 @@ export class RedisServers {
   async add(count: number, opts: RedisServerOptions = {}): Promise<RedisServer[]> {
     const added: RedisServer[] = [];
     for (let i = 0; i < count; i++) {
-      let port = await freePort();
       // The cluster bus listens on port + 10000; both must be free.
-      while (opts.cluster && port > 55535) port = await freePort();
+      const port = await freePort(opts.cluster ? 10000 : undefined);
       added.push(new RedisServer(port, opts, this.root));
     }
     await Promise.all(added.map((s) => s.start()));

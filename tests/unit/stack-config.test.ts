@@ -51,6 +51,8 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["client namespace invalid", (r) => (r.network = { clientNamespaces: ["Apps"] }), 'middleware:network.clientNamespaces: each must be a namespace name (got "Apps")'],
   ["client namespaces not a list", (r) => (r.network = { clientNamespaces: "apps" }), 'middleware:network.clientNamespaces: must be a list of strings (got "apps")'],
   ["anti-affinity unknown", (r) => (r.scheduling = { antiAffinity: "soft" }), 'middleware:scheduling.antiAffinity: must be one of "required", "preferred" (got "soft")'],
+  ["health access unknown", (r) => (r.health = { access: "ssh" }), 'middleware:health.access: must be one of "direct", "portForward" (got "ssh")'],
+  ["health retry too long", (r) => (r.health = { retrySeconds: 7200 }), "middleware:health.retrySeconds: must be between 0 and 3600 (got 7200)"],
   ["zookeeper even", (r) => (r.zookeeper = { replicas: 4 }), "middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 4)"],
   ["zookeeper one", (r) => (r.zookeeper = { replicas: 1 }), "middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 1)"],
   ["zookeeper too many", (r) => (r.zookeeper = { replicas: 11 }), "middleware:zookeeper.replicas: must be between 1 and 9 (got 11)"],
@@ -73,7 +75,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["quorum at half", (r) => (r.redisSentinel = { sentinels: 5, quorum: 2 }), "middleware:redisSentinel.quorum: must be more than half of sentinels and at most sentinels, i.e. between 3 and 5 (got 2)"],
   ["failover timeout below down-after", (r) => (r.redisSentinel = { downAfterMs: 10000, failoverTimeoutMs: 5000 }), "middleware:redisSentinel.failoverTimeoutMs: must be greater than downAfterMs (10000) (got 5000)"],
   ["master name invalid", (r) => (r.redisSentinel = { masterName: "my master" }), 'middleware:redisSentinel.masterName: must be letters, digits, _ or - (got "my master")'],
-  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, zookeeper, redis, redisCluster, redisSentinel, registryPassword, redisPassword, redisAdminPassword"],
+  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, redisPassword, redisAdminPassword"],
 ];
 
 describe("stack config validation", () => {

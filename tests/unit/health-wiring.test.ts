@@ -1,0 +1,50 @@
+import * as assert from "assert";
+import { runProgram } from "../support/program";
+import { readStackFile } from "../support/stack-files";
+
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+describe("post-deploy resources in the program", function () {
+  this.timeout(60000);
+
+  it("registers cluster init and one health assertion per workload, wired to the pods", async () => {
+    const run = await runProgram("dev", readStackFile("dev"));
+    const dyn = new Map(run.resources.filter((r) => r.type === DYNAMIC).map((r) => [r.name, r.inputs]));
+    assert.deepStrictEqual([...dyn.keys()].sort(), ["redis-cluster-health", "redis-cluster-init", "redis-health", "redis-sentinel-health", "zookeeper-health"]);
+
+    const init = dyn.get("redis-cluster-init")!;
+    assert.deepStrictEqual(init.nodes, Array.from({ length: 6 }, (_, i) => `redis-cluster-${i}.redis-cluster-headless.middleware-dev.svc.cluster.local:6379`));
+    assert.strictEqual(init.replicasPerMaster, 1);
+    assert.strictEqual(init.username, "admin", "cluster management runs as the admin user");
+    assert.strictEqual(init.password[Object.keys(init.password)[0]], SECRET_SIG, "the password travels as a secret input");
+
+    const health = dyn.get("redis-cluster-health")!;
+    assert.strictEqual(health.expectedMasters, 3);
+    assert.strictEqual(health.username, undefined, "health checks use the ordinary client user");
+    assert.strictEqual(health.retryForMs, 300000);
+    assert.deepStrictEqual(health.access, { kind: "direct" });
+    assert.match(health.trigger, /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6$/);
+
+    assert.deepStrictEqual(dyn.get("zookeeper-health")!.servers, [0, 1, 2].map((i) => `zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2181`));
+    assert.strictEqual(dyn.get("zookeeper-health")!.expectedSize, 3);
+    const sentinel = dyn.get("redis-sentinel-health")!;
+    assert.strictEqual(sentinel.expectedReplicas, 2);
+    assert.strictEqual(sentinel.masterName, "mymaster");
+    assert.strictEqual(sentinel.sentinels.length, 3);
+    assert.strictEqual(dyn.get("redis-health")!.endpoint, "redis-0.redis-headless.middleware-dev.svc.cluster.local:6379");
+  });
+
+  it("reaches the pods through kubectl port-forward when asked", async () => {
+    const raw = { ...readStackFile("dev"), health: { access: "portForward", kubeContext: "ci", retrySeconds: 60 } };
+    const run = await runProgram("dev", raw);
+    const health = run.resources.find((r) => r.type === DYNAMIC && r.name === "zookeeper-health")!.inputs;
+    assert.deepStrictEqual(health.access, { kind: "portForward", namespace: "middleware-dev", context: "ci" });
+    assert.strictEqual(health.retryForMs, 60000);
+  });
+
+  it("registers none of them when health checks are disabled", async () => {
+    const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
+    assert.strictEqual(run.resources.filter((r) => r.type === DYNAMIC).length, 0);
+  });
+});
