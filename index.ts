@@ -2,7 +2,7 @@
 // resource is registered, so a bad stack file never half-deploys.
 import {
   HarborImage, healthWiring, MiddlewareNamespace, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone, RegistryPullSecret,
-  ZooKeeperEnsemble, loadStackConfig,
+  WorkloadName, ZooKeeperEnsemble, loadStackConfig,
 } from "./components";
 
 const { settings: s, secrets } = loadStackConfig();
@@ -29,13 +29,13 @@ const redisAuth = { password: secrets.redisPassword, adminPassword: secrets.redi
 const sizes = s.storage.sizes;
 
 const zookeeper = zookeeperImage &&
-  new ZooKeeperEnsemble("zookeeper", { platform, settings: s.zookeeper, image: zookeeperImage.ref, storageSize: sizes.zookeeper });
+  new ZooKeeperEnsemble(WorkloadName.ZooKeeper, { platform, settings: s.zookeeper, image: zookeeperImage.ref, storageSize: sizes.zookeeper });
 const redis = redisImage && s.redis.enabled &&
-  new RedisStandalone("redis", { platform, settings: s.redis, image: redisImage.ref, storageSize: sizes.redis, ...redisAuth });
+  new RedisStandalone(WorkloadName.Redis, { platform, settings: s.redis, image: redisImage.ref, storageSize: sizes.redis, ...redisAuth });
 const redisCluster = redisImage && s.redisCluster.enabled &&
-  new RedisCluster("redis-cluster", { platform, settings: s.redisCluster, image: redisImage.ref, storageSize: sizes.redisCluster, ...redisAuth });
+  new RedisCluster(WorkloadName.RedisCluster, { platform, settings: s.redisCluster, image: redisImage.ref, storageSize: sizes.redisCluster, ...redisAuth });
 const redisSentinel = redisImage && s.redisSentinel.enabled &&
-  new RedisSentinel("redis-sentinel", { platform, settings: s.redisSentinel, image: redisImage.ref, storageSize: sizes.redisSentinel, ...redisAuth });
+  new RedisSentinel(WorkloadName.RedisSentinel, { platform, settings: s.redisSentinel, image: redisImage.ref, storageSize: sizes.redisSentinel, ...redisAuth });
 
 export const namespaceName = namespace.name;
 export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref };

@@ -22,6 +22,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** A config value as Pulumi stores it: structured values (objects, lists) arrive as JSON text. */
+export function structuredValue(key: string, text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${key} is not valid structured config; re-set it with \`pulumi config set --path\``);
+  }
+}
+
 export const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 export const CPU = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
 export const REDIS_BYTES = /^[0-9]+(kb|mb|gb)?$/i;

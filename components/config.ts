@@ -1,6 +1,7 @@
 // The only reader of pulumi.Config: turns the stack's raw config into validated settings plus
 // secret Outputs. Validation runs before any resource is registered, so a bad value costs nothing.
 import * as pulumi from "@pulumi/pulumi";
+import { structuredValue } from "./config-reader";
 import { PROJECT, SecretKey, SecretState, StackSettings, parseStackConfig } from "./stack-config";
 
 export interface StackSecrets {
@@ -14,23 +15,12 @@ export interface StackConfig {
   readonly secrets: StackSecrets;
 }
 
-/** Config values as Pulumi holds them: structured values arrive as JSON text. */
 function rawConfig(): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (!key.startsWith(`${PROJECT}:`)) continue;
-    const name = key.slice(PROJECT.length + 1);
-    raw[name] = /^\s*[[{]/.test(value) ? parseJson(key, value) : value;
+    if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = structuredValue(key, value);
   }
   return raw;
-}
-
-function parseJson(key: string, value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new Error(`${key} is not valid structured config; re-set it with \`pulumi config set --path\``);
-  }
 }
 
 /** Which config keys the engine decrypted (the language host lists them in PULUMI_CONFIG_SECRET_KEYS); undefined when it does not say. */

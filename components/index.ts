@@ -16,3 +16,4 @@ export { RedisClusterHealth } from "./providers/redis-cluster-health";
 export { ZooKeeperHealth } from "./providers/zookeeper-health";
 export { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 export { RedisStandaloneHealth } from "./providers/redis-standalone-health";
+export { WorkloadName, verificationPlan } from "./verification-plan";

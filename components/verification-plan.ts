@@ -1,0 +1,53 @@
+// The assertions a deployed stack must pass, derived from its settings alone: the same members
+// the components register, so `npm run verify` re-checks a live stack without its state file.
+import type { Access } from "./providers/reach";
+import { HealthAccess, StackSettings } from "./stack-config";
+import { podHost } from "./specs/network";
+import { Port } from "./specs/ports";
+
+/** Names of the workloads' StatefulSets; pod DNS names derive from them. */
+export const WorkloadName = { ZooKeeper: "zookeeper", Redis: "redis", RedisCluster: "redis-cluster", RedisSentinel: "redis-sentinel" } as const;
+
+export interface PlannedCheck {
+  readonly name: string;
+  /** Logic module under components/providers and the assertion it exports. */
+  readonly logicFile: string;
+  readonly assertion: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+function hosts(s: StackSettings, set: string, replicas: number, port: number): string[] {
+  return Array.from({ length: replicas }, (_, i) => `${podHost(set, i, `${set}-headless`, s.namespace)}:${port}`);
+}
+
+export function accessOf(s: StackSettings): Access {
+  return s.health.access === HealthAccess.PortForward
+    ? { kind: "portForward", namespace: s.namespace, ...(s.health.kubeContext ? { context: s.health.kubeContext } : {}) }
+    : { kind: "direct" };
+}
+
+export function verificationPlan(s: StackSettings, redisPassword: string): PlannedCheck[] {
+  const access = accessOf(s);
+  const checks: PlannedCheck[] = [];
+  if (s.zookeeper.enabled) {
+    checks.push({ name: "ZooKeeper", logicFile: "zookeeper-health-logic", assertion: "assertZooKeeperHealthy",
+      inputs: { servers: hosts(s, WorkloadName.ZooKeeper, s.zookeeper.replicas, Port.ZooKeeperClient), expectedSize: s.zookeeper.replicas, access } });
+  }
+  if (s.redis.enabled) {
+    checks.push({ name: "Redis", logicFile: "standalone-health-logic", assertion: "assertStandaloneHealthy",
+      inputs: { endpoint: hosts(s, WorkloadName.Redis, 1, Port.Redis)[0], password: redisPassword, access } });
+  }
+  if (s.redisCluster.enabled) {
+    const c = s.redisCluster;
+    checks.push({ name: "Redis Cluster", logicFile: "cluster-health-logic", assertion: "assertClusterHealthy",
+      inputs: { nodes: hosts(s, WorkloadName.RedisCluster, c.masters * (1 + c.replicasPerMaster), Port.Redis), expectedMasters: c.masters,
+        replicasPerMaster: c.replicasPerMaster, password: redisPassword, access } });
+  }
+  if (s.redisSentinel.enabled) {
+    const r = s.redisSentinel;
+    checks.push({ name: "Redis Sentinel", logicFile: "sentinel-health-logic", assertion: "assertSentinelHealthy",
+      inputs: { sentinels: hosts(s, WorkloadName.RedisSentinel, r.sentinels, Port.Sentinel), masterName: r.masterName,
+        expectedReplicas: r.dataReplicas - 1, password: redisPassword, access } });
+  }
+  return checks;
+}

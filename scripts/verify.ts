@@ -1,0 +1,64 @@
+// npm run verify -- --stack <name> [--access direct|portForward]
+// Re-runs every health assertion against a live stack, on demand. Reads the stack's config through
+// the Pulumi CLI (secrets arrive on stdout, never argv), validates it like the program does, and
+// asserts each enabled workload. Exits 1 if any assertion fails.
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { structuredValue } from "../components/config-reader";
+import { SecretKey, SecretState, parseStackConfig } from "../components/stack-config";
+import { PlannedCheck, verificationPlan } from "../components/verification-plan";
+
+interface CliConfigEntry {
+  value?: string;
+  objectValue?: unknown;
+  secret?: boolean;
+}
+
+export function rawFromCliConfig(json: Record<string, CliConfigEntry>): { raw: Record<string, unknown>; secrets: Record<SecretKey, SecretState> } {
+  const raw: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(json)) {
+    if (!key.startsWith("middleware:")) continue;
+    raw[key.slice("middleware:".length)] = entry.objectValue ?? structuredValue(key, entry.value ?? "");
+  }
+  const secret = (k: SecretKey): SecretState => ({ value: typeof raw[k] === "string" ? (raw[k] as string) : undefined, encrypted: json[`middleware:${k}`]?.secret });
+  return { raw, secrets: { registryPassword: secret(SecretKey.RegistryPassword), redisPassword: secret(SecretKey.RedisPassword), redisAdminPassword: secret(SecretKey.RedisAdminPassword) } };
+}
+
+export async function runChecks(checks: readonly PlannedCheck[], log: (line: string) => void): Promise<boolean> {
+  let ok = true;
+  for (const c of checks) {
+    const logic = require(path.join(__dirname, "..", "components", "providers", c.logicFile)) as Record<string, (i: unknown) => Promise<unknown>>;
+    const t0 = Date.now();
+    try {
+      const report = await logic[c.assertion](c.inputs);
+      log(`ok    ${c.name} (${Date.now() - t0} ms): ${JSON.stringify(report)}`);
+    } catch (e) {
+      ok = false;
+      log(`FAIL  ${c.name} (${Date.now() - t0} ms): ${(e as Error).message}`);
+    }
+  }
+  return ok;
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const stack = arg("stack");
+  if (!stack) throw new Error("usage: npm run verify -- --stack <name> [--access direct|portForward]");
+  const json = JSON.parse(execFileSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" }));
+  const { raw, secrets } = rawFromCliConfig(json);
+  const access = arg("access");
+  if (access) raw.health = { ...(raw.health as object), access };
+  const settings = parseStackConfig(stack, raw, secrets);
+  const ok = await runChecks(verificationPlan(settings, secrets.redisPassword.value ?? ""), (l) => console.log(l));
+  process.exit(ok ? 0 : 1);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error((e as Error).message);
+    process.exit(2);
+  });
+}

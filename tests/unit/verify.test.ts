@@ -1,0 +1,47 @@
+import * as assert from "assert";
+import { parseStackConfig } from "../../components/stack-config";
+import { verificationPlan } from "../../components/verification-plan";
+import { rawFromCliConfig } from "../../scripts/verify";
+import { runProgram } from "../support/program";
+import { TEST_SECRETS, readStackFile } from "../support/stack-files";
+
+const secrets = Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }])) as never;
+
+describe("npm run verify", function () {
+  this.timeout(60000);
+
+  it("checks exactly the members the program's own assertions check", async () => {
+    const settings = parseStackConfig("dev", readStackFile("dev"), secrets);
+    const plan = new Map(verificationPlan(settings, TEST_SECRETS.redisPassword).map((c) => [c.name, c.inputs]));
+    const run = await runProgram("dev", readStackFile("dev"));
+    const dyn = new Map(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => [r.name, r.inputs]));
+    assert.deepStrictEqual(plan.get("ZooKeeper")!.servers, dyn.get("zookeeper-health")!.servers);
+    assert.deepStrictEqual(plan.get("Redis Cluster")!.nodes, dyn.get("redis-cluster-health")!.nodes);
+    assert.strictEqual(plan.get("Redis Cluster")!.expectedMasters, dyn.get("redis-cluster-health")!.expectedMasters);
+    assert.deepStrictEqual(plan.get("Redis Sentinel")!.sentinels, dyn.get("redis-sentinel-health")!.sentinels);
+    assert.strictEqual(plan.get("Redis Sentinel")!.expectedReplicas, dyn.get("redis-sentinel-health")!.expectedReplicas);
+    assert.strictEqual(plan.get("Redis")!.endpoint, dyn.get("redis-health")!.endpoint);
+  });
+
+  it("reads `pulumi config --json` output, structured values and secrets included", () => {
+    const { raw, secrets: s } = rawFromCliConfig({
+      "middleware:namespace": { value: "mw", secret: false },
+      "middleware:zookeeper": { value: '{"replicas":5}', secret: false },
+      "middleware:storage": { value: "{}", objectValue: { mode: "storageClass" }, secret: false },
+      "middleware:redisPassword": { value: "decrypted-value-123", secret: true },
+      "kubernetes:context": { value: "other" },
+    });
+    assert.deepStrictEqual(raw.zookeeper, { replicas: 5 });
+    assert.deepStrictEqual(raw.storage, { mode: "storageClass" });
+    assert.strictEqual(raw.namespace, "mw");
+    assert.ok(!("context" in raw));
+    assert.deepStrictEqual(s.redisPassword, { value: "decrypted-value-123", encrypted: true });
+    assert.deepStrictEqual(s.registryPassword, { value: undefined, encrypted: undefined });
+  });
+
+  it("skips disabled workloads", () => {
+    const raw = { ...readStackFile("dev"), zookeeper: { enabled: false }, redisSentinel: { enabled: false } };
+    const names = verificationPlan(parseStackConfig("dev", raw, secrets), "x").map((c) => c.name);
+    assert.deepStrictEqual(names, ["Redis", "Redis Cluster"]);
+  });
+});
