@@ -29,8 +29,17 @@ function encryptedKeys(): Set<string> | undefined {
   return list === undefined ? undefined : new Set<string>(JSON.parse(list));
 }
 
+/**
+ * Where the health assertions run is a property of the runner (a CI runner outside the cluster,
+ * the operator inside it), not of the environment, so the runner may set it. Validated like the key.
+ */
+export function applyRunnerOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const access = env.MIDDLEWARE_HEALTH_ACCESS;
+  return access ? { ...raw, health: { ...(raw.health as object), access } } : raw;
+}
+
 export function loadStackConfig(): StackConfig {
-  const raw = rawConfig();
+  const raw = applyRunnerOverrides(rawConfig(), process.env);
   const encrypted = encryptedKeys();
   const state = (key: SecretKey): SecretState => ({
     value: typeof raw[key] === "string" ? (raw[key] as string) : undefined,

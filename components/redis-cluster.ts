@@ -47,6 +47,8 @@ export class RedisCluster extends pulumi.ComponentResource {
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [{ name: "bus", port: Port.RedisBus }],
       container: redisServerContainer(RedisMode.Cluster, `${name}-headless`, p.namespaceName),
+      // The intended shape, for the statefulset-redis-cluster-shape policy to check against the replica count.
+      annotations: { "middleware/redis-cluster-masters": String(s.masters), "middleware/redis-cluster-replicas-per-master": String(s.replicasPerMaster) },
     }, { parent: this });
     this.nodes = this.workload.hosts.map((h) => `${h}:${Port.Redis}`);
     const h = p.health;

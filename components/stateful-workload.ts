@@ -39,6 +39,8 @@ export interface StatefulWorkloadArgs {
   readonly maxUnavailable?: number;
   readonly container: StatefulSetSpecArgs["container"];
   readonly terminationGracePeriodSeconds?: number;
+  /** Annotations on the StatefulSet itself, e.g. intent a policy checks. Defaults to none. */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -79,7 +81,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       metadata: meta(this.clientServiceName), spec: clientServiceSpec(this.labels.selector, args.clientPorts),
     }, { parent: this });
     this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
-      metadata: meta(name),
+      metadata: { ...meta(name), annotations: { ...args.annotations } },
       spec: statefulSetSpec({
         labels: this.labels, replicas: args.replicas, serviceName: this.headlessServiceName, image: args.image,
         pullSecretName: p.pullSecretName, configMapName: config.metadata.name, configHash: configHash(args.configFiles),

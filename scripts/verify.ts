@@ -4,6 +4,7 @@
 // asserts each enabled workload. Exits 1 if any assertion fails.
 import { execFileSync } from "child_process";
 import * as path from "path";
+import { applyRunnerOverrides } from "../components/config";
 import { structuredValue } from "../components/config-reader";
 import { SecretKey, SecretState, parseStackConfig } from "../components/stack-config";
 import { PlannedCheck, verificationPlan } from "../components/verification-plan";
@@ -48,9 +49,9 @@ async function main(): Promise<void> {
   const stack = arg("stack");
   if (!stack) throw new Error("usage: npm run verify -- --stack <name> [--access direct|portForward]");
   const json = JSON.parse(execFileSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" }));
-  const { raw, secrets } = rawFromCliConfig(json);
+  const { raw: fromCli, secrets } = rawFromCliConfig(json);
   const access = arg("access");
-  if (access) raw.health = { ...(raw.health as object), access };
+  const raw = applyRunnerOverrides(fromCli, access ? { ...process.env, MIDDLEWARE_HEALTH_ACCESS: access } : process.env);
   const settings = parseStackConfig(stack, raw, secrets);
   const ok = await runChecks(verificationPlan(settings, secrets.redisPassword.value ?? ""), (l) => console.log(l));
   process.exit(ok ? 0 : 1);

@@ -1,0 +1,27 @@
+import { Policies } from "@pulumi/policy";
+import { stackStatefulsetPdb } from "./availability/stack-statefulset-pdb";
+import { stackZookeeperHeadlessNotReady } from "./availability/stack-zookeeper-headless-not-ready";
+import { statefulsetAntiAffinityRequired } from "./availability/statefulset-anti-affinity-required";
+import { statefulsetAntiAffinitySelector } from "./availability/statefulset-anti-affinity-selector";
+import { serviceDataPortProd } from "./exposure/service-data-port-prod";
+import { stackSentinelQuorum } from "./quorum/stack-sentinel-quorum";
+import { statefulsetRedisClusterShape } from "./quorum/statefulset-redis-cluster-shape";
+import { statefulsetZookeeperReplicasOdd } from "./quorum/statefulset-zookeeper-replicas-odd";
+import { redisAuthRequired } from "./security/redis-auth-required";
+import { secretPlaintextForbidden } from "./security/secret-plaintext-forbidden";
+import { workloadResourceLimits } from "./security/workload-resource-limits";
+import { workloadSecurityContext } from "./security/workload-security-context";
+import { persistentvolumeNfsHardMount } from "./storage/persistentvolume-nfs-hard-mount";
+import { persistentvolumeReclaimRetain } from "./storage/persistentvolume-reclaim-retain";
+import { statefulsetDataPersisted } from "./storage/statefulset-data-persisted";
+import { workloadNfsInlineForbidden } from "./storage/workload-nfs-inline-forbidden";
+import { workloadImagePinned } from "./supply-chain/workload-image-pinned";
+
+export const policies: Policies = [
+  statefulsetZookeeperReplicasOdd, statefulsetRedisClusterShape, stackSentinelQuorum,
+  stackStatefulsetPdb, statefulsetAntiAffinitySelector, stackZookeeperHeadlessNotReady, statefulsetAntiAffinityRequired,
+  persistentvolumeReclaimRetain, workloadNfsInlineForbidden, statefulsetDataPersisted, persistentvolumeNfsHardMount,
+  workloadImagePinned,
+  workloadSecurityContext, workloadResourceLimits, redisAuthRequired, secretPlaintextForbidden,
+  serviceDataPortProd,
+];

@@ -1,0 +1,37 @@
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { Kind, WORKLOAD_KINDS, containersOf, nameOf, podSpecOf } from "../../lib/k8s";
+
+const SECRET_NAME = /pass(word)?|secret|token|credential|auth/i;
+const SECRET_FLAG = /^(-a|--pass|--password|--requirepass|--masterauth|--auth)(=.+)?$/;
+const SECRET_CONF = /^\s*(requirepass|masterauth|sentinel auth-pass|sentinel sentinel-pass)\s+\S+|password\s*[=:]\s*\S+/im;
+
+/** Passwords belong in Secrets (and Pulumi secrets), never in env literals, argv or ConfigMaps. */
+export const secretPlaintextForbidden: ResourceValidationPolicy = {
+  name: "secret-plaintext-forbidden",
+  description: "No password or secret value in plain config: env literals, container args, or ConfigMaps.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const name = nameOf(args.props, args.name);
+    if (args.type === Kind.ConfigMap) {
+      for (const [file, text] of Object.entries(args.props.data ?? {})) {
+        const m = typeof text === "string" ? SECRET_CONF.exec(text) : null;
+        if (m) report(`ConfigMap ${name} holds a credential in ${file} ("${m[0].trim().split(/\s+/).slice(0, -1).join(" ")} ..."); put it in a Secret and mount it.`);
+      }
+      return;
+    }
+    if (!WORKLOAD_KINDS.includes(args.type)) return;
+    for (const c of containersOf(podSpecOf(args.type, args.props))) {
+      for (const e of c.env ?? []) {
+        if (e && typeof e.value === "string" && e.value !== "" && SECRET_NAME.test(e.name ?? "")) {
+          report(`Container ${c.name} of ${name} sets ${e.name} as a literal; use valueFrom.secretKeyRef or a mounted Secret.`);
+        }
+      }
+      const argv: unknown[] = [...(c.command ?? []), ...(c.args ?? [])];
+      argv.forEach((a, i) => {
+        if (typeof a === "string" && SECRET_FLAG.test(a) && (a.includes("=") || typeof argv[i + 1] === "string")) {
+          report(`Container ${c.name} of ${name} passes a credential on its command line (${a.split("=")[0]}); argv is visible to every process on the node. Read it from a mounted Secret file.`);
+        }
+      });
+    }
+  },
+};

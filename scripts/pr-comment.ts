@@ -1,0 +1,63 @@
+// npm run pr-comment -- --stack <name> --file preview.md
+// Creates the pull request's comment for this stack, or updates it: one comment per stack, found by
+// its marker. Needs GITHUB_TOKEN, GITHUB_API_URL, GITHUB_REPOSITORY and PR_NUMBER (Actions sets them).
+import * as fs from "fs";
+import { commentMarker } from "./preview-summary";
+
+export interface CommentTarget {
+  readonly apiUrl: string;
+  readonly repository: string;
+  readonly pr: number;
+  readonly token: string;
+}
+
+async function github(t: CommentTarget, method: string, url: string, body?: object): Promise<any> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${t.token}`, accept: "application/vnd.github+json", "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return res.json();
+}
+
+/** Updates the comment carrying this stack's marker, or creates it; returns what it did. */
+export async function upsertComment(t: CommentTarget, stack: string, markdown: string): Promise<"created" | "updated"> {
+  const marker = commentMarker(stack);
+  const body = markdown.startsWith(marker) ? markdown : `${marker}\n${markdown}`;
+  for (let page = 1; ; page++) {
+    const comments: { id: number; body?: string }[] = await github(t, "GET", `${t.apiUrl}/repos/${t.repository}/issues/${t.pr}/comments?per_page=100&page=${page}`);
+    const mine = comments.find((c) => c.body?.startsWith(marker));
+    if (mine) {
+      await github(t, "PATCH", `${t.apiUrl}/repos/${t.repository}/issues/comments/${mine.id}`, { body });
+      return "updated";
+    }
+    if (comments.length < 100) break;
+  }
+  await github(t, "POST", `${t.apiUrl}/repos/${t.repository}/issues/${t.pr}/comments`, { body });
+  return "created";
+}
+
+async function main(): Promise<void> {
+  const arg = (n: string) => {
+    const i = process.argv.indexOf(`--${n}`);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const need = (k: string) => {
+    const v = process.env[k];
+    if (!v) throw new Error(`${k} is not set; this runs inside a GitHub Actions pull_request job`);
+    return v;
+  };
+  const stack = arg("stack");
+  const file = arg("file");
+  if (!stack || !file) throw new Error("usage: npm run pr-comment -- --stack <name> --file <markdown>");
+  const target = { apiUrl: need("GITHUB_API_URL"), repository: need("GITHUB_REPOSITORY"), pr: Number(need("PR_NUMBER")), token: need("GITHUB_TOKEN") };
+  console.log(`preview comment for ${stack}: ${await upsertComment(target, stack, fs.readFileSync(file, "utf8"))}`);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error((e as Error).message);
+    process.exit(2);
+  });
+}

