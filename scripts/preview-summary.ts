@@ -5,6 +5,7 @@
 export interface EngineEvent {
   resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
   summaryEvent?: { resourceChanges?: Record<string, number> };
+  /** enforcementLevel is "mandatory", "warning" (advisory), "remediate" or "none" (apitype.PolicyEvent). */
   policyEvent?: { resourceUrn?: string; message: string; policyName: string; policyPackName: string; enforcementLevel: string };
   diagnosticEvent?: { urn?: string; message: string; severity: string };
 }

@@ -70,7 +70,7 @@ describe("pipeline", function () {
       { resourcePreEvent: { metadata: { op: "create", urn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), type: "kubernetes:apps/v1:StatefulSet" } } },
       { resourcePreEvent: { metadata: { op: "same", urn: urn("kubernetes:core/v1:Service", "redis"), type: "kubernetes:core/v1:Service" } } },
       { policyEvent: { resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), message: "has 4 replicas | use 3", policyName: "statefulset-zookeeper-replicas-odd", policyPackName: "middleware", enforcementLevel: "mandatory" } },
-      { policyEvent: { resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), message: "only prefers to spread", policyName: "statefulset-anti-affinity-required", policyPackName: "middleware", enforcementLevel: "advisory" } },
+      { policyEvent: { resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), message: "only prefers to spread", policyName: "statefulset-anti-affinity-required", policyPackName: "middleware", enforcementLevel: "warning" } },
       { summaryEvent: { resourceChanges: { create: 1, same: 1 } } },
     ];
 
