@@ -1,6 +1,7 @@
 // What the dynamic providers share. Everything here is serialized with the providers' closures,
 // so it must not capture module imports: modules are required inside the functions.
 import * as pulumi from "@pulumi/pulumi";
+import type { Access } from "./reach";
 
 /** Where the logic modules live; captured as a plain string when a provider is serialized. */
 const PROVIDERS_DIR = __dirname;
@@ -51,6 +52,32 @@ export async function retrying<T>(retryForMs: number, fn: () => Promise<T>): Pro
 export function stableId(prefix: string, value: unknown): string {
   const { createHash } = require("crypto");
   return `${prefix}-${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)}`;
+}
+
+/** Args every post-deploy resource takes, as Inputs. */
+export interface PostDeployArgs {
+  /** How to reach the pods. Defaults to direct. */
+  readonly access?: pulumi.Input<Access>;
+  /** Changes when the pods change (image, config), so the resource runs again. */
+  readonly trigger?: pulumi.Input<string>;
+}
+
+/** Args of an assertion resource. */
+export interface AssertionArgs extends PostDeployArgs {
+  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
+  readonly retryForMs?: pulumi.Input<number>;
+}
+
+/** Credentials of a Redis-facing resource; the password always travels as a Pulumi secret. */
+export interface RedisCredentialArgs {
+  /** ACL user. Defaults to the default user. */
+  readonly username?: pulumi.Input<string>;
+  readonly password?: pulumi.Input<string>;
+}
+
+/** The inputs a dynamic resource registers: the password marked secret, so state holds it encrypted. */
+export function withSecretPassword<T extends RedisCredentialArgs>(args: T): T {
+  return { ...args, password: args.password === undefined ? undefined : pulumi.secret(args.password) };
 }
 
 export interface AssertionInputs {

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterHealthInputs, ClusterHealthReport } from "./cluster-health-logic";
-import { AssertionInputs, AssertionProvider } from "./provider-kit";
-import type { Access } from "./reach";
+import { AssertionArgs, AssertionInputs, AssertionProvider, RedisCredentialArgs, withSecretPassword } from "./provider-kit";
 
 export type RedisClusterHealthInputs = ClusterHealthInputs & AssertionInputs;
 
@@ -12,22 +11,16 @@ export class RedisClusterHealthProvider extends AssertionProvider<RedisClusterHe
   }
 }
 
-export interface RedisClusterHealthArgs {
+export interface RedisClusterHealthArgs extends AssertionArgs, RedisCredentialArgs {
   readonly nodes: pulumi.Input<pulumi.Input<string>[]>;
   readonly expectedMasters: pulumi.Input<number>;
   readonly replicasPerMaster: pulumi.Input<number>;
-  readonly username?: pulumi.Input<string>;
-  readonly password?: pulumi.Input<string>;
-  readonly access?: pulumi.Input<Access>;
-  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
-  readonly retryForMs?: pulumi.Input<number>;
-  readonly trigger?: pulumi.Input<string>;
 }
 
 export class RedisClusterHealth extends pulumi.dynamic.Resource {
   declare public readonly report: pulumi.Output<ClusterHealthReport>;
 
   constructor(name: string, args: RedisClusterHealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new RedisClusterHealthProvider(), name, { ...args, password: args.password === undefined ? undefined : pulumi.secret(args.password), report: undefined }, opts);
+    super(new RedisClusterHealthProvider(), name, { ...withSecretPassword(args), report: undefined }, opts);
   }
 }

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterInitInputs, ClusterInitResult } from "./cluster-init-logic";
-import { loadLogic, diffOf, stableId, withoutSecrets } from "./provider-kit";
-import type { Access } from "./reach";
+import { PostDeployArgs, RedisCredentialArgs, diffOf, loadLogic, stableId, withSecretPassword, withoutSecrets } from "./provider-kit";
 
 /** What the provider's CRUD methods receive: plain values. */
 export interface RedisClusterInitInputs extends ClusterInitInputs {
@@ -39,15 +38,10 @@ export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider
   }
 }
 
-export interface RedisClusterInitArgs {
+/** `username` must name a user with cluster-management (@admin) rights. */
+export interface RedisClusterInitArgs extends PostDeployArgs, RedisCredentialArgs {
   readonly nodes: pulumi.Input<pulumi.Input<string>[]>;
   readonly replicasPerMaster: pulumi.Input<number>;
-  /** ACL user with cluster-management rights. Defaults to the default user. */
-  readonly username?: pulumi.Input<string>;
-  readonly password?: pulumi.Input<string>;
-  /** How to reach the pods. Defaults to direct. */
-  readonly access?: pulumi.Input<Access>;
-  readonly trigger?: pulumi.Input<string>;
 }
 
 export class RedisClusterInit extends pulumi.dynamic.Resource {
@@ -57,8 +51,7 @@ export class RedisClusterInit extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RedisClusterInitArgs, opts?: pulumi.CustomResourceOptions) {
     super(new RedisClusterInitProvider(), name, {
-      ...args,
-      password: args.password === undefined ? undefined : pulumi.secret(args.password),
+      ...withSecretPassword(args),
       action: undefined, masters: undefined, replicaOf: undefined, writes: undefined, nodeIds: undefined,
     }, opts);
   }

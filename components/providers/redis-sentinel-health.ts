@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AssertionInputs, AssertionProvider } from "./provider-kit";
-import type { Access } from "./reach";
+import { AssertionArgs, AssertionInputs, AssertionProvider, RedisCredentialArgs, withSecretPassword } from "./provider-kit";
 import type { SentinelHealthInputs, SentinelHealthReport } from "./sentinel-health-logic";
 
 export type RedisSentinelHealthInputs = SentinelHealthInputs & AssertionInputs;
@@ -12,22 +11,16 @@ export class RedisSentinelHealthProvider extends AssertionProvider<RedisSentinel
   }
 }
 
-export interface RedisSentinelHealthArgs {
+export interface RedisSentinelHealthArgs extends AssertionArgs, RedisCredentialArgs {
   readonly sentinels: pulumi.Input<pulumi.Input<string>[]>;
   readonly masterName: pulumi.Input<string>;
   readonly expectedReplicas: pulumi.Input<number>;
-  readonly username?: pulumi.Input<string>;
-  readonly password?: pulumi.Input<string>;
-  readonly access?: pulumi.Input<Access>;
-  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
-  readonly retryForMs?: pulumi.Input<number>;
-  readonly trigger?: pulumi.Input<string>;
 }
 
 export class RedisSentinelHealth extends pulumi.dynamic.Resource {
   declare public readonly report: pulumi.Output<SentinelHealthReport>;
 
   constructor(name: string, args: RedisSentinelHealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new RedisSentinelHealthProvider(), name, { ...args, password: args.password === undefined ? undefined : pulumi.secret(args.password), report: undefined }, opts);
+    super(new RedisSentinelHealthProvider(), name, { ...withSecretPassword(args), report: undefined }, opts);
   }
 }

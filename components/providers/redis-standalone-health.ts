@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AssertionInputs, AssertionProvider } from "./provider-kit";
-import type { Access } from "./reach";
+import { AssertionArgs, AssertionInputs, AssertionProvider, RedisCredentialArgs, withSecretPassword } from "./provider-kit";
 import type { StandaloneHealthInputs, StandaloneHealthReport } from "./standalone-health-logic";
 
 export type RedisStandaloneHealthInputs = StandaloneHealthInputs & AssertionInputs;
@@ -12,20 +11,14 @@ export class RedisStandaloneHealthProvider extends AssertionProvider<RedisStanda
   }
 }
 
-export interface RedisStandaloneHealthArgs {
+export interface RedisStandaloneHealthArgs extends AssertionArgs, RedisCredentialArgs {
   readonly endpoint: pulumi.Input<string>;
-  readonly username?: pulumi.Input<string>;
-  readonly password?: pulumi.Input<string>;
-  readonly access?: pulumi.Input<Access>;
-  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
-  readonly retryForMs?: pulumi.Input<number>;
-  readonly trigger?: pulumi.Input<string>;
 }
 
 export class RedisStandaloneHealth extends pulumi.dynamic.Resource {
   declare public readonly report: pulumi.Output<StandaloneHealthReport>;
 
   constructor(name: string, args: RedisStandaloneHealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new RedisStandaloneHealthProvider(), name, { ...args, password: args.password === undefined ? undefined : pulumi.secret(args.password), report: undefined }, opts);
+    super(new RedisStandaloneHealthProvider(), name, { ...withSecretPassword(args), report: undefined }, opts);
   }
 }

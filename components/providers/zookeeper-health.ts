@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AssertionInputs, AssertionProvider } from "./provider-kit";
-import type { Access } from "./reach";
+import { AssertionArgs, AssertionInputs, AssertionProvider } from "./provider-kit";
 import type { ZooKeeperHealthInputs as LogicInputs, ZooKeeperHealthReport } from "./zookeeper-health-logic";
 
 export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
@@ -12,13 +11,9 @@ export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthIn
   }
 }
 
-export interface ZooKeeperHealthArgs {
+export interface ZooKeeperHealthArgs extends AssertionArgs {
   readonly servers: pulumi.Input<pulumi.Input<string>[]>;
   readonly expectedSize: pulumi.Input<number>;
-  readonly access?: pulumi.Input<Access>;
-  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
-  readonly retryForMs?: pulumi.Input<number>;
-  readonly trigger?: pulumi.Input<string>;
 }
 
 export class ZooKeeperHealth extends pulumi.dynamic.Resource {
