@@ -1,0 +1,92 @@
+// The real Pulumi engine (CLI, language host, dynamic-provider and policy plugins built by
+// scripts/install-tools) running our dynamic providers against real servers, our program's config
+// validation, and the policy pack.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { EngineWorkspace, requireEngine } from "../support/engine";
+import { RedisServers } from "../support/redis-servers";
+import { CLIENT_PASSWORD } from "../support/redis-servers";
+import { ROOT } from "../support/stack-files";
+
+const FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "standalone");
+
+describe("real Pulumi engine", function () {
+  this.timeout(300000);
+  const ws = new EngineWorkspace();
+  const fleet = new RedisServers();
+  before(requireEngine);
+  after(async () => {
+    await fleet.stopAll();
+    ws.cleanup();
+  });
+
+  describe("a dynamic provider through `pulumi up`", () => {
+    let endpoint: string;
+    before(async () => {
+      endpoint = (await fleet.add(1))[0].endpoint;
+      for (const args of [["stack", "init", "standalone"], ["config", "set", "endpoint", endpoint]]) {
+        const r = await ws.pulumi(FIXTURE, args);
+        assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+      }
+      // The secret arrives on stdin, never argv.
+      const s = await ws.pulumi(FIXTURE, ["config", "set", "--secret", "password"], CLIENT_PASSWORD);
+      assert.strictEqual(s.code, 0, s.stdout + s.stderr);
+    });
+    after(() => fs.rmSync(path.join(FIXTURE, "Pulumi.standalone.yaml"), { force: true }));
+
+    it("asserts a real server on up, and a second up shows no changes", async () => {
+      const up = await ws.pulumi(FIXTURE, ["up", "--yes"]);
+      assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+      assert.match(up.stdout, /appendonly: "yes"/);
+      const again = await ws.pulumi(FIXTURE, ["up", "--yes", "--expect-no-changes"]);
+      assert.strictEqual(again.code, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, /2 unchanged/);
+    });
+
+    it("runs the policy pack in previews", async () => {
+      const r = await ws.pulumi(FIXTURE, ["preview", "--policy-pack", path.join(ROOT, "policy")]);
+      assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Policies:\s+\S*\s*middleware@v0\.1\.0 \(local: /);
+    });
+
+    it("keeps the password out of the state in plaintext, and out of the stack file", async () => {
+      const state = ws.stateText();
+      assert.ok(state.length > 0);
+      assert.ok(!state.includes(CLIENT_PASSWORD), "plaintext password in state");
+      assert.match(state, /"password":\{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","ciphertext":"v1:/);
+      assert.ok(!fs.readFileSync(path.join(FIXTURE, "Pulumi.standalone.yaml"), "utf8").includes(CLIENT_PASSWORD));
+    });
+
+    it("asserts again when what it watches changes, and fails the update when the server is gone", async () => {
+      const set = await ws.pulumi(FIXTURE, ["config", "set", "trigger", "rev-2"]);
+      assert.strictEqual(set.code, 0);
+      const up = await ws.pulumi(FIXTURE, ["up", "--yes"]);
+      assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+      assert.match(up.stdout, /~ 1 updated|1 updated/);
+      await fleet.stopAll();
+      await ws.pulumi(FIXTURE, ["config", "set", "trigger", "rev-3"]);
+      const failed = await ws.pulumi(FIXTURE, ["up", "--yes"]);
+      assert.notStrictEqual(failed.code, 0);
+      assert.match(failed.stdout + failed.stderr, new RegExp(`Redis is not healthy \\(1 problem\\):[\\s\\S]*cannot reach ${endpoint.replace(/\./g, "\\.")}`));
+    });
+  });
+
+  it("stops the real program on a broken stack file before registering any resource", async () => {
+    const stack = `broken-${process.pid}`;
+    const init = await ws.pulumi(ROOT, ["stack", "init", stack]);
+    assert.strictEqual(init.code, 0, init.stdout + init.stderr);
+    try {
+      fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(ROOT, `Pulumi.${stack}.yaml`));
+      await ws.pulumi(ROOT, ["config", "set", "--path", "zookeeper.replicas", "4"]);
+      const preview = await ws.pulumi(ROOT, ["preview"]);
+      assert.notStrictEqual(preview.code, 0);
+      assert.match(preview.stdout + preview.stderr, /middleware:zookeeper\.replicas[\s\S]*must be odd and >= 3 so a majority survives one loss \(got 4\)/);
+      const exported = await ws.pulumi(ROOT, ["stack", "export"]);
+      assert.ok(!/kubernetes:|docker:/.test(exported.stdout), "no resource was registered");
+    } finally {
+      fs.rmSync(path.join(ROOT, `Pulumi.${stack}.yaml`), { force: true });
+      await ws.pulumi(ROOT, ["stack", "rm", "--yes", "--force", stack]);
+    }
+  });
+});
