@@ -1,122 +1,15 @@
-// The typed shape of one stack's configuration and its validation. Pure: no Pulumi import,
-// so every rule is unit-tested directly and the stack files are checked without an engine.
+// Validation of one stack's configuration into typed settings (settings.ts). Pure: no Pulumi
+// import, so every rule is unit-tested directly and the stack files are checked without an engine.
 import {
   ConfigError, ConfigProblem, CPU, DNS_LABEL, HOST, JAVA_HEAP, QUANTITY, REDIS_BYTES, Raw, Section,
   quantityBytes, suffixedBytes,
 } from "./config-reader";
+import {
+  AntiAffinity, AppendFsync, HealthAccess, HealthSettings, ReclaimPolicy, RedisClusterSettings, RedisSentinelSettings,
+  RedisSettings, Resources, SecretKey, StackSettings, StorageMode, StorageSettings, Workload, ZooKeeperSettings,
+} from "./settings";
 
-export const StorageMode = { Nfs: "nfs", Local: "local", StorageClass: "storageClass" } as const;
-export type StorageMode = (typeof StorageMode)[keyof typeof StorageMode];
-
-export const ReclaimPolicy = { Retain: "Retain", Delete: "Delete" } as const;
-export type ReclaimPolicy = (typeof ReclaimPolicy)[keyof typeof ReclaimPolicy];
-
-export const AppendFsync = { Always: "always", EverySec: "everysec", No: "no" } as const;
-export type AppendFsync = (typeof AppendFsync)[keyof typeof AppendFsync];
-
-export const AntiAffinity = { Required: "required", Preferred: "preferred" } as const;
-export type AntiAffinity = (typeof AntiAffinity)[keyof typeof AntiAffinity];
-
-export const HealthAccess = { Direct: "direct", PortForward: "portForward" } as const;
-export type HealthAccess = (typeof HealthAccess)[keyof typeof HealthAccess];
-
-export interface HealthSettings {
-  /** Whether the cluster-init and health-assertion resources are registered at all. */
-  readonly enabled: boolean;
-  /** "direct" when Pulumi runs where pod DNS names resolve; "portForward" from a laptop or CI runner. */
-  readonly access: HealthAccess;
-  /** kubectl context for portForward access; the current context when unset. */
-  readonly kubeContext?: string;
-  /** How long a failing assertion is retried before the deployment fails. */
-  readonly retrySeconds: number;
-}
-
-export const Workload = {
-  ZooKeeper: "zookeeper",
-  Redis: "redis",
-  RedisCluster: "redisCluster",
-  RedisSentinel: "redisSentinel",
-} as const;
-export type Workload = (typeof Workload)[keyof typeof Workload];
-
-/** The secret config keys; their values never enter StackSettings (see config.ts). */
-export const SecretKey = {
-  RegistryPassword: "registryPassword",
-  RedisPassword: "redisPassword",
-  RedisAdminPassword: "redisAdminPassword",
-} as const;
-export type SecretKey = (typeof SecretKey)[keyof typeof SecretKey];
-
-export interface Resources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu: string; readonly memory: string };
-}
-
-export interface StorageSettings {
-  readonly mode: StorageMode;
-  readonly nfs?: { readonly server: string; readonly path: string };
-  readonly local?: { readonly path: string; readonly node: string };
-  readonly storageClassName?: string;
-  readonly reclaimPolicy: ReclaimPolicy;
-  readonly sizes: Readonly<Record<Workload, string>>;
-}
-
-export interface ZooKeeperSettings {
-  readonly enabled: boolean;
-  readonly replicas: number;
-  readonly heap: string;
-  readonly tickTime: number;
-  readonly initLimit: number;
-  readonly syncLimit: number;
-  readonly resources: Resources;
-}
-
-export interface RedisSettings {
-  readonly enabled: boolean;
-  readonly appendfsync: AppendFsync;
-  readonly maxmemory: string;
-  readonly resources: Resources;
-}
-
-export interface RedisClusterSettings {
-  readonly enabled: boolean;
-  readonly masters: number;
-  readonly replicasPerMaster: number;
-  readonly nodeTimeoutMs: number;
-  readonly maxmemory: string;
-  readonly resources: Resources;
-}
-
-export interface RedisSentinelSettings {
-  readonly enabled: boolean;
-  readonly masterName: string;
-  readonly dataReplicas: number;
-  readonly sentinels: number;
-  readonly quorum: number;
-  readonly downAfterMs: number;
-  readonly failoverTimeoutMs: number;
-  readonly maxmemory: string;
-  readonly resources: Resources;
-  readonly sentinelResources: Resources;
-}
-
-/** Everything a stack needs except secret values, validated. */
-export interface StackSettings {
-  readonly stack: string;
-  readonly namespace: string;
-  readonly registry: { readonly server: string; readonly project: string; readonly username: string };
-  readonly images: { readonly baseImage: string };
-  readonly storage: StorageSettings;
-  /** Namespaces (besides the stack's own) whose pods may reach the client ports. */
-  readonly clientNamespaces: readonly string[];
-  /** "required" spreads members over nodes strictly; "preferred" lets a one-node cluster run them. */
-  readonly antiAffinity: AntiAffinity;
-  readonly health: HealthSettings;
-  readonly zookeeper: ZooKeeperSettings;
-  readonly redis: RedisSettings;
-  readonly redisCluster: RedisClusterSettings;
-  readonly redisSentinel: RedisSentinelSettings;
-}
+export * from "./settings";
 
 export const PROJECT = "middleware";
 

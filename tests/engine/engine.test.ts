@@ -72,16 +72,21 @@ describe("real Pulumi engine", function () {
     });
   });
 
-  it("stops the real program on a broken stack file before registering any resource", async () => {
+  it("stops the real program on a broken stack file, naming each bad key, before registering any resource", async () => {
     const stack = `broken-${process.pid}`;
     const init = await ws.pulumi(ROOT, ["stack", "init", stack]);
     assert.strictEqual(init.code, 0, init.stdout + init.stderr);
     try {
       fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(ROOT, `Pulumi.${stack}.yaml`));
       await ws.pulumi(ROOT, ["config", "set", "--path", "zookeeper.replicas", "4"]);
+      // A password set without --secret: the engine lists secret keys, so the program can tell.
+      await ws.pulumi(ROOT, ["config", "set", "redisPassword"], "plaintext-password-1");
       const preview = await ws.pulumi(ROOT, ["preview"]);
       assert.notStrictEqual(preview.code, 0);
-      assert.match(preview.stdout + preview.stderr, /middleware:zookeeper\.replicas[\s\S]*must be odd and >= 3 so a majority survives one loss \(got 4\)/);
+      const out = preview.stdout + preview.stderr;
+      assert.match(out, /middleware:zookeeper\.replicas[\s\S]*must be odd and >= 3 so a majority survives one loss \(got 4\)/);
+      assert.match(out, /middleware:redisPassword[\s\S]*is stored in plaintext: run `pulumi config set --secret redisPassword <value>`/);
+      assert.ok(!out.includes("plaintext-password-1"), "the value is never echoed");
       const exported = await ws.pulumi(ROOT, ["stack", "export"]);
       assert.ok(!/kubernetes:|docker:/.test(exported.stdout), "no resource was registered");
     } finally {
