@@ -1,13 +1,13 @@
 // Asserts that a Redis Cluster is really serving: every node reachable and agreeing, all 16384
 // slots ok, the expected masters each with connected replicas, nothing in fail/pfail, and a real
 // write/read through a cluster client on every master. No Pulumi import.
-import Redis, { Cluster } from "ioredis";
+import { Cluster } from "ioredis";
 import { SLOTS, keyForSlot } from "../specs/slot-plan";
 import { isFailing } from "./cluster-nodes";
 import { NodeView, disagreement, readView } from "./cluster-state";
 import { HealthError, collect } from "./health-error";
-import { Access, openReach, splitEndpoint } from "./reach";
-import { DEFAULT_TIMEOUT_MS, RedisAuth, connect } from "./redis-client";
+import { Access, Reach, splitEndpoint } from "./reach";
+import { DEFAULT_TIMEOUT_MS, RedisAuth, withRedisSession } from "./redis-client";
 
 export interface ClusterHealthInputs extends RedisAuth {
   readonly nodes: readonly string[];
@@ -26,15 +26,11 @@ export interface ClusterHealthReport {
 }
 
 export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise<ClusterHealthReport> {
-  const reach = openReach(inputs.access);
-  const auth = { username: inputs.username, password: inputs.password };
   const problems: string[] = [];
-  const clients: Redis[] = [];
-  try {
+  return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
     const views: NodeView[] = [];
     await Promise.all(inputs.nodes.map((endpoint) => collect(problems, async () => {
-      const client = await connect(endpoint, reach, auth);
-      clients.push(client);
+      const client = await session.connect(endpoint);
       views.push(await readView({ endpoint, client }));
     })));
     views.sort((a, b) => inputs.nodes.indexOf(a.endpoint) - inputs.nodes.indexOf(b.endpoint));
@@ -62,19 +58,16 @@ export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise
         }
       }
       if (problems.length === 0) {
-        const keys = await collect(problems, () => writeReadEveryMaster(inputs, reach, masters.map((m) => m.slots[0])));
-        if (problems.length === 0) return { state: "ok", masters: masters.length, replicas, slotsOk: SLOTS, keysVerified: keys ?? 0 };
+        const keys = await collect(problems, () => writeReadEveryMaster(inputs, session.reach, masters.map((m) => m.slots[0])));
+        if (problems.length === 0) return { state: "ok" as const, masters: masters.length, replicas, slotsOk: SLOTS, keysVerified: keys ?? 0 };
       }
     }
     throw new HealthError("Redis Cluster", problems);
-  } finally {
-    for (const c of clients) c.disconnect();
-    reach.close();
-  }
+  });
 }
 
 /** Writes and reads back one key on each master through a real cluster client. */
-async function writeReadEveryMaster(inputs: ClusterHealthInputs, reach: ReturnType<typeof openReach>, slots: number[]): Promise<number> {
+async function writeReadEveryMaster(inputs: ClusterHealthInputs, reach: Reach, slots: number[]): Promise<number> {
   // Nodes announce their in-cluster names; map each to where this process can reach it.
   const natMap: Record<string, { host: string; port: number }> = {};
   for (const e of inputs.nodes) {

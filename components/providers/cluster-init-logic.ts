@@ -7,8 +7,8 @@ import Redis from "ioredis";
 import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "../specs/slot-plan";
 import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./cluster-nodes";
 import { NodeView, waitForAgreement } from "./cluster-state";
-import { Access, Reach, openReach, splitEndpoint } from "./reach";
-import { RedisAuth, closeAll, connectAll, parseInfo } from "./redis-client";
+import { Access, Reach, splitEndpoint } from "./reach";
+import { RedisAuth, parseInfo, withRedisSession } from "./redis-client";
 
 export interface ClusterInitInputs extends RedisAuth {
   /** `host:port` of every node as announced inside the cluster, in ordinal order. */
@@ -155,26 +155,19 @@ async function resumeOpenSlots(w: Writer, states: NodeState[], reach: Reach, aut
 
 export async function initCluster(inputs: ClusterInitInputs): Promise<ClusterInitResult> {
   const masterCount = validateInputs(inputs);
-  const reach = openReach(inputs.access);
   const auth: RedisAuth = { username: inputs.username, password: inputs.password };
-  let clients: Map<string, Redis> | undefined;
-  try {
-    clients = await connectAll(inputs.nodes, reach, auth);
-    let states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients!.get(e)!)));
+  const timeoutMs = inputs.convergeTimeoutMs ?? 60000;
+  return withRedisSession(inputs.access, auth, async (session) => {
+    const clients = await session.connectAll(inputs.nodes);
+    const states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients.get(e)!)));
     refuseForeign(states);
     const w = new Writer();
-    let action: ClusterInitAction;
-    if (isAdoptable(states, masterCount, inputs.replicasPerMaster)) {
-      action = "adopted";
-    } else {
-      action = await converge(w, states, masterCount, inputs.replicasPerMaster, reach, auth, inputs.convergeTimeoutMs ?? 60000);
-    }
-    const agreed = await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), inputs.convergeTimeoutMs ?? 60000);
+    const action: ClusterInitAction = isAdoptable(states, masterCount, inputs.replicasPerMaster)
+      ? "adopted"
+      : await converge(w, states, masterCount, inputs.replicasPerMaster, session.reach, auth, timeoutMs);
+    const agreed = await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), timeoutMs);
     return summarize(action, w.count, agreed);
-  } finally {
-    if (clients) closeAll(clients);
-    reach.close();
-  }
+  });
 }
 
 async function converge(w: Writer, states: NodeState[], masterCount: number, replicas: number, reach: Reach, auth: RedisAuth, timeoutMs: number): Promise<ClusterInitAction> {

@@ -1,7 +1,7 @@
 // Redis connections for the providers: bounded in time, RESP2, and failures turned into messages
 // that name the member and what to look at. Passwords never appear in a message.
 import Redis from "ioredis";
-import { Reach } from "./reach";
+import { Access, Reach, openReach } from "./reach";
 
 export interface RedisAuth {
   readonly username?: string;
@@ -54,21 +54,48 @@ export async function connect(endpoint: string, reach: Reach, auth: RedisAuth, t
   }
 }
 
-/** Connects to every endpoint at once; if any fails, closes the rest and throws one error listing each failure. */
-export async function connectAll(endpoints: readonly string[], reach: Reach, auth: RedisAuth, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Map<string, Redis>> {
-  const results = await Promise.allSettled(endpoints.map((e) => connect(e, reach, auth, timeoutMs)));
-  const failures = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message)] : []));
-  const clients = new Map<string, Redis>();
-  results.forEach((r, i) => r.status === "fulfilled" && clients.set(endpoints[i], r.value));
-  if (failures.length) {
-    closeAll(clients);
-    throw new Error(`${failures.length} of ${endpoints.length} Redis members could not be used; nothing was changed:\n  - ${failures.join("\n  - ")}`);
+/**
+ * The Redis connections of one provider call: opened through one reach with one set of
+ * credentials, and all closed together (with any port-forwards) however the call ends.
+ */
+export class RedisSession {
+  readonly reach: Reach;
+  private readonly clients: Redis[] = [];
+
+  constructor(access: Access | undefined, private readonly auth: RedisAuth) {
+    this.reach = openReach(access);
   }
-  return clients;
+
+  async connect(endpoint: string): Promise<Redis> {
+    const client = await connect(endpoint, this.reach, this.auth);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Connects to every endpoint at once; if any fails, throws one error listing each failure. */
+  async connectAll(endpoints: readonly string[]): Promise<Map<string, Redis>> {
+    const results = await Promise.allSettled(endpoints.map((e) => this.connect(e)));
+    const failures = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message)] : []));
+    if (failures.length) {
+      throw new Error(`${failures.length} of ${endpoints.length} Redis members could not be used; nothing was changed:\n  - ${failures.join("\n  - ")}`);
+    }
+    return new Map(results.map((r, i) => [endpoints[i], (r as PromiseFulfilledResult<Redis>).value]));
+  }
+
+  close(): void {
+    for (const c of this.clients) c.disconnect();
+    this.reach.close();
+  }
 }
 
-export function closeAll(clients: Map<string, Redis>): void {
-  for (const c of clients.values()) c.disconnect();
+/** Runs `fn` with a session that is closed when `fn` settles. */
+export async function withRedisSession<T>(access: Access | undefined, auth: RedisAuth, fn: (session: RedisSession) => Promise<T>): Promise<T> {
+  const session = new RedisSession(access, auth);
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
 }
 
 /** Parses INFO output into a flat map. */

@@ -3,8 +3,8 @@
 // No Pulumi import.
 import Redis from "ioredis";
 import { HealthError, collect } from "./health-error";
-import { Access, openReach } from "./reach";
-import { RedisAuth, connect, parseInfo } from "./redis-client";
+import type { Access } from "./reach";
+import { RedisAuth, parseInfo, withRedisSession } from "./redis-client";
 
 export interface SentinelHealthInputs extends RedisAuth {
   readonly sentinels: readonly string[];
@@ -20,16 +20,9 @@ export interface SentinelHealthReport {
 }
 
 export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promise<SentinelHealthReport> {
-  const reach = openReach(inputs.access);
-  const auth = { username: inputs.username, password: inputs.password };
   const problems: string[] = [];
-  const clients: Redis[] = [];
-  const open = async (endpoint: string) => {
-    const c = await connect(endpoint, reach, auth);
-    clients.push(c);
-    return c;
-  };
-  try {
+  return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
+    const open = (endpoint: string) => session.connect(endpoint);
     const answers = new Map<string, string>();
     await Promise.all(inputs.sentinels.map((s) => collect(problems, async () => {
       const c = await open(s);
@@ -62,10 +55,7 @@ export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promi
     await collect(problems, () => writeOnMasterReadOnReplica(m, first ? `${first[1]}:${first[2]}` : "", open));
     if (problems.length) throw new HealthError("Redis Sentinel", problems);
     return { master, replicas: online.length, sentinels: inputs.sentinels.length };
-  } finally {
-    for (const c of clients) c.disconnect();
-    reach.close();
-  }
+  });
 }
 
 function flat(pairs: readonly string[]): Map<string, string> {

@@ -1,7 +1,7 @@
 // Asserts a standalone Redis serves authenticated clients with AOF on. No Pulumi import.
 import { HealthError } from "./health-error";
-import { Access, openReach } from "./reach";
-import { RedisAuth, connect, parseInfo } from "./redis-client";
+import type { Access } from "./reach";
+import { RedisAuth, parseInfo, withRedisSession } from "./redis-client";
 
 export interface StandaloneHealthInputs extends RedisAuth {
   readonly endpoint: string;
@@ -14,30 +14,23 @@ export interface StandaloneHealthReport {
 }
 
 export async function assertStandaloneHealthy(inputs: StandaloneHealthInputs): Promise<StandaloneHealthReport> {
-  const reach = openReach(inputs.access);
-  try {
+  return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
     let client;
     try {
-      client = await connect(inputs.endpoint, reach, { username: inputs.username, password: inputs.password });
+      client = await session.connect(inputs.endpoint);
     } catch (e) {
       throw new HealthError("Redis", [(e as Error).message]);
     }
-    try {
-      const problems: string[] = [];
-      if ((await client.ping()) !== "PONG") problems.push(`${inputs.endpoint} did not answer PING`);
-      const persistence = parseInfo(String(await client.call("INFO", "persistence")));
-      if (persistence.get("aof_enabled") !== "1") problems.push(`${inputs.endpoint} runs without appendonly; its data would not survive a restart`);
-      if (persistence.get("aof_last_write_status") !== "ok") problems.push(`${inputs.endpoint} reports aof_last_write_status:${persistence.get("aof_last_write_status")}; check the volume is writable and not full`);
-      const key = `middleware:health:${Date.now()}-${Math.random().toString(36).slice(2)}`;
-      await client.set(key, "1", "PX", 60000);
-      if ((await client.get(key)) !== "1") problems.push(`${inputs.endpoint} did not return a key just written`);
-      await client.del(key);
-      if (problems.length) throw new HealthError("Redis", problems);
-      return { appendonly: "yes", role: parseInfo(String(await client.call("INFO", "replication"))).get("role") ?? "unknown" };
-    } finally {
-      client.disconnect();
-    }
-  } finally {
-    reach.close();
-  }
+    const problems: string[] = [];
+    if ((await client.ping()) !== "PONG") problems.push(`${inputs.endpoint} did not answer PING`);
+    const persistence = parseInfo(String(await client.call("INFO", "persistence")));
+    if (persistence.get("aof_enabled") !== "1") problems.push(`${inputs.endpoint} runs without appendonly; its data would not survive a restart`);
+    if (persistence.get("aof_last_write_status") !== "ok") problems.push(`${inputs.endpoint} reports aof_last_write_status:${persistence.get("aof_last_write_status")}; check the volume is writable and not full`);
+    const key = `middleware:health:${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    await client.set(key, "1", "PX", 60000);
+    if ((await client.get(key)) !== "1") problems.push(`${inputs.endpoint} did not return a key just written`);
+    await client.del(key);
+    if (problems.length) throw new HealthError("Redis", problems);
+    return { appendonly: "yes" as const, role: parseInfo(String(await client.call("INFO", "replication"))).get("role") ?? "unknown" };
+  });
 }
