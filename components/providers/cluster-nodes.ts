@@ -48,10 +48,6 @@ export function parseClusterNodes(text: string): ClusterNodeEntry[] {
   });
 }
 
-export function isMaster(n: ClusterNodeEntry): boolean {
-  return n.flags.includes("master");
-}
-
 export function isFailing(n: ClusterNodeEntry): boolean {
   return n.flags.some((f) => f === "fail" || f === "fail?" || f === "noaddr");
 }

@@ -14,9 +14,7 @@ export function loadLogic<T>(file: string): T {
   return require(path.join(PROVIDERS_DIR, file)) as T;
 }
 
-/** Inputs that never enter outputs or diffs; they reach the provider as secret inputs only. */
-export const SECRET_INPUTS = ["password"] as const;
-
+/** Inputs as outputs minus the password: it reaches the provider as a secret input only, never an output. */
 export function withoutSecrets<T extends { readonly password?: string }>(inputs: T): Omit<T, "password"> {
   const { password: _dropped, ...rest } = inputs;
   return rest;

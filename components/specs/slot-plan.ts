@@ -28,10 +28,6 @@ export function toRanges(slots: Iterable<number>): SlotRange[] {
   return out;
 }
 
-export function expandRanges(ranges: readonly SlotRange[]): number[] {
-  return ranges.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i));
-}
-
 /** CRC16/XMODEM, the hash Redis Cluster uses for key slots. */
 function crc16(buf: Buffer): number {
   let crc = 0;
