@@ -46,7 +46,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [{ name: "bus", port: Port.RedisBus }],
-      container: redisServerContainer(RedisMode.Cluster, `${name}-headless`, p.namespaceName),
+      container: redisServerContainer(RedisMode.Cluster, name, p.namespaceName),
       // The intended shape, for the statefulset-redis-cluster-shape policy to check against the replica count.
       annotations: { "middleware/redis-cluster-masters": String(s.masters), "middleware/redis-cluster-replicas-per-master": String(s.replicasPerMaster) },
     }, { parent: this });

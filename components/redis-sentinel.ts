@@ -3,6 +3,7 @@ import { AppendFsync, RedisSentinelSettings } from "./stack-config";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { redisAuthSecret } from "./redis-auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { podHost } from "./specs/network";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf, sentinelConf } from "./specs/redis-conf";
 import { redisServerContainer, sentinelContainer } from "./specs/redis-container";
@@ -45,7 +46,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { name: "MASTER_NAME", value: s.masterName },
       // The sentinels' client Service: asked for the current master before a pod starts.
       { name: "SENTINEL_HOST", value: `${name}.${p.namespaceName}.svc.cluster.local` },
-      { name: "DEFAULT_MASTER_HOST", value: `${dataName}-0.${dataName}-headless.${p.namespaceName}.svc.cluster.local` },
+      { name: "DEFAULT_MASTER_HOST", value: podHost(dataName, 0, p.namespaceName) },
     ];
     this.data = new StatefulWorkload(dataName, {
       platform: p,
@@ -58,7 +59,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [],
-      container: redisServerContainer(RedisMode.SentinelData, `${dataName}-headless`, p.namespaceName, discoveryEnv),
+      container: redisServerContainer(RedisMode.SentinelData, dataName, p.namespaceName, discoveryEnv),
     }, { parent: this });
     this.sentinels = new StatefulWorkload(name, {
       platform: p,
@@ -71,7 +72,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       storageSize: SENTINEL_VOLUME,
       clientPorts: [{ name: "sentinel", port: Port.Sentinel }],
       peerPorts: [],
-      container: sentinelContainer(`${name}-headless`, p.namespaceName, discoveryEnv),
+      container: sentinelContainer(name, p.namespaceName, discoveryEnv),
     }, { parent: this, dependsOn: [this.data] });
     this.sentinelEndpoints = this.sentinels.hosts.map((h) => `${h}:${Port.Sentinel}`);
     this.masterName = s.masterName;

@@ -41,7 +41,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [],
-      container: redisServerContainer(RedisMode.Standalone, `${name}-headless`, p.namespaceName),
+      container: redisServerContainer(RedisMode.Standalone, name, p.namespaceName),
     }, { parent: this });
     this.endpoint = `${this.workload.clientServiceName}.${p.namespaceName}.svc.cluster.local:${Port.Redis}`;
     if (p.health) {

@@ -5,7 +5,7 @@ import { NfsVolumeSet } from "./nfs-volume-set";
 import { AntiAffinity, Resources, StorageSettings } from "./stack-config";
 import { configHash } from "./specs/config-hash";
 import { WorkloadLabels, workloadLabels } from "./specs/labels";
-import { NamedPort, clientServiceSpec, headlessServiceSpec, networkPolicySpec, podDisruptionBudgetSpec, podHost } from "./specs/network";
+import { NamedPort, clientServiceSpec, headlessServiceSpec, networkPolicySpec, headlessName, podDisruptionBudgetSpec, podHosts } from "./specs/network";
 import { StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
 
 /** What every stateful workload shares; the four middleware components pass it through. */
@@ -63,9 +63,9 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     const p = args.platform;
     const ns = p.namespace;
     this.labels = workloadLabels(name, args.app, p.stack);
-    this.headlessServiceName = `${name}-headless`;
+    this.headlessServiceName = headlessName(name);
     this.clientServiceName = name;
-    this.hosts = Array.from({ length: args.replicas }, (_, i) => podHost(name, i, this.headlessServiceName, p.namespaceName));
+    this.hosts = podHosts(name, args.replicas, p.namespaceName);
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
     const allPorts = [...args.clientPorts, ...args.peerPorts];
 
@@ -74,7 +74,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       storage: p.storage, image: args.image, pullSecretName: p.pullSecretName,
     }, { parent: this });
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${name}-config`), data: { ...args.configFiles } }, { parent: this });
-    const headless = new k8s.core.v1.Service(`${name}-headless`, {
+    const headless = new k8s.core.v1.Service(this.headlessServiceName, {
       metadata: meta(this.headlessServiceName), spec: headlessServiceSpec(this.labels.selector, allPorts),
     }, { parent: this });
     new k8s.core.v1.Service(`${name}-client`, {

@@ -2,7 +2,7 @@
 // the components register, so `npm run verify` re-checks a live stack without its state file.
 import type { Access } from "./providers/reach";
 import { HealthAccess, StackSettings } from "./stack-config";
-import { podHost } from "./specs/network";
+import { podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
 
 /** Names of the workloads' StatefulSets; pod DNS names derive from them. */
@@ -17,7 +17,7 @@ export interface PlannedCheck {
 }
 
 function hosts(s: StackSettings, set: string, replicas: number, port: number): string[] {
-  return Array.from({ length: replicas }, (_, i) => `${podHost(set, i, `${set}-headless`, s.namespace)}:${port}`);
+  return podHosts(set, replicas, s.namespace).map((h) => `${h}:${port}`);
 }
 
 export function accessOf(s: StackSettings): Access {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
 import { ZooKeeperSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
-import { podHost } from "./specs/network";
+import { podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
 import { zooCfg } from "./specs/zoo-cfg";
@@ -29,8 +29,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     const s = args.settings;
-    const headless = `${name}-headless`;
-    const hosts = Array.from({ length: s.replicas }, (_, i) => podHost(name, i, headless, args.platform.namespaceName));
+    const hosts = podHosts(name, s.replicas, args.platform.namespaceName);
     this.workload = new StatefulWorkload(name, {
       platform: args.platform,
       app: "zookeeper",
@@ -44,7 +43,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       container: {
         name: "zookeeper",
         command: ["/usr/local/bin/zk-entrypoint"],
-        env: [{ name: "ZK_HEAP", value: s.heap }, ...podIdentityEnv(headless, args.platform.namespaceName)],
+        env: [{ name: "ZK_HEAP", value: s.heap }, ...podIdentityEnv(name, args.platform.namespaceName)],
         ports: [
           { name: "client", containerPort: Port.ZooKeeperClient },
           { name: "quorum", containerPort: Port.ZooKeeperQuorum },

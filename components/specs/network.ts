@@ -1,8 +1,23 @@
 import * as k8s from "@pulumi/kubernetes";
 
-/** Stable DNS name of StatefulSet pod `ordinal` behind its headless Service. */
-export function podHost(statefulSet: string, ordinal: number, headless: string, namespace: string): string {
-  return `${statefulSet}-${ordinal}.${headless}.${namespace}.svc.cluster.local`;
+/** The headless Service that governs a StatefulSet and gives its pods their DNS names. */
+export function headlessName(statefulSet: string): string {
+  return `${statefulSet}-headless`;
+}
+
+/** The DNS domain the pods of a StatefulSet live under. */
+export function podDomain(statefulSet: string, namespace: string): string {
+  return `${headlessName(statefulSet)}.${namespace}.svc.cluster.local`;
+}
+
+/** Stable DNS name of StatefulSet pod `ordinal`. */
+export function podHost(statefulSet: string, ordinal: number, namespace: string): string {
+  return `${statefulSet}-${ordinal}.${podDomain(statefulSet, namespace)}`;
+}
+
+/** Stable DNS names of all pods of a StatefulSet, in ordinal order. */
+export function podHosts(statefulSet: string, replicas: number, namespace: string): string[] {
+  return Array.from({ length: replicas }, (_, i) => podHost(statefulSet, i, namespace));
 }
 
 export interface NamedPort {

@@ -16,23 +16,23 @@ function probes(port: number): Pick<Container, "readinessProbe" | "livenessProbe
 }
 
 /** A redis-server container in one of the entrypoint's modes. */
-export function redisServerContainer(mode: RedisMode, headless: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[] = []): Container {
+export function redisServerContainer(mode: RedisMode, statefulSet: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[] = []): Container {
   const ports: { name: string; containerPort: number }[] = [{ name: "redis", containerPort: Port.Redis }];
   if (mode === RedisMode.Cluster) ports.push({ name: "bus", containerPort: Port.RedisBus });
   return {
     name: "redis",
     command: ["/usr/local/bin/redis-entrypoint"],
-    env: [{ name: "REDIS_MODE", value: mode }, ...podIdentityEnv(headless, namespace), ...env],
+    env: [{ name: "REDIS_MODE", value: mode }, ...podIdentityEnv(statefulSet, namespace), ...env],
     ports,
     ...probes(Port.Redis),
   };
 }
 
-export function sentinelContainer(headless: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[]): Container {
+export function sentinelContainer(statefulSet: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[]): Container {
   return {
     name: "sentinel",
     command: ["/usr/local/bin/sentinel-entrypoint"],
-    env: [...podIdentityEnv(headless, namespace), ...env],
+    env: [...podIdentityEnv(statefulSet, namespace), ...env],
     ports: [{ name: "sentinel", containerPort: Port.Sentinel }],
     ...probes(Port.Sentinel),
   };

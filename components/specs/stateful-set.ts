@@ -4,6 +4,7 @@ import { AntiAffinity, Resources, StorageSettings } from "../stack-config";
 import { CONFIG_HASH_ANNOTATION } from "./config-hash";
 import { WorkloadLabels } from "./labels";
 import { containerResources, containerSecurityContext, podSecurityContext } from "./pod-security";
+import { podDomain } from "./network";
 import { DATA_VOLUME, volumeClaimTemplate } from "./storage";
 
 /** Mount points every image relies on (see images/*). */
@@ -85,9 +86,9 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
 }
 
 /** Env that lets an entrypoint find its own stable DNS name and pod IP. */
-export function podIdentityEnv(headless: string, namespace: string): k8s.types.input.core.v1.EnvVar[] {
+export function podIdentityEnv(statefulSet: string, namespace: string): k8s.types.input.core.v1.EnvVar[] {
   return [
-    { name: "POD_DOMAIN", value: `${headless}.${namespace}.svc.cluster.local` },
+    { name: "POD_DOMAIN", value: podDomain(statefulSet, namespace) },
     { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
   ];
 }
