@@ -1,0 +1,46 @@
+# The registry standing in for Harbor: Debian's OCI registry (the CNCF Distribution registry that
+# Harbor runs inside) on loopback, TLS from the cluster CA, htpasswd auth. The Docker engine and
+# the cluster's containerd both trust the CA, so `docker push` and the kubelet's pull with an
+# imagePullSecret work exactly as against Harbor. The password is generated once and kept in
+# registry/password (0600); nothing else holds it in plaintext.
+
+registry_password_file() { echo "$home/registry/password"; }
+
+write_registry_config() {
+  mkdir -p "$home/registry/data"
+  chmod 700 "$home/registry"
+  local password_file
+  password_file=$(registry_password_file)
+  if [ ! -s "$password_file" ]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_' > "$password_file")
+  fi
+  # htpasswd reads the password from stdin (-i), never from argv.
+  (umask 077 && htpasswd -niB "$registry_user" < "$password_file" > "$home/registry/htpasswd")
+  cat > "$home/registry/config.yml" << EOF
+version: 0.1
+log: {level: info, formatter: text}
+storage:
+  filesystem: {rootdirectory: $home/registry/data}
+  delete: {enabled: true}
+http:
+  addr: $registry_host
+  tls: {certificate: $pki/registry.crt, key: $pki/registry.key}
+auth:
+  htpasswd: {realm: middleware-local, path: $home/registry/htpasswd}
+EOF
+  # The Docker engine reads certs.d per registry on every push; no restart needed.
+  mkdir -p "/etc/docker/certs.d/$registry_host"
+  cp "$pki/ca.crt" "/etc/docker/certs.d/$registry_host/ca.crt"
+}
+
+# registry_answers: the registry is up and refuses anonymous requests (401), as Harbor does.
+registry_answers() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$pki/ca.crt" "https://$registry_host/v2/")" = 401 ]
+}
+
+start_registry() {
+  is_running registry && return
+  write_registry_config
+  start_process registry docker-registry serve "$home/registry/config.yml"
+  wait_until registry 30 registry_answers
+}

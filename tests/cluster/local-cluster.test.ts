@@ -1,0 +1,208 @@
+// The local cluster, judged by Kubernetes itself: a Ready node, cluster DNS and Service routing,
+// our image pulled by digest with an imagePullSecret under Pod Security "restricted", stable
+// StatefulSet names, static PVs that keep data across pod deletion, exec and port-forward, and a
+// down/up cycle that leaves nothing of the cluster running in between.
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import Redis from "ioredis";
+import * as path from "path";
+import { imageContentTag } from "../../components/specs/image-tag";
+import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { preboundLocalVolume, pullSecret, redisPod, redisStatefulSet, restrictedNamespace } from "../support/cluster-objects";
+import { docker, requireDockerEngine } from "../support/docker";
+import { check, run, waitFor } from "../support/processes";
+import { ROOT } from "../support/stack-files";
+
+const NS = `cluster-test-${process.pid}`;
+const STS = "kv";
+
+describe("local cluster (real Kubernetes)", function () {
+  this.timeout(10 * 60 * 1000);
+  let env: ClusterEnv;
+  let kubectl: Kubectl;
+  let startedBySuite = false;
+  let image = "";
+  const volumeDirs: string[] = [];
+  const volumeNames = [0, 1].map((i) => `${NS}-data-${i}`);
+
+  before(async () => {
+    await requireDockerEngine();
+    startedBySuite = await ensureCluster();
+    env = await clusterEnv();
+    kubectl = new Kubectl(env);
+    image = await pushRedisImage(env);
+    const password = fs.readFileSync(env.REGISTRY_PASSWORD_FILE, "utf8");
+    await kubectl.apply(restrictedNamespace(NS));
+    await kubectl.apply(pullSecret(NS, env.REGISTRY, env.REGISTRY_USER, password));
+  });
+
+  after(async () => {
+    if (kubectl) {
+      await kubectl.run(["delete", "namespace", NS, "--wait=true", "--timeout=120s"]);
+      await kubectl.run(["delete", "pv", ...volumeNames, "--ignore-not-found", "--wait=true", "--timeout=60s"]);
+    }
+    for (const dir of volumeDirs) fs.rmSync(dir, { recursive: true, force: true });
+    if (startedBySuite) await localCluster("down");
+  });
+
+  it("has one Ready node running the pinned Kubernetes on containerd with cgroupfs", async () => {
+    const node = await kubectl.json(["get", "node", env.NODE_NAME]);
+    const ready = node.status.conditions.find((c: any) => c.type === "Ready");
+    assert.strictEqual(ready.status, "True", ready.message);
+    const pinned = /kubernetes_version=(\S+)/.exec(fs.readFileSync(path.join(ROOT, "scripts/cluster/versions.sh"), "utf8"))![1];
+    assert.strictEqual(node.status.nodeInfo.kubeletVersion, `v${pinned}`);
+    assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\.6\./);
+    assert.ok(node.status.addresses.some((a: any) => a.type === "InternalIP" && a.address === env.NODE_IP));
+    const server = JSON.parse(await kubectl.check(["version", "-o", "json"])).serverVersion.gitVersion;
+    assert.strictEqual(server, `v${pinned}`);
+  });
+
+  it("runs our image pulled by digest with an imagePullSecret, and refuses it without one", async () => {
+    assert.match(image, /@sha256:[0-9a-f]{64}$/);
+    await kubectl.apply(redisPod(NS, "with-secret", image, "registry"), redisPod(NS, "without-secret", image));
+    await kubectl.waitReady(NS, "with-secret");
+    const reason = await waitFor("the pull without a secret to fail", 60_000, async () => {
+      const pod = await kubectl.json(["-n", NS, "get", "pod", "without-secret"]);
+      const waiting = pod.status.containerStatuses?.[0]?.state?.waiting;
+      return waiting && /ErrImagePull|ImagePullBackOff/.test(waiting.reason) ? waiting : undefined;
+    }, 500);
+    assert.match(reason.message ?? "", /401|unauthorized|authorization failed/i);
+  });
+
+  it("enforces Pod Security restricted in the namespace", async () => {
+    const bare = redisPod(NS, "unhardened", image, "registry") as any;
+    bare.spec.securityContext = {};
+    bare.spec.containers[0].securityContext = {};
+    const r = await kubectl.run(["apply", "-f", "-"], JSON.stringify(bare));
+    assert.notStrictEqual(r.code, 0);
+    assert.match(r.stderr, /violates PodSecurity "restricted:latest"/);
+  });
+
+  describe("a StatefulSet on static PVs", () => {
+    before(async () => {
+      for (const [i, name] of volumeNames.entries()) {
+        const dir = fs.mkdtempSync(path.join(env.CLUSTER_HOME, `test-volume-${i}-`));
+        fs.chownSync(dir, 10001, 10001);
+        volumeDirs.push(dir);
+        await kubectl.apply(preboundLocalVolume(name, dir, env.NODE_NAME, NS, `data-${STS}-${i}`));
+      }
+      await kubectl.apply(...redisStatefulSet(NS, STS, image, 2));
+      await kubectl.waitReady(NS, `${STS}-0`);
+      await kubectl.waitReady(NS, `${STS}-1`);
+    });
+
+    it("binds each pre-bound PV to its own claim", async () => {
+      for (const [i, name] of volumeNames.entries()) {
+        const pvc = await kubectl.json(["-n", NS, "get", "pvc", `data-${STS}-${i}`]);
+        assert.strictEqual(pvc.status.phase, "Bound");
+        assert.strictEqual(pvc.spec.volumeName, name);
+      }
+    });
+
+    it("resolves each pod's stable name through cluster DNS, and each pod reaches the other", async () => {
+      for (const [from, to] of [[0, 1], [1, 0]]) {
+        const host = `${STS}-${to}.${STS}.${NS}.svc.${env.CLUSTER_DOMAIN}`;
+        const resolved = (await kubectl.exec(NS, `${STS}-${from}`, "getent", "hosts", host)).trim().split(/\s+/)[0];
+        const podIp = (await kubectl.json(["-n", NS, "get", "pod", `${STS}-${to}`])).status.podIP;
+        assert.strictEqual(resolved, podIp);
+        assert.strictEqual((await kubectl.exec(NS, `${STS}-${from}`, "redis-cli", "-h", host, "PING")).trim(), "PONG");
+      }
+    });
+
+    it("routes a ClusterIP Service to a pod (kube-proxy) and resolves the API server's Service", async () => {
+      const service = await kubectl.json(["-n", NS, "get", "service", `${STS}-client`]);
+      assert.ok(inCidr(service.spec.clusterIP, env.SERVICE_CIDR), `${service.spec.clusterIP} outside ${env.SERVICE_CIDR}`);
+      assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "-h", `${STS}-client`, "PING")).trim(), "PONG");
+      const api = (await kubectl.exec(NS, `${STS}-0`, "getent", "hosts", `kubernetes.default.svc.${env.CLUSTER_DOMAIN}`)).trim().split(/\s+/)[0];
+      assert.strictEqual(api, (await kubectl.json(["-n", "default", "get", "service", "kubernetes"])).spec.clusterIP);
+    });
+
+    it("lets pods reach the host at the API server only (not the kubelet or anything else listening)", async () => {
+      const connect = (port: number) =>
+        kubectl.run(["-n", NS, "exec", `${STS}-0`, "--", "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${env.NODE_IP}/${port}`]);
+      assert.strictEqual((await connect(6443)).code, 0, "API server unreachable from a pod");
+      assert.notStrictEqual((await connect(10250)).code, 0, "a pod reached the kubelet's port on the node");
+    });
+
+    it("keeps a key written to the volume when the pod is deleted", async () => {
+      assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "SET", "survivor", "still-here")).trim(), "OK");
+      const before = (await kubectl.json(["-n", NS, "get", "pod", `${STS}-0`])).metadata.uid;
+      await kubectl.check(["-n", NS, "delete", "pod", `${STS}-0`, "--wait=true"]);
+      await waitFor("a new kv-0", 60_000, async () => {
+        const r = await kubectl.run(["-n", NS, "get", "pod", `${STS}-0`, "-o", "jsonpath={.metadata.uid}"]);
+        return r.code === 0 && r.stdout && r.stdout !== before ? true : undefined;
+      }, 500);
+      await kubectl.waitReady(NS, `${STS}-0`);
+      assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "GET", "survivor")).trim(), "still-here");
+    });
+
+    it("forwards a local port to a pod (kubectl port-forward, as the providers use it)", async () => {
+      const forward = spawn(path.join(env.TOOLS_BIN, "kubectl"), ["--kubeconfig", env.KUBECONFIG, "-n", NS, "port-forward", `pod/${STS}-0`, ":6379"]);
+      try {
+        let out = "";
+        forward.stdout.on("data", (d) => (out += d));
+        const port = await waitFor("port-forward to listen", 30_000, async () => /127\.0\.0\.1:(\d+) ->/.exec(out)?.[1]);
+        const client = new Redis({ host: "127.0.0.1", port: Number(port), lazyConnect: true, maxRetriesPerRequest: 1 });
+        try {
+          await client.connect();
+          assert.strictEqual(await client.get("survivor"), "still-here");
+        } finally {
+          client.disconnect();
+        }
+      } finally {
+        forward.kill();
+      }
+    });
+
+    it("goes down leaving none of its processes, bridge, rules or mounts, and comes back up with the data", async () => {
+      const pidsDir = path.join(env.CLUSTER_RUN, "pids");
+      const recorded = fs.readdirSync(pidsDir).map((f) => Number(fs.readFileSync(path.join(pidsDir, f), "utf8").split(" ")[0]));
+      assert.ok(recorded.length >= 8, `expected every component recorded, got ${recorded.length}`);
+      const down = await localCluster("down");
+      assert.strictEqual(down.code, 0, down.stderr);
+      const survivors = recorded.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/State:\s*Z/.test(fs.readFileSync(`/proc/${pid}/status`, "utf8")));
+      assert.deepStrictEqual(survivors, [], "processes up started are still alive after down");
+      assert.notStrictEqual((await run("ip", ["link", "show", "mwc0"])).code, 0, "bridge mwc0 still exists");
+      for (const chain of ["MWC-FORWARD", "MWC-INPUT"]) {
+        assert.notStrictEqual((await run("iptables", ["-n", "-L", chain])).code, 0, `${chain} chain still exists`);
+      }
+      assert.notStrictEqual((await run("iptables", ["-t", "nat", "-n", "-L", "KUBE-SERVICES"])).code, 0, "kube-proxy's chains still exist");
+      const mounts = fs.readFileSync("/proc/self/mounts", "utf8").split("\n").filter((l) => l.includes(env.CLUSTER_HOME) || l.includes(env.CLUSTER_RUN));
+      assert.deepStrictEqual(mounts, []);
+      assert.notStrictEqual((await localCluster("status")).code, 0, "status reports healthy while down");
+
+      const up = await localCluster("up");
+      assert.strictEqual(up.code, 0, up.stderr);
+      assert.strictEqual((await localCluster("status")).code, 0);
+      await kubectl.waitReady(NS, `${STS}-0`, 180_000);
+      assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "GET", "survivor")).trim(), "still-here");
+    });
+  });
+});
+
+/** Builds images/redis, pushes it to the cluster's registry with its credentials, returns the digest reference. */
+async function pushRedisImage(env: ClusterEnv): Promise<string> {
+  const context = path.join(ROOT, "images", "redis");
+  const repo = `${env.REGISTRY}/middleware-test/redis`;
+  const tag = `${repo}:${imageContentTag(context, "debian:bookworm-slim")}`;
+  await docker("build", "-q", "--build-arg", "BASE_IMAGE=debian:bookworm-slim", "-t", tag, context);
+  const password = fs.readFileSync(env.REGISTRY_PASSWORD_FILE, "utf8");
+  await check("docker", ["login", "--username", env.REGISTRY_USER, "--password-stdin", env.REGISTRY], { input: password });
+  try {
+    await docker("push", tag);
+  } finally {
+    await run("docker", ["logout", env.REGISTRY]);
+  }
+  const digests = await docker("image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", tag);
+  const ref = digests.split("\n").find((d) => d.startsWith(`${repo}@`));
+  if (!ref) throw new Error(`no digest for ${tag} after push: ${digests}`);
+  return ref;
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split("/");
+  const toInt = (a: string) => a.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const mask = bits === "0" ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return ((toInt(ip) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+}

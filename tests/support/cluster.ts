@@ -1,0 +1,82 @@
+// The local Kubernetes cluster for tests: its settings come from `scripts/local-cluster env`, so
+// tests and the script never disagree on a path or address. A suite that finds the cluster down
+// starts it and stops it again afterwards; one that finds it running leaves it running.
+import * as path from "path";
+import { check, run, RunResult, waitFor } from "./processes";
+import { ROOT } from "./stack-files";
+
+const SCRIPT = path.join(ROOT, "scripts", "local-cluster");
+
+export interface ClusterEnv {
+  readonly KUBECONFIG: string;
+  readonly NODE_NAME: string;
+  readonly NODE_IP: string;
+  readonly POD_CIDR: string;
+  readonly SERVICE_CIDR: string;
+  readonly DNS_SERVICE_IP: string;
+  readonly CLUSTER_DOMAIN: string;
+  readonly REGISTRY: string;
+  readonly REGISTRY_USER: string;
+  readonly REGISTRY_PASSWORD_FILE: string;
+  readonly CA_FILE: string;
+  readonly CLUSTER_HOME: string;
+  readonly CLUSTER_RUN: string;
+  readonly TOOLS_BIN: string;
+}
+
+export async function clusterEnv(): Promise<ClusterEnv> {
+  const out = await check(SCRIPT, ["env"]);
+  return Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])) as unknown as ClusterEnv;
+}
+
+export function localCluster(...args: string[]): Promise<RunResult> {
+  return run(SCRIPT, args);
+}
+
+/** Starts the cluster unless `status` says it is healthy; returns whether this call started it. */
+export async function ensureCluster(): Promise<boolean> {
+  if ((await localCluster("status")).code === 0) return false;
+  const up = await localCluster("up");
+  if (up.code !== 0) throw new Error(`scripts/local-cluster up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
+  return true;
+}
+
+/** kubectl (the cluster's own pinned build) against the local cluster; throws with its output on failure. */
+export class Kubectl {
+  constructor(private readonly env: ClusterEnv) {}
+
+  run(args: readonly string[], input?: string): Promise<RunResult> {
+    return run(path.join(this.env.TOOLS_BIN, "kubectl"), ["--kubeconfig", this.env.KUBECONFIG, ...args], { input });
+  }
+
+  async check(args: readonly string[], input?: string): Promise<string> {
+    const r = await this.run(args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** Applies objects (as JSON, which kubectl reads as YAML). */
+  apply(...objects: object[]): Promise<string> {
+    return this.check(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+  }
+
+  async json<T = any>(args: readonly string[]): Promise<T> {
+    return JSON.parse(await this.check([...args, "-o", "json"])) as T;
+  }
+
+  /** Waits for a pod to be Ready; on time-out the error carries the pod's status and events. */
+  async waitReady(namespace: string, pod: string, timeoutMs = 120_000): Promise<void> {
+    await waitFor(`pod ${namespace}/${pod} Ready`, timeoutMs, async () => {
+      const r = await this.run(["-n", namespace, "get", "pod", pod, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]);
+      return r.stdout === "True" ? true : undefined;
+    }, 500).catch(async (e) => {
+      const described = await this.run(["-n", namespace, "describe", "pod", pod]);
+      throw new Error(`${e.message}\n${described.stdout}`);
+    });
+  }
+
+  /** `kubectl exec` in a pod; returns what the command printed. */
+  exec(namespace: string, pod: string, ...command: string[]): Promise<string> {
+    return this.check(["-n", namespace, "exec", pod, "--", ...command]);
+  }
+}
