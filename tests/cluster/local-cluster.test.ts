@@ -172,10 +172,11 @@ describe("local cluster (real Kubernetes)", function () {
       assert.deepStrictEqual(mounts, []);
       assert.notStrictEqual((await localCluster("status")).code, 0, "status reports healthy while down");
 
+      const upStarted = new Date();
       const up = await localCluster("up");
       assert.strictEqual(up.code, 0, up.stderr);
       assert.strictEqual((await localCluster("status")).code, 0);
-      await kubectl.waitReady(NS, `${STS}-0`, 180_000);
+      await kubectl.waitReady(NS, `${STS}-0`, 180_000, upStarted);
       assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "GET", "survivor")).trim(), "still-here");
     });
   });

@@ -50,6 +50,10 @@ function redisContainer(image: string, persistent: boolean) {
   };
 }
 
+/**
+ * A pod that always pulls: with the default policy a node that already holds the image runs it for
+ * any pod, secret or not, and the test would prove nothing about the registry.
+ */
 export function redisPod(namespace: string, name: string, image: string, pullSecretName?: string) {
   return {
     apiVersion: "v1",
@@ -58,7 +62,7 @@ export function redisPod(namespace: string, name: string, image: string, pullSec
     spec: {
       securityContext: restrictedPod,
       imagePullSecrets: pullSecretName ? [{ name: pullSecretName }] : [],
-      containers: [redisContainer(image, false)],
+      containers: [{ ...redisContainer(image, false), imagePullPolicy: "Always" }],
     },
   };
 }

@@ -64,11 +64,20 @@ export class Kubectl {
     return JSON.parse(await this.check([...args, "-o", "json"])) as T;
   }
 
-  /** Waits for a pod to be Ready; on time-out the error carries the pod's status and events. */
-  async waitReady(namespace: string, pod: string, timeoutMs = 120_000): Promise<void> {
+  /**
+   * Waits for a pod to be Ready; with `startedAfter`, also for every container to have started
+   * since then (after a node restart the pod's status says Ready until the kubelet reports again).
+   * On time-out the error carries the pod's description and events.
+   */
+  async waitReady(namespace: string, pod: string, timeoutMs = 120_000, startedAfter?: Date): Promise<void> {
     await waitFor(`pod ${namespace}/${pod} Ready`, timeoutMs, async () => {
-      const r = await this.run(["-n", namespace, "get", "pod", pod, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]);
-      return r.stdout === "True" ? true : undefined;
+      const r = await this.run(["-n", namespace, "get", "pod", pod, "-o", "json"]);
+      if (r.code !== 0) return undefined;
+      const status = JSON.parse(r.stdout).status;
+      const ready = status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
+      const fresh = !startedAfter || (status.containerStatuses ?? []).every((c: any) =>
+        c.state?.running && new Date(c.state.running.startedAt).getTime() >= Math.floor(startedAfter.getTime() / 1000) * 1000);
+      return ready && fresh ? true : undefined;
     }, 500).catch(async (e) => {
       const described = await this.run(["-n", namespace, "describe", "pod", pod]);
       throw new Error(`${e.message}\n${described.stdout}`);
