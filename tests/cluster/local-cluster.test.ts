@@ -3,7 +3,7 @@
 // StatefulSet names, static PVs that keep data across pod deletion, exec and port-forward, and a
 // down/up cycle that leaves nothing of the cluster running in between.
 import * as assert from "assert";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import Redis from "ioredis";
 import * as path from "path";
@@ -156,8 +156,7 @@ describe("local cluster (real Kubernetes)", function () {
     });
 
     it("goes down leaving none of its processes, bridge, rules or mounts, and comes back up with the data", async () => {
-      const pidsDir = path.join(env.CLUSTER_RUN, "pids");
-      const recorded = fs.readdirSync(pidsDir).map((f) => Number(fs.readFileSync(path.join(pidsDir, f), "utf8").split(" ")[0]));
+      const recorded = Object.values(recordedPids(env));
       assert.ok(recorded.length >= 8, `expected every component recorded, got ${recorded.length}`);
       const down = await localCluster("down");
       assert.strictEqual(down.code, 0, down.stderr);
@@ -175,6 +174,24 @@ describe("local cluster (real Kubernetes)", function () {
       const upStarted = new Date();
       const up = await localCluster("up");
       assert.strictEqual(up.code, 0, up.stderr);
+      assert.strictEqual((await localCluster("status")).code, 0);
+      await kubectl.waitReady(NS, `${STS}-0`, 180_000, upStarted);
+      assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "GET", "survivor")).trim(), "still-here");
+    });
+
+    it("does nothing on `up` when everything runs", async () => {
+      const before = recordedPids(env);
+      const up = await localCluster("up");
+      assert.strictEqual(up.code, 0, up.stderr);
+      assert.match(up.stdout, /already running/);
+      assert.deepStrictEqual(recordedPids(env), before);
+    });
+
+    it("comes back with the data after a power loss (every process killed, /run and network state gone)", async () => {
+      powerLoss(env, recordedPids(env));
+      const upStarted = new Date();
+      const up = await localCluster("up");
+      assert.strictEqual(up.code, 0, `${up.stdout}\n${up.stderr}`);
       assert.strictEqual((await localCluster("status")).code, 0);
       await kubectl.waitReady(NS, `${STS}-0`, 180_000, upStarted);
       assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "GET", "survivor")).trim(), "still-here");
@@ -199,6 +216,55 @@ async function pushRedisImage(env: ClusterEnv): Promise<string> {
   const ref = digests.split("\n").find((d) => d.startsWith(`${repo}@`));
   if (!ref) throw new Error(`no digest for ${tag} after push: ${digests}`);
   return ref;
+}
+
+/** The PIDs `up` recorded, by component. */
+function recordedPids(env: ClusterEnv): Record<string, number> {
+  const dir = path.join(env.CLUSTER_RUN, "pids");
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, Number(fs.readFileSync(path.join(dir, f), "utf8").split(" ")[0])]));
+}
+
+/**
+ * What a reboot leaves: no process of the cluster (components, containerd's shims, the pods'
+ * processes), an empty /run, no bridge, no iptables rules, no mounts; the data directory as it was.
+ */
+function powerLoss(env: ClusterEnv, components: Record<string, number>): void {
+  const kill = (pid: number) => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+  Object.values(components).forEach(kill);
+  // containerd's shims are found by the socket of ours they serve, never by name.
+  const socket = path.join(env.CLUSTER_RUN, "containerd.sock");
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let cmdline = "";
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (cmdline.split("\0").includes(socket)) kill(Number(pid));
+  }
+  const pods = "/sys/fs/cgroup/pids/kubepods";
+  const procsFiles = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? procsFiles(path.join(dir, e.name)) : e.name === "cgroup.procs" ? [path.join(dir, e.name)] : []));
+  for (const file of fs.existsSync(pods) ? procsFiles(pods) : []) {
+    fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map(Number).forEach(kill);
+  }
+  const mounts = fs.readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")[1])
+    .filter((m) => m && (m.startsWith(`${env.CLUSTER_HOME}/`) || m.startsWith(`${env.CLUSTER_RUN}/`)));
+  for (const m of mounts.sort().reverse()) spawnSync("umount", ["-l", m]);
+  fs.rmSync(env.CLUSTER_RUN, { recursive: true, force: true });
+  spawnSync("ip", ["link", "del", "mwc0"]);
+  spawnSync(path.join(env.TOOLS_BIN, "kube-proxy"), ["--cleanup"]);
+  for (const [builtin, chain] of [["FORWARD", "MWC-FORWARD"], ["INPUT", "MWC-INPUT"]]) {
+    spawnSync("iptables", ["-D", builtin, "-j", chain]);
+    spawnSync("iptables", ["-F", chain]);
+    spawnSync("iptables", ["-X", chain]);
+  }
 }
 
 function inCidr(ip: string, cidr: string): boolean {
