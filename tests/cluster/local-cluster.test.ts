@@ -90,6 +90,8 @@ describe("local cluster (real Kubernetes)", function () {
       await kubectl.apply(...redisStatefulSet(NS, STS, image, 2));
       await kubectl.waitReady(NS, `${STS}-0`);
       await kubectl.waitReady(NS, `${STS}-1`);
+      // Endpoints follow readiness asynchronously; DNS records and kube-proxy rules follow them.
+      for (const service of [STS, `${STS}-client`]) await waitForReadyEndpoints(kubectl, NS, service, 2);
     });
 
     it("binds each pre-bound PV to its own claim", async () => {
@@ -106,14 +108,14 @@ describe("local cluster (real Kubernetes)", function () {
         const resolved = (await kubectl.exec(NS, `${STS}-${from}`, "getent", "hosts", host)).trim().split(/\s+/)[0];
         const podIp = (await kubectl.json(["-n", NS, "get", "pod", `${STS}-${to}`])).status.podIP;
         assert.strictEqual(resolved, podIp);
-        assert.strictEqual((await kubectl.exec(NS, `${STS}-${from}`, "redis-cli", "-h", host, "PING")).trim(), "PONG");
+        assert.strictEqual(await pingWithin(kubectl, `${STS}-${from}`, host), "PONG");
       }
     });
 
     it("routes a ClusterIP Service to a pod (kube-proxy) and resolves the API server's Service", async () => {
       const service = await kubectl.json(["-n", NS, "get", "service", `${STS}-client`]);
       assert.ok(inCidr(service.spec.clusterIP, env.SERVICE_CIDR), `${service.spec.clusterIP} outside ${env.SERVICE_CIDR}`);
-      assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "-h", `${STS}-client`, "PING")).trim(), "PONG");
+      assert.strictEqual(await pingWithin(kubectl, `${STS}-0`, `${STS}-client`), "PONG");
       const api = (await kubectl.exec(NS, `${STS}-0`, "getent", "hosts", `kubernetes.default.svc.${env.CLUSTER_DOMAIN}`)).trim().split(/\s+/)[0];
       assert.strictEqual(api, (await kubectl.json(["-n", "default", "get", "service", "kubernetes"])).spec.clusterIP);
     });
@@ -216,6 +218,26 @@ async function pushRedisImage(env: ClusterEnv): Promise<string> {
   const ref = digests.split("\n").find((d) => d.startsWith(`${repo}@`));
   if (!ref) throw new Error(`no digest for ${tag} after push: ${digests}`);
   return ref;
+}
+
+/** Waits until the Service's EndpointSlices list `count` ready addresses. */
+async function waitForReadyEndpoints(kubectl: Kubectl, namespace: string, service: string, count: number): Promise<void> {
+  await waitFor(`${count} ready endpoints of ${namespace}/${service}`, 60_000, async () => {
+    const slices = await kubectl.json(["-n", namespace, "get", "endpointslices", "-l", `kubernetes.io/service-name=${service}`]);
+    const ready = slices.items.flatMap((s: any) => s.endpoints ?? []).filter((e: any) => e.conditions?.ready).length;
+    return ready === count ? true : undefined;
+  }, 250);
+}
+
+/**
+ * redis-cli PING from a pod, retried for up to 15 s: kube-proxy programs a Service's rules within a
+ * sync period of its EndpointSlice changing, and until then it rejects connections to it.
+ */
+async function pingWithin(kubectl: Kubectl, pod: string, host: string): Promise<string> {
+  return waitFor(`PING ${host} from ${pod}`, 15_000, async () => {
+    const r = await kubectl.run(["-n", NS, "exec", pod, "--", "redis-cli", "-h", host, "PING"]);
+    return r.code === 0 && r.stdout.trim() === "PONG" ? "PONG" : undefined;
+  }, 250);
 }
 
 /** The PIDs `up` recorded, by component. */
