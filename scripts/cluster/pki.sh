@@ -25,8 +25,7 @@ issue_cert() {
 write_kubeconfig() {
   local file=$1 name=$2 server=$3
   [ -s "$file" ] && return
-  umask 077
-  cat > "$file" << EOF
+  (umask 077 && cat > "$file") << EOF
 apiVersion: v1
 kind: Config
 clusters:
@@ -44,7 +43,6 @@ contexts:
     context: {cluster: middleware-local, user: $name}
 current-context: middleware-local
 EOF
-  umask 022
 }
 
 make_pki() {
@@ -77,8 +75,7 @@ make_pki() {
   fi
   # Secrets are encrypted in etcd with a key that never leaves this directory.
   if [ ! -s "$pki/encryption.yaml" ]; then
-    umask 077
-    cat > "$pki/encryption.yaml" << EOF
+    (umask 077 && cat > "$pki/encryption.yaml") << EOF
 apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
 resources:
@@ -90,7 +87,6 @@ resources:
               secret: $(head -c 32 /dev/urandom | base64 -w0)
       - identity: {}
 EOF
-    umask 022
   fi
   local local_api="https://127.0.0.1:$apiserver_port"
   write_kubeconfig "$kubeconfig" admin "$local_api"

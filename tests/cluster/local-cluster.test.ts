@@ -7,11 +7,10 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import Redis from "ioredis";
 import * as path from "path";
-import { imageContentTag } from "../../components/specs/image-tag";
 import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
 import { preboundLocalVolume, pullSecret, redisPod, redisStatefulSet, restrictedNamespace } from "../support/cluster-objects";
-import { docker, requireDockerEngine } from "../support/docker";
-import { check, run, waitFor } from "../support/processes";
+import { buildProductImage, docker, dockerLogin, requireDockerEngine } from "../support/docker";
+import { run, waitFor } from "../support/processes";
 import { ROOT } from "../support/stack-files";
 
 const NS = `cluster-test-${process.pid}`;
@@ -203,19 +202,16 @@ describe("local cluster (real Kubernetes)", function () {
 
 /** Builds images/redis, pushes it to the cluster's registry with its credentials, returns the digest reference. */
 async function pushRedisImage(env: ClusterEnv): Promise<string> {
-  const context = path.join(ROOT, "images", "redis");
-  const repo = `${env.REGISTRY}/middleware-test/redis`;
-  const tag = `${repo}:${imageContentTag(context, "debian:bookworm-slim")}`;
-  await docker("build", "-q", "--build-arg", "BASE_IMAGE=debian:bookworm-slim", "-t", tag, context);
-  const password = fs.readFileSync(env.REGISTRY_PASSWORD_FILE, "utf8");
-  await check("docker", ["login", "--username", env.REGISTRY_USER, "--password-stdin", env.REGISTRY], { input: password });
+  const repository = `${env.REGISTRY}/middleware-test/redis`;
+  const tag = await buildProductImage("redis", repository);
+  await dockerLogin(env.REGISTRY, env.REGISTRY_USER, fs.readFileSync(env.REGISTRY_PASSWORD_FILE, "utf8"));
   try {
     await docker("push", tag);
   } finally {
     await run("docker", ["logout", env.REGISTRY]);
   }
   const digests = await docker("image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", tag);
-  const ref = digests.split("\n").find((d) => d.startsWith(`${repo}@`));
+  const ref = digests.split("\n").find((d) => d.startsWith(`${repository}@`));
   if (!ref) throw new Error(`no digest for ${tag} after push: ${digests}`);
   return ref;
 }

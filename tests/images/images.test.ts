@@ -5,27 +5,14 @@ import * as fs from "fs";
 import Redis from "ioredis";
 import * as os from "os";
 import * as path from "path";
-import { imageContentTag } from "../../components/specs/image-tag";
 import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
-import { LocalRegistry, RUN_LABEL, cleanup, docker, network, requireDockerEngine } from "../support/docker";
+import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, network, requireDockerEngine } from "../support/docker";
 import { freePort, run, waitFor } from "../support/processes";
 import { connectRedis } from "../support/redis";
-import { ROOT } from "../support/stack-files";
 
-const BASE = "debian:bookworm-slim";
 const PASSWORD = "client-password-for-tests";
 const ADMIN = "admin-password-for-tests";
-
-function contextOf(name: string): string {
-  return path.join(ROOT, "images", name);
-}
-
-async function build(name: string): Promise<string> {
-  const tag = `middleware-test/${name}:${imageContentTag(contextOf(name), BASE)}`;
-  await docker("build", "-q", "--build-arg", `BASE_IMAGE=${BASE}`, "-t", tag, contextOf(name));
-  return tag;
-}
 
 /** A directory with the files a pod would get from a ConfigMap or Secret, readable by uid 10001. */
 function filesDir(files: Record<string, string>): string {
@@ -60,8 +47,8 @@ describe("images (real Docker engine)", function () {
 
   before(async () => {
     await requireDockerEngine();
-    images.redis = await build("redis");
-    images.zookeeper = await build("zookeeper");
+    images.redis = await buildProductImage("redis");
+    images.zookeeper = await buildProductImage("zookeeper");
   });
   after(cleanup);
 

@@ -4,12 +4,30 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawn, ChildProcess } from "child_process";
+import { imageContentTag } from "../../components/specs/image-tag";
 import { check, freePort, run, waitFor } from "./processes";
+import { ROOT } from "./stack-files";
 
 export const RUN_LABEL = `middleware-test=${process.pid}`;
 
 export function docker(...args: string[]): Promise<string> {
   return check("docker", args).then((s) => s.trim());
+}
+
+/** The base every product image builds on here (made locally by scripts/base-image). */
+export const BASE_IMAGE = "debian:bookworm-slim";
+
+/** Builds images/<name> on the local base as <repository>:<content tag>; returns that tag. */
+export async function buildProductImage(name: string, repository = `middleware-test/${name}`): Promise<string> {
+  const context = path.join(ROOT, "images", name);
+  const tag = `${repository}:${imageContentTag(context, BASE_IMAGE)}`;
+  await docker("build", "-q", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", tag, context);
+  return tag;
+}
+
+/** `docker login` with the password on stdin, never on the command line. */
+export async function dockerLogin(registry: string, username: string, password: string): Promise<void> {
+  await check("docker", ["login", "--username", username, "--password-stdin", registry], { input: password });
 }
 
 export async function requireDockerEngine(): Promise<void> {
@@ -60,8 +78,8 @@ export class LocalRegistry {
     });
   }
 
-  async login(): Promise<void> {
-    await check("docker", ["login", "--username", this.username, "--password-stdin", this.address], { input: this.password });
+  login(): Promise<void> {
+    return dockerLogin(this.address, this.username, this.password);
   }
 
   async logout(): Promise<void> {
