@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RunResult, run } from "./processes";
+import { ROOT } from "./stack-files";
 
 export const TOOLS_BIN = process.env.MIDDLEWARE_TOOLS_BIN ?? path.join(os.homedir(), ".cache", "middleware-tools", "bin");
 
@@ -27,6 +28,18 @@ export class EngineWorkspace {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       ...extra,
     };
+  }
+
+  /**
+   * Installs the offline kubernetes plugin into this workspace's plugin cache, exactly as
+   * scripts/install-tools does into ~/.pulumi (a real plugin there would be left in use).
+   */
+  async installOfflineKubernetesPlugin(): Promise<void> {
+    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/kubernetes"];
+    const binary = path.join(TOOLS_BIN, "..", "plugins", "pulumi-resource-kubernetes");
+    if (!fs.existsSync(binary)) throw new Error(`${binary} is missing; run scripts/install-tools kubernetes-plugin`);
+    const r = await run(path.join(ROOT, "scripts", "install-plugin"), ["kubernetes", version, binary, path.join(this.root, "home")]);
+    if (r.code !== 0) throw new Error(r.stderr);
   }
 
   /** Runs pulumi in `cwd`; `input` goes to stdin (how a secret reaches `config set --secret`). */
