@@ -1,6 +1,8 @@
-// The real Pulumi engine deploying @pulumi/kubernetes resources to the local cluster through the
-// kubernetes plugin (our offline stand-in, installed as scripts/install-tools installs it):
-// up, a no-change up, a drift-free refresh, an in-place update, secrets only as ciphertext, destroy.
+// The real Pulumi engine deploying @pulumi/kubernetes and @pulumi/docker resources to the local
+// cluster and its registry through the plugins (our offline stand-ins, installed as
+// scripts/install-tools installs them): an image built, pushed and pulled by digest with an
+// imagePullSecret; up, a no-change up, a drift-free refresh, an in-place update, secrets only as
+// ciphertext, destroy.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -19,28 +21,32 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
   let env: ClusterEnv;
   let kubectl: Kubectl;
   let startedCluster = false;
+  let registryPassword = "";
 
   before(async () => {
     requireEngine();
-    await ws.installOfflineKubernetesPlugin();
+    await ws.installOfflinePlugin("kubernetes");
+    await ws.installOfflinePlugin("docker");
     startedCluster = await ensureCluster();
     env = await clusterEnv();
     kubectl = new Kubectl(env);
-    const coredns = await kubectl.json(["-n", "kube-system", "get", "deployment", "coredns"]);
     const settings: [string, string][] = [
       ["kubernetes:kubeconfig", env.KUBECONFIG],
       ["namespace", NAMESPACE],
       ["greeting", "hello"],
-      // An image the node already holds: this suite is about the plugin, not the registry.
-      ["image", coredns.spec.template.spec.containers[0].image],
+      ["registry", env.REGISTRY],
+      ["registryUser", env.REGISTRY_USER],
     ];
     assert.strictEqual((await ws.pulumi(FIXTURE, ["stack", "init", STACK])).code, 0);
     for (const [key, value] of settings) {
       const r = await ws.pulumi(FIXTURE, ["config", "set", key, value]);
       assert.strictEqual(r.code, 0, r.stdout + r.stderr);
     }
-    const s = await ws.pulumi(FIXTURE, ["config", "set", "--secret", "password"], PASSWORD);
-    assert.strictEqual(s.code, 0, s.stdout + s.stderr);
+    registryPassword = fs.readFileSync(env.REGISTRY_PASSWORD_FILE, "utf8");
+    for (const [key, value] of [["password", PASSWORD], ["registryPassword", registryPassword]]) {
+      const s = await ws.pulumi(FIXTURE, ["config", "set", "--secret", key], value);
+      assert.strictEqual(s.code, 0, s.stdout + s.stderr);
+    }
   });
 
   after(async () => {
@@ -51,10 +57,15 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
     if (startedCluster) await localCluster("down");
   });
 
-  it("deploys with up, waiting for the StatefulSet to be ready", async () => {
+  it("builds and pushes the image, and the StatefulSet runs it pulled by digest with the pull secret", async () => {
     const up = await ws.pulumi(FIXTURE, ["up", "--yes"]);
     assert.strictEqual(up.code, 0, up.stdout + up.stderr);
     assert.match(up.stdout, /readyReplicas\s*:\s*1/);
+    const pod = await kubectl.json(["-n", NAMESPACE, "get", "pod", "echo-0"]);
+    const repo = `${env.REGISTRY}/engine-test/echo`;
+    assert.ok(pod.spec.containers[0].image.startsWith(`${repo}@sha256:`), pod.spec.containers[0].image);
+    assert.ok(pod.status.containerStatuses[0].imageID.includes(pod.spec.containers[0].image.split("@")[1]));
+    assert.deepStrictEqual(pod.spec.imagePullSecrets, [{ name: "pull" }]);
     const live = await kubectl.json(["-n", NAMESPACE, "get", "statefulset", "echo", "--show-managed-fields"]);
     assert.strictEqual(live.status.readyReplicas, 1);
     const managers = live.metadata.managedFields.map((f: any) => f.manager);
@@ -68,11 +79,13 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
     assert.strictEqual(refresh.code, 0, refresh.stdout + refresh.stderr);
   });
 
-  it("keeps the Secret's password out of the state in plaintext", () => {
+  it("keeps the Secret's and the registry's passwords out of the state in plaintext", () => {
     const state = ws.stateText();
     assert.ok(state.includes("ciphertext"));
-    assert.ok(!state.includes(PASSWORD), "plaintext password in state");
-    assert.ok(!state.includes(Buffer.from(PASSWORD).toString("base64")), "base64 password in state");
+    for (const secret of [PASSWORD, registryPassword, `${env.REGISTRY_USER}:${registryPassword}`]) {
+      assert.ok(!state.includes(secret), "plaintext secret in state");
+      assert.ok(!state.includes(Buffer.from(secret).toString("base64")), "base64 secret in state");
+    }
   });
 
   it("updates a ConfigMap in place when its input changes", async () => {

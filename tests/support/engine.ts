@@ -31,14 +31,14 @@ export class EngineWorkspace {
   }
 
   /**
-   * Installs the offline kubernetes plugin into this workspace's plugin cache, exactly as
+   * Installs an offline plugin (kubernetes, docker) into this workspace's plugin cache, exactly as
    * scripts/install-tools does into ~/.pulumi (a real plugin there would be left in use).
    */
-  async installOfflineKubernetesPlugin(): Promise<void> {
-    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/kubernetes"];
-    const binary = path.join(TOOLS_BIN, "..", "plugins", "pulumi-resource-kubernetes");
-    if (!fs.existsSync(binary)) throw new Error(`${binary} is missing; run scripts/install-tools kubernetes-plugin`);
-    const r = await run(path.join(ROOT, "scripts", "install-plugin"), ["kubernetes", version, binary, path.join(this.root, "home")]);
+  async installOfflinePlugin(name: "kubernetes" | "docker"): Promise<void> {
+    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies[`@pulumi/${name}`];
+    const binary = path.join(TOOLS_BIN, "..", "plugins", `pulumi-resource-${name}`);
+    if (!fs.existsSync(binary)) throw new Error(`${binary} is missing; run scripts/install-tools ${name}-plugin`);
+    const r = await run(path.join(ROOT, "scripts", "install-plugin"), [name, version, binary, path.join(this.root, "home")]);
     if (r.code !== 0) throw new Error(r.stderr);
   }
 

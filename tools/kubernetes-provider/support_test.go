@@ -150,7 +150,7 @@ func nodeImage(t *testing.T) string {
 // podSpec runs CoreDNS's binary (on the node already) with the given args, hardened.
 func podSpec(image string, args ...string) map[string]any {
 	return map[string]any{
-		"restartPolicy": "Never",
+		"restartPolicy":   "Never",
 		"securityContext": map[string]any{"runAsNonRoot": true, "runAsUser": 65532, "seccompProfile": map[string]any{"type": "RuntimeDefault"}},
 		"containers": []any{map[string]any{
 			"name": "main", "image": image, "imagePullPolicy": "Never", "args": toAny(args),

@@ -1,0 +1,37 @@
+// pulumi-resource-docker, an offline stand-in: the real plugin cannot be obtained on machines
+// without internet (the module proxy refuses every pulumi provider module), so this small gRPC
+// provider serves the one resource type the program registers, docker:index/image:Image, with the
+// real plugin's contract: build with the machine's Docker engine, push with the given registry
+// credentials, outputs as the SDK declares them, and a diff on the build context's content.
+// It is installed only where the real plugin of the same version is absent.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+)
+
+// version is the @pulumi/docker version package.json pins, stamped at build time.
+var version = "0.0.0"
+
+func main() {
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(s *grpc.Server) error {
+			pulumirpc.RegisterResourceProviderServer(s, &provider{})
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-resource-docker: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-resource-docker: %v\n", err)
+		os.Exit(1)
+	}
+}
