@@ -223,32 +223,11 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if req.GetPreview() {
 		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
 	}
-	inputs, err := unmarshal(req.GetProperties())
+	id, props, err := p.applyAndAwait(ctx, token, k, req.GetProperties(), req.GetTimeout(), true)
 	if err != nil {
 		return nil, err
 	}
-	obj, err := p.toObject(k, inputs)
-	if err != nil {
-		return nil, err
-	}
-	// Creating never adopts an object someone else made: that is what `pulumi import` is for.
-	if _, err := resourceClient(p.client, k, obj.GetNamespace()).Get(ctx, obj.GetName(), metav1.GetOptions{}); err == nil {
-		return nil, fmt.Errorf("%s %s already exists; import it (pulumi import %s %s) or delete it first",
-			obj.GetKind(), describe(obj), token, idOf(obj))
-	}
-	live, err := p.apply(ctx, k, obj)
-	if err != nil {
-		return nil, err
-	}
-	live, awaitErr := awaitReady(ctx, p.client, k, live, seconds(req.GetTimeout()))
-	props, err := outputsOf(live.Object, token, inputs).marshal()
-	if err != nil {
-		return nil, err
-	}
-	if awaitErr != nil {
-		return nil, initFailed(idOf(live), props, awaitErr)
-	}
-	return &pulumirpc.CreateResponse{Id: idOf(live), Properties: props}, nil
+	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
 }
 
 func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
@@ -259,27 +238,44 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if req.GetPreview() {
 		return &pulumirpc.UpdateResponse{Properties: req.GetNews()}, nil
 	}
-	inputs, err := unmarshal(req.GetNews())
+	_, props, err := p.applyAndAwait(ctx, token, k, req.GetNews(), req.GetTimeout(), false)
 	if err != nil {
 		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+// applyAndAwait applies the inputs and waits for readiness; an object that does not get ready is
+// reported with its id and outputs (ErrorResourceInitFailed) so the engine records it. Creating
+// never adopts an object someone else made: that is what `pulumi import` is for.
+func (p *provider) applyAndAwait(ctx context.Context, token string, k kind, properties *structpb.Struct, timeout float64, creating bool) (string, *structpb.Struct, error) {
+	inputs, err := unmarshal(properties)
+	if err != nil {
+		return "", nil, err
 	}
 	obj, err := p.toObject(k, inputs)
 	if err != nil {
-		return nil, err
+		return "", nil, err
+	}
+	if creating {
+		if _, err := resourceClient(p.client, k, obj.GetNamespace()).Get(ctx, obj.GetName(), metav1.GetOptions{}); err == nil {
+			return "", nil, fmt.Errorf("%s %s already exists; import it (pulumi import %s %s) or delete it first",
+				obj.GetKind(), describe(obj), token, idOf(obj))
+		}
 	}
 	live, err := p.apply(ctx, k, obj)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	live, awaitErr := awaitReady(ctx, p.client, k, live, seconds(req.GetTimeout()))
+	live, awaitErr := awaitReady(ctx, p.client, k, live, seconds(timeout))
 	props, err := outputsOf(live.Object, token, inputs).marshal()
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if awaitErr != nil {
-		return nil, initFailed(idOf(live), props, awaitErr)
+		return "", nil, initFailed(idOf(live), props, awaitErr)
 	}
-	return &pulumirpc.UpdateResponse{Properties: props}, nil
+	return idOf(live), props, nil
 }
 
 // Read serves refresh and import: the live object as outputs; as inputs, the old inputs with the
