@@ -4,8 +4,8 @@ go 1.25.11
 
 require (
 	github.com/pulumi/pulumi/sdk/v3 v3.248.0
-	google.golang.org/grpc v1.80.0
 	google.golang.org/protobuf v1.36.11
+	middleware.local/tools/plugin-support v0.0.0
 )
 
 require (
@@ -112,6 +112,9 @@ require (
 	golang.org/x/tools v0.44.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260401024825-9d38bb4040a9 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260401024825-9d38bb4040a9 // indirect
+	google.golang.org/grpc v1.80.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.4.2 // indirect
 )
+
+replace middleware.local/tools/plugin-support => ../plugin-support

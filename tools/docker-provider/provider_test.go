@@ -13,43 +13,19 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/structpb"
+	"middleware.local/tools/plugin-support/clustertest"
 )
 
 // The registry of the local cluster (scripts/local-cluster) stands in for Harbor: TLS, htpasswd.
-// TestMain starts the cluster when it is not running and stops it again afterwards.
 var registry map[string]string
 
 func TestMain(m *testing.M) {
-	script, _ := filepath.Abs("../../scripts/local-cluster")
-	started := false
-	if exec.Command(script, "status").Run() != nil {
-		if out, err := exec.Command(script, "up").CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "scripts/local-cluster up failed: %v\n%s", err, out)
-			os.Exit(1)
-		}
-		started = true
-	}
-	out, err := exec.Command(script, "env").Output()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "scripts/local-cluster env: %v\n", err)
-		os.Exit(1)
-	}
-	registry = map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		registry[k] = v
-	}
-	password, err := os.ReadFile(registry["REGISTRY_PASSWORD_FILE"])
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "registry password: %v\n", err)
-		os.Exit(1)
-	}
-	registry["PASSWORD"] = string(password)
-	code := m.Run()
-	if started {
-		_ = exec.Command(script, "down").Run()
-	}
-	os.Exit(code)
+	clustertest.Run(m, "../../scripts/local-cluster", func(env map[string]string) error {
+		password, err := os.ReadFile(env["REGISTRY_PASSWORD_FILE"])
+		env["PASSWORD"] = string(password)
+		registry = env
+		return err
+	}, nil)
 }
 
 const urn = "urn:pulumi:test::docker-test::docker:index/image:Image::app"

@@ -8,6 +8,7 @@ require (
 	google.golang.org/protobuf v1.36.11
 	k8s.io/apimachinery v0.33.13
 	k8s.io/client-go v0.33.13
+	middleware.local/tools/plugin-support v0.0.0
 )
 
 require (
@@ -131,3 +132,5 @@ require (
 	sigs.k8s.io/structured-merge-diff/v4 v4.6.0 // indirect
 	sigs.k8s.io/yaml v1.4.0 // indirect
 )
+
+replace middleware.local/tools/plugin-support => ../plugin-support

@@ -6,33 +6,11 @@
 // object is gone. It is installed only where the real plugin of the same version is absent.
 package main
 
-import (
-	"fmt"
-	"os"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-)
+import "middleware.local/tools/plugin-support/serve"
 
 // version is the @pulumi/kubernetes version package.json pins, stamped at build time.
 var version = "0.0.0"
 
 func main() {
-	p := &provider{}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(s *grpc.Server) error {
-			pulumirpc.RegisterResourceProviderServer(s, p)
-			return nil
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-resource-kubernetes: %v\n", err)
-		os.Exit(1)
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-resource-kubernetes: %v\n", err)
-		os.Exit(1)
-	}
+	serve.Main("pulumi-resource-kubernetes", &provider{Base: serve.Base{Version: version}})
 }

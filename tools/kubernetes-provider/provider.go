@@ -19,27 +19,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
+	"middleware.local/tools/plugin-support/serve"
 )
 
 // fieldManager owns every field this plugin applies (server-side apply), as one manager.
 const fieldManager = "pulumi-kubernetes"
 
 type provider struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	serve.Base
 	client           dynamic.Interface
 	defaultNamespace string
-}
-
-func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, nil
-}
-
-func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
 // DiffConfig: pointing the provider at another cluster or namespace updates it; nothing is replaced.

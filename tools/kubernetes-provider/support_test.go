@@ -13,42 +13,23 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"middleware.local/tools/plugin-support/clustertest"
 )
 
-// The tests run against the local cluster (scripts/local-cluster); TestMain starts it when it is
-// not running and stops it again afterwards, as the mocha suites do.
+// The tests run against the local cluster (scripts/local-cluster), which TestMain ensures.
 var (
 	clusterEnv map[string]string
 	testNS     = fmt.Sprintf("provider-test-%d", os.Getpid())
 )
 
 func TestMain(m *testing.M) {
-	script, _ := filepath.Abs("../../scripts/local-cluster")
-	started := false
-	if exec.Command(script, "status").Run() != nil {
-		if out, err := exec.Command(script, "up").CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "scripts/local-cluster up failed: %v\n%s", err, out)
-			os.Exit(1)
-		}
-		started = true
-	}
-	out, err := exec.Command(script, "env").Output()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "scripts/local-cluster env: %v\n", err)
-		os.Exit(1)
-	}
-	clusterEnv = map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		clusterEnv[k] = v
-	}
-	code := m.Run()
-	kubectl("delete", "namespace", testNS, "--ignore-not-found", "--wait=true", "--timeout=120s")
-	kubectl("delete", "pv", "-l", "provider-test="+testNS, "--ignore-not-found")
-	if started {
-		_ = exec.Command(script, "down").Run()
-	}
-	os.Exit(code)
+	clustertest.Run(m, "../../scripts/local-cluster", func(env map[string]string) error {
+		clusterEnv = env
+		return nil
+	}, func() {
+		kubectl("delete", "namespace", testNS, "--ignore-not-found", "--wait=true", "--timeout=120s")
+		kubectl("delete", "pv", "-l", "provider-test="+testNS, "--ignore-not-found")
+	})
 }
 
 func kubectl(args ...string) (string, error) {
