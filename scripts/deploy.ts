@@ -1,11 +1,11 @@
 // npm run deploy -- --stack <name>
 // `pulumi up` with the policy pack (the health assertions run inside it), then verify.
-import { POLICY_PACK, pulumi, requireStack } from "./pulumi-cli";
+import { POLICY_PACK, pulumi, requireStack, stackArgs } from "./pulumi-cli";
 import { spawnSync } from "child_process";
 
 async function main(): Promise<void> {
   const stack = requireStack();
-  const up = await pulumi(["up", "--yes", "--stack", stack, "--policy-pack", POLICY_PACK, "--diff"]);
+  const up = await pulumi(["up", "--yes", ...stackArgs(stack), "--policy-pack", POLICY_PACK, "--diff"]);
   if (up.code !== 0) process.exit(up.code);
   const verify = spawnSync("npm", ["run", "--silent", "verify", "--", "--stack", stack], { stdio: "inherit" });
   process.exit(verify.status ?? 1);

@@ -4,13 +4,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { POLICY_PACK, argOf, pulumi, requireStack } from "./pulumi-cli";
+import { POLICY_PACK, argOf, pulumi, requireStack, stackArgs } from "./pulumi-cli";
 import { parseEventLog, renderPreview } from "./preview-summary";
 
 async function main(): Promise<void> {
   const stack = requireStack();
   const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "preview-")), "events.jsonl");
-  const r = await pulumi(["preview", "--stack", stack, "--policy-pack", POLICY_PACK, "--diff", "--event-log", log]);
+  const r = await pulumi(["preview", ...stackArgs(stack), "--policy-pack", POLICY_PACK, "--diff", "--event-log", log]);
   const events = fs.existsSync(log) ? parseEventLog(fs.readFileSync(log, "utf8")) : [];
   const summary = renderPreview(stack, events, r.stdout, r.code === 0);
   const out = argOf("output");

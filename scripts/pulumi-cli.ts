@@ -19,6 +19,16 @@ export function requireStack(): string {
   return stack;
 }
 
+/**
+ * `--stack` plus the stack's config file when it is not the committed Pulumi.<stack>.yaml: the
+ * local stack keeps its machine-specific copy (with this machine's encrypted secrets) outside the
+ * repository, and scripts/local-stack names it in MIDDLEWARE_CONFIG_FILE.
+ */
+export function stackArgs(stack: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const file = env.MIDDLEWARE_CONFIG_FILE;
+  return file ? ["--stack", stack, "--config-file", file] : ["--stack", stack];
+}
+
 /** Environment for pulumi: KUBECONFIG_DATA (a CI secret) becomes a 0600 file, never an argument. */
 export function pulumiEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };

@@ -8,6 +8,7 @@ import { applyRunnerOverrides } from "../components/config";
 import { structuredValue } from "../components/config-reader";
 import { SecretKey, SecretState, parseStackConfig } from "../components/stack-config";
 import { PlannedCheck, verificationPlan } from "../components/verification-plan";
+import { stackArgs } from "./pulumi-cli";
 
 interface CliConfigEntry {
   value?: string;
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   };
   const stack = arg("stack");
   if (!stack) throw new Error("usage: npm run verify -- --stack <name> [--access direct|portForward]");
-  const json = JSON.parse(execFileSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" }));
+  const json = JSON.parse(execFileSync("pulumi", ["config", "--json", "--show-secrets", ...stackArgs(stack)], { encoding: "utf8" }));
   const { raw: fromCli, secrets } = rawFromCliConfig(json);
   const access = arg("access");
   const raw = applyRunnerOverrides(fromCli, access ? { ...process.env, MIDDLEWARE_HEALTH_ACCESS: access } : process.env);

@@ -8,7 +8,7 @@ import { violations } from "./harness";
 
 describe("policy pack on the program's own resources", function () {
   this.timeout(60000);
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of ["dev", "prod", "local"]) {
     it(`${stack}: no mandatory violation`, async () => {
       const run = await runProgram(stack, readStackFile(stack));
       const resources = run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => ({ type: r.type, props: r.inputs, name: r.name }));

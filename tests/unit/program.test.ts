@@ -40,7 +40,7 @@ function plaintextOf(v: any): any {
 const unwrap = (v: any) => (isSecret(v) ? v.value : v);
 
 describe("stack files", () => {
-  for (const stack of ["dev", "staging", "prod"]) {
+  for (const stack of ["dev", "staging", "prod", "local"]) {
     it(`Pulumi.${stack}.yaml validates (with its secrets set as an operator would)`, () => {
       const secrets = Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }]));
       const s = parseStackConfig(stack, readStackFile(stack), secrets as never);
