@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StorageMode, StorageSettings } from "./stack-config";
+import { ReclaimPolicy, StorageMode, StorageSettings } from "./stack-config";
 import { containerSecurityContext, podSecurityContext } from "./specs/pod-security";
 import { claimName, persistentVolumeName, persistentVolumeSpec, volumeDir } from "./specs/storage";
 
@@ -36,11 +36,14 @@ export class NfsVolumeSet extends pulumi.ComponentResource {
       return;
     }
     const { storage, namespaceName: ns, statefulSet: sts } = args;
+    // Retain means the volumes outlive the stack: `pulumi destroy` forgets them instead of deleting
+    // them (deleting would also wait forever on the claims the StatefulSet created and keeps).
+    const retainOnDelete = storage.reclaimPolicy === ReclaimPolicy.Retain;
     const rootClaim = `${sts}-storage-root`;
     const rootPv = new k8s.core.v1.PersistentVolume(`${name}-root`, {
       metadata: { name: persistentVolumeName(ns, sts, "root") },
       spec: persistentVolumeSpec(storage, { namespace: ns, claim: rootClaim, dir: "", size: "1Mi", accessMode: accessModeOf(storage) }),
-    }, { parent: this });
+    }, { parent: this, retainOnDelete });
     const rootPvc = new k8s.core.v1.PersistentVolumeClaim(`${name}-root`, {
       metadata: { name: rootClaim, namespace: args.namespace },
       spec: { accessModes: [accessModeOf(storage)], storageClassName: "", volumeName: rootPv.metadata.name, resources: { requests: { storage: "1Mi" } } },
@@ -74,7 +77,7 @@ export class NfsVolumeSet extends pulumi.ComponentResource {
       new k8s.core.v1.PersistentVolume(`${name}-pv-${i}`, {
         metadata: { name: persistentVolumeName(ns, sts, i), labels: { "middleware/statefulset": sts } },
         spec: persistentVolumeSpec(storage, { namespace: ns, claim: claimName(sts, i), dir: volumeDir(sts, i), size: args.size, accessMode: "ReadWriteOnce" }),
-      }, { parent: this, dependsOn: [job] });
+      }, { parent: this, dependsOn: [job], retainOnDelete });
       this.volumeNames.push(persistentVolumeName(ns, sts, i));
     }
     this.registerOutputs({ volumeNames: this.volumeNames });

@@ -1,10 +1,12 @@
 // npm run drift -- --stack <name>
-// Fails when live state differs from what Pulumi last deployed (refresh would change something).
+// Fails when a live object no longer matches what the stack declares (someone ran kubectl by hand,
+// a PV was edited, ...): refresh, then preview, in memory only. A bare `refresh --expect-no-changes`
+// would also fail on status the cluster itself moves on (a PV going Bound, a Job finishing).
 import { pulumi, requireStack, stackArgs } from "./pulumi-cli";
 
 async function main(): Promise<void> {
   const stack = requireStack();
-  const r = await pulumi(["refresh", "--preview-only", "--expect-no-changes", ...stackArgs(stack), "--diff"]);
+  const r = await pulumi(["preview", "--refresh", "--expect-no-changes", ...stackArgs(stack), "--diff"]);
   if (r.code !== 0) console.error(`drift: stack ${stack} differs from its live state (or the refresh failed); see the diff above`);
   process.exit(r.code);
 }

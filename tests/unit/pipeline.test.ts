@@ -55,12 +55,12 @@ describe("pipeline", function () {
       }
     });
 
-    it("drift: scheduled refresh --preview-only per stack", () => {
+    it("drift: scheduled preview --refresh per stack", () => {
       const w = workflow("drift.yml");
       assert.ok(w.on.schedule[0].cron);
       assert.deepStrictEqual(w.jobs.drift.strategy.matrix.stack, ["dev", "staging", "prod"]);
       const script = fs.readFileSync(path.join(ROOT, "scripts", "drift.ts"), "utf8");
-      assert.match(script, /"refresh", "--preview-only", "--expect-no-changes"/);
+      assert.match(script, /"preview", "--refresh", "--expect-no-changes"/);
     });
   });
 

@@ -223,6 +223,9 @@ func projectLive(inputs object, live map[string]any) object {
 			for k, e := range in.ObjectValue() {
 				if l, ok := lv.ObjectValue()[k]; ok {
 					out[k] = walk(e, l)
+				} else if isEmptyValue(e) {
+					// The API server stores "", {} and [] by omitting the field: not drift.
+					out[k] = e
 				}
 			}
 			return resource.NewObjectProperty(out)
@@ -241,4 +244,22 @@ func projectLive(inputs object, live map[string]any) object {
 		return lv
 	}
 	return object(walk(resource.NewObjectProperty(resource.PropertyMap(inputs)), liveValue).ObjectValue())
+}
+
+// isEmptyValue: an input the API server leaves out of the stored object ("omitempty").
+func isEmptyValue(v resource.PropertyValue) bool {
+	if v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	switch {
+	case v.IsNull():
+		return true
+	case v.IsString():
+		return v.StringValue() == ""
+	case v.IsObject():
+		return len(v.ObjectValue()) == 0
+	case v.IsArray():
+		return len(v.ArrayValue()) == 0
+	}
+	return false
 }

@@ -249,9 +249,20 @@ func TestVolumeAvailableThenClaimBound(t *testing.T) {
 			"persistentVolumeReclaimPolicy": "Retain", "hostPath": map[string]any{"path": "/tmp/" + testNS},
 			"claimRef": map[string]any{"namespace": testNS, "name": "claim"},
 		}}
+	pv["metadata"].(map[string]any)["annotations"] = map[string]any{}
 	volume := mustCreate(t, p, volumeT, "pv", pv)
 	if phase := outputs(t, volume.GetProperties()).str("status.phase"); phase != "Available" {
 		t.Fatalf("a pre-bound volume waits Available, got %q", phase)
+	}
+	// The API server stores "" and {} by leaving the field out; a refresh must not call that drift.
+	olds := props(t, pv)
+	read, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Urn: urn(volumeT, "pv"), Id: volume.GetId(), Inputs: olds, Properties: volume.GetProperties()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift, err := p.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: urn(volumeT, "pv"), OldInputs: read.GetInputs(), News: olds})
+	if err != nil || drift.GetChanges() != pulumirpc.DiffResponse_DIFF_NONE {
+		t.Fatalf("refresh right after create must find no drift, got %v %v", drift.GetDetailedDiff(), err)
 	}
 	claim := mustCreate(t, p, claimT, "claim", map[string]any{"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta("claim"),
 		"spec": map[string]any{"accessModes": []any{"ReadWriteOnce"}, "storageClassName": "", "resources": map[string]any{"requests": map[string]any{"storage": "16Mi"}}}})
