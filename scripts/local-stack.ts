@@ -173,10 +173,8 @@ function printAccess(env: NodeJS.ProcessEnv): void {
     lines.push(`  Redis          kubectl -n ${ns} port-forward svc/redis 16379:6379 &`, `                 ${auth} redis-cli -p 16379 info persistence`);
   }
   if (o.redisClusterNodes) {
-    lines.push(
-      "  Redis Cluster  pod addresses are routable from this host, so redirects work:",
-      `                 ${auth} redis-cli -c -h "$(kubectl -n ${ns} get pod redis-cluster-0 -o jsonpath='{.status.podIP}')" cluster info`,
-    );
+    // Redirects name the nodes' cluster DNS names, which resolve only inside the cluster.
+    lines.push(`  Redis Cluster  kubectl -n ${ns} exec -it redis-cluster-0 -- sh -c 'REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli -c'`);
   }
   if (o.redisSentinelEndpoints) {
     lines.push(

@@ -1,17 +1,40 @@
 // Turns a preview's engine event log into the markdown a reviewer reads on the pull request.
 // Pure: tested on event logs without the engine.
 
-/** The parts of Pulumi engine events (`--event-log`, one JSON object per line) this summary reads. */
+/**
+ * The parts of Pulumi engine events this summary reads: `pulumi preview --json` streams them one
+ * JSON object per line when PULUMI_ENABLE_STREAMING_JSON_PREVIEW is set.
+ */
 export interface EngineEvent {
-  resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
+  resourcePreEvent?: { metadata: StepMetadata };
   summaryEvent?: { resourceChanges?: Record<string, number> };
   /** enforcementLevel is "mandatory", "warning" (advisory), "remediate" or "none" (apitype.PolicyEvent). */
   policyEvent?: { resourceUrn?: string; message: string; policyName: string; policyPackName: string; enforcementLevel: string };
   diagnosticEvent?: { urn?: string; message: string; severity: string };
 }
 
+export interface StepMetadata {
+  op: string;
+  urn: string;
+  type: string;
+  /** Changed property paths, each with its kind ("update", "add", "delete", "*-replace"). */
+  detailedDiff?: Record<string, { kind: string }> | null;
+  diffs?: string[] | null;
+}
+
 export function parseEventLog(text: string): EngineEvent[] {
-  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EngineEvent);
+  return text.split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l) as EngineEvent);
+}
+
+const SYMBOL: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "+-", "create-replacement": "++", "delete-replaced": "--" };
+
+/** The preview's changes as diff lines: one per resource, with the properties that change. */
+export function diffLines(events: readonly EngineEvent[]): string {
+  const steps = events.map((e) => e.resourcePreEvent?.metadata).filter((m): m is StepMetadata => !!m && m.op !== "same" && m.op !== "read");
+  return steps.map((m) => {
+    const fields = m.detailedDiff ? Object.entries(m.detailedDiff).map(([k, d]) => (d.kind.endsWith("replace") ? `${k} (forces replace)` : k)) : (m.diffs ?? []);
+    return `${SYMBOL[m.op] ?? m.op} ${m.type} ${nameOf(m.urn)}${fields.length ? `: ${fields.join(", ")}` : ""}`;
+  }).join("\n") + "\n";
 }
 
 export const commentMarker = (stack: string) => `<!-- middleware-preview:${stack} -->`;

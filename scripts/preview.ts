@@ -2,17 +2,18 @@
 // `pulumi preview` with the policy pack; prints (or writes) the markdown summary the PR shows.
 // Exits 1 when the preview fails or a mandatory policy is violated.
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { POLICY_PACK, argOf, pulumi, requireStack, stackArgs } from "./pulumi-cli";
-import { parseEventLog, renderPreview } from "./preview-summary";
+import { POLICY_PACK, argOf, pulumi, pulumiEnv, requireStack, stackArgs } from "./pulumi-cli";
+import { diffLines, parseEventLog, renderPreview } from "./preview-summary";
 
 async function main(): Promise<void> {
   const stack = requireStack();
-  const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "preview-")), "events.jsonl");
-  const r = await pulumi(["preview", ...stackArgs(stack), "--policy-pack", POLICY_PACK, "--diff", "--event-log", log]);
-  const events = fs.existsSync(log) ? parseEventLog(fs.readFileSync(log, "utf8")) : [];
-  const summary = renderPreview(stack, events, r.stdout, r.code === 0);
+  // The engine's events, streamed as JSON lines: what changes, each policy result, each error.
+  const env = { ...pulumiEnv(), PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" };
+  const r = await pulumi(["preview", ...stackArgs(stack), "--policy-pack", POLICY_PACK, "--json"], env, false);
+  const events = parseEventLog(r.stdout);
+  const diff = diffLines(events);
+  process.stderr.write(diff);
+  const summary = renderPreview(stack, events, diff, r.code === 0);
   const out = argOf("output");
   if (out) fs.writeFileSync(out, summary.markdown);
   else process.stdout.write(`\n${summary.markdown}`);

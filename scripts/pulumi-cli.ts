@@ -42,14 +42,17 @@ export function pulumiEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs pulumi, streaming to this process's stdout/stderr; resolves with the exit code and captured stdout. */
-export function pulumi(args: readonly string[], env = pulumiEnv()): Promise<{ code: number; stdout: string }> {
+/**
+ * Runs pulumi with its stderr on this process's stderr; resolves with the exit code and captured
+ * stdout, which is also echoed unless `echo` is false (e.g. a JSON event stream).
+ */
+export function pulumi(args: readonly string[], env = pulumiEnv(), echo = true): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
-      process.stdout.write(d);
+      if (echo) process.stdout.write(d);
     });
     child.on("error", (e) => reject(new Error(`cannot run pulumi (${e.message}); run scripts/install-tools and put its bin directory on PATH`)));
     child.on("exit", (code) => resolve({ code: code ?? 1, stdout }));

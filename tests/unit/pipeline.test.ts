@@ -7,7 +7,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { applyRunnerOverrides } from "../../components/config";
 import { upsertComment } from "../../scripts/pr-comment";
-import { EngineEvent, commentMarker, renderPreview } from "../../scripts/preview-summary";
+import { EngineEvent, commentMarker, diffLines, parseEventLog, renderPreview } from "../../scripts/preview-summary";
 import { ROOT } from "../support/stack-files";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -83,6 +83,27 @@ describe("pipeline", function () {
       assert.ok(!s.markdown.includes("| same |"), "unchanged resources are not listed");
       assert.match(s.markdown, /MANDATORY `statefulset-zookeeper-replicas-odd` on `zookeeper`: has 4 replicas \\\| use 3/);
       assert.strictEqual(s.mandatoryViolations, 1);
+    });
+
+    it("lists each change with the properties it changes, marking those that force a replace", () => {
+      const cm = urn("kubernetes:core/v1:ConfigMap", "redis-config");
+      const sts = urn("kubernetes:apps/v1:StatefulSet", "redis");
+      const text = diffLines([
+        ...events,
+        { resourcePreEvent: { metadata: { op: "update", urn: cm, type: "kubernetes:core/v1:ConfigMap", detailedDiff: { "data.redis.conf": { kind: "update" } } } } },
+        { resourcePreEvent: { metadata: { op: "replace", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: { "spec.serviceName": { kind: "update-replace" }, "spec.replicas": { kind: "update" } } } } },
+      ]);
+      assert.strictEqual(text, [
+        "+ kubernetes:apps/v1:StatefulSet zookeeper",
+        "~ kubernetes:core/v1:ConfigMap redis-config: data.redis.conf",
+        "+- kubernetes:apps/v1:StatefulSet redis: spec.serviceName (forces replace), spec.replicas",
+        "",
+      ].join("\n"));
+    });
+
+    it("reads the engine's streamed JSON lines and skips anything else on stdout", () => {
+      const parsed = parseEventLog(`${JSON.stringify(events[0])}\nnot json\n\n${JSON.stringify(events[4])}\n`);
+      assert.deepStrictEqual(parsed, [events[0], events[4]]);
     });
 
     it("passes a clean preview and keeps a huge diff under GitHub's comment limit", () => {

@@ -1,0 +1,49 @@
+// The main job (scripts/local-stack) as the e2e suite drives it: its own state directory, and its
+// own variant of Pulumi.local.yaml (namespace and volume directory of its own), so a developer's
+// local stack on the same cluster is never touched.
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as os from "os";
+import * as path from "path";
+import { RunResult, run } from "./processes";
+import { ROOT } from "./stack-files";
+
+const SCRIPT = path.join(ROOT, "scripts", "local-stack");
+
+type Settings = Record<string, any>;
+
+export class E2eStack {
+  readonly state = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-stack-"));
+  readonly settingsFile = path.join(this.state, "settings.yaml");
+
+  constructor(
+    readonly namespace: string,
+    readonly volumeRoot: string,
+  ) {
+    this.writeSettings();
+  }
+
+  /** The committed Pulumi.local.yaml with this suite's namespace and volume root, then `edit`. */
+  writeSettings(edit: (config: Settings) => void = () => {}): void {
+    const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Settings };
+    doc.config["middleware:namespace"] = this.namespace;
+    doc.config["middleware:storage"].local.path = this.volumeRoot;
+    edit(doc.config);
+    fs.writeFileSync(this.settingsFile, yaml.dump(doc));
+  }
+
+  /** scripts/local-stack <args>, as a user runs it. */
+  run(...args: string[]): Promise<RunResult> {
+    return run(SCRIPT, args, { cwd: ROOT, env: { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile } });
+  }
+
+  async secret(key: "redisPassword" | "redisAdminPassword"): Promise<string> {
+    const r = await this.run("pulumi", "config", "get", key);
+    if (r.code !== 0) throw new Error(`config get ${key}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.state, { recursive: true, force: true });
+  }
+}
