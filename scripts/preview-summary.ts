@@ -17,8 +17,8 @@ export interface StepMetadata {
   op: string;
   urn: string;
   type: string;
-  /** Changed property paths, each with its kind ("update", "add", "delete", "*-replace"). */
-  detailedDiff?: Record<string, { kind: string }> | null;
+  /** Changed property paths, each with its kind ("update", "delete", "*-replace"; absent for "add"). */
+  detailedDiff?: Record<string, { kind?: string }> | null;
   diffs?: string[] | null;
 }
 
@@ -32,7 +32,7 @@ const SYMBOL: Record<string, string> = { create: "+", update: "~", delete: "-", 
 export function diffLines(events: readonly EngineEvent[]): string {
   const steps = events.map((e) => e.resourcePreEvent?.metadata).filter((m): m is StepMetadata => !!m && m.op !== "same" && m.op !== "read");
   return steps.map((m) => {
-    const fields = m.detailedDiff ? Object.entries(m.detailedDiff).map(([k, d]) => (d.kind.endsWith("replace") ? `${k} (forces replace)` : k)) : (m.diffs ?? []);
+    const fields = m.detailedDiff ? Object.entries(m.detailedDiff).map(([k, d]) => (d.kind?.endsWith("replace") ? `${k} (forces replace)` : k)) : (m.diffs ?? []);
     return `${SYMBOL[m.op] ?? m.op} ${m.type} ${nameOf(m.urn)}${fields.length ? `: ${fields.join(", ")}` : ""}`;
   }).join("\n") + "\n";
 }

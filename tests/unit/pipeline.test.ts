@@ -90,12 +90,12 @@ describe("pipeline", function () {
       const sts = urn("kubernetes:apps/v1:StatefulSet", "redis");
       const text = diffLines([
         ...events,
-        { resourcePreEvent: { metadata: { op: "update", urn: cm, type: "kubernetes:core/v1:ConfigMap", detailedDiff: { "data.redis.conf": { kind: "update" } } } } },
+        { resourcePreEvent: { metadata: { op: "update", urn: cm, type: "kubernetes:core/v1:ConfigMap", detailedDiff: { "data.redis.conf": { kind: "update" }, "metadata.labels.tier": {} } } } },
         { resourcePreEvent: { metadata: { op: "replace", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: { "spec.serviceName": { kind: "update-replace" }, "spec.replicas": { kind: "update" } } } } },
       ]);
       assert.strictEqual(text, [
         "+ kubernetes:apps/v1:StatefulSet zookeeper",
-        "~ kubernetes:core/v1:ConfigMap redis-config: data.redis.conf",
+        "~ kubernetes:core/v1:ConfigMap redis-config: data.redis.conf, metadata.labels.tier",
         "+- kubernetes:apps/v1:StatefulSet redis: spec.serviceName (forces replace), spec.replicas",
         "",
       ].join("\n"));
