@@ -140,8 +140,15 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     });
     assert.strictEqual(await redisCli(await podIp("redis-0"), 6379, password, "get", "e2e:standalone"), "kept");
     await waitFor("cluster state ok", 120_000, async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined), 1000);
-    // Redirects name the restarted nodes by DNS; CoreDNS may serve their old address for its 30 s cache.
-    await waitFor("the cluster key readable", 60_000, async () => ((await clusterCli("redis-cluster-0", "get", "e2e:cluster").catch(() => "")) === "kept" ? true : undefined), 1000);
+    // Read at the address the cluster gives the slot's master now, not through DNS (CoreDNS may
+    // serve a restarted pod's old address for its 30 s cache); the timeout names the last answer.
+    await waitFor("the cluster key at its slot's master", 120_000, async () => {
+      const owner = (await clusterNodes()).find((f) => f[2].includes("master") && !f[2].includes("fail") && servesSlot(f, slot));
+      if (!owner) throw new Error(`no master serves slot ${slot} yet`);
+      const value = await redisCli(owner[1].split(":")[0], 6379, password, "get", "e2e:cluster");
+      if (value === "kept") return true;
+      throw new Error(`the master of slot ${slot} (${owner[1]}) answers "${value}"`);
+    }, 1000);
     const znode = await waitFor("znode readable", 60_000, async () => {
       const out = await kubectl.exec(NAMESPACE, "zookeeper-1", "zk-cli", "get", "/e2e-persist");
       return /^kept$/m.test(out) ? out : undefined;
