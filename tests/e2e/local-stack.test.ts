@@ -61,6 +61,12 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   const clusterCli = (pod: string, ...args: string[]) =>
     kubectl.check(["-n", NAMESPACE, "exec", pod, "--", "sh", "-c",
       'REDISCLI_AUTH="$(cat /etc/auth/password)" exec redis-cli --no-auth-warning -c "$@"', "sh", ...args]).then((o) => o.trim());
+  /** The cluster pod behind a CLUSTER NODES line, found by the address in its second field. */
+  const podOfNode = async (fields: readonly string[]) => {
+    const ip = fields[1].split(":")[0];
+    const pods = await Promise.all(CLUSTER_PODS.map(async (p) => ((await podIp(p)) === ip ? p : undefined)));
+    return pods.find((p) => p)!;
+  };
   const clusterNodes = async () =>
     (await redisCli(await podIp("redis-cluster-0"), 6379, password, "cluster", "nodes")).split("\n").map((l) => l.split(" "));
   const sentinelMasters = async () =>
@@ -131,8 +137,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const nodes = await clusterNodes();
     const owner = nodes.find((f) => f[2].includes("master") && servesSlot(f, slot))!;
     const replica = nodes.find((f) => f[3] === owner[0])!;
-    const ipToPod = new Map(await Promise.all(CLUSTER_PODS.map(async (p) => [await podIp(p), p] as [string, string])));
-    const pair = [owner, replica].map((f) => ipToPod.get(f[1].split(":")[0])!);
+    const pair = await Promise.all([owner, replica].map(podOfNode));
     const since = new Date();
     await timed("persistence: redis-0, cluster master+replica, all ZooKeepers deleted -> Ready", async () => {
       await deletePods("redis-0", ...pair, ...ZOOKEEPERS);
@@ -174,8 +179,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const nodes = await clusterNodes();
     const master = nodes.find((f) => f[2].includes("master") && !f[2].includes("myself"))!;
     const replica = nodes.find((f) => f[3] === master[0])!;
-    const ipToPod = new Map(await Promise.all(CLUSTER_PODS.map(async (p) => [await podIp(p), p] as [string, string])));
-    const masterPod = ipToPod.get(master[1].split(":")[0])!;
+    const masterPod = await podOfNode(master);
     let key = "";
     for (let i = 0; !key; i++) if (servesSlot(master, keySlot(`e2e:${i}`))) key = `e2e:${i}`;
     const slot = Number(await clusterCli("redis-cluster-0", "cluster", "keyslot", key));
