@@ -9,8 +9,10 @@ const { settings: s, secrets } = loadStackConfig();
 const anyRedis = s.redis.enabled || s.redisCluster.enabled || s.redisSentinel.enabled;
 
 const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace });
+// Two robot accounts: the build pushes with one; the pods pull with the other, which cannot push.
 const registry = { ...s.registry, password: secrets.registryPassword };
-const pullSecret = new RegistryPullSecret("harbor-pull", { namespace: namespace.name, registry });
+const pullRegistry = { ...s.registry, username: s.registry.pullUsername, password: secrets.registryPullPassword };
+const pullSecret = new RegistryPullSecret("harbor-pull", { namespace: namespace.name, registry: pullRegistry });
 const image = (dir: string) => new HarborImage(dir, { registry, imageDir: dir, baseImage: s.images.baseImage });
 const zookeeperImage = s.zookeeper.enabled ? image("zookeeper") : undefined;
 const redisImage = anyRedis ? image("redis") : undefined;
@@ -25,7 +27,9 @@ const platform: PlatformArgs = {
   pullSecretName: pullSecret.secretName,
   health: healthWiring(s.health, s.namespace),
 };
-const redisAuth = { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword };
+const redisAuth = {
+  credentials: { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword, internalSecret: secrets.redisInternalSecret },
+};
 const sizes = s.storage.sizes;
 
 const zookeeper = zookeeperImage &&

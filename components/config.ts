@@ -6,8 +6,10 @@ import { PROJECT, SecretKey, SecretState, StackSettings, parseStackConfig } from
 
 export interface StackSecrets {
   readonly registryPassword: pulumi.Output<string>;
+  readonly registryPullPassword: pulumi.Output<string>;
   readonly redisPassword: pulumi.Output<string>;
   readonly redisAdminPassword: pulumi.Output<string>;
+  readonly redisInternalSecret: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -45,19 +47,17 @@ export function loadStackConfig(): StackConfig {
     value: typeof raw[key] === "string" ? (raw[key] as string) : undefined,
     encrypted: encrypted === undefined ? undefined : encrypted.has(`${PROJECT}:${key}`),
   });
-  const settings = parseStackConfig(pulumi.getStack(), raw, {
-    registryPassword: state(SecretKey.RegistryPassword),
-    redisPassword: state(SecretKey.RedisPassword),
-    redisAdminPassword: state(SecretKey.RedisAdminPassword),
-  });
+  const settings = parseStackConfig(pulumi.getStack(), raw, Object.fromEntries(Object.values(SecretKey).map((k) => [k, state(k)])) as Record<SecretKey, SecretState>);
   const config = new pulumi.Config();
   const secret = (key: SecretKey) => config.getSecret(key) ?? pulumi.secret("");
   return {
     settings,
     secrets: {
       registryPassword: secret(SecretKey.RegistryPassword),
+      registryPullPassword: secret(SecretKey.RegistryPullPassword),
       redisPassword: secret(SecretKey.RedisPassword),
       redisAdminPassword: secret(SecretKey.RedisAdminPassword),
+      redisInternalSecret: secret(SecretKey.RedisInternalSecret),
     },
   };
 }

@@ -17,9 +17,11 @@ export function healthWiring(h: HealthSettings, namespace: string): HealthWiring
 }
 
 /**
- * What the assertions watch: the pods' image and config. When either changes the pods roll, and
- * the next `up` asserts health again; when neither does, `up` shows no change.
+ * What the assertions watch: the pods' image, config and passwords. When one changes the pods roll,
+ * and the next `up` asserts health again (with the new passwords); when none does, `up` shows no change.
  */
-export function podsRevision(image: pulumi.Input<string>, configHash: string, replicas: number): pulumi.Output<string> {
-  return pulumi.interpolate`${image}|${configHash}|${replicas}`;
+export function podsRevision(image: pulumi.Input<string>, configHash: string, replicas: number, authFingerprint?: pulumi.Input<string>): pulumi.Output<string> {
+  return authFingerprint === undefined
+    ? pulumi.interpolate`${image}|${configHash}|${replicas}`
+    : pulumi.interpolate`${image}|${configHash}|${replicas}|${authFingerprint}`;
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisClusterSettings } from "./stack-config";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
-import { redisAuthSecret } from "./redis-auth-secret";
+import { AuthFile, RedisCredentials, redisAuthSecret } from "./redis-auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf } from "./specs/redis-conf";
@@ -15,8 +15,7 @@ export interface RedisClusterArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of each node's volume, e.g. "10Gi". */
   readonly storageSize: string;
-  readonly password: pulumi.Input<string>;
-  readonly adminPassword: pulumi.Input<string>;
+  readonly credentials: RedisCredentials;
 }
 
 /** The pods of a Redis Cluster; slots are assigned after deploy by the cluster-init provider. */
@@ -32,16 +31,19 @@ export class RedisCluster extends pulumi.ComponentResource {
     super("middleware:redis:RedisCluster", name, {}, opts);
     const p = args.platform;
     const s = args.settings;
-    const auth = redisAuthSecret(`${name}-auth`, { namespace: p.namespace, password: args.password, adminPassword: args.adminPassword }, this);
+    const auth = redisAuthSecret(`${name}-auth`, {
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalUsers: [AuthFile.Replication],
+    }, this);
     this.workload = new StatefulWorkload(name, {
       platform: p,
       app: "redis-cluster",
       replicas: s.masters * (1 + s.replicasPerMaster),
       image: args.image,
       configFiles: {
-        "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec, clusterNodeTimeoutMs: s.nodeTimeoutMs }),
+        "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec, clusterNodeTimeoutMs: s.nodeTimeoutMs, clientAcl: s.clientAcl }),
       },
-      authSecretName: auth.metadata.name,
+      authSecretName: auth.secret.metadata.name,
+      authFingerprint: auth.fingerprint,
       resources: s.resources,
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
@@ -55,11 +57,11 @@ export class RedisCluster extends pulumi.ComponentResource {
     if (h) {
       // Slot and replica management needs @admin commands, which the client user is denied.
       this.init = new RedisClusterInit(`${name}-init`, {
-        nodes: this.nodes, replicasPerMaster: s.replicasPerMaster, username: "admin", password: args.adminPassword,
+        nodes: this.nodes, replicasPerMaster: s.replicasPerMaster, username: "admin", password: args.credentials.adminPassword,
         access: h.access, trigger: this.workload.revision,
       }, { parent: this, dependsOn: [this.workload.statefulSet] });
       this.health = new RedisClusterHealth(`${name}-health`, {
-        nodes: this.nodes, expectedMasters: s.masters, replicasPerMaster: s.replicasPerMaster, password: args.password,
+        nodes: this.nodes, expectedMasters: s.masters, replicasPerMaster: s.replicasPerMaster, password: args.credentials.password,
         access: h.access, retryForMs: h.retryForMs, trigger: this.workload.revision,
       }, { parent: this, dependsOn: [this.init] });
     }

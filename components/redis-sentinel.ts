@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./stack-config";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
-import { redisAuthSecret } from "./redis-auth-secret";
+import { RedisCredentials, redisAuthSecret } from "./redis-auth-secret";
+import { INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHost } from "./specs/network";
 import { Port } from "./specs/ports";
@@ -15,11 +16,10 @@ export interface RedisSentinelArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of each data pod's volume, e.g. "8Gi". */
   readonly storageSize: string;
-  readonly password: pulumi.Input<string>;
-  readonly adminPassword: pulumi.Input<string>;
+  readonly credentials: RedisCredentials;
 }
 
-/** Sentinels keep only a small config file on their volumes. */
+/** Sentinels keep only a small state file (master, epochs; no password) on their volumes. */
 const SENTINEL_VOLUME = "64Mi";
 
 /**
@@ -40,7 +40,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
     super("middleware:redis:RedisSentinel", name, {}, opts);
     const p = args.platform;
     const s = args.settings;
-    const auth = redisAuthSecret(`${name}-auth`, { namespace: p.namespace, password: args.password, adminPassword: args.adminPassword }, this);
+    const auth = redisAuthSecret(`${name}-auth`, {
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalUsers: INTERNAL_USERS,
+    }, this);
     const dataName = `${name}-data`;
     const discoveryEnv = [
       { name: "MASTER_NAME", value: s.masterName },
@@ -53,8 +55,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
       app: "redis-sentinel-data",
       replicas: s.dataReplicas,
       image: args.image,
-      configFiles: { "redis.conf": redisConf({ mode: RedisMode.SentinelData, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec }) },
-      authSecretName: auth.metadata.name,
+      configFiles: { "redis.conf": redisConf({ mode: RedisMode.SentinelData, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec, clientAcl: s.clientAcl }) },
+      authSecretName: auth.secret.metadata.name,
+      authFingerprint: auth.fingerprint,
       resources: s.resources,
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
@@ -67,7 +70,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
       replicas: s.sentinels,
       image: args.image,
       configFiles: { "sentinel.conf": sentinelConf(s) },
-      authSecretName: auth.metadata.name,
+      authSecretName: auth.secret.metadata.name,
+      authFingerprint: auth.fingerprint,
       resources: s.sentinelResources,
       storageSize: SENTINEL_VOLUME,
       clientPorts: [{ name: "sentinel", port: Port.Sentinel }],
@@ -78,7 +82,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.masterName = s.masterName;
     if (p.health) {
       this.health = new RedisSentinelHealth(`${name}-health`, {
-        sentinels: this.sentinelEndpoints, masterName: s.masterName, expectedReplicas: s.dataReplicas - 1, password: args.password,
+        sentinels: this.sentinelEndpoints, masterName: s.masterName, expectedReplicas: s.dataReplicas - 1, password: args.credentials.password,
         access: p.health.access, retryForMs: p.health.retryForMs,
         trigger: pulumi.interpolate`${this.data.revision}|${this.sentinels.revision}`,
       }, { parent: this, dependsOn: [this.data.statefulSet, this.sentinels.statefulSet] });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
-import { redisAuthSecret } from "./redis-auth-secret";
+import { AuthFile, RedisCredentials, redisAuthSecret } from "./redis-auth-secret";
 import { RedisSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
@@ -14,8 +14,7 @@ export interface RedisStandaloneArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of the data volume, e.g. "8Gi". */
   readonly storageSize: string;
-  readonly password: pulumi.Input<string>;
-  readonly adminPassword: pulumi.Input<string>;
+  readonly credentials: RedisCredentials;
 }
 
 /** One Redis server with AOF persistence on its own volume. */
@@ -29,14 +28,17 @@ export class RedisStandalone extends pulumi.ComponentResource {
   constructor(name: string, args: RedisStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisStandalone", name, {}, opts);
     const p = args.platform;
-    const auth = redisAuthSecret(`${name}-auth`, { namespace: p.namespace, password: args.password, adminPassword: args.adminPassword }, this);
+    const auth = redisAuthSecret(`${name}-auth`, {
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalUsers: [AuthFile.Replication],
+    }, this);
     this.workload = new StatefulWorkload(name, {
       platform: p,
       app: "redis",
       replicas: 1,
       image: args.image,
-      configFiles: { "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: args.settings.maxmemory, appendfsync: args.settings.appendfsync }) },
-      authSecretName: auth.metadata.name,
+      configFiles: { "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: args.settings.maxmemory, appendfsync: args.settings.appendfsync, clientAcl: args.settings.clientAcl }) },
+      authSecretName: auth.secret.metadata.name,
+      authFingerprint: auth.fingerprint,
       resources: args.settings.resources,
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
@@ -47,7 +49,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
     if (p.health) {
       // The pod, not the Service: port-forward reaches pods, and the Service has exactly this one behind it.
       this.health = new RedisStandaloneHealth(`${name}-health`, {
-        endpoint: `${this.workload.hosts[0]}:${Port.Redis}`, password: args.password, access: p.health.access,
+        endpoint: `${this.workload.hosts[0]}:${Port.Redis}`, password: args.credentials.password, access: p.health.access,
         retryForMs: p.health.retryForMs, trigger: this.workload.revision,
       }, { parent: this, dependsOn: [this.workload.statefulSet] });
     }

@@ -37,9 +37,14 @@ export type Workload = (typeof Workload)[keyof typeof Workload];
 
 /** The secret config keys; their values never enter StackSettings (see config.ts). */
 export const SecretKey = {
+  /** Push credential of registry.username; used only by the image build. */
   RegistryPassword: "registryPassword",
+  /** Pull credential of registry.pullUsername; what the pods' imagePullSecret holds. */
+  RegistryPullPassword: "registryPullPassword",
   RedisPassword: "redisPassword",
   RedisAdminPassword: "redisAdminPassword",
+  /** Seed of the internal Redis passwords (replication, Sentinel); see redis-auth-secret.ts. */
+  RedisInternalSecret: "redisInternalSecret",
 } as const;
 export type SecretKey = (typeof SecretKey)[keyof typeof SecretKey];
 
@@ -71,6 +76,8 @@ export interface RedisSettings {
   readonly enabled: boolean;
   readonly appendfsync: AppendFsync;
   readonly maxmemory: string;
+  /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
+  readonly clientAcl: string;
   readonly resources: Resources;
 }
 
@@ -80,6 +87,8 @@ export interface RedisClusterSettings {
   readonly replicasPerMaster: number;
   readonly nodeTimeoutMs: number;
   readonly maxmemory: string;
+  /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
+  readonly clientAcl: string;
   readonly resources: Resources;
 }
 
@@ -92,6 +101,8 @@ export interface RedisSentinelSettings {
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
   readonly maxmemory: string;
+  /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
+  readonly clientAcl: string;
   readonly resources: Resources;
   readonly sentinelResources: Resources;
 }
@@ -100,7 +111,14 @@ export interface RedisSentinelSettings {
 export interface StackSettings {
   readonly stack: string;
   readonly namespace: string;
-  readonly registry: { readonly server: string; readonly project: string; readonly username: string };
+  readonly registry: {
+    readonly server: string;
+    readonly project: string;
+    /** Robot account with push rights; its password is used only by the image build. */
+    readonly username: string;
+    /** Robot account with pull rights only; the pods' imagePullSecret. */
+    readonly pullUsername: string;
+  };
   readonly images: { readonly baseImage: string };
   readonly storage: StorageSettings;
   /** Namespaces (besides the stack's own) whose pods may reach the client ports. */

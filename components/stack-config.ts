@@ -4,6 +4,8 @@ import {
   ConfigError, ConfigProblem, CPU, DNS_LABEL, HOST, JAVA_HEAP, QUANTITY, REDIS_BYTES, Raw, Section,
   quantityBytes, suffixedBytes,
 } from "./config-reader";
+import { clientAclProblems } from "./client-acl";
+import { DEFAULT_CLIENT_ACL } from "./specs/redis-acl";
 import {
   AntiAffinity, AppendFsync, HealthAccess, HealthSettings, ReclaimPolicy, RedisClusterSettings, RedisSentinelSettings,
   RedisSettings, Resources, SecretKey, StackSettings, StorageMode, StorageSettings, Workload, ZooKeeperSettings,
@@ -38,6 +40,12 @@ function maxmemory(s: Section, r: Resources, def: string): string {
   if (REDIS_BYTES.test(v) && suffixedBytes(v) > 0.8 * quantityBytes(r.limits.memory)) {
     s.fail("maxmemory", `must be at most 80% of resources.limits.memory (${r.limits.memory}) so Redis is not OOM-killed (got "${v}")`);
   }
+  return v;
+}
+
+function clientAcl(s: Section): string {
+  const v = s.string("clientAcl", DEFAULT_CLIENT_ACL);
+  for (const p of clientAclProblems(v)) s.fail("clientAcl", p);
   return v;
 }
 
@@ -101,6 +109,7 @@ function redis(root: Section): RedisSettings {
     enabled: s.bool("enabled", true),
     appendfsync: s.oneOf("appendfsync", AppendFsync, AppendFsync.EverySec),
     maxmemory: maxmemory(s, r, "256mb"),
+    clientAcl: clientAcl(s),
     resources: r,
   };
 }
@@ -116,6 +125,7 @@ function redisCluster(root: Section): RedisClusterSettings {
     replicasPerMaster: s.int("replicasPerMaster", 1, 0, 5),
     nodeTimeoutMs: s.int("nodeTimeoutMs", 5000, 500, 120000),
     maxmemory: maxmemory(s, r, "256mb"),
+    clientAcl: clientAcl(s),
     resources: r,
   };
 }
@@ -145,6 +155,7 @@ function redisSentinel(root: Section): RedisSentinelSettings {
     downAfterMs,
     failoverTimeoutMs,
     maxmemory: maxmemory(s, r, "256mb"),
+    clientAcl: clientAcl(s),
     resources: r,
     sentinelResources: resources(s.section("sentinel"), SENTINEL),
   };
@@ -166,7 +177,7 @@ function checkSecret(key: SecretKey, state: SecretState, needed: boolean, proble
   }
   // The value itself never appears in a message.
   if (state.encrypted === false) problems.push({ key, message: `is stored in plaintext: ${fix}` });
-  if (key !== SecretKey.RegistryPassword && (state.value.length < 12 || /[\s"'\\]/.test(state.value))) {
+  if (key !== SecretKey.RegistryPassword && key !== SecretKey.RegistryPullPassword && (state.value.length < 12 || /[\s"'\\]/.test(state.value))) {
     problems.push({ key, message: `must be at least 12 characters with no whitespace, quotes or backslashes: ${fix}` });
   }
 }
@@ -183,8 +194,12 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   const registry = {
     server: reg.string("server", undefined, HOST, "the Harbor host, e.g. harbor.example.internal"),
     project: reg.string("project", undefined, /^[a-z0-9]+([._-][a-z0-9]+)*$/, "the Harbor project the images are pushed to"),
-    username: reg.string("username", undefined, undefined, "a Harbor robot account with push and pull rights on the project"),
+    username: reg.string("username", undefined, undefined, "a Harbor robot account with push rights on the project (used only by the image build)"),
+    pullUsername: reg.string("pullUsername", undefined, undefined, "a Harbor robot account with pull rights only on the project (the pods' imagePullSecret)"),
   };
+  if (registry.pullUsername !== "" && registry.pullUsername === registry.username) {
+    reg.fail("pullUsername", "must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account");
+  }
   const images = { baseImage: root.section("images").string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference") };
   const settings: StackSettings = {
     stack,
@@ -202,14 +217,19 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   };
   const anyRedis = settings.redis.enabled || settings.redisCluster.enabled || settings.redisSentinel.enabled;
   checkSecret(SecretKey.RegistryPassword, secrets.registryPassword, true, problems);
+  checkSecret(SecretKey.RegistryPullPassword, secrets.registryPullPassword, true, problems);
   checkSecret(SecretKey.RedisPassword, secrets.redisPassword, anyRedis, problems);
   checkSecret(SecretKey.RedisAdminPassword, secrets.redisAdminPassword, anyRedis, problems);
-  if (
-    secrets.redisPassword.value !== undefined &&
-    secrets.redisPassword.value !== "" &&
-    secrets.redisPassword.value === secrets.redisAdminPassword.value
-  ) {
+  checkSecret(SecretKey.RedisInternalSecret, secrets.redisInternalSecret, anyRedis, problems);
+  const same = (a: SecretKey, b: SecretKey) => {
+    const v = secrets[a].value;
+    return v !== undefined && v !== "" && v === secrets[b].value;
+  };
+  if (same(SecretKey.RedisPassword, SecretKey.RedisAdminPassword)) {
     problems.push({ key: SecretKey.RedisAdminPassword, message: "must differ from redisPassword, or every client could run admin commands" });
+  }
+  if (same(SecretKey.RedisInternalSecret, SecretKey.RedisPassword) || same(SecretKey.RedisInternalSecret, SecretKey.RedisAdminPassword)) {
+    problems.push({ key: SecretKey.RedisInternalSecret, message: "must differ from redisPassword and redisAdminPassword: whoever holds it can derive the replication and Sentinel passwords" });
   }
   const known = new Set(["namespace", "registry", "images", "storage", "network", "scheduling", "health", ...Object.values(Workload), ...Object.values(SecretKey)]);
   for (const k of Object.keys(raw)) {

@@ -31,6 +31,8 @@ export interface StatefulWorkloadArgs {
   /** Rendered config files, mounted at /config; their hash rolls the pods on change. */
   readonly configFiles: Readonly<Record<string, string>>;
   readonly authSecretName?: pulumi.Input<string>;
+  /** Fingerprint of the auth Secret's passwords (redis-auth-secret.ts); a change rolls the pods. */
+  readonly authFingerprint?: pulumi.Input<string>;
   readonly resources: Resources;
   readonly storageSize: string;
   readonly clientPorts: readonly NamedPort[];
@@ -85,11 +87,11 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       spec: statefulSetSpec({
         labels: this.labels, replicas: args.replicas, serviceName: this.headlessServiceName, image: args.image,
         pullSecretName: p.pullSecretName, configMapName: config.metadata.name, configHash: configHash(args.configFiles),
-        authSecretName: args.authSecretName, storage: p.storage, storageSize: args.storageSize, antiAffinity: p.antiAffinity,
+        authSecretName: args.authSecretName, authFingerprint: args.authFingerprint, storage: p.storage, storageSize: args.storageSize, antiAffinity: p.antiAffinity,
         resources: args.resources, container: args.container, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
       }),
     }, { parent: this, dependsOn: [volumes, headless], deleteBeforeReplace: true });
-    this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas);
+    this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, args.authFingerprint);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
       metadata: meta(name), spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),
     }, { parent: this });

@@ -125,14 +125,19 @@ function configSetSecret(env: NodeJS.ProcessEnv, key: SecretKey, value: string):
   if (r.status !== 0) fail(`pulumi config set --secret ${key} failed: ${r.stderr.trim()}`);
 }
 
-/** Redis passwords generated once per machine; the registry password is the local registry's own. */
+/** Redis secrets generated once per machine; the registry passwords are the local registry's own. */
 function ensureSecrets(env: NodeJS.ProcessEnv, cluster: Record<string, string>): void {
-  const registryPassword = fs.readFileSync(cluster.REGISTRY_PASSWORD_FILE, "utf8").trim();
-  if (configGet(env, SecretKey.RegistryPassword) !== registryPassword) {
-    configSetSecret(env, SecretKey.RegistryPassword, registryPassword);
-    say(`set ${SecretKey.RegistryPassword} from ${cluster.REGISTRY_PASSWORD_FILE}`);
+  const fromRegistry: [SecretKey, string][] = [
+    [SecretKey.RegistryPassword, cluster.REGISTRY_PASSWORD_FILE],
+    [SecretKey.RegistryPullPassword, cluster.REGISTRY_PULL_PASSWORD_FILE],
+  ];
+  for (const [key, file] of fromRegistry) {
+    const password = fs.readFileSync(file, "utf8").trim();
+    if (configGet(env, key) === password) continue;
+    configSetSecret(env, key, password);
+    say(`set ${key} from ${file}`);
   }
-  for (const key of [SecretKey.RedisPassword, SecretKey.RedisAdminPassword]) {
+  for (const key of [SecretKey.RedisPassword, SecretKey.RedisAdminPassword, SecretKey.RedisInternalSecret]) {
     if (configGet(env, key)) continue;
     configSetSecret(env, key, crypto.randomBytes(24).toString("base64url"));
     say(`generated ${key}`);

@@ -23,7 +23,8 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): { raw: R
     raw[key.slice("middleware:".length)] = entry.objectValue ?? structuredValue(key, entry.value ?? "");
   }
   const secret = (k: SecretKey): SecretState => ({ value: typeof raw[k] === "string" ? (raw[k] as string) : undefined, encrypted: json[`middleware:${k}`]?.secret });
-  return { raw, secrets: { registryPassword: secret(SecretKey.RegistryPassword), redisPassword: secret(SecretKey.RedisPassword), redisAdminPassword: secret(SecretKey.RedisAdminPassword) } };
+  const secrets = Object.fromEntries(Object.values(SecretKey).map((k) => [k, secret(k)])) as Record<SecretKey, SecretState>;
+  return { raw, secrets };
 }
 
 export async function runChecks(checks: readonly PlannedCheck[], log: (line: string) => void): Promise<boolean> {

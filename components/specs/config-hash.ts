@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 
 export const CONFIG_HASH_ANNOTATION = "middleware/config-hash";
+export const AUTH_FINGERPRINT_ANNOTATION = "middleware/auth-fingerprint";
 
 /** A stable hash of rendered config files; as a pod annotation it rolls the pods when config changes. */
 export function configHash(files: Readonly<Record<string, string>>): string {

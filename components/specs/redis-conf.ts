@@ -1,5 +1,6 @@
 import { AppendFsync } from "../stack-config";
 import { Port } from "./ports";
+import { dataNodeAcl, sentinelAcl } from "./redis-acl";
 
 /** How the image's entrypoint completes redis.conf; the names are the REDIS_MODE values it knows. */
 export const RedisMode = { Standalone: "standalone", Cluster: "cluster", SentinelData: "sentinel-data" } as const;
@@ -10,11 +11,13 @@ export interface RedisConfArgs {
   readonly maxmemory: string;
   readonly appendfsync: AppendFsync;
   readonly clusterNodeTimeoutMs?: number;
+  /** ACL rules of the `default` user (see redis-acl.ts). */
+  readonly clientAcl: string;
 }
 
 /**
- * The static part of redis.conf. The entrypoint appends what differs per pod or is secret:
- * ACL users (password hashes), masterauth, announced hostname and, for Sentinel data pods, replicaof.
+ * redis.conf with the ACL users; the entrypoint fills in password hashes and the replication
+ * password, and appends what differs per pod: announced hostname and, for Sentinel data pods, replicaof.
  */
 export function redisConf(a: RedisConfArgs): string {
   const lines = [
@@ -31,6 +34,7 @@ export function redisConf(a: RedisConfArgs): string {
     "maxmemory-policy noeviction",
     "tcp-keepalive 60",
     "loglevel notice",
+    ...dataNodeAcl(a.clientAcl, a.mode === RedisMode.SentinelData),
   ];
   if (a.mode === RedisMode.Cluster) {
     lines.push(
@@ -65,7 +69,9 @@ export function sentinelConf(a: SentinelConfArgs): string {
   return (
     [
       `port ${Port.Sentinel}`,
-      "dir /run/redis",
+      // The rewritten config holds the sentinels' passwords, so it lives in memory (/run/app); the
+      // entrypoint keeps only the state that must survive a restart on the volume.
+      "dir /run/app",
       // Both must precede the monitor line so the master may be named by its DNS name.
       "sentinel resolve-hostnames yes",
       "sentinel announce-hostnames yes",
@@ -73,6 +79,7 @@ export function sentinelConf(a: SentinelConfArgs): string {
       `sentinel down-after-milliseconds ${a.masterName} ${a.downAfterMs}`,
       `sentinel failover-timeout ${a.masterName} ${a.failoverTimeoutMs}`,
       `sentinel parallel-syncs ${a.masterName} 1`,
+      ...sentinelAcl(a.masterName),
     ].join("\n") + "\n"
   );
 }

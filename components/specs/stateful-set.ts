@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AntiAffinity, Resources, StorageSettings } from "../stack-config";
-import { CONFIG_HASH_ANNOTATION } from "./config-hash";
+import { AUTH_FINGERPRINT_ANNOTATION, CONFIG_HASH_ANNOTATION } from "./config-hash";
 import { WorkloadLabels } from "./labels";
 import { containerResources, containerSecurityContext, podSecurityContext } from "./pod-security";
 import { podDomain } from "./network";
@@ -27,6 +27,8 @@ export interface StatefulSetSpecArgs {
   readonly configHash: string;
   /** Secret with the passwords, mounted read-only at Mount.Auth; none for ZooKeeper. */
   readonly authSecretName?: pulumi.Input<string>;
+  /** Fingerprint of that Secret's passwords; as a pod annotation, a password change rolls the pods. */
+  readonly authFingerprint?: pulumi.Input<string>;
   readonly storage: StorageSettings;
   readonly storageSize: string;
   readonly antiAffinity: AntiAffinity;
@@ -61,7 +63,13 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
     selector: { matchLabels: { ...a.labels.selector } },
     volumeClaimTemplates: [volumeClaimTemplate(a.storage, a.storageSize)],
     template: {
-      metadata: { labels: { ...a.labels.pod }, annotations: { [CONFIG_HASH_ANNOTATION]: a.configHash } },
+      metadata: {
+        labels: { ...a.labels.pod },
+        annotations: {
+          [CONFIG_HASH_ANNOTATION]: a.configHash,
+          ...(a.authFingerprint === undefined ? {} : { [AUTH_FINGERPRINT_ANNOTATION]: a.authFingerprint }),
+        },
+      },
       spec: {
         securityContext: podSecurityContext(),
         imagePullSecrets: [{ name: a.pullSecretName }],

@@ -3,30 +3,63 @@
 
 AUTH_DIR=${AUTH_DIR:-/etc/auth}
 RUN_DIR=${RUN_DIR:-/run/app}
+# Every file the auth Secret may hold (components/specs/redis-acl.ts AuthFile).
+AUTH_FILES="password admin-password replication-password sentinel-password sentinel-peer-password discovery-password"
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
 
 read_secret() {
   local file="$AUTH_DIR/$1"
-  if [ ! -s "$file" ]; then
-    echo "${0##*/}: $file is missing or empty; mount the auth Secret at $AUTH_DIR" >&2
-    exit 1
-  fi
+  [ -s "$file" ] || die "$file is missing or empty; mount the auth Secret at $AUTH_DIR"
   tr -d '\r\n' < "$file"
 }
 
 sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# Copies a config template from stdin to stdout, replacing @HASH:<file>@ with #<sha256 of that
+# password> (ACL user lines) and @SECRET:<file>@ with the password (only internal ones are).
+render_auth() {
+  local text f
+  text=$(cat)
+  for f in $AUTH_FILES; do
+    if [[ $text == *"@HASH:$f@"* || $text == *"@SECRET:$f@"* ]]; then
+      local secret; secret=$(read_secret "$f") || exit 1
+      text=${text//"@HASH:$f@"/"#$(sha256 "$secret")"}
+      text=${text//"@SECRET:$f@"/"$secret"}
+    fi
+  done
+  if [[ $text =~ @(HASH|SECRET):[^@]*@ ]]; then die "unknown auth placeholder ${BASH_REMATCH[0]} in the config template"; fi
+  printf '%s\n' "$text"
+}
+
+# The probe authenticates with the credential the server was started with, not the mounted file:
+# after a password change the file updates in every pod at once, the running servers do not.
+save_probe_auth() {
+  (umask 077; printf '%s\n%s\n' "$1" "$(read_secret "$2")" > "$RUN_DIR/probe-auth")
+}
 
 # This pod's stable DNS name (StatefulSet pod behind its headless Service), or the hostname alone.
 pod_fqdn() {
   if [ -n "${POD_DOMAIN:-}" ]; then echo "$(hostname).$POD_DOMAIN"; else hostname; fi
 }
 
-# Asks the sentinels which host is master of $MASTER_NAME; prints nothing when none knows.
+# True when $1 is a pod of this stack's Sentinel data StatefulSet: a name under the domain of
+# $DEFAULT_MASTER_HOST (data pod 0). Anything else named as master is an attack or a mistake.
+is_own_data_pod() {
+  local domain=${DEFAULT_MASTER_HOST#*.}
+  [ "$domain" != "$DEFAULT_MASTER_HOST" ] || { [ "$1" = "$DEFAULT_MASTER_HOST" ]; return; }
+  [[ "$1" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.(.+)$ && "${BASH_REMATCH[2]}" == "$domain" ]]
+}
+
+# Asks the sentinels which host is master of $MASTER_NAME; prints nothing when none knows, and
+# refuses (with a log line) a master outside this stack's data pods.
 sentinel_master() {
   local reply host
   [ -n "${SENTINEL_HOST:-}" ] || return 0
-  reply=$(REDISCLI_AUTH="$(read_secret password)" timeout 3 redis-cli --no-auth-warning --raw \
+  reply=$(REDISCLI_AUTH="$(read_secret discovery-password)" timeout 3 redis-cli --no-auth-warning --raw --user discovery \
     -h "$SENTINEL_HOST" -p "${SENTINEL_PORT:-26379}" SENTINEL get-master-addr-by-name "$MASTER_NAME" 2>/dev/null) || return 0
   host=$(head -n1 <<<"$reply")
   # Only a host name or address is an answer; errors and empty replies are not.
-  if [[ "$host" =~ ^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$ ]] && [ "$(sed -n 2p <<<"$reply")" != "" ]; then echo "$host"; fi
+  [[ "$host" =~ ^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$ ]] && [ "$(sed -n 2p <<<"$reply")" != "" ] || return 0
+  if is_own_data_pod "$host"; then echo "$host"; else echo "${0##*/}: ignoring master '$host' named by the sentinels: not a pod of $DEFAULT_MASTER_HOST's StatefulSet" >&2; fi
 }

@@ -84,6 +84,11 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
     [sts("redis", 1, (p) => (main(p).args = ["--requirepass", "hunter2hunter2"]))], /passes a credential on its command line \(--requirepass\)/],
   ["no password in a ConfigMap", secretPlaintextForbidden, [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "appendonly yes\n" } } }],
     [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "requirepass hunter2hunter2\n" } } }], /ConfigMap c holds a credential in redis\.conf \("requirepass \.\.\."\)/],
+  ["Secret references in a ConfigMap, not values", secretPlaintextForbidden,
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user default on @HASH:password@ ~* +@all\nmasterauth @SECRET:replication-password@\n", "sentinel.conf": "sentinel auth-pass m @SECRET:sentinel-password@\nsentinel sentinel-pass @SECRET:sentinel-peer-password@\n" } } }],
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "sentinel.conf": "sentinel auth-pass mymaster hunter2hunter2\n" } } }], /ConfigMap c holds a credential in sentinel\.conf \("sentinel auth-pass mymaster \.\.\."\)/],
+  ["no ACL password in a ConfigMap", secretPlaintextForbidden, [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on @HASH:admin-password@ ~* &* +@all\n" } } }],
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on >hunter2hunter2 ~* &* +@all\n" } } }], /ConfigMap c holds a credential in redis\.conf \("user admin on \.\.\."\)/],
   ["prod data ports", serviceDataPortProd, [{ type: Kind.Service, props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "ClusterIP" } } }],
     [{ type: Kind.Service, props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "LoadBalancer" } } }], /Service redis is LoadBalancer in prod/],
 ];

@@ -1,21 +1,27 @@
 # The registry standing in for Harbor: Debian's OCI registry (the CNCF Distribution registry that
 # Harbor runs inside) on loopback, TLS from the cluster CA, htpasswd auth. The Docker engine and
 # the cluster's containerd both trust the CA, so `docker push` and the kubelet's pull with an
-# imagePullSecret work exactly as against Harbor. The password is generated once and kept in
-# registry/password (0600); nothing else holds it in plaintext.
+# imagePullSecret work exactly as against Harbor. The push and pull passwords are generated once and
+# kept in registry/password and registry/pull-password (0600); nothing else holds them in plaintext.
 
 registry_password_file() { echo "$home/registry/password"; }
+registry_pull_password_file() { echo "$home/registry/pull-password"; }
+
+# A generated password in $1 (0600), made once.
+ensure_password_file() {
+  [ -s "$1" ] || (umask 077 && head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_' > "$1")
+}
 
 write_registry_config() {
   mkdir -p "$home/registry/data"
   chmod 700 "$home/registry"
-  local password_file
-  password_file=$(registry_password_file)
-  if [ ! -s "$password_file" ]; then
-    (umask 077 && head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_' > "$password_file")
-  fi
+  ensure_password_file "$(registry_password_file)"
+  ensure_password_file "$(registry_pull_password_file)"
   # htpasswd reads the password from stdin (-i), never from argv.
-  (umask 077 && htpasswd -niB "$registry_user" < "$password_file" > "$home/registry/htpasswd")
+  (umask 077 && {
+    htpasswd -niB "$registry_user" < "$(registry_password_file)"
+    htpasswd -niB "$registry_pull_user" < "$(registry_pull_password_file)"
+  } > "$home/registry/htpasswd")
   cat > "$home/registry/config.yml" << EOF
 version: 0.1
 log: {level: info, formatter: text}

@@ -33,6 +33,9 @@ etcd_client_url=https://127.0.0.1:2379
 etcd_peer_url=http://127.0.0.1:2380
 registry_host=127.0.0.1:5443
 registry_user=middleware
+# What the pods pull with. Harbor would give it pull rights only; this registry's htpasswd auth has
+# no per-user rights, so here it is a separate credential, not a weaker one.
+registry_pull_user=middleware-pull
 containerd_socket=$run/containerd.sock
 
 # Processes `up` starts, in start order; `down` stops them in reverse by their recorded PIDs.

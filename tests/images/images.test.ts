@@ -1,18 +1,23 @@
 // Builds each image from the locally made base with a real Docker engine, runs it hardened the
 // way the pods run it, gets real answers, and round-trips it through an htpasswd registry by digest.
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import Redis from "ioredis";
 import * as os from "os";
 import * as path from "path";
+import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
 import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, network, requireDockerEngine } from "../support/docker";
 import { freePort, run, waitFor } from "../support/processes";
 import { connectRedis } from "../support/redis";
+import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD } from "../support/redis-auth";
 
-const PASSWORD = "client-password-for-tests";
-const ADMIN = "admin-password-for-tests";
+const PASSWORD = CLIENT_PASSWORD;
+const ADMIN = ADMIN_PASSWORD;
+/** What a pod's Secret of a Sentinel workload holds: client, admin and the derived internal passwords. */
+const EVERY_PASSWORD = Object.values(AUTH_FILES);
 
 /** A directory with the files a pod would get from a ConfigMap or Secret, readable by uid 10001. */
 function filesDir(files: Record<string, string>): string {
@@ -43,7 +48,7 @@ function execIn(container: string, ...cmd: string[]) {
 describe("images (real Docker engine)", function () {
   this.timeout(15 * 60 * 1000);
   const images: Record<string, string> = {};
-  const auth = filesDir({ password: PASSWORD, "admin-password": ADMIN });
+  const auth = filesDir(AUTH_FILES);
 
   before(async () => {
     await requireDockerEngine();
@@ -60,7 +65,7 @@ describe("images (real Docker engine)", function () {
 
     it("serves authenticated clients, keeps admin commands from them, and persists with AOF", async () => {
       const port = await freePort();
-      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "always" }) });
+      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }) });
       const name = `redis-${process.pid}`;
       // A named volume stands in for the PV: it must survive the container's restart.
       const volume = `redis-data-${process.pid}`;
@@ -70,6 +75,17 @@ describe("images (real Docker engine)", function () {
         assert.strictEqual(await client.set("k", "v"), "OK");
         await assert.rejects(client.flushall(), /NOPERM/);
         await assert.rejects(client.config("GET", "appendonly"), /NOPERM/);
+        // What wipes, swaps or copies out the data set in bulk, or wipes scripts and functions.
+        const refused: [string, ...string[]][] = [
+          ["EVAL", "return redis.call('KEYS', '*')", "0"], ["KEYS", "*"], ["SWAPDB", "0", "1"], ["FUNCTION", "FLUSH"], ["SCRIPT", "FLUSH"],
+          ["MIGRATE", "10.0.0.1", "6379", "k", "0", "1000"], ["RESTORE", "x", "0", "payload"], ["FLUSHDB"], ["DEBUG", "RELOAD"],
+          ["PUBLISH", "__sentinel__:hello", "forged"], ["SUBSCRIBE", "__sentinel__:hello"], ["REPLICAOF", "10.0.0.1", "6379"], ["ACL", "SETUSER", "x", "on"],
+        ];
+        for (const [cmd, ...args] of refused) {
+          await assert.rejects(client.call(cmd, ...args), /NOPERM|can't run this command|DEBUG command not allowed/, `${cmd} ${args.join(" ")} is refused to the client user`);
+        }
+        assert.strictEqual(await client.call("EVAL", "return redis.call('GET', KEYS[1])", "1", "k"), "v", "scripts still run with the client's own rights");
+        assert.match(String(await client.info("replication")), /role:master/, "INFO stays available to client libraries");
         // RESP2 and no ready check: ioredis 6 would otherwise send HELLO/INFO, refused before the GET under test.
         const anon = new Redis({ host: "127.0.0.1", port, lazyConnect: true, protocol: 2, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
         anon.on("error", () => undefined);
@@ -100,33 +116,128 @@ describe("images (real Docker engine)", function () {
       assert.ok(!cmdline.stdout.includes(PASSWORD) && !cmdline.stdout.includes(ADMIN), cmdline.stdout);
     });
 
-    it("runs a Sentinel-managed master and replica and a sentinel that finds them by name", async () => {
-      const data = filesDir({ "redis.conf": redisConf({ mode: RedisMode.SentinelData, maxmemory: "64mb", appendfsync: "everysec" }) });
-      const sconf = filesDir({ "sentinel.conf": sentinelConf({ masterName: "mymaster", quorum: 1, downAfterMs: 2000, failoverTimeoutMs: 10000 }) });
-      const env = { REDIS_MODE: "sentinel-data", MASTER_NAME: "mymaster", SENTINEL_HOST: "sentinel-0", DEFAULT_MASTER_HOST: "data-0" };
-      await runHardened(images.redis, "data-0", net, { [auth]: "/etc/auth", [data]: "/config" }, env);
-      await runHardened(images.redis, "data-1", net, { [auth]: "/etc/auth", [data]: "/config" }, env);
-      await runHardened(images.redis, "sentinel-0", net, { [auth]: "/etc/auth", [sconf]: "/config" }, env, ["--entrypoint", "/usr/local/bin/sentinel-entrypoint"]);
-      const cli = (container: string, port: string, ...args: string[]) =>
-        run("docker", ["exec", "-e", `REDISCLI_AUTH=${PASSWORD}`, container, "redis-cli", "--no-auth-warning", "-p", port, ...args]);
-      await waitFor("replica data-1 in sync with data-0", 30000, async () => {
-        const info = (await cli("data-0", "6379", "INFO", "replication")).stdout;
-        return /connected_slaves:1/.test(info) && /state=online/.test(info) ? true : undefined;
+    it("keeps probing with the password it started with when the mounted one changes", async () => {
+      // The kubelet updates a mounted Secret in every pod at once; the servers keep the old password
+      // until their pod rolls, so a probe reading the new file would fail them all together.
+      const rotating = filesDir(AUTH_FILES);
+      fs.chmodSync(rotating, 0o777);
+      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }) });
+      const name = `redis-rotating-${process.pid}`;
+      await runHardened(images.redis, name, net, { [rotating]: "/etc/auth", [conf]: "/config" }, {});
+      await waitFor("ready", 20000, async () => ((await execIn(name, "redis-probe", "ready")).code === 0 ? true : undefined));
+      for (const f of Object.keys(AUTH_FILES)) {
+        fs.rmSync(path.join(rotating, f));
+        fs.writeFileSync(path.join(rotating, f), `rotated-${f}-value`, { mode: 0o444 });
+      }
+      assert.strictEqual((await execIn(name, "redis-probe", "ready")).code, 0, "ready after the Secret changed");
+      assert.strictEqual((await execIn(name, "redis-probe", "live")).code, 0, "live after the Secret changed");
+    });
+
+    describe("Sentinel: master, replica and three sentinels under one pod domain", () => {
+      const domain = "redis-sentinel-data-headless.test";
+      const sdomain = "redis-sentinel-headless.test";
+      const data = ["redis-sentinel-data-0", "redis-sentinel-data-1"];
+      const sentinels = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
+      const volume = (n: string) => `${n}-${process.pid}`;
+      const dataConf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.SentinelData, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }) });
+      const sentinelConfDir = filesDir({ "sentinel.conf": sentinelConf({ masterName: "mymaster", quorum: 2, downAfterMs: 2000, failoverTimeoutMs: 10000 }) });
+      const env = (podDomain: string) => ({
+        REDIS_MODE: "sentinel-data", MASTER_NAME: "mymaster", SENTINEL_HOST: "redis-sentinel", DEFAULT_MASTER_HOST: `${data[0]}.${domain}`, POD_DOMAIN: podDomain,
       });
-      await waitFor("sentinel names data-0 as master", 30000, async () => {
-        const r = await cli("sentinel-0", "26379", "SENTINEL", "get-master-addr-by-name", "mymaster");
-        return r.stdout.split("\n")[0] === "data-0" ? true : undefined;
+      // Each container answers to its pod DNS name; the sentinels also to their client Service's name.
+      const startData = (n: string) => runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, env(domain), ["--network-alias", `${n}.${domain}`], volume(n));
+      const startSentinel = (n: string) => runHardened(images.redis, n, net, { [auth]: "/etc/auth", [sentinelConfDir]: "/config" }, env(sdomain),
+        ["--network-alias", `${n}.${sdomain}`, "--network-alias", "redis-sentinel", "--entrypoint", "/usr/local/bin/sentinel-entrypoint"], volume(n));
+      const cli = async (container: string, port: string, user: string, password: string, ...args: string[]) =>
+        (await run("docker", ["exec", "-e", `REDISCLI_AUTH=${password}`, container, "redis-cli", "--no-auth-warning", "--user", user, "-p", port, ...args])).stdout.trim();
+      const client = (container: string, port: string, ...args: string[]) => cli(container, port, "default", PASSWORD, ...args);
+      const masterOf = async (s: string) => (await client(s, "26379", "SENTINEL", "get-master-addr-by-name", "mymaster")).split("\n")[0];
+
+      before(async () => {
+        for (const n of data) await startData(n);
+        for (const n of sentinels) await startSentinel(n);
+        await waitFor("replica in sync", 30000, async () => (/state=online/.test(await client(data[0], "6379", "INFO", "replication")) ? true : undefined));
+        await waitFor("three sentinels that know each other and the replica", 30000, async () => {
+          const views = await Promise.all(sentinels.map((n) => client(n, "26379", "SENTINEL", "master", "mymaster")));
+          return views.every((v) => /num-other-sentinels\n2\n/.test(v) && /num-slaves\n1\n/.test(v)) ? true : undefined;
+        });
       });
-      await waitFor("sentinel sees the replica", 30000, async () => {
-        const r = await cli("sentinel-0", "26379", "SENTINEL", "replicas", "mymaster");
-        return r.stdout.includes("data-1") ? true : undefined;
+
+      it("agrees on pod 0 as master and passes CKQUORUM and the probes", async () => {
+        for (const n of sentinels) assert.strictEqual(await masterOf(n), `${data[0]}.${domain}`);
+        assert.match(await client(sentinels[0], "26379", "SENTINEL", "ckquorum", "mymaster"), /^OK/);
+        for (const n of sentinels) assert.strictEqual((await execIn(n, "redis-probe", "ready", "26379")).code, 0);
+        for (const n of data) assert.strictEqual((await execIn(n, "redis-probe", "ready")).code, 0);
       });
-      assert.match((await cli("sentinel-0", "26379", "SENTINEL", "ckquorum", "mymaster")).stdout, /^OK/);
-      assert.strictEqual((await execIn("sentinel-0", "redis-probe", "ready", "26379")).code, 0);
+
+      it("refuses every reconfiguration and the gossip channel to the client password", async () => {
+        const onSentinel = [
+          "SENTINEL SET mymaster quorum 1", "SENTINEL REMOVE mymaster", "SENTINEL MONITOR evil 10.0.0.1 6379 1", "SENTINEL RESET mymaster",
+          "SENTINEL FLUSHCONFIG", "SENTINEL FAILOVER mymaster", "SENTINEL CONFIG GET resolve-hostnames", "SENTINEL CONFIG SET resolve-hostnames no",
+          "SENTINEL SIMULATE-FAILURE crash-after-election", "SENTINEL DEBUG", "SENTINEL IS-MASTER-DOWN-BY-ADDR 10.0.0.1 6379 0 x",
+          "ACL SETUSER evil on >x +@all", "ACL LIST", "CONFIG GET *", "CLIENT KILL TYPE normal", "SHUTDOWN",
+          "PUBLISH __sentinel__:hello forged",
+        ];
+        for (const c of onSentinel) assert.match(await client(sentinels[0], "26379", ...c.split(" ")), /NOPERM|unknown command/, `sentinel: ${c}`);
+        // A forged hello naming another master, as the attack sends it, to the data master and to a sentinel.
+        const hello = `10.9.9.9,26379,${"f".repeat(40)},999,mymaster,10.9.9.9,6379,999`;
+        assert.match(await client(data[0], "6379", "PUBLISH", "__sentinel__:hello", hello), /NOPERM/);
+        assert.match(await client(sentinels[1], "26379", "PUBLISH", "__sentinel__:hello", hello), /NOPERM/);
+        assert.match(await client(data[0], "6379", "INFO", "replication"), /role:master/);
+        for (const n of sentinels) assert.strictEqual(await masterOf(n), `${data[0]}.${domain}`);
+        // The internal users are no way around it either.
+        assert.match(await cli(sentinels[0], "26379", "discovery", AUTH_FILES["discovery-password"], "SENTINEL", "SET", "mymaster", "quorum", "1"), /NOPERM/);
+        assert.match(await cli(sentinels[0], "26379", "sentinel-peer", AUTH_FILES["sentinel-peer-password"], "SENTINEL", "REMOVE", "mymaster"), /NOPERM/);
+        assert.match(await cli(data[0], "6379", "replication", AUTH_FILES["replication-password"], "GET", "k"), /NOPERM/);
+        assert.match(await cli(data[0], "6379", "sentinel", AUTH_FILES["sentinel-password"], "GET", "k"), /NOPERM/);
+      });
+
+      it("fails over with its own users, keeps each sentinel's identity across a restart, and keeps no password on a volume", async () => {
+        const idsBefore = await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "MYID")));
+        await client(data[0], "6379", "SET", "survives", "failover");
+        await docker("rm", "-f", data[0]);
+        const promoted = `${data[1]}.${domain}`;
+        await waitFor("the sentinels to promote the replica", 30000, async () => ((await Promise.all(sentinels.map(masterOf))).every((m) => m === promoted) ? true : undefined));
+        assert.match(await client(data[1], "6379", "INFO", "replication"), /role:master/);
+        assert.strictEqual(await client(data[1], "6379", "GET", "survives"), "failover");
+        // The old master comes back as a replica of the promoted one (it asks the sentinels first).
+        await startData(data[0]);
+        await waitFor("old master rejoins as replica", 30000, async () => (/role:slave/.test(await client(data[0], "6379", "INFO", "replication")) ? true : undefined));
+        // A restarted sentinel is the same sentinel: same id, the others still count two peers.
+        await docker("rm", "-f", sentinels[2]);
+        await startSentinel(sentinels[2]);
+        await waitFor("restarted sentinel back", 20000, async () => ((await masterOf(sentinels[2])) === promoted ? true : undefined));
+        assert.deepStrictEqual(await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "MYID"))), idsBefore);
+        await new Promise((r) => setTimeout(r, 3000));
+        for (const n of sentinels) assert.match(await client(n, "26379", "SENTINEL", "master", "mymaster"), /num-other-sentinels\n2\n/, `${n} counts two peers`);
+        // Every file on every volume, after config rewrites and a failover: no password, no hash of one.
+        const sha = (x: string) => createHash("sha256").update(x).digest("hex");
+        for (const n of [...data, ...sentinels]) {
+          const files = await run("docker", ["run", "--rm", "--label", RUN_LABEL, "--mount", `type=volume,src=${volume(n)},dst=/v`, "--entrypoint", "sh", images.redis, "-c", "cd /v && for f in $(find . -type f); do echo \"== $f\"; cat \"$f\"; done"]);
+          assert.strictEqual(files.code, 0, files.stderr);
+          for (const pw of EVERY_PASSWORD) assert.ok(!files.stdout.includes(pw) && !files.stdout.includes(sha(pw)), `a password from the auth Secret is on ${n}'s volume`);
+          if (sentinels.includes(n)) assert.match(files.stdout, new RegExp(`sentinel monitor mymaster ${promoted.replace(/\./g, "\\.")} 6379 2`), `${n} keeps the master it follows`);
+        }
+      });
+
+      it("starts as pod 0 would rather than follow a master outside its own StatefulSet", async () => {
+        // A sentinel that names a host outside the data pods' domain (what a forged hello would have caused).
+        const rogue = `rogue-sentinel-${process.pid}`;
+        const evil = `evil-${process.pid}`;
+        await runHardened(images.redis, evil, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, { REDIS_MODE: "standalone" }, ["--network-alias", `${evil}.elsewhere.test`]);
+        await runHardened(images.redis, rogue, net, { [auth]: "/etc/auth", [sentinelConfDir]: "/config" }, { ...env("rogue.test"), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `${evil}.elsewhere.test` },
+          ["--entrypoint", "/usr/local/bin/sentinel-entrypoint"]);
+        await waitFor("the rogue sentinel names its master", 20000, async () => ((await masterOf(rogue)) === `${evil}.elsewhere.test` ? true : undefined));
+        const n = `redis-sentinel-data-7-${process.pid}`;
+        await runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, { ...env(domain), SENTINEL_HOST: rogue }, []);
+        await waitFor("the data pod up", 20000, async () => ((await execIn(n, "redis-probe", "ready")).code === 0 ? true : undefined));
+        assert.doesNotMatch(await client(n, "6379", "INFO", "replication"), new RegExp(`master_host:${evil}`));
+        assert.match((await run("docker", ["logs", n])).stderr, new RegExp(`ignoring master '${evil}\\.elsewhere\\.test' named by the sentinels`));
+      });
     });
 
     it("starts a cluster node that announces its hostname", async () => {
-      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec" }) });
+      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }) });
       await runHardened(images.redis, "cluster-0", net, { [auth]: "/etc/auth", [conf]: "/config" }, { REDIS_MODE: "cluster", POD_DOMAIN: "example.test" });
       const r = await waitFor("cluster node", 20000, async () => {
         const out = await run("docker", ["exec", "-e", `REDISCLI_AUTH=${ADMIN}`, "cluster-0", "redis-cli", "--no-auth-warning", "--user", "admin", "CONFIG", "GET", "cluster-announce-hostname"]);

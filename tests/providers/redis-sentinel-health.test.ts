@@ -12,8 +12,8 @@ describe("RedisSentinelHealthProvider (real redis-server and sentinels)", functi
   after(() => fleet.stopAll());
 
   before(async () => {
-    [master] = await fleet.add(1);
-    await fleet.add(2, { extraConfig: [`replicaof 127.0.0.1 ${master.port}`] });
+    [master] = await fleet.add(1, { sentinelManaged: true });
+    await fleet.add(2, { sentinelManaged: true, extraConfig: [`replicaof 127.0.0.1 ${master.port}`] });
     const s = await fleet.add(3, { sentinelOf: { masterPort: master.port, masterName: "mymaster", quorum: 2 } });
     sentinels = s.map((x) => x.endpoint);
   });

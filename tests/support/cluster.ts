@@ -18,6 +18,8 @@ export interface ClusterEnv {
   readonly REGISTRY: string;
   readonly REGISTRY_USER: string;
   readonly REGISTRY_PASSWORD_FILE: string;
+  readonly REGISTRY_PULL_USER: string;
+  readonly REGISTRY_PULL_PASSWORD_FILE: string;
   readonly CA_FILE: string;
   readonly CLUSTER_HOME: string;
   readonly CLUSTER_RUN: string;

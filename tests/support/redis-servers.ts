@@ -1,20 +1,18 @@
-// Real redis-server processes on free loopback ports, each in its own temp dir, with the same
-// users as the image: `default` (clients, no @admin, no FLUSH*) and `admin`. Always stopped in `after`.
+// Real redis-server processes on free loopback ports, each in its own temp dir, with the product's
+// own ACL users (components/specs/redis-acl.ts) as the image renders them. Always stopped in `after`.
 import { ChildProcess, spawn } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { DEFAULT_CLIENT_ACL, dataNodeAcl } from "../../components/specs/redis-acl";
 import { MASTER_HOST_PLACEHOLDER, sentinelConf } from "../../components/specs/redis-conf";
 import { freePort, waitFor } from "./processes";
 import { connectRedis } from "./redis";
+import { ADMIN_PASSWORD, CLIENT_PASSWORD, renderAuth } from "./redis-auth";
 
-export const CLIENT_PASSWORD = "client-password-for-provider-tests";
-export const ADMIN_PASSWORD = "admin-password-for-provider-tests";
+export { ADMIN_PASSWORD, CLIENT_PASSWORD } from "./redis-auth";
 export const ADMIN = { username: "admin", password: ADMIN_PASSWORD };
 export const CLIENT = { password: CLIENT_PASSWORD };
-
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** Makes the server a sentinel, configured by the product's own sentinel.conf builder. */
 export interface SentinelOf {
@@ -25,6 +23,8 @@ export interface SentinelOf {
 
 export interface RedisServerOptions {
   readonly sentinelOf?: SentinelOf;
+  /** A data node Sentinel watches: it has the `sentinel` user. */
+  readonly sentinelManaged?: boolean;
   readonly cluster?: boolean;
   /** cluster-node-timeout; small values make failover tests quick. Defaults to 1000. */
   readonly nodeTimeoutMs?: number;
@@ -44,22 +44,18 @@ export class RedisServer {
     fs.mkdirSync(this.dir, { recursive: true });
     this.sentinel = opts.sentinelOf !== undefined;
     if (opts.sentinelOf) {
-      // The same lines the sentinel entrypoint writes, on loopback.
-      const conf = sentinelConf({ ...opts.sentinelOf, downAfterMs: 1000, failoverTimeoutMs: 5000 })
+      // What the sentinel entrypoint writes, on loopback.
+      const conf = renderAuth(sentinelConf({ ...opts.sentinelOf, downAfterMs: 1000, failoverTimeoutMs: 5000 }))
         .replace(MASTER_HOST_PLACEHOLDER, "127.0.0.1").replace(/^dir .*$/m, `dir ${this.dir}`);
       fs.writeFileSync(path.join(this.dir, "redis.conf"), conf + [
         `port ${port}`, "bind 127.0.0.1", `logfile ${path.join(this.dir, "redis.log")}`,
-        `sentinel auth-user ${opts.sentinelOf.masterName} admin`, `sentinel auth-pass ${opts.sentinelOf.masterName} ${ADMIN_PASSWORD}`,
-        `sentinel sentinel-pass ${CLIENT_PASSWORD}`, `requirepass ${CLIENT_PASSWORD}`,
       ].join("\n") + "\n", { mode: 0o600 });
       return;
     }
     const lines = [
       `port ${port}`, "bind 127.0.0.1", `dir ${this.dir}`, "daemonize no", "save \"\"", "appendonly yes", "appendfsync everysec",
       "loglevel warning", `logfile ${path.join(this.dir, "redis.log")}`,
-      `user default on #${sha(CLIENT_PASSWORD)} ~* &* +@all -@admin -flushall -flushdb`,
-      `user admin on #${sha(ADMIN_PASSWORD)} ~* &* +@all`,
-      "masteruser admin", `masterauth ${ADMIN_PASSWORD}`,
+      ...dataNodeAcl(DEFAULT_CLIENT_ACL, opts.sentinelManaged ?? false).map(renderAuth),
       ...(opts.cluster ? ["cluster-enabled yes", "cluster-config-file nodes.conf", `cluster-node-timeout ${opts.nodeTimeoutMs ?? 1000}`] : []),
       ...(opts.extraConfig ?? []),
     ];

@@ -17,6 +17,8 @@ export function readStackFile(stack: string): Record<string, unknown> {
 /** Secrets an operator sets with `pulumi config set --secret`; test values only. */
 export const TEST_SECRETS = {
   registryPassword: "registry-test-password-1",
+  registryPullPassword: "registry-pull-test-password-2",
   redisPassword: "redis-test-password-12345",
   redisAdminPassword: "redis-admin-test-password-67890",
+  redisInternalSecret: "redis-internal-test-secret-24680",
 } as const;

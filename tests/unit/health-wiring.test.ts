@@ -24,7 +24,8 @@ describe("post-deploy resources in the program", function () {
     assert.strictEqual(health.username, undefined, "health checks use the ordinary client user");
     assert.strictEqual(health.retryForMs, 300000);
     assert.deepStrictEqual(health.access, { kind: "direct" });
-    assert.match(health.trigger, /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6$/);
+    // image | config hash | replicas | password fingerprint: a password change re-runs the assertions.
+    assert.match(health.trigger, /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6\|[0-9a-f]{32}$/);
 
     assert.deepStrictEqual(dyn.get("zookeeper-health")!.servers, [0, 1, 2].map((i) => `zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2181`));
     assert.strictEqual(dyn.get("zookeeper-health")!.expectedSize, 3);

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config-reader";
-import { configHash, CONFIG_HASH_ANNOTATION } from "../../components/specs/config-hash";
+import { createHash } from "crypto";
+import { AUTH_FINGERPRINT_ANNOTATION, configHash, CONFIG_HASH_ANNOTATION } from "../../components/specs/config-hash";
 import { parseStackConfig } from "../../components/stack-config";
 import { Registered, registered } from "../support/mocks";
 import { ProgramRun, runProgram } from "../support/program";
@@ -235,18 +236,51 @@ describe("program on the dev stack", () => {
       const auth = spec.volumes.find((v: any) => v.name === "auth");
       assert.ok(auth?.secret?.secretName, `${name} mounts an auth Secret`);
       const secret = named(run, T.secret, auth.secret.secretName).inputs;
-      assert.deepStrictEqual(Object.keys(unwrap(secret.stringData)).sort(), ["admin-password", "password"]);
+      const internal = name === "redis-sentinel" || name === "redis-sentinel-data"
+        ? ["discovery-password", "replication-password", "sentinel-password", "sentinel-peer-password"]
+        : ["replication-password"];
+      assert.deepStrictEqual(Object.keys(unwrap(secret.stringData)).sort(), ["admin-password", "password", ...internal].sort());
+      // Internal passwords are derived (64 hex), distinct per user, and none is a configured secret.
+      const files = unwrap(secret.stringData) as Record<string, string>;
+      for (const f of internal) assert.match(files[f], /^[0-9a-f]{64}$/);
+      assert.strictEqual(new Set(Object.values(files)).size, Object.keys(files).length);
+      assert.ok(!internal.some((f) => secretValues.includes(files[f] as never)));
       const c = spec.containers[0];
       assert.ok(!(c.env ?? []).some((e: any) => /PASS/i.test(e.name)), `${name} has no password env`);
     }
   });
 
-  it("makes the pull secret a dockerconfigjson for the Harbor server", () => {
+  it("makes the pull secret a dockerconfigjson with the pull-only account; the push account stays with the build", () => {
     const s = named(run, T.secret, "harbor-pull").inputs;
     assert.strictEqual(s.type, "kubernetes.io/dockerconfigjson");
     assert.ok(isSecret(s.stringData));
     const cfg = JSON.parse(unwrap(s.stringData)[".dockerconfigjson"]);
     assert.deepStrictEqual(Object.keys(cfg.auths), ["harbor.dev.example.internal"]);
+    const auth = cfg.auths["harbor.dev.example.internal"];
+    assert.deepStrictEqual([auth.username, auth.password], ["robot$middleware+puller", TEST_SECRETS.registryPullPassword]);
+    for (const r of run.resources.filter((x) => x.type !== T.image)) {
+      const text = JSON.stringify(r.inputs);
+      assert.ok(!text.includes(TEST_SECRETS.registryPassword) && !text.includes("robot$middleware+deployer"), `${r.type} ${r.name} carries the push credential`);
+    }
+    for (const image of of(run, T.image)) assert.ok(JSON.stringify(image.inputs).includes("robot$middleware+deployer"), "the build pushes with the push account");
+  });
+
+  it("rolls a workload's pods when one of its passwords changes, with a salted fingerprint that reveals none", async () => {
+    const fingerprints = (r: ProgramRun) =>
+      Object.fromEntries(["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel", "zookeeper"].map((n) => [n, named(r, T.sts, n).inputs.spec.template.metadata.annotations[AUTH_FINGERPRINT_ANNOTATION]]));
+    const before = fingerprints(run);
+    assert.strictEqual(before.zookeeper, undefined);
+    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"]) assert.match(before[n], /^[0-9a-f]{32}$/);
+    // Same passwords in two workloads, different fingerprints: the salt is per Secret (Sentinel's two StatefulSets share one).
+    assert.notStrictEqual(before.redis, before["redis-cluster"]);
+    assert.strictEqual(before["redis-sentinel"], before["redis-sentinel-data"]);
+    const sha = (x: string) => createHash("sha256").update(x).digest("hex");
+    const annotations = JSON.stringify(run.resources.map((r) => r.inputs?.spec?.template?.metadata?.annotations ?? {}));
+    for (const v of secretValues) assert.ok(!annotations.includes(sha(v).slice(0, 16)), "no unsalted hash of a password in an annotation");
+    const rotated = await runProgram("dev", readStackFile("dev"), { ...TEST_SECRETS, redisPassword: "redis-rotated-password-555" });
+    const after = fingerprints(rotated);
+    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"]) assert.notStrictEqual(after[n], before[n], `${n} rolls`);
+    assert.deepStrictEqual(named(rotated, T.sts, "zookeeper").inputs.spec, named(run, T.sts, "zookeeper").inputs.spec);
   });
 
   it("builds each image once with a content tag, never latest", () => {

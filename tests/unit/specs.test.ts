@@ -6,6 +6,7 @@ import { quantityBytes, suffixedBytes } from "../../components/config-reader";
 import { dockerConfigJson } from "../../components/registry-pull-secret";
 import { configHash } from "../../components/specs/config-hash";
 import { imageContentTag } from "../../components/specs/image-tag";
+import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
 
@@ -28,11 +29,11 @@ describe("spec builders", () => {
   });
 
   it("renders redis.conf with AOF always on and cluster settings only in cluster mode", () => {
-    const standalone = redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always" });
+    const standalone = redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL });
     assert.match(standalone, /^appendonly yes$/m);
     assert.match(standalone, /^appendfsync always$/m);
     assert.doesNotMatch(standalone, /cluster-enabled/);
-    assert.match(redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clusterNodeTimeoutMs: 7000 }), /^cluster-node-timeout 7000$/m);
+    assert.match(redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL, clusterNodeTimeoutMs: 7000 }), /^cluster-node-timeout 7000$/m);
   });
 
   it("hashes config independently of key order and sensitive to content", () => {

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config-reader";
+import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { SecretState, StorageMode, parseStackConfig } from "../../components/stack-config";
 import { TEST_SECRETS } from "../support/stack-files";
 
@@ -7,19 +8,14 @@ type Raw = Record<string, any>;
 
 function baseRaw(): Raw {
   return {
-    registry: { server: "harbor.example.internal", project: "middleware", username: "robot$deployer" },
+    registry: { server: "harbor.example.internal", project: "middleware", username: "robot$deployer", pullUsername: "robot$puller" },
     storage: { mode: "nfs", nfs: { server: "nfs.example.internal", path: "/exports/mw" } },
   };
 }
 
 function secrets(over: Partial<Record<keyof typeof TEST_SECRETS, SecretState>> = {}): Record<keyof typeof TEST_SECRETS, SecretState> {
   const s = (v: string): SecretState => ({ value: v, encrypted: true });
-  return {
-    registryPassword: s(TEST_SECRETS.registryPassword),
-    redisPassword: s(TEST_SECRETS.redisPassword),
-    redisAdminPassword: s(TEST_SECRETS.redisAdminPassword),
-    ...over,
-  };
+  return { ...(Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, s(v)])) as Record<keyof typeof TEST_SECRETS, SecretState>), ...over };
 }
 
 function problemsOf(raw: Raw, sec = secrets()): string[] {
@@ -34,11 +30,20 @@ function problemsOf(raw: Raw, sec = secrets()): string[] {
 
 /** One case per message: a change to a valid config and the single problem it must produce. */
 const cases: [string, (r: Raw) => void, string][] = [
+  ["registry pull user missing", (r) => delete r.registry.pullUsername, "middleware:registry.pullUsername: is required: a Harbor robot account with pull rights only on the project (the pods' imagePullSecret)"],
+  ["registry pull user = push user", (r) => (r.registry.pullUsername = r.registry.username), "middleware:registry.pullUsername: must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account"],
+  ["client ACL publishing on every channel", (r) => (r.redisSentinel = { clientAcl: "~* &* +@all -@dangerous" }), 'middleware:redisSentinel.clientAcl: "&*" would let clients publish on __sentinel__:hello and steer the sentinels; list the application\'s channels instead, e.g. "&app:*"'],
+  ["client ACL with a glob reaching the gossip channel", (r) => (r.redis = { clientAcl: "~* &__sentinel__:h[a-z]llo +@read" }), 'middleware:redis.clientAcl: "&__sentinel__:h[a-z]llo" would let clients publish on __sentinel__:hello and steer the sentinels; list the application\'s channels instead, e.g. "&app:*"'],
+  ["client ACL allchannels", (r) => (r.redisCluster = { clientAcl: "allkeys allchannels +@all" }), 'middleware:redisCluster.clientAcl: "allchannels" would let clients publish on __sentinel__:hello and steer the sentinels; list the application\'s channels instead, e.g. "&app:*"'],
+  ["client ACL setting a password", (r) => (r.redis = { clientAcl: "~* +@all >hunter2" }), 'middleware:redis.clientAcl: ">hunter2" is not allowed: passwords and the user\'s state are set by the program; give only command, key and channel rules'],
+  ["client ACL turning the user off", (r) => (r.redis = { clientAcl: "off ~* +@all" }), 'middleware:redis.clientAcl: "off" is not allowed: passwords and the user\'s state are set by the program; give only command, key and channel rules'],
+  ["client ACL with a selector", (r) => (r.redis = { clientAcl: "~* (+get ~x)" }), 'middleware:redis.clientAcl: "(+get" is not allowed: passwords and the user\'s state are set by the program; give only command, key and channel rules'],
+  ["client ACL with a word that is no rule", (r) => (r.redis = { clientAcl: "~* +@all flushall" }), 'middleware:redis.clientAcl: "flushall" is not an ACL rule for commands (+get, -@dangerous, +client|setname), keys (~app:*, %R~cache:*) or channels (&events:*)'],
   ["namespace not a DNS label", (r) => (r.namespace = "Middleware_Dev"), 'middleware:namespace: must be a DNS label (lower-case letters, digits, -) (got "Middleware_Dev")'],
   ["registry server missing", (r) => delete r.registry.server, "middleware:registry.server: is required: the Harbor host, e.g. harbor.example.internal"],
   ["registry server malformed", (r) => (r.registry.server = "https://harbor"), 'middleware:registry.server: the Harbor host, e.g. harbor.example.internal (got "https://harbor")'],
   ["registry project missing", (r) => delete r.registry.project, "middleware:registry.project: is required: the Harbor project the images are pushed to"],
-  ["registry username missing", (r) => delete r.registry.username, "middleware:registry.username: is required: a Harbor robot account with push and pull rights on the project"],
+  ["registry username missing", (r) => delete r.registry.username, "middleware:registry.username: is required: a Harbor robot account with push rights on the project (used only by the image build)"],
   ["registry not an object", (r) => (r.registry = "harbor"), 'middleware:registry: must be an object (got "harbor")'],
   ["storage mode unknown", (r) => (r.storage.mode = "ceph"), 'middleware:storage.mode: must be one of "nfs", "local", "storageClass" (got "ceph")'],
   ["nfs server missing", (r) => delete r.storage.nfs.server, "middleware:storage.nfs.server: is required: the NFS server host name or IP, e.g. nfs.example.internal"],
@@ -75,7 +80,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["quorum at half", (r) => (r.redisSentinel = { sentinels: 5, quorum: 2 }), "middleware:redisSentinel.quorum: must be more than half of sentinels and at most sentinels, i.e. between 3 and 5 (got 2)"],
   ["failover timeout below down-after", (r) => (r.redisSentinel = { downAfterMs: 10000, failoverTimeoutMs: 5000 }), "middleware:redisSentinel.failoverTimeoutMs: must be greater than downAfterMs (10000) (got 5000)"],
   ["master name invalid", (r) => (r.redisSentinel = { masterName: "my master" }), 'middleware:redisSentinel.masterName: must be letters, digits, _ or - (got "my master")'],
-  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, redisPassword, redisAdminPassword"],
+  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, redisInternalSecret"],
 ];
 
 describe("stack config validation", () => {
@@ -90,6 +95,12 @@ describe("stack config validation", () => {
     assert.strictEqual(s.redisCluster.replicasPerMaster, 1);
     assert.strictEqual(s.redisSentinel.quorum, 2);
     assert.strictEqual(s.antiAffinity, "required");
+    assert.strictEqual(s.redis.clientAcl, DEFAULT_CLIENT_ACL);
+  });
+
+  it("accepts client ACL rules that narrow keys, commands and channels", () => {
+    const raw = { ...baseRaw(), redisSentinel: { clientAcl: "%R~cache:* ~app:* &app:events:* &__keyspace@0__:* +@read +@write -@dangerous +client|setname" } };
+    assert.strictEqual(parseStackConfig("dev", raw, secrets()).redisSentinel.clientAcl, raw.redisSentinel.clientAcl);
   });
 
   for (const [name, change, expected] of cases) {
@@ -167,7 +178,20 @@ describe("stack config validation", () => {
     it("needs no Redis passwords when every Redis workload is disabled", () => {
       const raw = { ...baseRaw(), redis: { enabled: false }, redisCluster: { enabled: false }, redisSentinel: { enabled: false } };
       const none = { value: undefined, encrypted: undefined };
-      assert.deepStrictEqual(problemsOf(raw, secrets({ redisPassword: none, redisAdminPassword: none })), []);
+      assert.deepStrictEqual(problemsOf(raw, secrets({ redisPassword: none, redisAdminPassword: none, redisInternalSecret: none })), []);
+    });
+
+    it("rejects an internal secret equal to a password people hold", () => {
+      const same = { value: TEST_SECRETS.redisAdminPassword, encrypted: true };
+      assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ redisInternalSecret: same })), [
+        "middleware:redisInternalSecret: must differ from redisPassword and redisAdminPassword: whoever holds it can derive the replication and Sentinel passwords",
+      ]);
+    });
+
+    it("requires the pull-only registry password", () => {
+      assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ registryPullPassword: { value: undefined, encrypted: undefined } })), [
+        "middleware:registryPullPassword: is required: run `pulumi config set --secret registryPullPassword <value>`",
+      ]);
     });
   });
 });

@@ -3,7 +3,14 @@ import { Kind, WORKLOAD_KINDS, containersOf, nameOf, podSpecOf } from "../../lib
 
 const SECRET_NAME = /pass(word)?|secret|token|credential|auth/i;
 const SECRET_FLAG = /^(-a|--pass|--password|--requirepass|--masterauth|--auth)(=.+)?$/;
-const SECRET_CONF = /^\s*(requirepass|masterauth|sentinel auth-pass|sentinel sentinel-pass)\s+\S+|password\s*[=:]\s*\S+/im;
+// A value written as @SECRET:<file>@ or @HASH:<file>@ is a reference the image's entrypoint resolves
+// from the mounted Secret at start (images/redis/redis-common.sh), not a credential.
+const REFERENCE = String.raw`@(?:SECRET|HASH):[a-z0-9-]+@`;
+const SECRET_CONF = new RegExp(
+  String.raw`^\s*(requirepass|masterauth|sentinel auth-pass\s+\S+|sentinel sentinel-pass)\s+(?!${REFERENCE})\S+` +
+    String.raw`|^\s*user\s+\S+.*\s(?:>\S+|#[0-9a-f]{64})(?:\s|$)|password\s*[=:]\s*\S+`,
+  "im",
+);
 
 /** Passwords belong in Secrets (and Pulumi secrets), never in env literals, argv or ConfigMaps. */
 export const secretPlaintextForbidden: ResourceValidationPolicy = {

@@ -1,0 +1,74 @@
+// Who may do what on the Redis data ports and the Sentinel port. The rules are rendered into
+// redis.conf / sentinel.conf with placeholders the entrypoint replaces at start (see
+// images/redis/redis-common.sh): @HASH:<file>@ becomes #<sha256 of the password in that auth file>,
+// @SECRET:<file>@ the password itself (only internal, generated passwords are ever written out).
+
+/** Files of the mounted auth Secret, one password each; the entrypoints and probes read these. */
+export const AuthFile = {
+  /** `default` user: the applications. */
+  Password: "password",
+  /** `admin` user: operators and the program's cluster management. */
+  AdminPassword: "admin-password",
+  /** `replication` user: a replica syncing from its master. */
+  Replication: "replication-password",
+  /** `sentinel` user on the data nodes: what the sentinels monitor and reconfigure them with. */
+  Sentinel: "sentinel-password",
+  /** `sentinel-peer` user on the sentinels: sentinel-to-sentinel hellos and votes. */
+  SentinelPeer: "sentinel-peer-password",
+  /** `discovery` user on the sentinels: entrypoints asking who is master before they start. */
+  Discovery: "discovery-password",
+} as const;
+export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
+
+/** Users whose passwords the program derives from redisInternalSecret; no person ever types them. */
+export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery] as const;
+
+const hash = (f: AuthFile) => `@HASH:${f}@`;
+export const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
+
+/**
+ * What applications may run, unless the stack says otherwise: everything but @dangerous (FLUSH*, KEYS,
+ * SWAPDB, MIGRATE, RESTORE, DEBUG, CONFIG, ACL, replication and cluster management), plus INFO and
+ * ROLE that client libraries use to find the master, minus the commands that wipe scripts and
+ * functions. No Pub/Sub channel unless listed (Redis 7's own default for new users).
+ */
+export const DEFAULT_CLIENT_ACL = "~* resetchannels +@all -@dangerous +info +role -script|flush -function|flush -function|delete -function|restore";
+
+/** The channel Sentinel's gossip runs on; whoever may publish there can steer the sentinels. */
+export const SENTINEL_HELLO_CHANNEL = "__sentinel__:hello";
+
+/** ACL users of a data node: clients, admin, replication, and (when Sentinel watches it) the sentinels. */
+export function dataNodeAcl(clientAcl: string, sentinelManaged: boolean): string[] {
+  return [
+    `user default on ${hash(AuthFile.Password)} resetkeys resetchannels -@all ${clientAcl}`,
+    `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
+    `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping`,
+    ...(sentinelManaged
+      ? [
+          // What Redis's Sentinel documentation lists for a sentinel's user, as subcommands where it can be narrowed.
+          `user sentinel on ${hash(AuthFile.Sentinel)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +ping +info +role +multi +exec +subscribe +publish ` +
+            "+client|setname +client|kill +slaveof +replicaof +config|rewrite +script|kill",
+        ]
+      : []),
+    "masteruser replication",
+    `masterauth ${secretOf(AuthFile.Replication)}`,
+  ];
+}
+
+/**
+ * ACL users of a sentinel. Clients may only discover the master, replicas and sentinels and subscribe
+ * to the events; nothing they can send reconfigures a sentinel or reaches the gossip channel.
+ */
+export function sentinelAcl(masterName: string): string[] {
+  const discover = "+sentinel|get-master-addr-by-name +sentinel|master +sentinel|masters +sentinel|replicas +sentinel|slaves +sentinel|sentinels +sentinel|ckquorum";
+  return [
+    `user default on ${hash(AuthFile.Password)} resetchannels &* -@all +auth +hello +ping +info +role +client|setname ${discover} +subscribe +psubscribe +unsubscribe +punsubscribe`,
+    `user discovery on ${hash(AuthFile.Discovery)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name`,
+    `user sentinel-peer on ${hash(AuthFile.SentinelPeer)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +auth +hello +ping +publish +client|setname +sentinel|is-master-down-by-addr`,
+    `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
+    "sentinel sentinel-user sentinel-peer",
+    `sentinel sentinel-pass ${secretOf(AuthFile.SentinelPeer)}`,
+    `sentinel auth-user ${masterName} sentinel`,
+    `sentinel auth-pass ${masterName} ${secretOf(AuthFile.Sentinel)}`,
+  ];
+}

@@ -1,0 +1,28 @@
+// The auth files a Redis pod gets from its Secret, for tests, and the entrypoint's placeholder
+// substitution (images/redis/redis-common.sh render_auth) for servers started outside an image.
+import { createHash } from "crypto";
+import { internalPassword } from "../../components/redis-auth-secret";
+import { AuthFile, INTERNAL_USERS } from "../../components/specs/redis-acl";
+
+export const CLIENT_PASSWORD = "client-password-for-tests";
+export const ADMIN_PASSWORD = "admin-password-for-tests";
+export const INTERNAL_SECRET = "internal-secret-for-tests";
+
+/** Every auth file of a Sentinel workload (the largest set), as the program derives them. */
+export const AUTH_FILES: Readonly<Record<AuthFile, string>> = {
+  [AuthFile.Password]: CLIENT_PASSWORD,
+  [AuthFile.AdminPassword]: ADMIN_PASSWORD,
+  ...(Object.fromEntries(INTERNAL_USERS.map((u) => [u, internalPassword(INTERNAL_SECRET, u)])) as Record<(typeof INTERNAL_USERS)[number], string>),
+};
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** What render_auth does: @HASH:<file>@ -> #sha256, @SECRET:<file>@ -> the password. */
+export function renderAuth(text: string): string {
+  const out = text.replace(/@(HASH|SECRET):([a-z-]+)@/g, (_, kind: string, file: AuthFile) => {
+    const secret = AUTH_FILES[file];
+    if (secret === undefined) throw new Error(`no auth file ${file}`);
+    return kind === "HASH" ? `#${sha(secret)}` : secret;
+  });
+  return out;
+}
