@@ -1,6 +1,6 @@
 // npm run pr-comment -- --stack <name> --file preview.md
 // Creates the pull request's comment for this stack, or updates it: one comment per stack, found by
-// its marker. Needs GITHUB_TOKEN, GITHUB_API_URL, GITHUB_REPOSITORY and PR_NUMBER (Actions sets them).
+// its marker among the workflow's own comments (never one someone else wrote with the marker). Needs GITHUB_TOKEN, GITHUB_API_URL, GITHUB_REPOSITORY and PR_NUMBER (Actions sets them).
 import * as fs from "fs";
 import { commentMarker } from "./preview-summary";
 
@@ -9,7 +9,12 @@ export interface CommentTarget {
   readonly repository: string;
   readonly pr: number;
   readonly token: string;
+  /** Login the workflow's token comments as; only its comments are ever updated. Defaults to github-actions[bot]. */
+  readonly author?: string;
 }
+
+/** The account GITHUB_TOKEN acts as in Actions. */
+export const ACTIONS_BOT = "github-actions[bot]";
 
 async function github(t: CommentTarget, method: string, url: string, body?: object): Promise<any> {
   const res = await fetch(url, {
@@ -26,8 +31,9 @@ export async function upsertComment(t: CommentTarget, stack: string, markdown: s
   const marker = commentMarker(stack);
   const body = markdown.startsWith(marker) ? markdown : `${marker}\n${markdown}`;
   for (let page = 1; ; page++) {
-    const comments: { id: number; body?: string }[] = await github(t, "GET", `${t.apiUrl}/repos/${t.repository}/issues/${t.pr}/comments?per_page=100&page=${page}`);
-    const mine = comments.find((c) => c.body?.startsWith(marker));
+    const comments: { id: number; body?: string; user?: { login?: string } }[] = await github(t, "GET", `${t.apiUrl}/repos/${t.repository}/issues/${t.pr}/comments?per_page=100&page=${page}`);
+    // The marker alone proves nothing: anyone can post a comment that starts with it.
+    const mine = comments.find((c) => c.body?.startsWith(marker) && c.user?.login === (t.author ?? ACTIONS_BOT));
     if (mine) {
       await github(t, "PATCH", `${t.apiUrl}/repos/${t.repository}/issues/comments/${mine.id}`, { body });
       return "updated";

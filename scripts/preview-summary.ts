@@ -73,6 +73,16 @@ export function renderPreview(stack: string, events: readonly EngineEvent[], dif
   // GitHub comments hold 65536 characters; the diff is what gets cut.
   const room = 60000 - lines.join("\n").length;
   const diff = diffText.length > room ? `${diffText.slice(0, Math.max(0, room))}\n... (diff cut; see the job log)` : diffText;
-  lines.push("<details><summary>Full diff</summary>", "", "```diff", diff.trimEnd(), "```", "</details>");
+  const fence = codeFence(diff);
+  lines.push("<details><summary>Full diff</summary>", "", `${fence}diff`, diff.trimEnd(), fence, "</details>");
   return { markdown: lines.join("\n") + "\n", mandatoryViolations: mandatory.length, errors: errors.length };
+}
+
+/**
+ * A backtick fence longer than any backtick run in `text`: a Markdown code block ends only at a
+ * fence at least as long as its opening one, so nothing in the diff can close it and inject markup.
+ */
+export function codeFence(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  return "`".repeat(Math.max(3, longest + 1));
 }

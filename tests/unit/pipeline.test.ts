@@ -6,8 +6,8 @@ import * as http from "http";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { applyRunnerOverrides } from "../../components/config";
-import { upsertComment } from "../../scripts/pr-comment";
-import { EngineEvent, commentMarker, diffLines, parseEventLog, renderPreview } from "../../scripts/preview-summary";
+import { ACTIONS_BOT, upsertComment } from "../../scripts/pr-comment";
+import { EngineEvent, codeFence, commentMarker, diffLines, parseEventLog, renderPreview } from "../../scripts/preview-summary";
 import { ROOT } from "../support/stack-files";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -38,8 +38,23 @@ describe("pipeline", function () {
       const w = workflow("preview.yml");
       assert.ok(w.on.pull_request);
       assert.deepStrictEqual(w.permissions, { contents: "read", "pull-requests": "write" });
-      assert.deepStrictEqual(w.jobs.preview.strategy.matrix.stack, ["dev", "staging", "prod"]);
+      assert.deepStrictEqual(w.jobs.preview.strategy.matrix.stack, ["dev", "staging"]);
       assert.ok(w.concurrency.group.includes("pull_request.number"));
+    });
+
+    it("preview: prod's secrets reach a pull request's code only after a reviewer approves the job", () => {
+      const w = workflow("preview.yml");
+      const prod = w.jobs["preview-prod"];
+      // A GitHub environment with required reviewers holds prod's secrets: the job waits for approval.
+      assert.strictEqual(prod.environment, "preview-prod-approval");
+      assert.strictEqual(prod.needs, "preview");
+      // Forks never get secrets; say so instead of failing with a confusing error.
+      assert.match(prod.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
+      for (const job of Object.values(w.jobs) as any[]) {
+        const env = JSON.stringify(job.env ?? {});
+        if (env.includes("PULUMI_CONFIG_PASSPHRASE")) assert.ok(job.environment, "secrets only come from an environment");
+      }
+      assert.ok(!JSON.stringify(w.jobs.preview).includes("prod"), "the unprotected matrix never touches prod");
     });
 
     it("deploy: dev, then staging, then prod, each in its environment, never two at once per stack", () => {
@@ -101,6 +116,16 @@ describe("pipeline", function () {
       ].join("\n"));
     });
 
+    it("keeps a diff inside its code block whatever backticks or markup it holds", () => {
+      const hostile = "~ data.redis.conf\n```\n</details>\n<img src=x onerror=alert(1)>\n````\n## Preview passes";
+      const s = renderPreview("dev", events.filter((e) => !e.policyEvent), hostile, true);
+      const fence = codeFence(hostile);
+      assert.strictEqual(fence, "`````");
+      const body = s.markdown.split(`${fence}diff\n`)[1];
+      assert.ok(body.startsWith(hostile + "\n" + fence + "\n</details>"), "the block closes only after the whole diff");
+      assert.strictEqual(codeFence("no backticks"), "```");
+    });
+
     it("reads the engine's streamed JSON lines and skips anything else on stdout", () => {
       const parsed = parseEventLog(`${JSON.stringify(events[0])}\nnot json\n\n${JSON.stringify(events[4])}\n`);
       assert.deepStrictEqual(parsed, [events[0], events[4]]);
@@ -118,7 +143,7 @@ describe("pipeline", function () {
   describe("PR comment", () => {
     it("creates one comment per stack and updates it on the next push (over HTTP)", async () => {
       // A loopback stand-in for the GitHub issues-comments API (GitHub itself is not reachable here).
-      const comments: { id: number; body: string }[] = [];
+      const comments: { id: number; body: string; user: { login: string } }[] = [];
       const seen: string[] = [];
       const server = http.createServer((req, res) => {
         let body = "";
@@ -129,7 +154,7 @@ describe("pipeline", function () {
           if (req.method === "GET") {
             res.end(JSON.stringify(comments));
           } else if (req.method === "POST") {
-            comments.push({ id: comments.length + 1, body: JSON.parse(body).body });
+            comments.push({ id: comments.length + 1, body: JSON.parse(body).body, user: { login: ACTIONS_BOT } });
             res.end("{}");
           } else {
             const id = Number(req.url!.split("/").pop());
@@ -145,6 +170,11 @@ describe("pipeline", function () {
         assert.strictEqual(await upsertComment(target, "prod", `${commentMarker("prod")}\nprod`), "created");
         assert.strictEqual(await upsertComment(target, "dev", `${commentMarker("dev")}\nsecond`), "updated");
         assert.deepStrictEqual(comments.map((c) => c.body.split("\n")[1]), ["second", "prod"]);
+        // A comment by someone else that carries the staging marker is left alone; ours is created beside it.
+        comments.push({ id: 3, body: `${commentMarker("staging")}\nforged: all green`, user: { login: "mallory" } });
+        assert.strictEqual(await upsertComment(target, "staging", `${commentMarker("staging")}\nreal`), "created");
+        assert.strictEqual(comments[2].body.split("\n")[1], "forged: all green");
+        assert.strictEqual(comments[3].body.split("\n")[1], "real");
         assert.ok(seen.every((s) => s.endsWith("Bearer t0ken")));
         assert.ok(seen.some((s) => s.startsWith("PATCH /repos/org/repo/issues/comments/1 ")));
       } finally {
