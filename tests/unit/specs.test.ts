@@ -7,7 +7,7 @@ import { dockerConfigJson } from "../../components/registry-pull-secret";
 import { configHash } from "../../components/specs/config-hash";
 import { imageContentTag } from "../../components/specs/image-tag";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisMode, redisConf } from "../../components/specs/redis-conf";
+import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
 
 describe("spec builders", () => {
@@ -34,6 +34,22 @@ describe("spec builders", () => {
     assert.match(standalone, /^appendfsync always$/m);
     assert.doesNotMatch(standalone, /cluster-enabled/);
     assert.match(redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL, clusterNodeTimeoutMs: 7000 }), /^cluster-node-timeout 7000$/m);
+  });
+
+  it("renders the ACL users with references to the Secret's files, never a value", () => {
+    const data = redisConf({ mode: RedisMode.SentinelData, maxmemory: "1gb", appendfsync: "everysec", clientAcl: "~app:* +@read" });
+    assert.match(data, /^user default on @HASH:password@ resetkeys resetchannels -@all ~app:\* \+@read$/m);
+    assert.match(data, /^user sentinel on @HASH:sentinel-password@ resetchannels &__sentinel__:hello -@all /m);
+    assert.match(data, /^masterauth @SECRET:replication-password@$/m);
+    assert.doesNotMatch(redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }), /^user sentinel /m);
+    const sentinel = sentinelConf({ masterName: "m", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000 });
+    const lines = sentinel.split("\n");
+    // auth-user/auth-pass name the master, so they must follow its monitor line.
+    assert.ok(lines.findIndex((l) => l.startsWith("sentinel monitor m ")) < lines.findIndex((l) => l.startsWith("sentinel auth-user m sentinel")));
+    assert.match(sentinel, /^sentinel auth-pass m @SECRET:sentinel-password@$/m);
+    assert.match(sentinel, /^sentinel sentinel-pass @SECRET:sentinel-peer-password@$/m);
+    assert.match(sentinel, /^dir \/run\/app$/m, "the rewritten config, which holds passwords, stays in memory");
+    for (const l of lines.filter((x) => x.startsWith("user "))) assert.match(l, /^user [a-z-]+ on @HASH:[a-z-]+@ /);
   });
 
   it("hashes config independently of key order and sensitive to content", () => {
