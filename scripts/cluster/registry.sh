@@ -45,8 +45,14 @@ registry_answers() {
 }
 
 start_registry() {
-  is_running registry && return
+  local users_before
+  users_before=$(cut -d: -f1 "$home/registry/htpasswd" 2> /dev/null || true)
   write_registry_config
+  if is_running registry; then
+    # The registry reads htpasswd at start: a running one from before a user was added restarts once.
+    [ "$(cut -d: -f1 "$home/registry/htpasswd")" = "$users_before" ] && return
+    stop_process registry
+  fi
   start_process registry docker-registry serve "$home/registry/config.yml"
   wait_until registry 30 registry_answers
 }
