@@ -45,14 +45,10 @@ registry_answers() {
 }
 
 start_registry() {
-  local users_before
-  users_before=$(cut -d: -f1 "$home/registry/htpasswd" 2> /dev/null || true)
+  # Rewritten every time (idempotent): the registry re-reads htpasswd when it changes, so a user
+  # added since it started (the pull account) is known without a restart.
   write_registry_config
-  if is_running registry; then
-    # The registry reads htpasswd at start: a running one from before a user was added restarts once.
-    [ "$(cut -d: -f1 "$home/registry/htpasswd")" = "$users_before" ] && return
-    stop_process registry
-  fi
+  is_running registry && return
   start_process registry docker-registry serve "$home/registry/config.yml"
   wait_until registry 30 registry_answers
 }
