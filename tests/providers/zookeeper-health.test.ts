@@ -34,6 +34,11 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
       assert.ok(e.message.includes(`cannot reach ${zk.servers[old]}`), e.message);
       return true;
     });
+    // The two survivors elect a leader first; restarted at once, the old leader (highest zxid) could win again.
+    await waitFor("the survivors to elect a leader", 60000, async () => {
+      const modes = await Promise.all(zk.servers.map((s, i) => (i === old ? undefined : fourLetterWord(s, "srvr").then((r) => /^Mode: (\w+)/m.exec(r)?.[1]).catch(() => undefined))));
+      return modes.includes("leader") ? true : undefined;
+    }, 250);
     zk.startMember(old); // as the pod would be restarted
     const { outs } = await new ZooKeeperHealthProvider().create({ servers: zk.servers, expectedSize: 3, retryForMs: 60000 });
     assert.notStrictEqual(outs.report.leader, zk.servers[old], "a different member leads now");
