@@ -2,7 +2,7 @@
 // secret Outputs. Validation runs before any resource is registered, so a bad value costs nothing.
 import * as pulumi from "@pulumi/pulumi";
 import { structuredValue } from "./config-reader";
-import { PROJECT, SecretKey, SecretState, StackSettings, parseStackConfig } from "./stack-config";
+import { PROJECT, SecretKey, SecretState, StackSettings, parseStackConfig, secretStates } from "./stack-config";
 
 export interface StackSecrets {
   readonly registryPassword: pulumi.Output<string>;
@@ -47,7 +47,7 @@ export function loadStackConfig(): StackConfig {
     value: typeof raw[key] === "string" ? (raw[key] as string) : undefined,
     encrypted: encrypted === undefined ? undefined : encrypted.has(`${PROJECT}:${key}`),
   });
-  const settings = parseStackConfig(pulumi.getStack(), raw, Object.fromEntries(Object.values(SecretKey).map((k) => [k, state(k)])) as Record<SecretKey, SecretState>);
+  const settings = parseStackConfig(pulumi.getStack(), raw, secretStates(state));
   const config = new pulumi.Config();
   const secret = (key: SecretKey) => config.getSecret(key) ?? pulumi.secret("");
   return {

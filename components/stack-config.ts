@@ -182,6 +182,11 @@ function checkSecret(key: SecretKey, state: SecretState, needed: boolean, proble
   }
 }
 
+/** Every secret key's state, from one lookup per key (the program and `npm run verify` read them differently). */
+export function secretStates(state: (key: SecretKey) => SecretState): Record<SecretKey, SecretState> {
+  return Object.fromEntries(Object.values(SecretKey).map((k) => [k, state(k)])) as Record<SecretKey, SecretState>;
+}
+
 /**
  * Validates raw stack config (keys without the project prefix, values as Pulumi stores them)
  * and returns typed settings, or throws one ConfigError listing every problem with its fix.

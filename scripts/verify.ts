@@ -6,7 +6,7 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { applyRunnerOverrides } from "../components/config";
 import { structuredValue } from "../components/config-reader";
-import { SecretKey, SecretState, parseStackConfig } from "../components/stack-config";
+import { SecretKey, SecretState, parseStackConfig, secretStates } from "../components/stack-config";
 import { PlannedCheck, verificationPlan } from "../components/verification-plan";
 import { stackArgs } from "./pulumi-cli";
 
@@ -23,8 +23,7 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): { raw: R
     raw[key.slice("middleware:".length)] = entry.objectValue ?? structuredValue(key, entry.value ?? "");
   }
   const secret = (k: SecretKey): SecretState => ({ value: typeof raw[k] === "string" ? (raw[k] as string) : undefined, encrypted: json[`middleware:${k}`]?.secret });
-  const secrets = Object.fromEntries(Object.values(SecretKey).map((k) => [k, secret(k)])) as Record<SecretKey, SecretState>;
-  return { raw, secrets };
+  return { raw, secrets: secretStates(secret) };
 }
 
 export async function runChecks(checks: readonly PlannedCheck[], log: (line: string) => void): Promise<boolean> {

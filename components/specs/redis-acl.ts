@@ -24,7 +24,7 @@ export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
 export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery] as const;
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;
-export const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
+const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
 
 /**
  * What applications may run, unless the stack says otherwise: everything but @dangerous (FLUSH*, KEYS,
