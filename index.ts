@@ -28,12 +28,15 @@ const platform: PlatformArgs = {
   health: healthWiring(s.health, s.namespace),
 };
 const redisAuth = {
-  credentials: { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword, internalSecret: secrets.redisInternalSecret },
+  credentials: { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword, internalSecret: secrets.internalSecret },
 };
 const sizes = s.storage.sizes;
 
 const zookeeper = zookeeperImage &&
-  new ZooKeeperEnsemble(WorkloadName.ZooKeeper, { platform, settings: s.zookeeper, image: zookeeperImage.ref, storageSize: sizes.zookeeper });
+  new ZooKeeperEnsemble(WorkloadName.ZooKeeper, {
+    platform, settings: s.zookeeper, image: zookeeperImage.ref, storageSize: sizes.zookeeper,
+    credentials: { password: secrets.zookeeperPassword, adminPassword: secrets.zookeeperAdminPassword, internalSecret: secrets.internalSecret },
+  });
 const redis = redisImage && s.redis.enabled &&
   new RedisStandalone(WorkloadName.Redis, { platform, settings: s.redis, image: redisImage.ref, storageSize: sizes.redis, ...redisAuth });
 const redisCluster = redisImage && s.redisCluster.enabled &&

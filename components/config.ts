@@ -9,7 +9,9 @@ export interface StackSecrets {
   readonly registryPullPassword: pulumi.Output<string>;
   readonly redisPassword: pulumi.Output<string>;
   readonly redisAdminPassword: pulumi.Output<string>;
-  readonly redisInternalSecret: pulumi.Output<string>;
+  readonly zookeeperPassword: pulumi.Output<string>;
+  readonly zookeeperAdminPassword: pulumi.Output<string>;
+  readonly internalSecret: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -57,7 +59,9 @@ export function loadStackConfig(): StackConfig {
       registryPullPassword: secret(SecretKey.RegistryPullPassword),
       redisPassword: secret(SecretKey.RedisPassword),
       redisAdminPassword: secret(SecretKey.RedisAdminPassword),
-      redisInternalSecret: secret(SecretKey.RedisInternalSecret),
+      zookeeperPassword: secret(SecretKey.ZooKeeperPassword),
+      zookeeperAdminPassword: secret(SecretKey.ZooKeeperAdminPassword),
+      internalSecret: secret(SecretKey.InternalSecret),
     },
   };
 }

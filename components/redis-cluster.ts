@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisClusterSettings } from "./stack-config";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
-import { AuthFile, RedisCredentials, redisAuthSecret } from "./redis-auth-secret";
+import { AuthFile, RedisCredentials, redisAuthSecret } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf } from "./specs/redis-conf";

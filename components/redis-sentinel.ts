@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./stack-config";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
-import { RedisCredentials, redisAuthSecret } from "./redis-auth-secret";
+import { RedisCredentials, redisAuthSecret } from "./auth-secret";
 import { INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHost } from "./specs/network";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
-import { AuthFile, RedisCredentials, redisAuthSecret } from "./redis-auth-secret";
+import { AuthFile, RedisCredentials, redisAuthSecret } from "./auth-secret";
 import { RedisSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";

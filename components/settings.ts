@@ -43,8 +43,12 @@ export const SecretKey = {
   RegistryPullPassword: "registryPullPassword",
   RedisPassword: "redisPassword",
   RedisAdminPassword: "redisAdminPassword",
-  /** Seed of the internal Redis passwords (replication, Sentinel); see redis-auth-secret.ts. */
-  RedisInternalSecret: "redisInternalSecret",
+  /** SASL password of the ZooKeeper user `app` that applications authenticate as. */
+  ZooKeeperPassword: "zookeeperPassword",
+  /** Password of ZooKeeper's `super` (digest): operators and the health assertion. */
+  ZooKeeperAdminPassword: "zookeeperAdminPassword",
+  /** Seed of the passwords the pods use among themselves (Redis replication and Sentinel, ZooKeeper quorum); see auth-secret.ts. */
+  InternalSecret: "internalSecret",
 } as const;
 export type SecretKey = (typeof SecretKey)[keyof typeof SecretKey];
 

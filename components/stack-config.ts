@@ -223,9 +223,12 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   const anyRedis = settings.redis.enabled || settings.redisCluster.enabled || settings.redisSentinel.enabled;
   checkSecret(SecretKey.RegistryPassword, secrets.registryPassword, true, problems);
   checkSecret(SecretKey.RegistryPullPassword, secrets.registryPullPassword, true, problems);
+  const zk = settings.zookeeper.enabled;
   checkSecret(SecretKey.RedisPassword, secrets.redisPassword, anyRedis, problems);
   checkSecret(SecretKey.RedisAdminPassword, secrets.redisAdminPassword, anyRedis, problems);
-  checkSecret(SecretKey.RedisInternalSecret, secrets.redisInternalSecret, anyRedis, problems);
+  checkSecret(SecretKey.ZooKeeperPassword, secrets.zookeeperPassword, zk, problems);
+  checkSecret(SecretKey.ZooKeeperAdminPassword, secrets.zookeeperAdminPassword, zk, problems);
+  checkSecret(SecretKey.InternalSecret, secrets.internalSecret, anyRedis || zk, problems);
   const same = (a: SecretKey, b: SecretKey) => {
     const v = secrets[a].value;
     return v !== undefined && v !== "" && v === secrets[b].value;
@@ -233,8 +236,12 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   if (same(SecretKey.RedisPassword, SecretKey.RedisAdminPassword)) {
     problems.push({ key: SecretKey.RedisAdminPassword, message: "must differ from redisPassword, or every client could run admin commands" });
   }
-  if (same(SecretKey.RedisInternalSecret, SecretKey.RedisPassword) || same(SecretKey.RedisInternalSecret, SecretKey.RedisAdminPassword)) {
-    problems.push({ key: SecretKey.RedisInternalSecret, message: "must differ from redisPassword and redisAdminPassword: whoever holds it can derive the replication and Sentinel passwords" });
+  if (same(SecretKey.ZooKeeperPassword, SecretKey.ZooKeeperAdminPassword)) {
+    problems.push({ key: SecretKey.ZooKeeperAdminPassword, message: "must differ from zookeeperPassword, or every client could act as super and bypass every ACL" });
+  }
+  const personal = [SecretKey.RedisPassword, SecretKey.RedisAdminPassword, SecretKey.ZooKeeperPassword, SecretKey.ZooKeeperAdminPassword];
+  if (personal.some((k) => same(SecretKey.InternalSecret, k))) {
+    problems.push({ key: SecretKey.InternalSecret, message: `must differ from ${personal.join(", ")}: whoever holds it can derive the replication, Sentinel and ZooKeeper quorum passwords` });
   }
   const known = new Set(["namespace", "registry", "images", "storage", "network", "scheduling", "health", ...Object.values(Workload), ...Object.values(SecretKey)]);
   for (const k of Object.keys(raw)) {

@@ -31,12 +31,14 @@ export interface StatefulWorkloadArgs {
   /** Rendered config files, mounted at /config; their hash rolls the pods on change. */
   readonly configFiles: Readonly<Record<string, string>>;
   readonly authSecretName?: pulumi.Input<string>;
-  /** Fingerprint of the auth Secret's passwords (redis-auth-secret.ts); a change rolls the pods. */
+  /** Fingerprint of the auth Secret's passwords (auth-secret.ts); a change rolls the pods. */
   readonly authFingerprint?: pulumi.Input<string>;
   readonly resources: Resources;
   readonly storageSize: string;
   readonly clientPorts: readonly NamedPort[];
   readonly peerPorts: readonly NamedPort[];
+  /** Label a pod must carry to reach the client ports. Defaults to none: any pod of an admitted namespace. */
+  readonly clientPodLabel?: Readonly<Record<string, string>>;
   /** Pods that may be down at once by voluntary disruption. Defaults to 1. */
   readonly maxUnavailable?: number;
   readonly container: StatefulSetSpecArgs["container"];
@@ -97,7 +99,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     }, { parent: this });
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
       metadata: meta(name),
-      spec: networkPolicySpec({ selector: this.labels.selector, peerPorts: args.peerPorts, clientPorts: args.clientPorts, clientNamespaces: p.clientNamespaces }),
+      spec: networkPolicySpec({ selector: this.labels.selector, peerPorts: args.peerPorts, clientPorts: args.clientPorts, clientNamespaces: p.clientNamespaces, clientPodLabel: args.clientPodLabel }),
     }, { parent: this });
     this.registerOutputs({ statefulSetName: this.statefulSet.metadata.name, hosts: this.hosts });
   }

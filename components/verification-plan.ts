@@ -4,6 +4,7 @@ import type { Access } from "./providers/reach";
 import { HealthAccess, StackSettings } from "./stack-config";
 import { podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
+import { ZOOKEEPER_CLIENT_USER } from "./specs/zoo-cfg";
 
 /** Names of the workloads' StatefulSets; pod DNS names derive from them. */
 export const WorkloadName = { ZooKeeper: "zookeeper", Redis: "redis", RedisCluster: "redis-cluster", RedisSentinel: "redis-sentinel" } as const;
@@ -26,12 +27,19 @@ export function accessOf(s: StackSettings): Access {
     : { kind: "direct" };
 }
 
-export function verificationPlan(s: StackSettings, redisPassword: string): PlannedCheck[] {
+/** The passwords the checks authenticate with. */
+export interface VerificationSecrets {
+  readonly redisPassword: string;
+  readonly zookeeperAdminPassword: string;
+}
+
+export function verificationPlan(s: StackSettings, { redisPassword, zookeeperAdminPassword }: VerificationSecrets): PlannedCheck[] {
   const access = accessOf(s);
   const checks: PlannedCheck[] = [];
   if (s.zookeeper.enabled) {
     checks.push({ name: "ZooKeeper", logicFile: "zookeeper-health-logic", assertion: "assertZooKeeperHealthy",
-      inputs: { servers: hosts(s, WorkloadName.ZooKeeper, s.zookeeper.replicas, Port.ZooKeeperClient), expectedSize: s.zookeeper.replicas, access } });
+      inputs: { servers: hosts(s, WorkloadName.ZooKeeper, s.zookeeper.replicas, Port.ZooKeeperClient), expectedSize: s.zookeeper.replicas,
+        clientUser: ZOOKEEPER_CLIENT_USER, password: zookeeperAdminPassword, access } });
   }
   if (s.redis.enabled) {
     checks.push({ name: "Redis", logicFile: "standalone-health-logic", assertion: "assertStandaloneHealthy",

@@ -1,11 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ZooKeeperCredentials, zookeeperAuthSecret } from "./auth-secret";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
 import { ZooKeeperSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
-import { zooCfg } from "./specs/zoo-cfg";
+import { ZOOKEEPER_CLIENT_USER, zooCfg } from "./specs/zoo-cfg";
+
+/** The label a pod needs for the NetworkPolicy to let it reach ZooKeeper's client port. */
+export const ZOOKEEPER_CLIENT_LABEL: Readonly<Record<string, string>> = { "middleware/zookeeper-client": "true" };
 
 export interface ZooKeeperEnsembleArgs {
   readonly platform: PlatformArgs;
@@ -14,6 +18,7 @@ export interface ZooKeeperEnsembleArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of each member's volume, e.g. "10Gi". */
   readonly storageSize: string;
+  readonly credentials: ZooKeeperCredentials;
 }
 
 /** A ZooKeeper ensemble: one StatefulSet, myid from the pod ordinal, members found by stable DNS. */
@@ -29,13 +34,18 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     const s = args.settings;
-    const hosts = podHosts(name, s.replicas, args.platform.namespaceName);
+    const p = args.platform;
+    const hosts = podHosts(name, s.replicas, p.namespaceName);
+    const auth = zookeeperAuthSecret(`${name}-auth`, p.namespace, p.namespaceName, args.credentials, this);
     this.workload = new StatefulWorkload(name, {
-      platform: args.platform,
+      platform: p,
       app: "zookeeper",
       replicas: s.replicas,
       image: args.image,
       configFiles: { "zoo.cfg": zooCfg(s, hosts) },
+      authSecretName: auth.secret.metadata.name,
+      authFingerprint: auth.fingerprint,
+      clientPodLabel: ZOOKEEPER_CLIENT_LABEL,
       resources: s.resources,
       storageSize: args.storageSize,
       clientPorts: [{ name: "client", port: Port.ZooKeeperClient }],
@@ -43,7 +53,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       container: {
         name: "zookeeper",
         command: ["/usr/local/bin/zk-entrypoint"],
-        env: [{ name: "ZK_HEAP", value: s.heap }, ...podIdentityEnv(name, args.platform.namespaceName)],
+        env: [{ name: "ZK_HEAP", value: s.heap }, { name: "ZK_CLIENT_USER", value: ZOOKEEPER_CLIENT_USER }, ...podIdentityEnv(name, p.namespaceName)],
         ports: [
           { name: "client", containerPort: Port.ZooKeeperClient },
           { name: "quorum", containerPort: Port.ZooKeeperQuorum },
@@ -59,10 +69,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     }, { parent: this });
     this.servers = this.workload.hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
     this.connectString = this.servers.join(",");
-    const h = args.platform.health;
+    const h = p.health;
     if (h) {
       this.health = new ZooKeeperHealth(`${name}-health`, {
-        servers: this.servers, expectedSize: s.replicas, access: h.access, retryForMs: h.retryForMs, trigger: this.workload.revision,
+        servers: this.servers, expectedSize: s.replicas, clientUser: ZOOKEEPER_CLIENT_USER, password: args.credentials.adminPassword,
+        access: h.access, retryForMs: h.retryForMs, trigger: this.workload.revision,
       }, { parent: this, dependsOn: [this.workload.statefulSet] });
     }
     this.registerOutputs({ servers: this.servers, connectString: this.connectString, health: this.health?.report });

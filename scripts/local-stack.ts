@@ -137,7 +137,7 @@ function ensureSecrets(env: NodeJS.ProcessEnv, cluster: Record<string, string>):
     configSetSecret(env, key, password);
     say(`set ${key} from ${file}`);
   }
-  for (const key of [SecretKey.RedisPassword, SecretKey.RedisAdminPassword, SecretKey.RedisInternalSecret]) {
+  for (const key of [SecretKey.RedisPassword, SecretKey.RedisAdminPassword, SecretKey.ZooKeeperPassword, SecretKey.ZooKeeperAdminPassword, SecretKey.InternalSecret]) {
     if (configGet(env, key)) continue;
     configSetSecret(env, key, crypto.randomBytes(24).toString("base64url"));
     say(`generated ${key}`);

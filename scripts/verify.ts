@@ -54,7 +54,9 @@ async function main(): Promise<void> {
   const access = arg("access");
   const raw = applyRunnerOverrides(fromCli, access ? { ...process.env, MIDDLEWARE_HEALTH_ACCESS: access } : process.env);
   const settings = parseStackConfig(stack, raw, secrets);
-  const ok = await runChecks(verificationPlan(settings, secrets.redisPassword.value ?? ""), (l) => console.log(l));
+  const ok = await runChecks(verificationPlan(settings, {
+    redisPassword: secrets.redisPassword.value ?? "", zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
+  }), (l) => console.log(l));
   process.exit(ok ? 0 : 1);
 }
 

@@ -1,5 +1,6 @@
-// Asserts a ZooKeeper ensemble is healthy: every member serving, exactly one leader, and a znode
-// written through the native client is read back from every member. No Pulumi import.
+// Asserts a ZooKeeper ensemble is healthy and closed: every member serving, exactly one leader,
+// an unauthenticated session refused, the root znode not open to the world, and a znode written
+// through the native client (as super) read back from every member. No Pulumi import.
 import * as net from "net";
 import { HealthError } from "./health-error";
 import { Access, openReach } from "./reach";
@@ -7,6 +8,10 @@ import { Access, openReach } from "./reach";
 export interface ZooKeeperHealthInputs {
   readonly servers: readonly string[];
   readonly expectedSize: number;
+  /** The SASL user applications authenticate as; the root znode's ACL must name only it. */
+  readonly clientUser: string;
+  /** Password of `super` (digest scheme), the only identity the native Node client can prove. */
+  readonly password: string;
   readonly access?: Access;
 }
 
@@ -71,7 +76,10 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
     const others = serving.filter((s) => s.mode !== "leader" && s.mode !== "follower");
     for (const o of others) problems.push(`${o.endpoint} is in mode ${o.mode}, expected leader or follower`);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
-    await writeReadEverywhere(serving.map((s) => s.local!), serving.map((s) => s.endpoint), problems);
+    const locals = serving.map((s) => s.local!);
+    await assertClosed(locals, inputs, problems);
+    if (problems.length) throw new HealthError("ZooKeeper", problems);
+    await writeReadEverywhere(locals, serving.map((s) => s.endpoint), `super:${inputs.password}`, problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     return { leader: leaders[0].endpoint, followers: serving.length - 1, zxid: leaders[0].zxid ?? "" };
   } finally {
@@ -86,10 +94,16 @@ type ZkClient = {
   get(p: string, w: boolean): Promise<[unknown, string]>;
   sync(p: string): Promise<unknown>;
   delete_(p: string, v: number): Promise<unknown>;
+  get_children(p: string, w: boolean): Promise<string[]>;
+  set_acl(p: string, version: number, acl: ZkAcl[]): Promise<unknown>;
+  add_auth(scheme: string, auth: string, cb: (rc: number, error: string) => void): void;
   close(): void;
 };
 
-async function zkConnect(connect: string, timeoutMs = 10000): Promise<ZkClient> {
+type ZkAcl = { perms: number; scheme: string; auth: string };
+
+/** A session on `connect`, authenticated with `digest` ("user:password") when given. */
+async function zkConnect(connect: string, digest?: string, timeoutMs = 10000): Promise<ZkClient> {
   // The native binding is loaded here, not at import, so the module stays cheap to load.
   const ZooKeeper = require("zookeeper");
   const client: ZkClient = new ZooKeeper({ connect, timeout: timeoutMs, debug_level: ZooKeeper.LOG_LEVEL_ERROR, host_order_deterministic: false });
@@ -104,25 +118,94 @@ async function zkConnect(connect: string, timeoutMs = 10000): Promise<ZkClient> 
     });
     client.init({});
   });
+  if (digest !== undefined) {
+    await new Promise<void>((resolve, reject) => client.add_auth("digest", digest, (rc, error) => {
+      if (rc === 0) return resolve();
+      client.close();
+      reject(new Error(`authentication as ${digest.split(":")[0]} failed (${rc} ${error})`));
+    }));
+  }
   return client;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))])
+    .finally(() => clearTimeout(timer));
+}
+
+/** Whether `op` is refused for lack of permission; other failures propagate. */
+async function refused(op: Promise<unknown>): Promise<boolean> {
+  return op.then(() => false, (e: Error) => {
+    if (/not authenticated|no ?auth/i.test(e.message)) return true;
+    throw e;
+  });
+}
+
+/**
+ * The ensemble must refuse a session that never authenticated (enforce.auth), give a made-up
+ * digest identity nothing on the root znode (the entrypoint hands it to the client user on first
+ * start), and accept the super password. Checked by behaviour, not by reading the ACL: the Node
+ * binding's get_acl crashes the process when the server refuses it (it frees a NULL ACL vector).
+ */
+async function assertClosed(locals: readonly string[], inputs: ZooKeeperHealthInputs, problems: string[]): Promise<void> {
+  const connect = locals.join(",");
+  let anonymous: ZkClient | undefined;
+  try {
+    anonymous = await zkConnect(connect);
+    const listed = await withTimeout(anonymous.get_children("/", false), 5000, "listing / without credentials").then(() => true, () => false);
+    if (listed) problems.push("an unauthenticated client listed the root znode: enforce.auth.enabled is off on some member; check zoo.cfg");
+  } catch {
+    // Refused before or at the first request: what enforce.auth does.
+  } finally {
+    anonymous?.close();
+  }
+  const stranger = await zkConnect(connect, `middleware-health-stranger:${Math.random().toString(36).slice(2)}`);
+  try {
+    if (!(await refused(stranger.get_children("/", false)))) {
+      problems.push(`a client with a made-up identity listed the root znode: its ACL grants the world (or that identity) access; ` +
+        `set it back with \`setAcl / sasl:${inputs.clientUser}:cdrw\` as super (the entrypoint does it only on a fresh ensemble)`);
+    }
+  } finally {
+    stranger.close();
+  }
+  const admin = await zkConnect(connect, `super:${inputs.password}`);
+  try {
+    // A wrong super password is still accepted as some digest identity; it shows as no permission.
+    if (await refused(admin.get_children("/", false))) {
+      problems.push("the members refused zookeeperAdminPassword as super's password; the pods may still run with an older one");
+    }
+  } finally {
+    admin.close();
+  }
 }
 
 const PARENT = "/middleware-health";
 
-async function writeReadEverywhere(locals: readonly string[], names: readonly string[], problems: string[]): Promise<void> {
+/** The digest ACL id of "user:password": user:base64(sha1(user:password)), as ZooKeeper computes it. */
+export function superDigestId(digest: string): string {
+  const { createHash } = require("crypto");
+  return `${digest.split(":")[0]}:${createHash("sha1").update(digest).digest("base64")}`;
+}
+
+async function writeReadEverywhere(locals: readonly string[], names: readonly string[], digest: string, problems: string[]): Promise<void> {
   const ZooKeeper = require("zookeeper");
   const path = `${PARENT}/check-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const value = `written-${Date.now()}`;
-  const writer = await zkConnect(locals.join(","));
+  // The Node client creates every znode world-open; these carry only super's checks, so close them.
+  const superOnly: ZkAcl[] = [{ perms: ZooKeeper.ZOO_PERM_ALL, scheme: "digest", auth: superDigestId(digest) }];
+  const writer = await zkConnect(locals.join(","), digest);
   try {
     await writer.create(PARENT, "", ZooKeeper.PERSISTENT).catch((e: Error) => {
       if (!/exists/i.test(String(e.message))) throw e;
     });
+    await writer.set_acl(PARENT, -1, superOnly);
     await writer.create(path, value, ZooKeeper.EPHEMERAL);
+    await writer.set_acl(path, -1, superOnly);
     for (const [i, local] of locals.entries()) {
       let reader: ZkClient | undefined;
       try {
-        reader = await zkConnect(local);
+        reader = await zkConnect(local, digest);
         await reader.sync(path);
         const [, data] = await reader.get(path, false);
         if (String(data) !== value) problems.push(`${names[i]} returned ${JSON.stringify(String(data))} for ${path}, expected ${JSON.stringify(value)}`);

@@ -1,25 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AssertionArgs, AssertionInputs, AssertionProvider } from "./provider-kit";
+import { AssertionArgs, AssertionInputs, AssertionProvider, withSecretPassword } from "./provider-kit";
 import type { ZooKeeperHealthInputs as LogicInputs, ZooKeeperHealthReport } from "./zookeeper-health-logic";
 
 export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
 
-/** Fails the deployment unless the ensemble has quorum, one leader, and serves reads of a fresh write. */
+/**
+ * Fails the deployment unless the ensemble has quorum and one leader, refuses unauthenticated
+ * sessions, keeps its root znode closed to the world, and serves reads of a fresh write.
+ */
 export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthInputs> {
   constructor() {
-    super("zookeeper-health-logic", "assertZooKeeperHealthy", ["servers", "expectedSize", "access"]);
+    super("zookeeper-health-logic", "assertZooKeeperHealthy", ["servers", "expectedSize", "clientUser", "access"]);
   }
 }
 
 export interface ZooKeeperHealthArgs extends AssertionArgs {
   readonly servers: pulumi.Input<pulumi.Input<string>[]>;
   readonly expectedSize: pulumi.Input<number>;
+  /** The SASL user the root znode's ACL must name. */
+  readonly clientUser: pulumi.Input<string>;
+  /** Password of `super`; travels as a Pulumi secret. */
+  readonly password: pulumi.Input<string>;
 }
 
 export class ZooKeeperHealth extends pulumi.dynamic.Resource {
   declare public readonly report: pulumi.Output<ZooKeeperHealthReport>;
 
   constructor(name: string, args: ZooKeeperHealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new ZooKeeperHealthProvider(), name, { ...args, report: undefined }, opts);
+    super(new ZooKeeperHealthProvider(), name, { ...withSecretPassword(args), report: undefined }, opts);
   }
 }

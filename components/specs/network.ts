@@ -54,6 +54,8 @@ export interface NetworkPolicyArgs {
   /** Ports clients reach: from this namespace and from clientNamespaces. */
   readonly clientPorts: readonly NamedPort[];
   readonly clientNamespaces: readonly string[];
+  /** When set, only pods carrying this label reach the client ports (in either namespace set). Defaults to any pod. */
+  readonly clientPodLabel?: Readonly<Record<string, string>>;
 }
 
 export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
@@ -61,9 +63,13 @@ export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.network
   const ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [
     { from: [{ podSelector: { matchLabels: { ...a.selector } } }], ports: tcp([...a.peerPorts, ...a.clientPorts]) },
     {
+      // A peer with both selectors must match both (one entry), not either.
       from: [
-        { podSelector: {} },
-        ...a.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
+        { podSelector: a.clientPodLabel ? { matchLabels: { ...a.clientPodLabel } } : {} },
+        ...a.clientNamespaces.map((ns) => ({
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+          ...(a.clientPodLabel ? { podSelector: { matchLabels: { ...a.clientPodLabel } } } : {}),
+        })),
       ],
       ports: tcp(a.clientPorts),
     },

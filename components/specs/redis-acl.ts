@@ -20,7 +20,7 @@ export const AuthFile = {
 } as const;
 export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
 
-/** Users whose passwords the program derives from redisInternalSecret; no person ever types them. */
+/** Users whose passwords the program derives from internalSecret; no person ever types them. */
 export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery] as const;
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;

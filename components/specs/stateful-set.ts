@@ -25,7 +25,7 @@ export interface StatefulSetSpecArgs {
   readonly pullSecretName: pulumi.Input<string>;
   readonly configMapName: pulumi.Input<string>;
   readonly configHash: string;
-  /** Secret with the passwords, mounted read-only at Mount.Auth; none for ZooKeeper. */
+  /** Secret with the passwords, mounted read-only at Mount.Auth. */
   readonly authSecretName?: pulumi.Input<string>;
   /** Fingerprint of that Secret's passwords; as a pod annotation, a password change rolls the pods. */
   readonly authFingerprint?: pulumi.Input<string>;

@@ -1,6 +1,38 @@
 import { ZooKeeperSettings } from "../stack-config";
 import { Port } from "./ports";
 
+/** Files of a ZooKeeper auth Secret (mounted at /etc/auth); images/zookeeper/zk-entrypoint reads them. */
+export const ZooKeeperAuthFile = {
+  /** SASL password of ZOOKEEPER_CLIENT_USER. */
+  Password: "password",
+  /** Password of `super`, whose digest the entrypoint adds to its copy of zoo.cfg. */
+  AdminPassword: "admin-password",
+  /** SASL password the members use among themselves on the quorum and election ports. */
+  QuorumPassword: "quorum-password",
+} as const;
+
+/** The SASL user applications authenticate as; the root znode's ACL grants it create, read, write, delete. */
+export const ZOOKEEPER_CLIENT_USER = "app";
+
+/**
+ * Authentication every member enforces. Clients must authenticate before any request: SASL
+ * (DIGEST-MD5, verified against the JAAS file the entrypoint writes) or digest, which ZooKeeper
+ * cannot verify (any user:password is accepted as an identity), so it is only useful with ACLs:
+ * the root znode's ACL names the SASL user, and only `super` (a digest the server does check)
+ * passes every ACL. The native Node client has no SASL, which is why digest stays enabled.
+ * Members authenticate each other with SASL on the quorum and election ports.
+ */
+export const ZOO_AUTH_LINES: readonly string[] = [
+  "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
+  "enforce.auth.enabled=true",
+  "enforce.auth.schemes=sasl,digest",
+  "quorum.auth.enableSasl=true",
+  "quorum.auth.learnerRequireSasl=true",
+  "quorum.auth.serverRequireSasl=true",
+  "quorum.auth.learner.loginContext=QuorumLearner",
+  "quorum.auth.server.loginContext=QuorumServer",
+];
+
 /**
  * zoo.cfg for an ensemble whose member i (myid i+1) is reachable at hosts[i].
  * The entrypoint writes myid from the pod ordinal, so one file serves every pod.
@@ -22,6 +54,7 @@ export function zooCfg(s: Pick<ZooKeeperSettings, "tickTime" | "initLimit" | "sy
     "maxClientCnxns=60",
     "autopurge.snapRetainCount=3",
     "autopurge.purgeInterval=24",
+    ...ZOO_AUTH_LINES,
     ...hosts.map((h, i) => `server.${i + 1}=${h}:${Port.ZooKeeperQuorum}:${Port.ZooKeeperElection};${Port.ZooKeeperClient}`),
   ];
   return lines.join("\n") + "\n";

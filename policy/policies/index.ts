@@ -11,6 +11,7 @@ import { redisAuthRequired } from "./security/redis-auth-required";
 import { secretPlaintextForbidden } from "./security/secret-plaintext-forbidden";
 import { workloadResourceLimits } from "./security/workload-resource-limits";
 import { workloadSecurityContext } from "./security/workload-security-context";
+import { zookeeperAuthRequired } from "./security/zookeeper-auth-required";
 import { persistentvolumeNfsHardMount } from "./storage/persistentvolume-nfs-hard-mount";
 import { persistentvolumeReclaimRetain } from "./storage/persistentvolume-reclaim-retain";
 import { statefulsetDataPersisted } from "./storage/statefulset-data-persisted";
@@ -22,6 +23,6 @@ export const policies: Policies = [
   stackStatefulsetPdb, statefulsetAntiAffinitySelector, stackZookeeperHeadlessNotReady, statefulsetAntiAffinityRequired,
   persistentvolumeReclaimRetain, workloadNfsInlineForbidden, statefulsetDataPersisted, persistentvolumeNfsHardMount,
   workloadImagePinned,
-  workloadSecurityContext, workloadResourceLimits, redisAuthRequired, secretPlaintextForbidden,
+  workloadSecurityContext, workloadResourceLimits, redisAuthRequired, zookeeperAuthRequired, secretPlaintextForbidden,
   serviceDataPortProd,
 ];

@@ -13,6 +13,7 @@ import { redisAuthRequired } from "../policies/security/redis-auth-required";
 import { secretPlaintextForbidden } from "../policies/security/secret-plaintext-forbidden";
 import { workloadResourceLimits } from "../policies/security/workload-resource-limits";
 import { workloadSecurityContext } from "../policies/security/workload-security-context";
+import { zookeeperAuthRequired } from "../policies/security/zookeeper-auth-required";
 import { persistentvolumeNfsHardMount } from "../policies/storage/persistentvolume-nfs-hard-mount";
 import { persistentvolumeReclaimRetain } from "../policies/storage/persistentvolume-reclaim-retain";
 import { statefulsetDataPersisted } from "../policies/storage/statefulset-data-persisted";
@@ -89,6 +90,15 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
     [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "sentinel.conf": "sentinel auth-pass mymaster hunter2hunter2\n" } } }], /ConfigMap c holds a credential in sentinel\.conf \("sentinel auth-pass mymaster \.\.\."\)/],
   ["no ACL password in a ConfigMap", secretPlaintextForbidden, [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on @HASH:admin-password@ ~* &* +@all\n" } } }],
     [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on >hunter2hunter2 ~* &* +@all\n" } } }], /ConfigMap c holds a credential in redis\.conf \("user admin on \.\.\."\)/],
+  ["no ZooKeeper super digest or JAAS user in a ConfigMap", secretPlaintextForbidden,
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.server.loginContext=QuorumServer\n" } } }],
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "DigestAuthenticationProvider.superDigest=super:tlEko3iYM1eLCk7wCINQpiVQkPQ=\n" } } },
+      { type: Kind.ConfigMap, props: { metadata: { name: "j" }, data: { "jaas.conf": "Server {\n  user_app=\"hunter2hunter2\";\n};\n" } } }],
+    /ConfigMap z holds a credential in zoo\.cfg \("superDigest= \.\.\."\)/],
+  ["zookeeper auth", zookeeperAuthRequired,
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=true\nquorum.auth.serverRequireSasl=true\n" } } }],
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=false\n" } } }],
+    /ConfigMap z's zoo.cfg lacks quorum.auth.learnerRequireSasl=true, quorum.auth.serverRequireSasl=true/],
   ["prod data ports", serviceDataPortProd, [{ type: Kind.Service, props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "ClusterIP" } } }],
     [{ type: Kind.Service, props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "LoadBalancer" } } }], /Service redis is LoadBalancer in prod/],
 ];

@@ -13,6 +13,7 @@ import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, network, 
 import { freePort, run, waitFor } from "../support/processes";
 import { connectRedis } from "../support/redis";
 import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD } from "../support/redis-auth";
+import { ZK_TEST_AUTH } from "../support/zookeeper-servers";
 
 const PASSWORD = CLIENT_PASSWORD;
 const ADMIN = ADMIN_PASSWORD;
@@ -248,11 +249,12 @@ describe("images (real Docker engine)", function () {
   });
 
   describe("zookeeper", () => {
-    it("forms a three-member ensemble with exactly one leader, and every probe passes", async () => {
+    it("forms an authenticated ensemble with one leader, closes the root znode, keeps passwords off argv and the volume", async () => {
       const net = await network(`zk-test-${process.pid}`);
       const names = [0, 1, 2].map((i) => `zk-${process.pid}-${i}`);
       const conf = filesDir({ "zoo.cfg": zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names) });
-      for (const n of names) await runHardened(images.zookeeper, n, net, { [conf]: "/config" }, { ZK_HEAP: "128m" });
+      const auth = filesDir(ZK_TEST_AUTH);
+      for (const n of names) await runHardened(images.zookeeper, n, net, { [conf]: "/config", [auth]: "/etc/auth" }, { ZK_HEAP: "128m" });
       const modes = await waitFor("a quorum", 60000, async () => {
         const m = await Promise.all(names.map(async (n) => /^Mode: (\w+)$/m.exec((await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout)?.[1]));
         return m.every((x) => x === "leader" || x === "follower") ? m : undefined;
@@ -263,6 +265,28 @@ describe("images (real Docker engine)", function () {
         assert.strictEqual((await execIn(n, "zk-probe", "live")).code, 0, `${n} live`);
         assert.strictEqual((await execIn(n, "cat", "/data/myid")).stdout.trim(), String(names.indexOf(n) + 1));
       }
+      await waitFor("the entrypoint to hand the root znode to the client user", 90000, async () =>
+        (/'sasl,'app\s*\n: cdrw\b/.test((await execIn(names[0], "zk-cli", "getAcl", "/")).stdout) ? true : undefined), 2000);
+      const created = await execIn(names[1], "zk-cli", "create", "/from-app", "v");
+      assert.match(created.stdout + created.stderr, /Created \/from-app/, "the client user (SASL) may create under the root");
+      const secrets = Object.values(ZK_TEST_AUTH);
+      for (const n of names) {
+        const argv = (await execIn(n, "bash", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '")).stdout;
+        const onVolume = (await execIn(n, "bash", "-c", "find /data -type f -exec cat {} + 2>/dev/null")).stdout;
+        for (const v of secrets) {
+          assert.ok(!argv.includes(v), `${n}: a password is in some process's argv`);
+          assert.ok(!onVolume.includes(v), `${n}: a password is on the data volume`);
+        }
+        const superDigest = createHash("sha1").update(`super:${ZK_TEST_AUTH["admin-password"]}`).digest("base64");
+        assert.ok(!onVolume.includes(superDigest) && !argv.includes(superDigest), `${n}: super's digest in argv or on the volume`);
+        assert.ok(!/DigestLoginModule/.test(onVolume), `${n}: a JAAS file on the data volume`);
+      }
+    });
+
+    it("refuses to start without its auth Secret", async () => {
+      const r = await run("docker", ["run", "--rm", "--label", RUN_LABEL, "--hostname", "zookeeper-0", images.zookeeper]);
+      assert.notStrictEqual(r.code, 0);
+      assert.match(r.stderr, /\/etc\/auth\/password is missing or empty; the pod must mount the ZooKeeper auth Secret at \/etc\/auth/);
     });
 
     it("refuses a volume that belongs to another member", async () => {

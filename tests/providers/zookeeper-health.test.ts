@@ -2,7 +2,43 @@ import * as assert from "assert";
 import { assertZooKeeperHealthy, fourLetterWord } from "../../components/providers/zookeeper-health-logic";
 import { ZooKeeperHealthProvider } from "../../components/providers/zookeeper-health";
 import { waitFor } from "../support/processes";
-import { ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
+import { ZK_CLIENT_USER, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
+import * as fs from "fs";
+import * as path from "path";
+
+const SUPER = ZK_TEST_AUTH["admin-password"];
+const inputs = (zk: ZooKeeperEnsembleProcess) => ({ servers: zk.servers, expectedSize: 3, clientUser: ZK_CLIENT_USER, password: SUPER });
+
+type Zk = { close(): void; get_children(p: string, w: boolean): Promise<string[]>; create(p: string, d: string, f: number): Promise<string>;
+  get_acl(p: string): Promise<[{ scheme: string; auth: string; perms: number }[], unknown]>; set_acl(p: string, v: number, a: object[]): Promise<unknown>;
+  add_auth(s: string, a: string, cb: (rc: number) => void): void; once(e: string, cb: () => void): void; init(o: object): void };
+
+/** A native-client session; authenticated with `digest` when given. Resolves to an error when the server refuses it. */
+async function session(servers: readonly string[], digest?: string): Promise<Zk> {
+  const ZooKeeper = require("zookeeper");
+  const c: Zk = new ZooKeeper({ connect: servers.join(","), timeout: 5000, debug_level: ZooKeeper.LOG_LEVEL_ERROR, host_order_deterministic: false });
+  await new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error("no session")), 8000);
+    c.once("connect", () => (clearTimeout(t), res()));
+    c.init({});
+  });
+  if (digest) await new Promise<void>((res, rej) => c.add_auth("digest", digest, (rc) => (rc === 0 ? res() : rej(new Error(`add_auth ${rc}`)))));
+  return c;
+}
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${ms} ms`)), ms))]);
+}
+
+async function rootAcl(zk: ZooKeeperEnsembleProcess): Promise<string> {
+  const c = await session(zk.servers, `super:${SUPER}`);
+  try {
+    const [acl] = await c.get_acl("/");
+    return acl.map((a) => `${a.scheme}:${a.auth}:${a.perms}`).join(",");
+  } finally {
+    c.close();
+  }
+}
 
 async function leaderIndex(zk: ZooKeeperEnsembleProcess): Promise<number> {
   return waitFor("a leader", 60000, async () => {
@@ -18,19 +54,22 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
   before(async () => {
     await zk.start();
     await leaderIndex(zk);
+    // The entrypoints close the root znode once their member serves.
+    await waitFor("the entrypoint to set the root ACL", 90000, async () => ((await rootAcl(zk)) === `sasl:${ZK_CLIENT_USER}:15` ? true : undefined), 1000);
   });
   after(() => zk.stop());
 
   it("passes with one leader and a znode read back from every member", async () => {
-    const { outs } = await new ZooKeeperHealthProvider().create({ servers: zk.servers, expectedSize: 3 });
+    const { outs } = await new ZooKeeperHealthProvider().create(inputs(zk));
     assert.strictEqual(outs.report.followers, 2);
+    assert.ok(!JSON.stringify(outs).includes(SUPER), "the super password is not an output");
     assert.ok(zk.servers.includes(outs.report.leader));
   });
 
   it("passes again after the leader is killed and a new one is elected", async () => {
     const old = await leaderIndex(zk);
     await zk.killMember(old);
-    await assert.rejects(assertZooKeeperHealthy({ servers: zk.servers, expectedSize: 3 }), (e: Error) => {
+    await assert.rejects(assertZooKeeperHealthy(inputs(zk)), (e: Error) => {
       assert.ok(e.message.includes(`cannot reach ${zk.servers[old]}`), e.message);
       return true;
     });
@@ -40,8 +79,79 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
       return modes.includes("leader") ? true : undefined;
     }, 250);
     zk.startMember(old); // as the pod would be restarted
-    const { outs } = await new ZooKeeperHealthProvider().create({ servers: zk.servers, expectedSize: 3, retryForMs: 60000 });
+    const { outs } = await new ZooKeeperHealthProvider().create({ ...inputs(zk), retryForMs: 60000 });
     assert.notStrictEqual(outs.report.leader, zk.servers[old], "a different member leads now");
+  });
+
+  it("refuses a client that never authenticated: it can neither read nor write", async () => {
+    const anon = await session(zk.servers);
+    try {
+      await assert.rejects(within(anon.get_children("/", false), 8000), /SASL authentication|closed|-124|auth/i);
+    } finally {
+      anon.close();
+    }
+    const again = await session(zk.servers);
+    try {
+      await assert.rejects(within(again.create("/anonymous", "x", 0), 8000), /SASL authentication|closed|-124|auth/i);
+    } finally {
+      again.close();
+    }
+  });
+
+  it("gives a made-up digest identity nothing: the root znode admits only the SASL client user", async () => {
+    const forged = await session(zk.servers, "mallory:guess");
+    try {
+      await assert.rejects(forged.get_children("/", false), /not authenticated/);
+      await assert.rejects(forged.create("/mallory", "x", 0), /not authenticated/);
+      await assert.rejects(forged.set_acl("/", -1, [{ perms: 31, scheme: "world", auth: "anyone" }]), /not authenticated/);
+    } finally {
+      forged.close();
+    }
+  });
+
+  it("lets the client user in over SASL with its password and refuses a wrong one", async () => {
+    const ok = await zk.cli(0, ["create", "/app-data", "hello"]);
+    assert.match(ok.stdout + ok.stderr, /Created \/app-data/);
+    const wrongDir = path.join(zk.memberDir(0), "wrong-run");
+    fs.mkdirSync(wrongDir, { recursive: true });
+    fs.writeFileSync(path.join(wrongDir, "client-jaas.conf"),
+      `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="${ZK_CLIENT_USER}"\n  password="not-the-password-1";\n};\n`);
+    const refused = await zk.cli(0, ["get", "/app-data"], wrongDir);
+    assert.match(refused.stdout + refused.stderr, /AuthFailed/);
+    assert.doesNotMatch(refused.stdout, /^hello$/m);
+  });
+
+  it("fails the assertion when the root znode is open to the world again, and with a wrong super password", async () => {
+    const admin = await session(zk.servers, `super:${SUPER}`);
+    try {
+      await admin.set_acl("/", -1, [{ perms: 31, scheme: "world", auth: "anyone" }]);
+      await assert.rejects(assertZooKeeperHealthy(inputs(zk)), /a client with a made-up identity listed the root znode/);
+      await admin.set_acl("/", -1, [{ perms: 15, scheme: "sasl", auth: ZK_CLIENT_USER }]);
+    } finally {
+      admin.close();
+    }
+    await assert.rejects(assertZooKeeperHealthy({ ...inputs(zk), password: "not-the-super-password" }), /the members refused zookeeperAdminPassword as super's password/);
+    await assertZooKeeperHealthy(inputs(zk));
+  });
+
+  it("keeps a member with the wrong quorum password out of the ensemble", async () => {
+    const leader = await leaderIndex(zk);
+    const outsider = (leader + 1) % 3;
+    await zk.killMember(outsider);
+    zk.writeAuth(outsider, { ...ZK_TEST_AUTH, "quorum-password": "an-attackers-quorum-pw" });
+    zk.startMember(outsider);
+    try {
+      await new Promise((r) => setTimeout(r, 15000));
+      const mode = await fourLetterWord(zk.servers[outsider], "srvr").then((r) => /^Mode: (\w+)/m.exec(r)?.[1]).catch(() => undefined);
+      assert.ok(mode !== "follower" && mode !== "leader", `the outsider joined as ${mode}`);
+      const log = fs.readFileSync(path.join(zk.memberDir(outsider), "server.log"), "utf8");
+      assert.match(log, /SASL|[Aa]uthentication/);
+    } finally {
+      await zk.killMember(outsider);
+      zk.writeAuth(outsider, ZK_TEST_AUTH);
+      zk.startMember(outsider);
+      await leaderIndex(zk);
+    }
   });
 
   it("fails with a no-quorum message when two of three members are down", async () => {
@@ -49,7 +159,7 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     await zk.killMember(0);
     await zk.killMember(1);
     const t0 = Date.now();
-    await assert.rejects(assertZooKeeperHealthy({ servers: zk.servers, expectedSize: 3 }), (e: Error) => {
+    await assert.rejects(assertZooKeeperHealthy(inputs(zk)), (e: Error) => {
       assert.match(e.message, /no quorum: [01] of 3 members serve requests, a majority of 2 is needed/);
       return true;
     });

@@ -1,7 +1,7 @@
 // The auth files a Redis pod gets from its Secret, for tests, and the entrypoint's placeholder
 // substitution (images/redis/redis-common.sh render_auth) for servers started outside an image.
 import { createHash } from "crypto";
-import { internalPassword } from "../../components/redis-auth-secret";
+import { internalPassword } from "../../components/auth-secret";
 import { AuthFile, INTERNAL_USERS } from "../../components/specs/redis-acl";
 
 export const CLIENT_PASSWORD = "client-password-for-tests";

@@ -20,5 +20,7 @@ export const TEST_SECRETS = {
   registryPullPassword: "registry-pull-test-password-2",
   redisPassword: "redis-test-password-12345",
   redisAdminPassword: "redis-admin-test-password-67890",
-  redisInternalSecret: "redis-internal-test-secret-24680",
+  zookeeperPassword: "zookeeper-test-password-13579",
+  zookeeperAdminPassword: "zookeeper-admin-test-password-97531",
+  internalSecret: "internal-test-secret-24680",
 } as const;

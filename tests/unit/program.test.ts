@@ -3,6 +3,9 @@ import { ConfigError } from "../../components/config-reader";
 import { createHash } from "crypto";
 import { AUTH_FINGERPRINT_ANNOTATION, configHash, CONFIG_HASH_ANNOTATION } from "../../components/specs/config-hash";
 import { parseStackConfig } from "../../components/stack-config";
+import { internalPassword } from "../../components/auth-secret";
+import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER } from "../../components/specs/zoo-cfg";
+import { ZOOKEEPER_CLIENT_LABEL } from "../../components/zookeeper-ensemble";
 import { Registered, registered } from "../support/mocks";
 import { ProgramRun, runProgram } from "../support/program";
 import { TEST_SECRETS, readStackFile } from "../support/stack-files";
@@ -18,6 +21,7 @@ const T = {
   secret: "kubernetes:core/v1:Secret",
   job: "kubernetes:batch/v1:Job",
   image: "docker:index/image:Image",
+  dynamic: "pulumi-nodejs:dynamic:Resource",
 };
 
 const of = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
@@ -269,8 +273,7 @@ describe("program on the dev stack", () => {
     const fingerprints = (r: ProgramRun) =>
       Object.fromEntries(["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel", "zookeeper"].map((n) => [n, named(r, T.sts, n).inputs.spec.template.metadata.annotations[AUTH_FINGERPRINT_ANNOTATION]]));
     const before = fingerprints(run);
-    assert.strictEqual(before.zookeeper, undefined);
-    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"]) assert.match(before[n], /^[0-9a-f]{32}$/);
+    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel", "zookeeper"]) assert.match(before[n], /^[0-9a-f]{32}$/);
     // Same passwords in two workloads, different fingerprints: the salt is per Secret (Sentinel's two StatefulSets share one).
     assert.notStrictEqual(before.redis, before["redis-cluster"]);
     assert.strictEqual(before["redis-sentinel"], before["redis-sentinel-data"]);
@@ -281,6 +284,33 @@ describe("program on the dev stack", () => {
     const after = fingerprints(rotated);
     for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"]) assert.notStrictEqual(after[n], before[n], `${n} rolls`);
     assert.deepStrictEqual(named(rotated, T.sts, "zookeeper").inputs.spec, named(run, T.sts, "zookeeper").inputs.spec);
+    const zkRotated = fingerprints(await runProgram("dev", readStackFile("dev"), { ...TEST_SECRETS, zookeeperPassword: "zookeeper-rotated-pw-777" }));
+    assert.notStrictEqual(zkRotated.zookeeper, before.zookeeper, "zookeeper rolls");
+    for (const n of ["redis", "redis-cluster", "redis-sentinel"]) assert.strictEqual(zkRotated[n], before[n], `${n} does not roll`);
+  });
+
+  it("makes ZooKeeper clients and peers authenticate, with passwords only in the mounted Secret", () => {
+    const cfg = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"] as string;
+    for (const line of ZOO_AUTH_LINES) assert.ok(cfg.split("\n").includes(line), `zoo.cfg has ${line}`);
+    assert.ok(!/superDigest/.test(cfg), "super's digest is rendered in the pod, not in the ConfigMap");
+    const secret = named(run, T.secret, "zookeeper-auth").inputs.stringData.value;
+    assert.deepStrictEqual(secret, {
+      password: TEST_SECRETS.zookeeperPassword, "admin-password": TEST_SECRETS.zookeeperAdminPassword,
+      "quorum-password": internalPassword(TEST_SECRETS.internalSecret, "quorum-password"),
+    });
+    const spec = named(run, T.sts, "zookeeper").inputs.spec.template.spec;
+    assert.ok(spec.volumes.some((v: any) => v.secret?.secretName === "zookeeper-auth"), "the auth Secret is a volume");
+    assert.ok(spec.containers[0].volumeMounts.some((m: any) => m.mountPath === "/etc/auth" && m.readOnly), "mounted read-only at /etc/auth");
+    const health = of(run, T.dynamic).find((r) => r.name === "zookeeper-health");
+    assert.strictEqual(health?.inputs.clientUser, ZOOKEEPER_CLIENT_USER);
+  });
+
+  it("admits only pods labelled as ZooKeeper clients to ZooKeeper's client port", () => {
+    const ingress = named(run, T.netpol, "zookeeper").inputs.spec.ingress;
+    const clientRule = ingress.find((r: any) => r.ports.some((p: any) => p.port === 2181) && !r.ports.some((p: any) => p.port === 2888));
+    for (const peer of clientRule.from) assert.deepStrictEqual(peer.podSelector, { matchLabels: ZOOKEEPER_CLIENT_LABEL }, JSON.stringify(peer));
+    const redisRule = named(run, T.netpol, "redis").inputs.spec.ingress[1];
+    assert.deepStrictEqual(redisRule.from[0].podSelector, {}, "Redis keeps admitting every pod of the namespace (the password guards it)");
   });
 
   it("builds each image once with a content tag, never latest", () => {

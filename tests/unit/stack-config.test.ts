@@ -80,7 +80,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["quorum at half", (r) => (r.redisSentinel = { sentinels: 5, quorum: 2 }), "middleware:redisSentinel.quorum: must be more than half of sentinels and at most sentinels, i.e. between 3 and 5 (got 2)"],
   ["failover timeout below down-after", (r) => (r.redisSentinel = { downAfterMs: 10000, failoverTimeoutMs: 5000 }), "middleware:redisSentinel.failoverTimeoutMs: must be greater than downAfterMs (10000) (got 5000)"],
   ["master name invalid", (r) => (r.redisSentinel = { masterName: "my master" }), 'middleware:redisSentinel.masterName: must be letters, digits, _ or - (got "my master")'],
-  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, redisInternalSecret"],
+  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret"],
 ];
 
 describe("stack config validation", () => {
@@ -178,13 +178,40 @@ describe("stack config validation", () => {
     it("needs no Redis passwords when every Redis workload is disabled", () => {
       const raw = { ...baseRaw(), redis: { enabled: false }, redisCluster: { enabled: false }, redisSentinel: { enabled: false } };
       const none = { value: undefined, encrypted: undefined };
-      assert.deepStrictEqual(problemsOf(raw, secrets({ redisPassword: none, redisAdminPassword: none, redisInternalSecret: none })), []);
+      assert.deepStrictEqual(problemsOf(raw, secrets({ redisPassword: none, redisAdminPassword: none })), []);
     });
 
-    it("rejects an internal secret equal to a password people hold", () => {
-      const same = { value: TEST_SECRETS.redisAdminPassword, encrypted: true };
-      assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ redisInternalSecret: same })), [
-        "middleware:redisInternalSecret: must differ from redisPassword and redisAdminPassword: whoever holds it can derive the replication and Sentinel passwords",
+    for (const held of ["redisAdminPassword", "zookeeperPassword"] as const) {
+      it(`rejects an internal secret equal to ${held}, a password people hold`, () => {
+        const same = { value: TEST_SECRETS[held], encrypted: true };
+        assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ internalSecret: same })), [
+          "middleware:internalSecret: must differ from redisPassword, redisAdminPassword, zookeeperPassword, zookeeperAdminPassword: " +
+            "whoever holds it can derive the replication, Sentinel and ZooKeeper quorum passwords",
+        ]);
+      });
+    }
+
+    it("rejects a ZooKeeper admin password equal to the client password", () => {
+      const same = { value: TEST_SECRETS.zookeeperPassword, encrypted: true };
+      assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ zookeeperAdminPassword: same })), [
+        "middleware:zookeeperAdminPassword: must differ from zookeeperPassword, or every client could act as super and bypass every ACL",
+      ]);
+    });
+
+    it("requires both ZooKeeper passwords while ZooKeeper is enabled, and neither when it is not", () => {
+      const none = { value: undefined, encrypted: undefined };
+      const missing = secrets({ zookeeperPassword: none, zookeeperAdminPassword: none });
+      assert.deepStrictEqual(problemsOf(baseRaw(), missing), [
+        "middleware:zookeeperPassword: is required: run `pulumi config set --secret zookeeperPassword <value>`",
+        "middleware:zookeeperAdminPassword: is required: run `pulumi config set --secret zookeeperAdminPassword <value>`",
+      ]);
+      assert.deepStrictEqual(problemsOf({ ...baseRaw(), zookeeper: { enabled: false } }, missing), []);
+    });
+
+    it("still requires the internal secret for ZooKeeper alone (its quorum password derives from it)", () => {
+      const raw = { ...baseRaw(), redis: { enabled: false }, redisCluster: { enabled: false }, redisSentinel: { enabled: false } };
+      assert.deepStrictEqual(problemsOf(raw, secrets({ internalSecret: { value: undefined, encrypted: undefined } })), [
+        "middleware:internalSecret: is required: run `pulumi config set --secret internalSecret <value>`",
       ]);
     });
 

@@ -12,10 +12,11 @@ describe("npm run verify", function () {
 
   it("checks exactly the members the program's own assertions check", async () => {
     const settings = parseStackConfig("dev", readStackFile("dev"), secrets);
-    const plan = new Map(verificationPlan(settings, TEST_SECRETS.redisPassword).map((c) => [c.name, c.inputs]));
+    const plan = new Map(verificationPlan(settings, TEST_SECRETS).map((c) => [c.name, c.inputs]));
     const run = await runProgram("dev", readStackFile("dev"));
     const dyn = new Map(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => [r.name, r.inputs]));
     assert.deepStrictEqual(plan.get("ZooKeeper")!.servers, dyn.get("zookeeper-health")!.servers);
+    assert.strictEqual(plan.get("ZooKeeper")!.clientUser, dyn.get("zookeeper-health")!.clientUser);
     assert.deepStrictEqual(plan.get("Redis Cluster")!.nodes, dyn.get("redis-cluster-health")!.nodes);
     assert.strictEqual(plan.get("Redis Cluster")!.expectedMasters, dyn.get("redis-cluster-health")!.expectedMasters);
     assert.deepStrictEqual(plan.get("Redis Sentinel")!.sentinels, dyn.get("redis-sentinel-health")!.sentinels);
@@ -41,7 +42,7 @@ describe("npm run verify", function () {
 
   it("skips disabled workloads", () => {
     const raw = { ...readStackFile("dev"), zookeeper: { enabled: false }, redisSentinel: { enabled: false } };
-    const names = verificationPlan(parseStackConfig("dev", raw, secrets), "x").map((c) => c.name);
+    const names = verificationPlan(parseStackConfig("dev", raw, secrets), TEST_SECRETS).map((c) => c.name);
     assert.deepStrictEqual(names, ["Redis", "Redis Cluster"]);
   });
 });

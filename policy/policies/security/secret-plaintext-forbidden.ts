@@ -8,9 +8,18 @@ const SECRET_FLAG = /^(-a|--pass|--password|--requirepass|--masterauth|--auth)(=
 const REFERENCE = String.raw`@(?:SECRET|HASH):[a-z0-9-]+@`;
 const SECRET_CONF = new RegExp(
   String.raw`^\s*(requirepass|masterauth|sentinel auth-pass\s+\S+|sentinel sentinel-pass)\s+(?!${REFERENCE})\S+` +
-    String.raw`|^\s*user\s+\S+.*\s(?:>\S+|#[0-9a-f]{64})(?:\s|$)|password\s*[=:]\s*\S+`,
+    String.raw`|^\s*user\s+\S+.*\s(?:>\S+|#[0-9a-f]{64})(?:\s|$)|password\s*[=:]\s*\S+` +
+    // zoo.cfg's super digest and a JAAS file's DigestLoginModule users.
+    String.raw`|superDigest\s*=\s*\S+|^\s*user_\S+\s*=\s*\S+`,
   "im",
 );
+
+/** The matched setting with its value cut off, so the report never repeats the credential. */
+function withoutValue(match: string): string {
+  const text = match.trim();
+  const eq = /^[^\s=]+\s*=/.exec(text);
+  return eq ? eq[0].replace(/\s+/g, "") : text.split(/\s+/).slice(0, -1).join(" ");
+}
 
 /** Passwords belong in Secrets (and Pulumi secrets), never in env literals, argv or ConfigMaps. */
 export const secretPlaintextForbidden: ResourceValidationPolicy = {
@@ -22,7 +31,7 @@ export const secretPlaintextForbidden: ResourceValidationPolicy = {
     if (args.type === Kind.ConfigMap) {
       for (const [file, text] of Object.entries(args.props.data ?? {})) {
         const m = typeof text === "string" ? SECRET_CONF.exec(text) : null;
-        if (m) report(`ConfigMap ${name} holds a credential in ${file} ("${m[0].trim().split(/\s+/).slice(0, -1).join(" ")} ..."); put it in a Secret and mount it.`);
+        if (m) report(`ConfigMap ${name} holds a credential in ${file} ("${withoutValue(m[0])} ..."); put it in a Secret and mount it.`);
       }
       return;
     }
