@@ -85,6 +85,9 @@ class PortForwardReach implements Reach {
       child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
       child.on("exit", (code) => {
         clearTimeout(timer);
+        // kubectl port-forward exits when a forwarded connection fails (e.g. the server resets it);
+        // forget it so the next connection to this endpoint starts a new one.
+        this.forwards.delete(endpoint);
         reject(new Error(`kubectl port-forward to pod ${pod} exited (${code}): ${err.trim()}`));
       });
     });

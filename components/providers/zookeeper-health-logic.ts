@@ -77,9 +77,11 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
     for (const o of others) problems.push(`${o.endpoint} is in mode ${o.mode}, expected leader or follower`);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     const locals = serving.map((s) => s.local!);
-    await assertClosed(locals, inputs, problems);
+    await assertAuthenticated(locals, inputs, problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     await writeReadEverywhere(locals, serving.map((s) => s.endpoint), `super:${inputs.password}`, problems);
+    // Last: the server drops this session, which can end a kubectl port-forward that carried it.
+    await assertAnonymousRefused(locals[0], problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     return { leader: leaders[0].endpoint, followers: serving.length - 1, zxid: leaders[0].zxid ?? "" };
   } finally {
@@ -143,22 +145,21 @@ async function refused(op: Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * The ensemble must refuse a session that never authenticated (enforce.auth), give a made-up
- * digest identity nothing on the root znode (the entrypoint hands it to the client user on first
- * start), and accept the super password. Checked by behaviour, not by reading the ACL: the Node
- * binding's get_acl crashes the process when the server refuses it (it frees a NULL ACL vector).
+ * A made-up digest identity must get nothing on the root znode (the entrypoint hands it to the
+ * client user on first start), and super's password must be accepted. Checked by behaviour, not
+ * by reading the ACL: the Node binding's get_acl crashes the process when the server refuses it
+ * (it frees a NULL ACL vector).
  */
-async function assertClosed(locals: readonly string[], inputs: ZooKeeperHealthInputs, problems: string[]): Promise<void> {
+async function assertAuthenticated(locals: readonly string[], inputs: ZooKeeperHealthInputs, problems: string[]): Promise<void> {
   const connect = locals.join(",");
-  let anonymous: ZkClient | undefined;
+  const admin = await zkConnect(connect, `super:${inputs.password}`);
   try {
-    anonymous = await zkConnect(connect);
-    const listed = await withTimeout(anonymous.get_children("/", false), 5000, "listing / without credentials").then(() => true, () => false);
-    if (listed) problems.push("an unauthenticated client listed the root znode: enforce.auth.enabled is off on some member; check zoo.cfg");
-  } catch {
-    // Refused before or at the first request: what enforce.auth does.
+    // A wrong super password is still accepted as some digest identity; it shows as no permission.
+    if (await refused(admin.get_children("/", false))) {
+      problems.push("the members refused zookeeperAdminPassword as super's password; the pods may still run with an older one");
+    }
   } finally {
-    anonymous?.close();
+    admin.close();
   }
   const stranger = await zkConnect(connect, `middleware-health-stranger:${Math.random().toString(36).slice(2)}`);
   try {
@@ -169,14 +170,19 @@ async function assertClosed(locals: readonly string[], inputs: ZooKeeperHealthIn
   } finally {
     stranger.close();
   }
-  const admin = await zkConnect(connect, `super:${inputs.password}`);
+}
+
+/** A session that never authenticates must be refused at its first request (enforce.auth). */
+async function assertAnonymousRefused(local: string, problems: string[]): Promise<void> {
+  let anonymous: ZkClient | undefined;
   try {
-    // A wrong super password is still accepted as some digest identity; it shows as no permission.
-    if (await refused(admin.get_children("/", false))) {
-      problems.push("the members refused zookeeperAdminPassword as super's password; the pods may still run with an older one");
-    }
+    anonymous = await zkConnect(local);
+    const listed = await withTimeout(anonymous.get_children("/", false), 5000, "listing / without credentials").then(() => true, () => false);
+    if (listed) problems.push("an unauthenticated client listed the root znode: enforce.auth.enabled is off on some member; check zoo.cfg");
+  } catch {
+    // Refused before or at the first request: what enforce.auth does.
   } finally {
-    admin.close();
+    anonymous?.close();
   }
 }
 
