@@ -1,18 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHmac, scryptSync } from "crypto";
-import { AuthFile, INTERNAL_USERS } from "./specs/redis-acl";
-import { ZooKeeperAuthFile } from "./specs/zoo-cfg";
+import { AuthFile } from "./specs/redis-acl";
 
 export { AuthFile } from "./specs/redis-acl";
 
-/** The three Redis secrets of a stack; every other Redis password is derived from internalSecret. */
-export interface RedisCredentials {
-  /** Password of the `default` user ordinary clients use. */
+/**
+ * The three secrets of a workload; every other password it uses is derived from internalSecret.
+ * Redis: `default` user (clients) and `admin` (operators, cluster management). ZooKeeper: SASL
+ * user `app` (clients) and `super` (operators, the health assertion; bypasses every ACL).
+ */
+export interface Credentials {
+  /** Password of the user ordinary clients use. */
   readonly password: pulumi.Input<string>;
-  /** Password of the `admin` user: operators and the program's cluster management. */
+  /** Password of the administrative user. */
   readonly adminPassword: pulumi.Input<string>;
-  /** Seed of the passwords servers and sentinels use among themselves; never given to anyone. */
+  /** Seed of the passwords the pods use among themselves; never given to anyone. */
   readonly internalSecret: pulumi.Input<string>;
 }
 
@@ -34,56 +37,36 @@ export function authFingerprint(salt: string, files: Readonly<Record<string, str
   return scryptSync(text, `middleware-auth/${salt}`, 16, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 2 ** 20 }).toString("hex");
 }
 
+export interface AuthSecretArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly namespaceName: string;
+  readonly credentials: Credentials;
+  /** Files derived from internalSecret this workload needs, e.g. Redis's replication user or ZooKeeper's quorum password. */
+  readonly internalFiles: readonly string[];
+}
+
 export interface AuthSecret {
   readonly secret: k8s.core.v1.Secret;
   /** authFingerprint of the Secret's content; not secret itself. */
   readonly fingerprint: pulumi.Output<string>;
 }
 
-/** A Secret a workload mounts as files (one per key); passwords never travel in env literals or argv. */
-export function authSecret(name: string, namespace: pulumi.Input<string>, namespaceName: string,
-  files: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): AuthSecret {
-  const secret = new k8s.core.v1.Secret(name, {
-    metadata: { name, namespace },
-    type: "Opaque",
-    stringData: pulumi.secret(files),
-  }, { parent });
-  return { secret, fingerprint: pulumi.unsecret(files.apply((f) => authFingerprint(`${namespaceName}/${name}`, f))) };
-}
-
-export interface RedisAuthArgs {
-  readonly namespace: pulumi.Input<string>;
-  readonly namespaceName: string;
-  readonly credentials: RedisCredentials;
-  /** The internal users this workload has (replication always; Sentinel's users for Sentinel). */
-  readonly internalUsers: readonly (typeof INTERNAL_USERS)[number][];
-}
-
-export function redisAuthSecret(name: string, args: RedisAuthArgs, parent: pulumi.Resource): AuthSecret {
+/**
+ * The Secret a workload mounts as files (`password`, `admin-password`, then one per internal
+ * file); passwords never travel in env literals or argv. Redis and ZooKeeper name the two
+ * personal files alike (AuthFile, ZooKeeperAuthFile), so one builder serves both.
+ */
+export function authSecret(name: string, args: AuthSecretArgs, parent: pulumi.Resource): AuthSecret {
   const c = args.credentials;
   const files = pulumi.all([c.password, c.adminPassword, c.internalSecret]).apply(([password, admin, seed]): Record<string, string> => ({
     [AuthFile.Password]: password,
     [AuthFile.AdminPassword]: admin,
-    ...Object.fromEntries(args.internalUsers.map((u) => [u, internalPassword(seed, u)])),
+    ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f)])),
   }));
-  return authSecret(name, args.namespace, args.namespaceName, files, parent);
-}
-
-/** The ZooKeeper secrets of a stack; the quorum password is derived from internalSecret. */
-export interface ZooKeeperCredentials {
-  /** SASL password of the user `app` applications authenticate as. */
-  readonly password: pulumi.Input<string>;
-  /** Password of `super` (digest scheme): operators and the health assertion; bypasses every ACL. */
-  readonly adminPassword: pulumi.Input<string>;
-  readonly internalSecret: pulumi.Input<string>;
-}
-
-export function zookeeperAuthSecret(name: string, namespace: pulumi.Input<string>, namespaceName: string,
-  c: ZooKeeperCredentials, parent: pulumi.Resource): AuthSecret {
-  const files = pulumi.all([c.password, c.adminPassword, c.internalSecret]).apply(([password, admin, seed]): Record<string, string> => ({
-    [ZooKeeperAuthFile.Password]: password,
-    [ZooKeeperAuthFile.AdminPassword]: admin,
-    [ZooKeeperAuthFile.QuorumPassword]: internalPassword(seed, ZooKeeperAuthFile.QuorumPassword),
-  }));
-  return authSecret(name, namespace, namespaceName, files, parent);
+  const secret = new k8s.core.v1.Secret(name, {
+    metadata: { name, namespace: args.namespace },
+    type: "Opaque",
+    stringData: pulumi.secret(files),
+  }, { parent });
+  return { secret, fingerprint: pulumi.unsecret(files.apply((f) => authFingerprint(`${args.namespaceName}/${name}`, f))) };
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisClusterSettings } from "./stack-config";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
-import { AuthFile, RedisCredentials, redisAuthSecret } from "./auth-secret";
+import { AuthFile, Credentials, authSecret } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf } from "./specs/redis-conf";
@@ -15,7 +15,7 @@ export interface RedisClusterArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of each node's volume, e.g. "10Gi". */
   readonly storageSize: string;
-  readonly credentials: RedisCredentials;
+  readonly credentials: Credentials;
 }
 
 /** The pods of a Redis Cluster; slots are assigned after deploy by the cluster-init provider. */
@@ -31,8 +31,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     super("middleware:redis:RedisCluster", name, {}, opts);
     const p = args.platform;
     const s = args.settings;
-    const auth = redisAuthSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalUsers: [AuthFile.Replication],
+    const auth = authSecret(`${name}-auth`, {
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [AuthFile.Replication],
     }, this);
     this.workload = new StatefulWorkload(name, {
       platform: p,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./stack-config";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
-import { RedisCredentials, redisAuthSecret } from "./auth-secret";
+import { Credentials, authSecret } from "./auth-secret";
 import { INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHost } from "./specs/network";
@@ -16,7 +16,7 @@ export interface RedisSentinelArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of each data pod's volume, e.g. "8Gi". */
   readonly storageSize: string;
-  readonly credentials: RedisCredentials;
+  readonly credentials: Credentials;
 }
 
 /** Sentinels keep only a small state file (master, epochs; no password) on their volumes. */
@@ -40,8 +40,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
     super("middleware:redis:RedisSentinel", name, {}, opts);
     const p = args.platform;
     const s = args.settings;
-    const auth = redisAuthSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalUsers: INTERNAL_USERS,
+    const auth = authSecret(`${name}-auth`, {
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: INTERNAL_USERS,
     }, this);
     const dataName = `${name}-data`;
     const discoveryEnv = [

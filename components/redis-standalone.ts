@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
-import { AuthFile, RedisCredentials, redisAuthSecret } from "./auth-secret";
+import { AuthFile, Credentials, authSecret } from "./auth-secret";
 import { RedisSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
@@ -14,7 +14,7 @@ export interface RedisStandaloneArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of the data volume, e.g. "8Gi". */
   readonly storageSize: string;
-  readonly credentials: RedisCredentials;
+  readonly credentials: Credentials;
 }
 
 /** One Redis server with AOF persistence on its own volume. */
@@ -28,8 +28,8 @@ export class RedisStandalone extends pulumi.ComponentResource {
   constructor(name: string, args: RedisStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisStandalone", name, {}, opts);
     const p = args.platform;
-    const auth = redisAuthSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalUsers: [AuthFile.Replication],
+    const auth = authSecret(`${name}-auth`, {
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [AuthFile.Replication],
     }, this);
     this.workload = new StatefulWorkload(name, {
       platform: p,

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ZooKeeperCredentials, zookeeperAuthSecret } from "./auth-secret";
+import { Credentials, authSecret } from "./auth-secret";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
 import { ZooKeeperSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
-import { ZOOKEEPER_CLIENT_USER, zooCfg } from "./specs/zoo-cfg";
+import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cfg";
 
 /** The label a pod needs for the NetworkPolicy to let it reach ZooKeeper's client port. */
 export const ZOOKEEPER_CLIENT_LABEL: Readonly<Record<string, string>> = { "middleware/zookeeper-client": "true" };
@@ -18,7 +18,7 @@ export interface ZooKeeperEnsembleArgs {
   readonly image: pulumi.Input<string>;
   /** Capacity of each member's volume, e.g. "10Gi". */
   readonly storageSize: string;
-  readonly credentials: ZooKeeperCredentials;
+  readonly credentials: Credentials;
 }
 
 /** A ZooKeeper ensemble: one StatefulSet, myid from the pod ordinal, members found by stable DNS. */
@@ -36,7 +36,9 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const s = args.settings;
     const p = args.platform;
     const hosts = podHosts(name, s.replicas, p.namespaceName);
-    const auth = zookeeperAuthSecret(`${name}-auth`, p.namespace, p.namespaceName, args.credentials, this);
+    const auth = authSecret(`${name}-auth`, {
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [ZooKeeperAuthFile.QuorumPassword],
+    }, this);
     this.workload = new StatefulWorkload(name, {
       platform: p,
       app: "zookeeper",

@@ -89,7 +89,7 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
   }
 }
 
-type ZkClient = {
+export type ZkClient = {
   init(o: object): void;
   once(ev: string, cb: () => void): void;
   create(p: string, d: string, f: number): Promise<string>;
@@ -102,10 +102,10 @@ type ZkClient = {
   close(): void;
 };
 
-type ZkAcl = { perms: number; scheme: string; auth: string };
+export type ZkAcl = { perms: number; scheme: string; auth: string };
 
 /** A session on `connect`, authenticated with `digest` ("user:password") when given. */
-async function zkConnect(connect: string, digest?: string, timeoutMs = 10000): Promise<ZkClient> {
+export async function zkConnect(connect: string, digest?: string, timeoutMs = 10000): Promise<ZkClient> {
   // The native binding is loaded here, not at import, so the module stays cheap to load.
   const ZooKeeper = require("zookeeper");
   const client: ZkClient = new ZooKeeper({ connect, timeout: timeoutMs, debug_level: ZooKeeper.LOG_LEVEL_ERROR, host_order_deterministic: false });
@@ -130,7 +130,8 @@ async function zkConnect(connect: string, digest?: string, timeoutMs = 10000): P
   return client;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** `p`, or an error naming `what` after `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))])
     .finally(() => clearTimeout(timer));
@@ -189,7 +190,7 @@ async function assertAnonymousRefused(local: string, problems: string[]): Promis
 const PARENT = "/middleware-health";
 
 /** The digest ACL id of "user:password": user:base64(sha1(user:password)), as ZooKeeper computes it. */
-export function superDigestId(digest: string): string {
+function superDigestId(digest: string): string {
   const { createHash } = require("crypto");
   return `${digest.split(":")[0]}:${createHash("sha1").update(digest).digest("base64")}`;
 }

@@ -60,15 +60,16 @@ export interface NetworkPolicyArgs {
 
 export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
   const tcp = (ports: readonly NamedPort[]) => ports.map((p) => ({ protocol: "TCP", port: p.port }));
+  const clientPods = a.clientPodLabel ? { matchLabels: { ...a.clientPodLabel } } : undefined;
   const ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [
     { from: [{ podSelector: { matchLabels: { ...a.selector } } }], ports: tcp([...a.peerPorts, ...a.clientPorts]) },
     {
       // A peer with both selectors must match both (one entry), not either.
       from: [
-        { podSelector: a.clientPodLabel ? { matchLabels: { ...a.clientPodLabel } } : {} },
+        { podSelector: clientPods ?? {} },
         ...a.clientNamespaces.map((ns) => ({
           namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
-          ...(a.clientPodLabel ? { podSelector: { matchLabels: { ...a.clientPodLabel } } } : {}),
+          ...(clientPods ? { podSelector: clientPods } : {}),
         })),
       ],
       ports: tcp(a.clientPorts),

@@ -1,7 +1,7 @@
 import { ZooKeeperSettings } from "../stack-config";
 import { Port } from "./ports";
 
-/** Files of a ZooKeeper auth Secret (mounted at /etc/auth); images/zookeeper/zk-entrypoint reads them. */
+/** Files of a ZooKeeper auth Secret (mounted at /etc/auth; the first two named as Redis names them); images/zookeeper/zk-entrypoint reads them. */
 export const ZooKeeperAuthFile = {
   /** SASL password of ZOOKEEPER_CLIENT_USER. */
   Password: "password",
