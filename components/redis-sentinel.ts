@@ -4,10 +4,10 @@ import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { Credentials, authSecret } from "./auth-secret";
 import { INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
-import { podHost } from "./specs/network";
+import { podHost, podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf, sentinelConf } from "./specs/redis-conf";
-import { redisServerContainer, sentinelContainer } from "./specs/redis-container";
+import { SENTINEL_DATA_GRACE_SECONDS, redisServerContainer, sentinelContainer } from "./specs/redis-container";
 
 export interface RedisSentinelArgs {
   readonly platform: PlatformArgs;
@@ -62,7 +62,12 @@ export class RedisSentinel extends pulumi.ComponentResource {
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [],
-      container: redisServerContainer(RedisMode.SentinelData, dataName, p.namespaceName, discoveryEnv),
+      container: redisServerContainer(RedisMode.SentinelData, dataName, p.namespaceName, [
+        ...discoveryEnv,
+        // Each sentinel by name: a stopping master asks one that can promote a replica (images/redis/redis-handover).
+        { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.namespaceName).join(" ") },
+      ]),
+      terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
     }, { parent: this });
     this.sentinels = new StatefulWorkload(name, {
       platform: p,

@@ -17,11 +17,13 @@ export const AuthFile = {
   SentinelPeer: "sentinel-peer-password",
   /** `discovery` user on the sentinels: entrypoints asking who is master before they start. */
   Discovery: "discovery-password",
+  /** `handover` user on the data nodes and sentinels: a master's preStop hook handing its role to a replica. */
+  Handover: "handover-password",
 } as const;
 export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
 
 /** Users whose passwords the program derives from internalSecret; no person ever types them. */
-export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery] as const;
+export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery, AuthFile.Handover] as const;
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;
 const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
@@ -48,6 +50,8 @@ export function dataNodeAcl(clientAcl: string, sentinelManaged: boolean): string
           // What Redis's Sentinel documentation lists for a sentinel's user, as subcommands where it can be narrowed.
           `user sentinel on ${hash(AuthFile.Sentinel)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +ping +info +role +multi +exec +subscribe +publish ` +
             "+client|setname +client|kill +slaveof +replicaof +config|rewrite +script|kill",
+          // images/redis/redis-handover: hold writes while the replicas catch up, then follow the promoted one.
+          `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +ping +role +info +client|pause +client|unpause +replicaof`,
         ]
       : []),
     "masteruser replication",
@@ -64,6 +68,7 @@ export function sentinelAcl(masterName: string): string[] {
   return [
     `user default on ${hash(AuthFile.Password)} resetchannels &* -@all +auth +hello +ping +info +role +client|setname ${discover} +subscribe +psubscribe +unsubscribe +punsubscribe`,
     `user discovery on ${hash(AuthFile.Discovery)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name`,
+    `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name +sentinel|replicas +sentinel|failover`,
     `user sentinel-peer on ${hash(AuthFile.SentinelPeer)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +auth +hello +ping +publish +client|setname +sentinel|is-master-down-by-addr`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
     "sentinel sentinel-user sentinel-peer",

@@ -15,16 +15,31 @@ function probes(port: number): Pick<Container, "readinessProbe" | "livenessProbe
   };
 }
 
-/** A redis-server container in one of the entrypoint's modes. */
+/** How long a stopping Sentinel master may spend handing its role to a replica (images/redis/redis-handover). */
+export const HANDOVER_TIMEOUT_SECONDS = 40;
+/** A Sentinel data pod's grace period: the handover, then an AOF flush and exit. */
+export const SENTINEL_DATA_GRACE_SECONDS = HANDOVER_TIMEOUT_SECONDS + 25;
+
+/**
+ * A redis-server container in one of the entrypoint's modes. A Sentinel data pod that is master
+ * hands its role to a replica before it stops, so a rolling update is a switchover, not an outage.
+ */
 export function redisServerContainer(mode: RedisMode, statefulSet: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[] = []): Container {
   const ports: { name: string; containerPort: number }[] = [{ name: "redis", containerPort: Port.Redis }];
   if (mode === RedisMode.Cluster) ports.push({ name: "bus", containerPort: Port.RedisBus });
+  const sentinelData = mode === RedisMode.SentinelData;
   return {
     name: "redis",
     command: ["/usr/local/bin/redis-entrypoint"],
-    env: [{ name: "REDIS_MODE", value: mode }, ...podIdentityEnv(statefulSet, namespace), ...env],
+    env: [
+      { name: "REDIS_MODE", value: mode },
+      ...podIdentityEnv(statefulSet, namespace),
+      ...(sentinelData ? [{ name: "HANDOVER_TIMEOUT_SECONDS", value: String(HANDOVER_TIMEOUT_SECONDS) }] : []),
+      ...env,
+    ],
     ports,
     ...probes(Port.Redis),
+    ...(sentinelData ? { lifecycle: { preStop: { exec: { command: ["/usr/local/bin/redis-handover"] } } } } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 // pack stopping a violation at preview, and destroy keeping the Retain volumes.
 // Steps build on each other, in order. Recovery times are printed, never asserted.
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
@@ -205,7 +206,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const masterPod = before.split(".")[0];
     const since = new Date();
     await deletePods(masterPod);
-    await timed(`Sentinel: master ${masterPod} deleted -> sentinels agree on a new master`, () =>
+    await timed(`Sentinel: master ${masterPod} deleted -> handed over, sentinels agree on a new master`, () =>
       waitFor("sentinels to agree on a new master", 180_000, async () => {
         const now = await sentinelMasters().catch(() => []);
         return now.length === 3 && new Set(now).size === 1 && now[0] !== before ? true : undefined;
@@ -213,6 +214,11 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     await timed(`Sentinel: ${masterPod} back Ready`, () => allReady([masterPod], since));
     const after = (await sentinelMasters())[0];
     assert.strictEqual(await redisRole(await podIp(after.split(".")[0]), password), "master");
+    // A deleted master hands over in its preStop hook (images/redis/redis-handover) rather than
+    // leaving the sentinels to notice it gone.
+    const logs = await Promise.all(SENTINELS.map((p) => kubectl.check(["-n", NAMESPACE, "logs", p, `--since-time=${since.toISOString()}`])));
+    assert.ok(logs.some((l) => l.includes("Executing user requested FAILOVER of 'mymaster'")), "no sentinel was asked to fail over by the stopping master");
+    assert.ok(!logs.some((l) => /\+odown master mymaster/.test(l)), "the sentinels had to detect the master down");
   });
 
   it("verifies healthy after the failovers, and the next up passes", async () => {
@@ -243,6 +249,43 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     assert.strictEqual(now.get("zookeeper-0"), before.get("zookeeper-0"), "other workloads must not roll");
     const maxmemory = await redisCli(await podIp("redis-cluster-3"), 6379, adminPassword, "--user", "admin", "config", "get", "maxmemory");
     assert.match(maxmemory, new RegExp(`^${48 * 1024 * 1024}$`, "m"));
+  });
+
+  it("rotates the client password: every Redis pod rolls one at a time, the assertions pass with the new one", async () => {
+    const rotated = `rotated-${Date.now()}-client-password`;
+    const set = await stack.runWithInput(rotated, "pulumi", "config", "set", "--secret", "redisPassword", "--non-interactive");
+    assert.strictEqual(set.code, 0, set.stderr);
+    const redisPods = ALL_PODS.filter((p) => !ZOOKEEPERS.includes(p));
+    const statefulSetOf = (pod: string) => pod.replace(/-[0-9]+$/, "");
+    const before = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
+    const worst = new Map<string, number>();
+    let rolling = true;
+    const watcher = (async () => {
+      while (rolling) {
+        const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items;
+        const ready = new Set(pods.filter((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")).map((p: any) => p.metadata.name));
+        for (const sts of new Set(redisPods.map(statefulSetOf))) {
+          const down = redisPods.filter((p) => statefulSetOf(p) === sts && !ready.has(p)).length;
+          worst.set(sts, Math.max(worst.get(sts) ?? 0, down));
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+    const out = await timed("client password rotation, 13 Redis pods rolled (up)", () => ok("up")).finally(() => (rolling = false));
+    await watcher;
+    for (const line of ["Redis", "Redis Cluster", "Redis Sentinel"]) assert.match(out, new RegExp(`^ok +${line} \\(`, "m"));
+    for (const [sts, n] of worst) assert.ok(n <= 1, `${sts}: ${n} pods down at once during the rotation`);
+    const now = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
+    for (const p of redisPods) assert.notStrictEqual(now.get(p), before.get(p), `${p} must have rolled`);
+    for (const p of ZOOKEEPERS) assert.strictEqual(now.get(p), before.get(p), "ZooKeeper must not roll");
+    // Each master that rolled handed over first, so no replica sat redialling a stopped master's old address.
+    for (const p of SENTINEL_DATA) assert.doesNotMatch(await kubectl.check(["-n", NAMESPACE, "logs", p]), /Timeout connecting to the MASTER/, p);
+    await assert.rejects(redisCli(await podIp("redis-0"), 6379, password, "ping"), /WRONGPASS|invalid username-password/);
+    assert.strictEqual(await redisCli(await podIp("redis-0"), 6379, rotated, "get", "e2e:standalone"), "kept");
+    password = rotated;
+    // Nothing in the API server gives the password away: not the StatefulSets, not the pods.
+    const visible = JSON.stringify(await kubectl.json(["-n", NAMESPACE, "get", "statefulsets,pods,configmaps"]));
+    assert.ok(!visible.includes(rotated) && !visible.includes(createHash("sha256").update(rotated).digest("hex").slice(0, 16)));
   });
 
   it("stops a seeded policy violation at preview with the policy's message", async () => {

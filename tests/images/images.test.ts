@@ -144,6 +144,7 @@ describe("images (real Docker engine)", function () {
       const sentinelConfDir = filesDir({ "sentinel.conf": sentinelConf({ masterName: "mymaster", quorum: 2, downAfterMs: 2000, failoverTimeoutMs: 10000 }) });
       const env = (podDomain: string) => ({
         REDIS_MODE: "sentinel-data", MASTER_NAME: "mymaster", SENTINEL_HOST: "redis-sentinel", DEFAULT_MASTER_HOST: `${data[0]}.${domain}`, POD_DOMAIN: podDomain,
+        SENTINEL_PEERS: sentinels.map((n) => `${n}.${sdomain}`).join(" "),
       });
       // Each container answers to its pod DNS name; the sentinels also to their client Service's name.
       const startData = (n: string) => runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, env(domain), ["--network-alias", `${n}.${domain}`], volume(n));
@@ -219,6 +220,56 @@ describe("images (real Docker engine)", function () {
           for (const pw of EVERY_PASSWORD) assert.ok(!files.stdout.includes(pw) && !files.stdout.includes(sha(pw)), `a password from the auth Secret is on ${n}'s volume`);
           if (sentinels.includes(n)) assert.match(files.stdout, new RegExp(`sentinel monitor mymaster ${promoted.replace(/\./g, "\\.")} 6379 2`), `${n} keeps the master it follows`);
         }
+      });
+
+      it("hands the master role to a replica before the master stops (preStop), losing no acknowledged write", async () => {
+        const oldMaster = data[1]; // after the failover above
+        // Two replicas: whichever the sentinels promote, the hook moves the other one too.
+        const replicas = [data[0], "redis-sentinel-data-2"];
+        await startData(replicas[1]);
+        await waitFor("two replicas in sync", 30000, async () => ((await client(oldMaster, "6379", "INFO", "replication")).match(/state=online/g)?.length === 2 ? true : undefined));
+        const ip = async (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(oldMaster));
+        const acknowledged: string[] = [];
+        let refusal = "";
+        let handedOver = false;
+        const writes = (async () => {
+          for (let i = 0; !refusal && !handedOver; i++) {
+            try {
+              await writer.set(`handover:${i}`, String(i));
+              acknowledged.push(`handover:${i}`);
+            } catch (e) {
+              refusal = (e as Error).message;
+            }
+          }
+        })();
+        await waitFor("writes flowing", 10000, async () => (acknowledged.length > 50 ? true : undefined));
+        const handover = await execIn(oldMaster, "redis-handover");
+        handedOver = true;
+        await writes;
+        writer.disconnect();
+        assert.strictEqual(handover.code, 0, handover.stderr);
+        const handedTo = /redis-handover: handed the master role to ([a-z0-9-]+)\./.exec((await run("docker", ["logs", oldMaster])).stderr)?.[1];
+        assert.ok(handedTo && replicas.includes(handedTo), `the hook handed over to one of ${replicas.join(", ")} (log: ${handedTo})`);
+        // The write held during the handover is refused, never taken by a master that is going away.
+        assert.match(refusal, /READONLY/);
+        // The old master and the other replica follow the promoted one at once, not the stopping master.
+        for (const n of [oldMaster, ...replicas.filter((r) => r !== handedTo)]) {
+          assert.match(await client(n, "6379", "INFO", "replication"), new RegExp(`role:slave\\r?\\nmaster_host:${handedTo}\\.`), n);
+        }
+        await waitFor("every sentinel names the promoted replica", 20000, async () => ((await Promise.all(sentinels.map(masterOf))).every((m) => m === `${handedTo}.${domain}`) ? true : undefined));
+        const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(handedTo!));
+        const values = await promoted.mget(...acknowledged);
+        promoted.disconnect();
+        assert.deepStrictEqual(acknowledged.filter((_, i) => values[i] === null), [], "acknowledged writes missing on the promoted replica");
+        // On a replica the hook does nothing; and its user can neither reconfigure the sentinels nor read data.
+        assert.strictEqual((await execIn(oldMaster, "redis-handover")).code, 0);
+        assert.match(await client(oldMaster, "6379", "INFO", "replication"), /role:slave/);
+        const handoverUser = (container: string, port: string, ...args: string[]) => cli(container, port, "handover", AUTH_FILES["handover-password"], ...args);
+        for (const c of ["SENTINEL SET mymaster quorum 1", "SENTINEL REMOVE mymaster", "SENTINEL RESET mymaster", "PUBLISH __sentinel__:hello x"]) {
+          assert.match(await handoverUser(sentinels[0], "26379", ...c.split(" ")), /NOPERM/, `sentinel: ${c}`);
+        }
+        for (const c of ["GET handover:1", "FLUSHALL", "CONFIG SET appendonly no", "ACL LIST"]) assert.match(await handoverUser(handedTo!, "6379", ...c.split(" ")), /NOPERM/, `data: ${c}`);
       });
 
       it("starts as pod 0 would rather than follow a master outside its own StatefulSet", async () => {

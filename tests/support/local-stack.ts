@@ -34,7 +34,12 @@ export class E2eStack {
 
   /** scripts/local-stack <args>, as a user runs it. */
   run(...args: string[]): Promise<RunResult> {
-    return run(SCRIPT, args, { cwd: ROOT, env: { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile } });
+    return this.runWithInput(undefined, ...args);
+  }
+
+  /** The same, with `input` on stdin (how a secret reaches `pulumi config set --secret`). */
+  runWithInput(input: string | undefined, ...args: string[]): Promise<RunResult> {
+    return run(SCRIPT, args, { cwd: ROOT, input, env: { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile } });
   }
 
   async secret(key: "redisPassword" | "redisAdminPassword"): Promise<string> {

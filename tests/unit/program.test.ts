@@ -241,7 +241,7 @@ describe("program on the dev stack", () => {
       assert.ok(auth?.secret?.secretName, `${name} mounts an auth Secret`);
       const secret = named(run, T.secret, auth.secret.secretName).inputs;
       const internal = name === "redis-sentinel" || name === "redis-sentinel-data"
-        ? ["discovery-password", "replication-password", "sentinel-password", "sentinel-peer-password"]
+        ? ["discovery-password", "handover-password", "replication-password", "sentinel-password", "sentinel-peer-password"]
         : ["replication-password"];
       assert.deepStrictEqual(Object.keys(unwrap(secret.stringData)).sort(), ["admin-password", "password", ...internal].sort());
       // Internal passwords are derived (64 hex), distinct per user, and none is a configured secret.
@@ -251,6 +251,18 @@ describe("program on the dev stack", () => {
       assert.ok(!internal.some((f) => secretValues.includes(files[f] as never)));
       const c = spec.containers[0];
       assert.ok(!(c.env ?? []).some((e: any) => /PASS/i.test(e.name)), `${name} has no password env`);
+    }
+  });
+
+  it("lets a Sentinel master hand its role to a replica before it stops, within the grace period", () => {
+    const data = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec;
+    assert.deepStrictEqual(data.containers[0].lifecycle?.preStop?.exec?.command, ["/usr/local/bin/redis-handover"]);
+    const timeout = Number(data.containers[0].env.find((e: any) => e.name === "HANDOVER_TIMEOUT_SECONDS")?.value);
+    assert.ok(timeout > 0 && data.terminationGracePeriodSeconds >= timeout + 20, "the grace period covers the handover and the shutdown after it");
+    const peers = data.containers[0].env.find((e: any) => e.name === "SENTINEL_PEERS")?.value;
+    assert.deepStrictEqual(peers.split(" "), [0, 1, 2].map((i) => `redis-sentinel-${i}.redis-sentinel-headless.middleware-dev.svc.cluster.local`));
+    for (const name of ["redis", "redis-cluster", "redis-sentinel"]) {
+      assert.strictEqual(named(run, T.sts, name).inputs.spec.template.spec.containers[0].lifecycle, undefined, `${name} has no handover`);
     }
   });
 

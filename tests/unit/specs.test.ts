@@ -40,8 +40,9 @@ describe("spec builders", () => {
     const data = redisConf({ mode: RedisMode.SentinelData, maxmemory: "1gb", appendfsync: "everysec", clientAcl: "~app:* +@read" });
     assert.match(data, /^user default on @HASH:password@ resetkeys resetchannels -@all ~app:\* \+@read$/m);
     assert.match(data, /^user sentinel on @HASH:sentinel-password@ resetchannels &__sentinel__:hello -@all /m);
+    assert.match(data, /^user handover on @HASH:handover-password@ resetchannels -@all \+ping \+role \+info \+client\|pause \+client\|unpause \+replicaof$/m);
     assert.match(data, /^masterauth @SECRET:replication-password@$/m);
-    assert.doesNotMatch(redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }), /^user sentinel /m);
+    assert.doesNotMatch(redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }), /^user (sentinel|handover) /m);
     const sentinel = sentinelConf({ masterName: "m", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000 });
     const lines = sentinel.split("\n");
     // auth-user/auth-pass name the master, so they must follow its monitor line.
@@ -49,6 +50,7 @@ describe("spec builders", () => {
     assert.match(sentinel, /^sentinel auth-pass m @SECRET:sentinel-password@$/m);
     assert.match(sentinel, /^sentinel sentinel-pass @SECRET:sentinel-peer-password@$/m);
     assert.match(sentinel, /^dir \/run\/app$/m, "the rewritten config, which holds passwords, stays in memory");
+    assert.match(sentinel, /^user handover on @HASH:handover-password@ resetchannels -@all \+auth \+hello \+ping \+sentinel\|get-master-addr-by-name \+sentinel\|replicas \+sentinel\|failover$/m);
     for (const l of lines.filter((x) => x.startsWith("user "))) assert.match(l, /^user [a-z-]+ on @HASH:[a-z-]+@ /);
   });
 
