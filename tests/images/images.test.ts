@@ -61,7 +61,7 @@ describe("images (real Docker engine)", function () {
   describe("redis", () => {
     let net: string;
     before(async () => {
-      net = await network(`redis-test-${process.pid}`);
+      net = await network(`redis-test-${process.pid}`, true);
     });
 
     it("serves authenticated clients, keeps admin commands from them, and persists with AOF", async () => {
@@ -224,10 +224,21 @@ describe("images (real Docker engine)", function () {
 
       it("hands the master role to a replica before the master stops (preStop), losing no acknowledged write", async () => {
         const oldMaster = data[1]; // after the failover above
-        // Two replicas: whichever the sentinels promote, the hook moves the other one too.
+        // Two replicas: whichever the sentinels promote, the hook moves the other one too. The second
+        // is what a roll leaves just before the master's turn: a pod restarted a moment ago with a new
+        // address, Ready but still in its full sync, and down to the sentinels (they still dial the old
+        // address), so their failover would leave it following the stopping master.
         const replicas = [data[0], "redis-sentinel-data-2"];
-        await startData(replicas[1]);
-        await waitFor("two replicas in sync", 30000, async () => ((await client(oldMaster, "6379", "INFO", "replication")).match(/state=online/g)?.length === 2 ? true : undefined));
+        const subnet = await docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", net);
+        const address = (host: number) => subnet.replace(/\.\d+\/\d+$/, `.${host}`);
+        const startSecond = (host: number) => runHardened(images.redis, replicas[1], net, { [auth]: "/etc/auth", [dataConf]: "/config" }, env(domain),
+          ["--network-alias", `${replicas[1]}.${domain}`, "--ip", address(host)], volume(replicas[1]));
+        await startSecond(200);
+        await waitFor("the sentinels to know the second replica", 30000, async () =>
+          ((await Promise.all(sentinels.map((n) => client(n, "26379", "SENTINEL", "replicas", "mymaster")))).every((v) => v.includes(`${replicas[1]}.${domain}`)) ? true : undefined));
+        await docker("rm", "-f", replicas[1]);
+        await startSecond(201);
+        await waitFor("the second replica connected again", 30000, async () => ((await client(oldMaster, "6379", "INFO", "replication")).match(/^slave\d+:/gm)?.length === 2 ? true : undefined), 100);
         const ip = async (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(oldMaster));
         const acknowledged: string[] = [];

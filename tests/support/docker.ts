@@ -44,9 +44,22 @@ export async function cleanup(): Promise<void> {
   if (volumes.length) await run("docker", ["volume", "rm", ...volumes]);
 }
 
-export async function network(name: string): Promise<string> {
-  await docker("network", "create", "--label", RUN_LABEL, name);
-  return name;
+/**
+ * A bridge network for one test run. With `fixedAddresses` it gets a subnet of its own (the first
+ * free 192.168.x.0/24 from 200 up), so containers can be started with `--ip` (docker allows fixed
+ * addresses only on networks with a configured subnet).
+ */
+export async function network(name: string, fixedAddresses = false): Promise<string> {
+  if (!fixedAddresses) {
+    await docker("network", "create", "--label", RUN_LABEL, name);
+    return name;
+  }
+  for (let x = 200; x < 255; x++) {
+    const created = await run("docker", ["network", "create", "--label", RUN_LABEL, "--subnet", `192.168.${x}.0/24`, name]);
+    if (created.code === 0) return name;
+    if (!/overlap/i.test(created.stderr)) throw new Error(`docker network create ${name}: ${created.stderr.trim()}`);
+  }
+  throw new Error(`docker network create ${name}: no free 192.168.x.0/24 subnet between 200 and 254`);
 }
 
 /** A local OCI registry (the CNCF Distribution registry Harbor runs) with htpasswd auth. */
