@@ -54,6 +54,26 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   const podIp = async (pod: string): Promise<string> => (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
   const allReady = (pods: readonly string[], since?: Date) => Promise.all(pods.map((p) => kubectl.waitReady(NAMESPACE, p, 300_000, since)));
   const deletePods = (...pods: string[]) => kubectl.check(["-n", NAMESPACE, "delete", "pod", ...pods, "--wait=false"]);
+  /** Runs `f` while polling the pods; resolves with its result and, per StatefulSet, the most of `pods` seen not Ready at once. */
+  const watchingReadiness = async <T>(pods: readonly string[], f: () => Promise<T>): Promise<[T, Map<string, number>]> => {
+    const statefulSetOf = (pod: string) => pod.replace(/-[0-9]+$/, "");
+    const worst = new Map<string, number>();
+    let rolling = true;
+    const watcher = (async () => {
+      while (rolling) {
+        const items = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items;
+        const ready = new Set(items.filter((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")).map((p: any) => p.metadata.name));
+        for (const sts of new Set(pods.map(statefulSetOf))) {
+          const down = pods.filter((p) => statefulSetOf(p) === sts && !ready.has(p)).length;
+          worst.set(sts, Math.max(worst.get(sts) ?? 0, down));
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+    const result = await f().finally(() => (rolling = false));
+    await watcher;
+    return [result, worst];
+  };
   const zkModes = async () => Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")));
   const clusterCheck = () =>
     kubectl.check(["-n", NAMESPACE, "exec", "redis-cluster-0", "--", "sh", "-c",
@@ -230,18 +250,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   it("rolls a config change one pod at a time and passes the assertions after it", async () => {
     stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
     const before = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
-    let worst = 0;
-    let rolling = true;
-    const watcher = (async () => {
-      while (rolling) {
-        const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.filter((p: any) => CLUSTER_PODS.includes(p.metadata.name));
-        const ready = pods.filter((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")).length;
-        worst = Math.max(worst, CLUSTER_PODS.length - ready);
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    })();
-    const out = await timed("rolling maxmemory change of the 6 cluster pods (up)", () => ok("up")).finally(() => (rolling = false));
-    await watcher;
+    const [out, downs] = await watchingReadiness(CLUSTER_PODS, () => timed("rolling maxmemory change of the 6 cluster pods (up)", () => ok("up")));
+    const worst = downs.get("redis-cluster");
     assert.match(out, /^ok +Redis Cluster \(/m);
     assert.strictEqual(worst, 1, `at most one cluster pod may be down at a time during the roll (saw ${worst})`);
     const now = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
@@ -256,23 +266,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const set = await stack.runWithInput(rotated, "pulumi", "config", "set", "--secret", "redisPassword", "--non-interactive");
     assert.strictEqual(set.code, 0, set.stderr);
     const redisPods = ALL_PODS.filter((p) => !ZOOKEEPERS.includes(p));
-    const statefulSetOf = (pod: string) => pod.replace(/-[0-9]+$/, "");
     const before = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
-    const worst = new Map<string, number>();
-    let rolling = true;
-    const watcher = (async () => {
-      while (rolling) {
-        const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items;
-        const ready = new Set(pods.filter((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")).map((p: any) => p.metadata.name));
-        for (const sts of new Set(redisPods.map(statefulSetOf))) {
-          const down = redisPods.filter((p) => statefulSetOf(p) === sts && !ready.has(p)).length;
-          worst.set(sts, Math.max(worst.get(sts) ?? 0, down));
-        }
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    })();
-    const out = await timed("client password rotation, 13 Redis pods rolled (up)", () => ok("up")).finally(() => (rolling = false));
-    await watcher;
+    const [out, worst] = await watchingReadiness(redisPods, () => timed("client password rotation, 13 Redis pods rolled (up)", () => ok("up")));
     for (const line of ["Redis", "Redis Cluster", "Redis Sentinel"]) assert.match(out, new RegExp(`^ok +${line} \\(`, "m"));
     for (const [sts, n] of worst) assert.ok(n <= 1, `${sts}: ${n} pods down at once during the rotation`);
     const now = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
