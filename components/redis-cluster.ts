@@ -2,9 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisClusterSettings } from "./stack-config";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
-import { AuthFile, Credentials, authSecret } from "./auth-secret";
+import { Credentials, authSecret } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
+import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
 import { RedisMode, redisConf } from "./specs/redis-conf";
 import { redisServerContainer } from "./specs/redis-container";
 
@@ -31,13 +33,14 @@ export class RedisCluster extends pulumi.ComponentResource {
     super("middleware:redis:RedisCluster", name, {}, opts);
     const p = args.platform;
     const s = args.settings;
+    const replicas = s.masters * (1 + s.replicasPerMaster);
     const auth = authSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [AuthFile.Replication],
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS,
     }, this);
     this.workload = new StatefulWorkload(name, {
       platform: p,
       app: "redis-cluster",
-      replicas: s.masters * (1 + s.replicasPerMaster),
+      replicas,
       image: args.image,
       configFiles: {
         "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec, clusterNodeTimeoutMs: s.nodeTimeoutMs, clientAcl: s.clientAcl }),
@@ -48,7 +51,8 @@ export class RedisCluster extends pulumi.ComponentResource {
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [{ name: "bus", port: Port.RedisBus }],
-      container: redisServerContainer(RedisMode.Cluster, name, p.namespaceName),
+      // Every node by name: a node finds its peers again after they all restart at new addresses (images/redis/redis-cluster-peers).
+      container: redisServerContainer(RedisMode.Cluster, name, p.namespaceName, [{ name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.namespaceName).join(" ") }]),
       // The intended shape, for the statefulset-redis-cluster-shape policy to check against the replica count.
       annotations: { "middleware/redis-cluster-masters": String(s.masters), "middleware/redis-cluster-replicas-per-master": String(s.replicasPerMaster) },
     }, { parent: this });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./stack-config";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { Credentials, authSecret } from "./auth-secret";
-import { INTERNAL_USERS } from "./specs/redis-acl";
+import { SENTINEL_INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHost, podHosts } from "./specs/network";
 import { Port } from "./specs/ports";
@@ -41,7 +41,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const p = args.platform;
     const s = args.settings;
     const auth = authSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: INTERNAL_USERS,
+      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: SENTINEL_INTERNAL_USERS,
     }, this);
     const dataName = `${name}-data`;
     const discoveryEnv = [

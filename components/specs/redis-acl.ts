@@ -19,11 +19,17 @@ export const AuthFile = {
   Discovery: "discovery-password",
   /** `handover` user on the data nodes and sentinels: a master's preStop hook handing its role to a replica. */
   Handover: "handover-password",
+  /** `cluster-peers` user on Redis Cluster nodes: each node finding peers that came back at new addresses. */
+  ClusterPeers: "cluster-peers-password",
 } as const;
 export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
 
 /** Users whose passwords the program derives from internalSecret; no person ever types them. */
-export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery, AuthFile.Handover] as const;
+export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery, AuthFile.Handover, AuthFile.ClusterPeers] as const;
+/** The internal users a Sentinel workload's Secret holds (data nodes and sentinels share it). */
+export const SENTINEL_INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery, AuthFile.Handover] as const;
+/** The internal users a Redis Cluster's Secret holds. */
+export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPeers] as const;
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;
 const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
@@ -39,19 +45,30 @@ export const DEFAULT_CLIENT_ACL = "~* resetchannels +@all -@dangerous +info +rol
 /** The channel Sentinel's gossip runs on; whoever may publish there can steer the sentinels. */
 export const SENTINEL_HELLO_CHANNEL = "__sentinel__:hello";
 
-/** ACL users of a data node: clients, admin, replication, and (when Sentinel watches it) the sentinels. */
-export function dataNodeAcl(clientAcl: string, sentinelManaged: boolean): string[] {
+/** Which internal users a data node has besides clients, admin and replication. */
+export interface DataNodeRole {
+  /** The sentinels monitor it and a stopping master hands over (`sentinel`, `handover`). */
+  readonly sentinelManaged?: boolean;
+  /** A Redis Cluster node, which finds its peers again after they move (`cluster-peers`). */
+  readonly clusterNode?: boolean;
+}
+
+/** ACL users of a data node: clients, admin, replication, and what its role adds. */
+export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}): string[] {
+  const sentinelManaged = role.sentinelManaged ?? false;
   return [
     `user default on ${hash(AuthFile.Password)} resetkeys resetchannels -@all ${clientAcl}`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
     `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping`,
+    // images/redis/redis-cluster-peers: who is at this address, and introduce a known node at its new one.
+    ...(role.clusterNode ? [`user cluster-peers on ${hash(AuthFile.ClusterPeers)} resetchannels -@all +ping +cluster|myid +cluster|nodes +cluster|meet`] : []),
     ...(sentinelManaged
       ? [
           // What Redis's Sentinel documentation lists for a sentinel's user, as subcommands where it can be narrowed.
           `user sentinel on ${hash(AuthFile.Sentinel)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +ping +info +role +multi +exec +subscribe +publish ` +
             "+client|setname +client|kill +slaveof +replicaof +config|rewrite +script|kill",
           // images/redis/redis-handover: hold writes while the replicas catch up, then follow the promoted one.
-          `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +ping +role +info +client|pause +client|unpause +replicaof`,
+          `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +ping +role +info +client|list +client|pause +client|unpause +replicaof`,
         ]
       : []),
     "masteruser replication",

@@ -255,18 +255,36 @@ describe("images (real Docker engine)", function () {
           }
         })();
         await waitFor("writes flowing", 10000, async () => (acknowledged.length > 50 ? true : undefined));
-        const handover = await execIn(oldMaster, "redis-handover");
+        // What the cluster DNS does for up to its cache time after a pod restarts: the stopping
+        // master still resolves the second replica's name to the address it had before.
+        const hosts = await docker("inspect", "--format", "{{.HostsPath}}", oldMaster);
+        const fresh = fs.readFileSync(hosts, "utf8");
+        fs.writeFileSync(hosts, `${fresh}${address(200)} ${replicas[1]}.${domain}\n`); // in place: the container bind-mounts this inode
+        const hook = execIn(oldMaster, "redis-handover");
+        // Past the hook's wait for the second replica's sync, then 2 s more before the DNS catches up.
+        await waitFor("the second replica in sync", 30000, async () => (/^slave\d+:.*state=(?!online)/m.test(await client(oldMaster, "6379", "INFO", "replication")) ? undefined : true), 200);
+        await new Promise((r) => setTimeout(r, 2000));
+        fs.writeFileSync(hosts, fresh);
+        const handover = await hook;
         handedOver = true;
         await writes;
         writer.disconnect();
         assert.strictEqual(handover.code, 0, handover.stderr);
-        const handedTo = /redis-handover: handed the master role to ([a-z0-9-]+)\./.exec((await run("docker", ["logs", oldMaster])).stderr)?.[1];
+        const hookLog = (await run("docker", ["logs", oldMaster])).stderr;
+        const handedTo = /redis-handover: handed the master role to ([a-z0-9-]+)\./.exec(hookLog)?.[1];
         assert.ok(handedTo && replicas.includes(handedTo), `the hook handed over to one of ${replicas.join(", ")} (log: ${handedTo})`);
+        // It waited, writes still flowing, until the DNS named the second replica at its new address.
+        const dnsWait = Number(/DNS agreed after ([\d.]+) s/.exec(hookLog)?.[1]);
+        assert.ok(dnsWait >= 1.5, `the hook waited for the DNS to catch up (log: ${hookLog.split("\n").filter((l) => l.includes("redis-handover")).join(" | ")})`);
         // The write held during the handover is refused, never taken by a master that is going away.
         assert.match(refusal, /READONLY/);
         // The old master and the other replica follow the promoted one at once, not the stopping master.
         for (const n of [oldMaster, ...replicas.filter((r) => r !== handedTo)]) {
           assert.match(await client(n, "6379", "INFO", "replication"), new RegExp(`role:slave\\r?\\nmaster_host:${handedTo}\\.`), n);
+        }
+        // And they are connected to it, not dialing an address the promoted pod no longer has.
+        for (const n of [oldMaster, ...replicas.filter((r) => r !== handedTo)]) {
+          await waitFor(`${n} linked to ${handedTo}`, 10000, async () => (/master_link_status:up/.test(await client(n, "6379", "INFO", "replication")) ? true : undefined), 200);
         }
         await waitFor("every sentinel names the promoted replica", 20000, async () => ((await Promise.all(sentinels.map(masterOf))).every((m) => m === `${handedTo}.${domain}`) ? true : undefined));
         const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(handedTo!));

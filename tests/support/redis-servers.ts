@@ -55,7 +55,7 @@ export class RedisServer {
     const lines = [
       `port ${port}`, "bind 127.0.0.1", `dir ${this.dir}`, "daemonize no", "save \"\"", "appendonly yes", "appendfsync everysec",
       "loglevel warning", `logfile ${path.join(this.dir, "redis.log")}`,
-      ...dataNodeAcl(DEFAULT_CLIENT_ACL, opts.sentinelManaged ?? false).map(renderAuth),
+      ...dataNodeAcl(DEFAULT_CLIENT_ACL, { sentinelManaged: opts.sentinelManaged }).map(renderAuth),
       ...(opts.cluster ? ["cluster-enabled yes", "cluster-config-file nodes.conf", `cluster-node-timeout ${opts.nodeTimeoutMs ?? 1000}`] : []),
       ...(opts.extraConfig ?? []),
     ];

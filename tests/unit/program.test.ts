@@ -240,9 +240,11 @@ describe("program on the dev stack", () => {
       const auth = spec.volumes.find((v: any) => v.name === "auth");
       assert.ok(auth?.secret?.secretName, `${name} mounts an auth Secret`);
       const secret = named(run, T.secret, auth.secret.secretName).inputs;
-      const internal = name === "redis-sentinel" || name === "redis-sentinel-data"
-        ? ["discovery-password", "handover-password", "replication-password", "sentinel-password", "sentinel-peer-password"]
-        : ["replication-password"];
+      const internal = {
+        "redis": ["replication-password"],
+        "redis-cluster": ["replication-password", "cluster-peers-password"],
+        "redis-sentinel-data": ["discovery-password", "handover-password", "replication-password", "sentinel-password", "sentinel-peer-password"],
+      }[name === "redis-sentinel" ? "redis-sentinel-data" : name] ?? [];
       assert.deepStrictEqual(Object.keys(unwrap(secret.stringData)).sort(), ["admin-password", "password", ...internal].sort());
       // Internal passwords are derived (64 hex), distinct per user, and none is a configured secret.
       const files = unwrap(secret.stringData) as Record<string, string>;
@@ -252,6 +254,14 @@ describe("program on the dev stack", () => {
       const c = spec.containers[0];
       assert.ok(!(c.env ?? []).some((e: any) => /PASS/i.test(e.name)), `${name} has no password env`);
     }
+  });
+
+  it("names every Redis Cluster pod to each node, which finds its peers again after they move", () => {
+    const sts = named(run, T.sts, "redis-cluster").inputs.spec;
+    const env = sts.template.spec.containers[0].env.find((e: any) => e.name === "CLUSTER_PEERS")?.value;
+    const hosts = String(env).split(" ");
+    assert.strictEqual(hosts.length, sts.replicas);
+    hosts.forEach((h, i) => assert.match(h, new RegExp(`^redis-cluster-${i}\\.redis-cluster-headless\\.[a-z0-9-]+\\.svc\\.cluster\\.local$`)));
   });
 
   it("lets a Sentinel master hand its role to a replica before it stops, within the grace period", () => {

@@ -40,9 +40,13 @@ describe("spec builders", () => {
     const data = redisConf({ mode: RedisMode.SentinelData, maxmemory: "1gb", appendfsync: "everysec", clientAcl: "~app:* +@read" });
     assert.match(data, /^user default on @HASH:password@ resetkeys resetchannels -@all ~app:\* \+@read$/m);
     assert.match(data, /^user sentinel on @HASH:sentinel-password@ resetchannels &__sentinel__:hello -@all /m);
-    assert.match(data, /^user handover on @HASH:handover-password@ resetchannels -@all \+ping \+role \+info \+client\|pause \+client\|unpause \+replicaof$/m);
+    assert.match(data, /^user handover on @HASH:handover-password@ resetchannels -@all \+ping \+role \+info \+client\|list \+client\|pause \+client\|unpause \+replicaof$/m);
     assert.match(data, /^masterauth @SECRET:replication-password@$/m);
-    assert.doesNotMatch(redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }), /^user (sentinel|handover) /m);
+    assert.doesNotMatch(redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }), /^user (sentinel|handover|cluster-peers) /m);
+    assert.doesNotMatch(data, /^user cluster-peers /m);
+    const cluster = redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
+    assert.match(cluster, /^user cluster-peers on @HASH:cluster-peers-password@ resetchannels -@all \+ping \+cluster\|myid \+cluster\|nodes \+cluster\|meet$/m);
+    assert.doesNotMatch(cluster, /^user (sentinel|handover) /m);
     const sentinel = sentinelConf({ masterName: "m", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000 });
     const lines = sentinel.split("\n");
     // auth-user/auth-pass name the master, so they must follow its monitor line.
