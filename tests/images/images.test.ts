@@ -9,7 +9,7 @@ import * as path from "path";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
-import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, network, requireDockerEngine } from "../support/docker";
+import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, execIn, filesDir, network, requireDockerEngine, runHardened } from "../support/docker";
 import { freePort, run, waitFor } from "../support/processes";
 import { connectRedis } from "../support/redis";
 import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD } from "../support/redis-auth";
@@ -19,32 +19,6 @@ const PASSWORD = CLIENT_PASSWORD;
 const ADMIN = ADMIN_PASSWORD;
 /** What a pod's Secret of a Sentinel workload holds: client, admin and the derived internal passwords. */
 const EVERY_PASSWORD = Object.values(AUTH_FILES);
-
-/** A directory with the files a pod would get from a ConfigMap or Secret, readable by uid 10001. */
-function filesDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "img-"));
-  fs.chmodSync(dir, 0o755);
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text, { mode: 0o444 });
-  return dir;
-}
-
-/**
- * `docker run` with the pod's hardening: read-only root, no capabilities, no privilege gain, uid 10001.
- * /data is a named volume when `dataVolume` is given (it outlives the container, like a PV), else a tmpfs.
- */
-function runHardened(image: string, name: string, net: string, mounts: Record<string, string>, env: Record<string, string>, extra: string[] = [], dataVolume?: string): Promise<string> {
-  const data = dataVolume ? ["--mount", `type=volume,src=${dataVolume},dst=/data`] : ["--tmpfs", "/data:uid=10001"];
-  return docker("run", "-d", "--name", name, "--hostname", name, "--network", net, "--label", RUN_LABEL,
-    "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "10001:10001",
-    "--tmpfs", "/tmp", "--tmpfs", "/run/app:uid=10001", ...data,
-    ...Object.entries(mounts).flatMap(([dir, at]) => ["-v", `${dir}:${at}:ro`]),
-    ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    ...extra, image);
-}
-
-function execIn(container: string, ...cmd: string[]) {
-  return run("docker", ["exec", container, ...cmd]);
-}
 
 describe("images (real Docker engine)", function () {
   this.timeout(15 * 60 * 1000);

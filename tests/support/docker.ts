@@ -105,3 +105,29 @@ export class LocalRegistry {
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** A directory with the files a pod would get from a ConfigMap or Secret, readable by uid 10001. */
+export function filesDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "img-"));
+  fs.chmodSync(dir, 0o755);
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text, { mode: 0o444 });
+  return dir;
+}
+
+/**
+ * `docker run` with the pod's hardening: read-only root, no capabilities, no privilege gain, uid 10001.
+ * /data is a named volume when `dataVolume` is given (it outlives the container, like a PV), else a tmpfs.
+ */
+export function runHardened(image: string, name: string, net: string, mounts: Record<string, string>, env: Record<string, string>, extra: string[] = [], dataVolume?: string): Promise<string> {
+  const data = dataVolume ? ["--mount", `type=volume,src=${dataVolume},dst=/data`] : ["--tmpfs", "/data:uid=10001"];
+  return docker("run", "-d", "--name", name, "--hostname", name, "--network", net, "--label", RUN_LABEL,
+    "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "10001:10001",
+    "--tmpfs", "/tmp", "--tmpfs", "/run/app:uid=10001", ...data,
+    ...Object.entries(mounts).flatMap(([dir, at]) => ["-v", `${dir}:${at}:ro`]),
+    ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+    ...extra, image);
+}
+
+export function execIn(container: string, ...cmd: string[]) {
+  return run("docker", ["exec", container, ...cmd]);
+}
