@@ -8,7 +8,7 @@ import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "..
 import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./cluster-nodes";
 import { NodeView, waitForAgreement } from "./cluster-state";
 import { Access, Reach, splitEndpoint } from "./reach";
-import { RedisAuth, parseInfo, withRedisSession } from "./redis-client";
+import { RedisAuth, RedisSession, parseInfo, withRedisSession } from "./redis-client";
 
 export interface ClusterInitInputs extends RedisAuth {
   /** `host:port` of every node as announced inside the cluster, in ordinal order. */
@@ -108,21 +108,44 @@ function isAdoptable(states: readonly NodeState[], masters: number, replicas: nu
   );
 }
 
-async function migrateSlot(w: Writer, slot: number, from: NodeState, to: NodeState, toIp: string, others: readonly NodeState[], auth: RedisAuth): Promise<void> {
+async function migrateSlot(w: Writer, mover: KeyMover, slot: number, from: NodeState, to: NodeState, toIp: string, others: readonly NodeState[]): Promise<void> {
   await w.send(to.client, "CLUSTER", "SETSLOT", slot, "IMPORTING", from.me.id);
   await w.send(from.client, "CLUSTER", "SETSLOT", slot, "MIGRATING", to.me.id);
-  await moveKeys(w, slot, from, to, toIp, auth);
+  await mover.moveKeys(w, slot, from, to, toIp);
   await settleSlot(w, slot, to, [from, ...others]);
 }
 
-async function moveKeys(w: Writer, slot: number, from: NodeState, to: NodeState, toIp: string, auth: RedisAuth): Promise<void> {
-  const port = splitEndpoint(to.endpoint).port;
-  const authArgs = auth.password ? (auth.username ? ["AUTH2", auth.username, auth.password] : ["AUTH", auth.password]) : [];
-  for (;;) {
-    const keys = (await from.client.call("CLUSTER", "GETKEYSINSLOT", String(slot), "1000")) as string[];
-    if (keys.length === 0) return;
-    // REPLACE: after an interrupted MIGRATE the source copy is the authoritative one.
-    await w.send(from.client, "MIGRATE", toIp, port, "", 0, 10000, "REPLACE", ...authArgs, "KEYS", ...keys);
+/** Keys per MIGRATE: bounds how long one call blocks the source (redis-cli --cluster moves 10 at a time). */
+const MIGRATE_BATCH = 100;
+/** MIGRATE's own timeout: how long the source waits on an unresponsive target before failing the call. */
+const MIGRATE_IDLE_MS = 10000;
+/**
+ * How long we wait for one MIGRATE's answer. Its idle timeout does not bound its total time (a
+ * batch of large keys), so this is far longer; a shorter wait would report a failure while the
+ * server goes on moving the keys.
+ */
+export const MIGRATE_ANSWER_MS = 120000;
+
+/** Moves a slot's keys with MIGRATE, on connections (one per source) that wait as long as a MIGRATE may take. */
+class KeyMover {
+  private readonly sources = new Map<string, Promise<Redis>>();
+
+  constructor(private readonly session: RedisSession, private readonly auth: RedisAuth) {}
+
+  async moveKeys(w: Writer, slot: number, from: NodeState, to: NodeState, toIp: string): Promise<void> {
+    const port = splitEndpoint(to.endpoint).port;
+    const auth = this.auth.password ? (this.auth.username ? ["AUTH2", this.auth.username, this.auth.password] : ["AUTH", this.auth.password]) : [];
+    if (!this.sources.has(from.endpoint)) this.sources.set(from.endpoint, this.session.connect(from.endpoint, MIGRATE_ANSWER_MS));
+    const source = await this.sources.get(from.endpoint)!;
+    for (;;) {
+      const keys = (await from.client.call("CLUSTER", "GETKEYSINSLOT", String(slot), String(MIGRATE_BATCH))) as string[];
+      if (keys.length === 0) return;
+      // REPLACE: after an interrupted MIGRATE the source copy is the authoritative one.
+      await w.send(source, "MIGRATE", toIp, port, "", 0, MIGRATE_IDLE_MS, "REPLACE", ...auth, "KEYS", ...keys).catch((e: Error) => {
+        throw new Error(`moving ${keys.length} key(s) of slot ${slot} from ${from.endpoint} to ${to.endpoint} failed (${e.message.split("\n")[0]}); ` +
+          "the slot stays marked migrating/importing with its keys on one node or the other, none lost, and the next run finishes the move");
+      });
+    }
   }
 }
 
@@ -133,13 +156,13 @@ async function settleSlot(w: Writer, slot: number, to: NodeState, others: readon
 }
 
 /** Finishes slot moves an earlier run left open (MIGRATING on one node, IMPORTING on another). */
-async function resumeOpenSlots(w: Writer, states: NodeState[], reach: Reach, auth: RedisAuth): Promise<void> {
+async function resumeOpenSlots(w: Writer, mover: KeyMover, states: NodeState[], reach: Reach): Promise<void> {
   const byId = new Map(states.map((s) => [s.me.id, s]));
   for (const src of states) {
     for (const [slot, targetId] of src.me.migrating) {
       const dst = byId.get(targetId);
       if (!dst) throw new Error(`slot ${slot} on ${src.endpoint} is migrating to unknown node ${targetId}; resolve it with redis-cli --cluster fix`);
-      await moveKeys(w, slot, src, dst, await reach.internalIp(dst.endpoint), auth);
+      await mover.moveKeys(w, slot, src, dst, await reach.internalIp(dst.endpoint));
       await settleSlot(w, slot, dst, states.filter((s) => s !== dst && s.me.slots.length > 0).concat(src));
     }
   }
@@ -164,16 +187,16 @@ export async function initCluster(inputs: ClusterInitInputs): Promise<ClusterIni
     const w = new Writer();
     const action: ClusterInitAction = isAdoptable(states, masterCount, inputs.replicasPerMaster)
       ? "adopted"
-      : await converge(w, states, masterCount, inputs.replicasPerMaster, session.reach, auth, timeoutMs);
+      : await converge(w, new KeyMover(session, auth), states, masterCount, inputs.replicasPerMaster, session.reach, timeoutMs);
     const agreed = await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), timeoutMs);
     return summarize(action, w.count, agreed);
   });
 }
 
-async function converge(w: Writer, states: NodeState[], masterCount: number, replicas: number, reach: Reach, auth: RedisAuth, timeoutMs: number): Promise<ClusterInitAction> {
+async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterCount: number, replicas: number, reach: Reach, timeoutMs: number): Promise<ClusterInitAction> {
   const fresh = states.every((s) => s.me.slots.length === 0 && !s.me.masterId && s.view.length === 1);
   const hadSlots = states.some((s) => s.me.slots.length > 0);
-  await resumeOpenSlots(w, states, reach, auth);
+  await resumeOpenSlots(w, mover, states, reach);
 
   // Masters: every slot owner stays one; the first other nodes that follow no master fill up to masterCount.
   const owners = states.filter((s) => s.me.slots.length > 0);
@@ -244,7 +267,7 @@ async function converge(w: Writer, states: NodeState[], masterCount: number, rep
     const byId = new Map(current.map((m) => [m.me.id, m]));
     for (const mv of moves) {
       const to = byId.get(mv.to)!;
-      await migrateSlot(w, mv.slot, byId.get(mv.from)!, to, await ipOf(to), current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to), auth);
+      await migrateSlot(w, mover, mv.slot, byId.get(mv.from)!, to, await ipOf(to), current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to));
       scaled = true;
     }
   }

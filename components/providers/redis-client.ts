@@ -66,8 +66,9 @@ export class RedisSession {
     this.reach = openReach(access);
   }
 
-  async connect(endpoint: string): Promise<Redis> {
-    const client = await connect(endpoint, this.reach, this.auth);
+  /** A connection whose commands may take up to `timeoutMs` (the default bounds every other call). */
+  async connect(endpoint: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Redis> {
+    const client = await connect(endpoint, this.reach, this.auth, timeoutMs);
     this.clients.push(client);
     return client;
   }

@@ -176,4 +176,52 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     const again = await provider.update("id", {} as never, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
     assert.strictEqual(again.outs.action, "adopted");
   });
+
+  it("waits out a MIGRATE that takes longer than an ordinary command may, rather than fail while the server moves the keys", async () => {
+    // A production-like node timeout: with the suite's 1 s, the stalled node answered the delayed
+    // RESTORE with CLUSTERDOWN (seen, not a case this test is about).
+    const servers = await fleet.add(6, { cluster: true, nodeTimeoutMs: 15000 });
+    const nodes = servers.map((s) => s.endpoint);
+    await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    const cluster = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
+    const keys = Array.from({ length: 2000 }, (_, i) => `slow:${i}`);
+    await Promise.all(keys.map((k) => cluster.set(k, `value-${k}`)));
+    cluster.disconnect();
+    const added = await fleet.add(2, { cluster: true, nodeTimeoutMs: 15000 });
+    // Whichever new node imports first stalls its writes (RESTORE included) for 7 s: longer than the
+    // 5 s an ordinary provider command may take, shorter than MIGRATE's own 10 s idle timeout.
+    const watchers = await Promise.all(added.map((s) => s.admin()));
+    let stalledAt = 0;
+    let watching = true;
+    const watch = (async () => {
+      while (watching && !stalledAt) {
+        for (const w of watchers) {
+          const mine = String(await w.call("CLUSTER", "NODES")).split("\n").find((l) => l.includes("myself")) ?? "";
+          if (/-<-/.test(mine) && !stalledAt) {
+            await w.call("CLIENT", "PAUSE", "7000", "WRITE");
+            stalledAt = Date.now();
+          }
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const grown = [...nodes, ...added.map((s) => s.endpoint)];
+    try {
+      const { outs } = await provider.update("id", {} as never, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
+      assert.strictEqual(outs.action, "scaled");
+      assert.ok(stalledAt > 0, "a new master was stalled while it imported");
+    } finally {
+      watching = false;
+      await watch;
+      for (const w of watchers) w.disconnect();
+    }
+    await redisCliCheck(grown[0]);
+    const after = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
+    try {
+      const values = await Promise.all(keys.map((k) => after.get(k)));
+      assert.deepStrictEqual(keys.filter((k, i) => values[i] !== `value-${k}`), [], "keys lost");
+    } finally {
+      after.disconnect();
+    }
+  });
 });
