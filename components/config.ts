@@ -1,8 +1,7 @@
 // The only reader of pulumi.Config: turns the stack's raw config into validated settings plus
 // secret Outputs. Validation runs before any resource is registered, so a bad value costs nothing.
 import * as pulumi from "@pulumi/pulumi";
-import { structuredValue } from "./config-reader";
-import { PROJECT, SecretKey, SecretState, StackSettings, parseStackConfig, secretStates } from "./stack-config";
+import { PROJECT, SecretKey, SecretState, StackSettings, configValue, parseStackConfig, secretStates } from "./stack-config";
 
 export interface StackSecrets {
   readonly registryPassword: pulumi.Output<string>;
@@ -22,7 +21,7 @@ export interface StackConfig {
 function rawConfig(): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = structuredValue(key, value);
+    if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = configValue(key.slice(PROJECT.length + 1), value);
   }
   return raw;
 }

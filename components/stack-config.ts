@@ -1,8 +1,8 @@
 // Validation of one stack's configuration into typed settings (settings.ts). Pure: no Pulumi
 // import, so every rule is unit-tested directly and the stack files are checked without an engine.
 import {
-  ConfigError, ConfigProblem, CPU, DNS_LABEL, HOST, JAVA_HEAP, QUANTITY, REDIS_BYTES, Raw, Section,
-  quantityBytes, suffixedBytes,
+  ConfigError, ConfigProblem, CPU, DNS_LABEL, DNS_SUBDOMAIN, HOST, JAVA_HEAP, QUANTITY, REDIS_BYTES, Raw, Section,
+  cpuMillis, directoryProblem, quantityBytes, structuredValue, suffixedBytes,
 } from "./config-reader";
 import { clientAclProblems } from "./client-acl";
 import { DEFAULT_CLIENT_ACL } from "./specs/redis-acl";
@@ -14,6 +14,9 @@ import {
 export * from "./settings";
 
 export const PROJECT = "middleware";
+
+/** Namespaces Kubernetes creates and runs in; a stack never takes one over. */
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 const SMALL: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } };
 const SENTINEL: Resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
@@ -31,13 +34,19 @@ function resources(s: Section, def: Resources): Resources {
   if (quantityBytes(out.requests.memory) > quantityBytes(out.limits.memory)) {
     r.fail("requests.memory", `must not exceed limits.memory (${out.requests.memory} > ${out.limits.memory})`);
   }
+  if (cpuMillis(out.requests.cpu) > cpuMillis(out.limits.cpu)) {
+    r.fail("requests.cpu", `must not exceed limits.cpu (${out.requests.cpu} > ${out.limits.cpu})`);
+  }
   return out;
 }
 
 function maxmemory(s: Section, r: Resources, def: string): string {
-  const v = s.string("maxmemory", def, REDIS_BYTES, 'must be a Redis size like "256mb"');
+  const v = s.string("maxmemory", def, REDIS_BYTES, 'must be a Redis size with its unit, like "256mb"');
+  if (REDIS_BYTES.test(v) && suffixedBytes(v) < 2 ** 20) {
+    s.fail("maxmemory", `must be at least 1mb; Redis reads 0 as no limit at all (got "${v}")`);
+  }
   // Redis needs headroom above maxmemory for buffers and AOF rewrite; 80% of the limit is the usual ceiling.
-  if (REDIS_BYTES.test(v) && suffixedBytes(v) > 0.8 * quantityBytes(r.limits.memory)) {
+  else if (REDIS_BYTES.test(v) && suffixedBytes(v) > 0.8 * quantityBytes(r.limits.memory)) {
     s.fail("maxmemory", `must be at most 80% of resources.limits.memory (${r.limits.memory}) so Redis is not OOM-killed (got "${v}")`);
   }
   return v;
@@ -54,22 +63,35 @@ function storage(root: Section): StorageSettings {
   const mode = s.oneOf("mode", StorageMode, StorageMode.Nfs);
   const sizesSection = s.section("sizes");
   const sizes = Object.fromEntries(
-    Object.values(Workload).map((w) => [w, sizesSection.string(w, "1Gi", QUANTITY, 'must be a storage size like "10Gi"')]),
+    Object.values(Workload).map((w) => {
+      const size = sizesSection.string(w, "1Gi", QUANTITY, 'must be a storage size like "10Gi"');
+      const bytes = quantityBytes(size);
+      if (QUANTITY.test(size) && (bytes < 64 * 2 ** 20 || bytes > 64 * 2 ** 40)) {
+        sizesSection.fail(w, `must be between 64Mi and 64Ti per pod (got "${size}"; a bare number is bytes)`);
+      }
+      return [w, size];
+    }),
   ) as Record<Workload, string>;
   const reclaimPolicy = s.oneOf("reclaimPolicy", ReclaimPolicy, ReclaimPolicy.Retain);
+  // Each mode reads its own keys; the others' may stay in the file.
+  s.allow("nfs", "local", "storageClassName");
   if (mode === StorageMode.Nfs) {
     const n = s.section("nfs");
     const server = n.string("server", undefined, HOST, "the NFS server host name or IP, e.g. nfs.example.internal");
     const path = n.string("path", undefined, /^\/[^\s]*$/, "the absolute exported directory, e.g. /exports/middleware");
+    const bad = directoryProblem(path);
+    if (bad) n.fail("path", `${bad} (got "${path}")`);
     return { mode, nfs: { server, path: path.replace(/\/+$/, "") }, reclaimPolicy, sizes };
   }
   if (mode === StorageMode.Local) {
     const l = s.section("local");
     const path = l.string("path", undefined, /^\/[^\s]*$/, "an absolute directory on the node, e.g. /var/lib/middleware");
+    const bad = directoryProblem(path);
+    if (bad) l.fail("path", `${bad} (got "${path}")`);
     const node = l.string("node", undefined, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "the kubernetes.io/hostname of the node holding the volumes");
     return { mode, local: { path: path.replace(/\/+$/, ""), node }, reclaimPolicy, sizes };
   }
-  const storageClassName = s.string("storageClassName", undefined, DNS_LABEL, "the StorageClass that provisions the volumes");
+  const storageClassName = s.string("storageClassName", undefined, DNS_SUBDOMAIN, "the StorageClass that provisions the volumes");
   return { mode, storageClassName, reclaimPolicy, sizes };
 }
 
@@ -92,7 +114,9 @@ function zookeeper(root: Section): ZooKeeperSettings {
   }
   const r = resources(s, { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
   const heap = s.string("heap", "512m", JAVA_HEAP, 'must be a JVM heap size like "512m"');
-  if (JAVA_HEAP.test(heap) && suffixedBytes(heap) > 0.75 * quantityBytes(r.limits.memory)) {
+  if (JAVA_HEAP.test(heap) && suffixedBytes(heap) < 64 * 2 ** 20) {
+    s.fail("heap", `must be at least 64m for ZooKeeper to start and hold a useful data tree (got "${heap}")`);
+  } else if (JAVA_HEAP.test(heap) && suffixedBytes(heap) > 0.75 * quantityBytes(r.limits.memory)) {
     s.fail("heap", `must be at most 75% of resources.limits.memory (${r.limits.memory}) to leave room for the JVM itself (got "${heap}")`);
   }
   const tickTime = s.int("tickTime", 2000, 100, 60000);
@@ -161,6 +185,14 @@ function redisSentinel(root: Section): RedisSentinelSettings {
   };
 }
 
+/**
+ * One config value as Pulumi stores it (text), for key `name` (without the project prefix): settings
+ * that are objects or lists arrive as JSON text, but a secret is taken as typed, whatever it starts with.
+ */
+export function configValue(name: string, text: string): unknown {
+  return (Object.values(SecretKey) as string[]).includes(name) ? text : structuredValue(`${PROJECT}:${name}`, text);
+}
+
 /** What is known about one secret key without reading its value into settings. */
 export interface SecretState {
   readonly value: string | undefined;
@@ -195,13 +227,24 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   const problems: ConfigProblem[] = [];
   const root = new Section(raw, "", problems);
   const namespace = root.string("namespace", `middleware-${stack}`, DNS_LABEL, "must be a DNS label (lower-case letters, digits, -)");
+  if (RESERVED_NAMESPACES.includes(namespace)) {
+    root.fail("namespace", `"${namespace}" belongs to Kubernetes itself (its NetworkPolicies and Pod Security labels would be replaced); use one of its own, e.g. middleware-${stack}`);
+  }
   const reg = root.section("registry");
+  // A robot name goes into the pull secret as "user:password", base64: a colon, quote or line break would corrupt it.
+  const robot = /^[^\s"'\\:]+$/;
+  const robotHint = "must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret)";
   const registry = {
     server: reg.string("server", undefined, HOST, "the Harbor host, e.g. harbor.example.internal"),
     project: reg.string("project", undefined, /^[a-z0-9]+([._-][a-z0-9]+)*$/, "the Harbor project the images are pushed to"),
     username: reg.string("username", undefined, undefined, "a Harbor robot account with push rights on the project (used only by the image build)"),
     pullUsername: reg.string("pullUsername", undefined, undefined, "a Harbor robot account with pull rights only on the project (the pods' imagePullSecret)"),
   };
+  for (const k of ["username", "pullUsername"] as const) {
+    if (registry[k] !== "" && !robot.test(registry[k])) reg.fail(k, `${robotHint} (got ${JSON.stringify(registry[k])})`);
+  }
+  const port = /:([0-9]+)$/.exec(registry.server)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) reg.fail("server", `has port ${port}, outside 1-65535`);
   if (registry.pullUsername !== "" && registry.pullUsername === registry.username) {
     reg.fail("pullUsername", "must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account");
   }
@@ -243,10 +286,8 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   if (personal.some((k) => same(SecretKey.InternalSecret, k))) {
     problems.push({ key: SecretKey.InternalSecret, message: `must differ from ${personal.join(", ")}: whoever holds it can derive the replication, Sentinel and ZooKeeper quorum passwords` });
   }
-  const known = new Set(["namespace", "registry", "images", "storage", "network", "scheduling", "health", ...Object.values(Workload), ...Object.values(SecretKey)]);
-  for (const k of Object.keys(raw)) {
-    if (!known.has(k)) problems.push({ key: k, message: `is not a setting of this program (typo?); known keys: ${[...known].join(", ")}` });
-  }
+  root.allow(...Object.values(SecretKey));
+  root.reportUnknown();
   if (problems.length > 0) throw new ConfigError(stack, problems.map((p) => ({ ...p, key: `${PROJECT}:${p.key}` })));
   return settings;
 }

@@ -5,8 +5,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { applyRunnerOverrides } from "../components/config";
-import { structuredValue } from "../components/config-reader";
-import { SecretKey, SecretState, parseStackConfig, secretStates } from "../components/stack-config";
+import { SecretKey, SecretState, configValue, parseStackConfig, secretStates } from "../components/stack-config";
 import { PlannedCheck, verificationPlan } from "../components/verification-plan";
 import { stackArgs } from "./pulumi-cli";
 
@@ -20,7 +19,10 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): { raw: R
   const raw: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(json)) {
     if (!key.startsWith("middleware:")) continue;
-    raw[key.slice("middleware:".length)] = entry.objectValue ?? structuredValue(key, entry.value ?? "");
+    const name = key.slice("middleware:".length);
+    // A secret is taken as typed, even one the CLI could parse as JSON.
+    const secretName = (Object.values(SecretKey) as string[]).includes(name);
+    raw[name] = secretName ? (entry.value ?? "") : (entry.objectValue ?? configValue(name, entry.value ?? ""));
   }
   const secret = (k: SecretKey): SecretState => ({ value: typeof raw[k] === "string" ? (raw[k] as string) : undefined, encrypted: json[`middleware:${k}`]?.secret });
   return { raw, secrets: secretStates(secret) };

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config-reader";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { SecretState, StorageMode, parseStackConfig } from "../../components/stack-config";
+import { SecretState, StorageMode, configValue, parseStackConfig } from "../../components/stack-config";
 import { TEST_SECRETS } from "../support/stack-files";
 
 type Raw = Record<string, any>;
@@ -70,7 +70,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["memory malformed", (r) => (r.redis = { resources: { limits: { memory: "1 GB" } } }), 'middleware:redis.resources.limits.memory: must be a memory quantity like "512Mi" (got "1 GB")'],
   ["requests above limits", (r) => (r.redis = { resources: { requests: { memory: "1Gi" }, limits: { memory: "768Mi" } }, maxmemory: "256mb" }), "middleware:redis.resources.requests.memory: must not exceed limits.memory (1Gi > 768Mi)"],
   ["appendfsync unknown", (r) => (r.redis = { appendfsync: "sometimes" }), 'middleware:redis.appendfsync: must be one of "always", "everysec", "no" (got "sometimes")'],
-  ["maxmemory malformed", (r) => (r.redis = { maxmemory: "256 MB" }), 'middleware:redis.maxmemory: must be a Redis size like "256mb" (got "256 MB")'],
+  ["maxmemory malformed", (r) => (r.redis = { maxmemory: "256 MB" }), 'middleware:redis.maxmemory: must be a Redis size with its unit, like "256mb" (got "256 MB")'],
   ["maxmemory above limit", (r) => (r.redis = { maxmemory: "500mb" }), 'middleware:redis.maxmemory: must be at most 80% of resources.limits.memory (512Mi) so Redis is not OOM-killed (got "500mb")'],
   ["enabled not a boolean", (r) => (r.redis = { enabled: "yes" }), 'middleware:redis.enabled: must be true or false (got "yes")'],
   ["cluster two masters", (r) => (r.redisCluster = { masters: 2 }), "middleware:redisCluster.masters: must be >= 3: Redis Cluster needs a majority of masters to fail over (got 2)"],
@@ -80,6 +80,29 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["quorum at half", (r) => (r.redisSentinel = { sentinels: 5, quorum: 2 }), "middleware:redisSentinel.quorum: must be more than half of sentinels and at most sentinels, i.e. between 3 and 5 (got 2)"],
   ["failover timeout below down-after", (r) => (r.redisSentinel = { downAfterMs: 10000, failoverTimeoutMs: 5000 }), "middleware:redisSentinel.failoverTimeoutMs: must be greater than downAfterMs (10000) (got 5000)"],
   ["master name invalid", (r) => (r.redisSentinel = { masterName: "my master" }), 'middleware:redisSentinel.masterName: must be letters, digits, _ or - (got "my master")'],
+  // Keys nothing reads would deploy the default silently (#11: `redisCluster.master: 5` deployed 3 masters).
+  ["unknown key in a workload", (r) => (r.redisCluster = { master: 5 }), "middleware:redisCluster.master: is not a setting of this program (typo?); known keys of redisCluster: masters, resources, enabled, replicasPerMaster, nodeTimeoutMs, maxmemory, clientAcl"],
+  ["unknown key in Sentinel", (r) => (r.redisSentinel = { quroum: 2 }), "middleware:redisSentinel.quroum: is not a setting of this program (typo?); known keys of redisSentinel: sentinels, quorum, downAfterMs, failoverTimeoutMs, resources, enabled, masterName, dataReplicas, maxmemory, clientAcl, sentinel"],
+  ["unknown key in ZooKeeper", (r) => (r.zookeeper = { replica: 5 }), "middleware:zookeeper.replica: is not a setting of this program (typo?); known keys of zookeeper: replicas, resources, heap, tickTime, initLimit, syncLimit, enabled"],
+  ["unknown key in resources", (r) => (r.redis = { resources: { limit: { memory: "1Gi" } } }), "middleware:redis.resources.limit: is not a setting of this program (typo?); known keys of redis.resources: requests, limits"],
+  ["maxmemory without a unit", (r) => (r.redis = { maxmemory: "268435456" }), 'middleware:redis.maxmemory: must be a Redis size with its unit, like "256mb" (got "268435456")'],
+  ["maxmemory zero", (r) => (r.redis = { maxmemory: "0mb" }), 'middleware:redis.maxmemory: must be at least 1mb; Redis reads 0 as no limit at all (got "0mb")'],
+  ["zookeeper heap zero", (r) => (r.zookeeper = { heap: "0m" }), 'middleware:zookeeper.heap: must be at least 64m for ZooKeeper to start and hold a useful data tree (got "0m")'],
+  ["zookeeper heap tiny", (r) => (r.zookeeper = { heap: "1k" }), 'middleware:zookeeper.heap: must be at least 64m for ZooKeeper to start and hold a useful data tree (got "1k")'],
+  ["volume size zero", (r) => (r.storage.sizes = { zookeeper: "0" }), 'middleware:storage.sizes.zookeeper: must be between 64Mi and 64Ti per pod (got "0"; a bare number is bytes)'],
+  ["volume size one byte", (r) => (r.storage.sizes = { redis: "1" }), 'middleware:storage.sizes.redis: must be between 64Mi and 64Ti per pod (got "1"; a bare number is bytes)'],
+  ["volume size absurd", (r) => (r.storage.sizes = { redisCluster: "5Ei" }), 'middleware:storage.sizes.redisCluster: must be between 64Mi and 64Ti per pod (got "5Ei"; a bare number is bytes)'],
+  ["nfs path with ..", (r) => (r.storage.nfs.path = "/exports/../etc"), 'middleware:storage.nfs.path: must not contain "//", "." or ".." segments: the volumes of every pod are directories below it (got "/exports/../etc")'],
+  ["nfs path /", (r) => (r.storage.nfs.path = "/"), 'middleware:storage.nfs.path: must be a directory below /, not / itself (got "/")'],
+  ["nfs path //", (r) => (r.storage.nfs.path = "//"), 'middleware:storage.nfs.path: must be a directory below /, not / itself (got "//")'],
+  ["local path with //", (r) => (r.storage = { mode: "local", local: { path: "/srv//mw", node: "node-1" } }), 'middleware:storage.local.path: must not contain "//", "." or ".." segments: the volumes of every pod are directories below it (got "/srv//mw")'],
+  ["cpu requests above limits", (r) => (r.redis = { resources: { requests: { cpu: "2" }, limits: { cpu: "500m" } } }), "middleware:redis.resources.requests.cpu: must not exceed limits.cpu (2 > 500m)"],
+  ["namespace kube-system", (r) => (r.namespace = "kube-system"), 'middleware:namespace: "kube-system" belongs to Kubernetes itself (its NetworkPolicies and Pod Security labels would be replaced); use one of its own, e.g. middleware-dev'],
+  ["namespace default", (r) => (r.namespace = "default"), 'middleware:namespace: "default" belongs to Kubernetes itself (its NetworkPolicies and Pod Security labels would be replaced); use one of its own, e.g. middleware-dev'],
+  ["registry username with a newline", (r) => (r.registry.username = "robot$a\nx"), "middleware:registry.username: must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret) (got \"robot$a\\nx\")"],
+  ["registry pull user with a colon", (r) => (r.registry.pullUsername = "robot:puller"), "middleware:registry.pullUsername: must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret) (got \"robot:puller\")"],
+  ["registry pull user with a quote", (r) => (r.registry.pullUsername = 'robot"p'), "middleware:registry.pullUsername: must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret) (got \"robot\\\"p\")"],
+  ["registry port out of range", (r) => (r.registry.server = "harbor.example.internal:70000"), "middleware:registry.server: has port 70000, outside 1-65535"],
   ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret"],
 ];
 
@@ -110,6 +133,18 @@ describe("stack config validation", () => {
       assert.deepStrictEqual(problemsOf(raw), [expected]);
     });
   }
+
+  it("accepts a StorageClass name with dots, and another storage mode's keys left in the file", () => {
+    const raw = { ...baseRaw(), storage: { mode: "storageClass", storageClassName: "fast.ssd.example.com", nfs: { server: "nfs.example.internal", path: "/exports/mw" } } };
+    assert.strictEqual(parseStackConfig("dev", raw, secrets()).storage.storageClassName, "fast.ssd.example.com");
+  });
+
+  it("takes a password that starts like JSON as the password", () => {
+    assert.strictEqual(configValue("redisPassword", "{not-json-at-all"), "{not-json-at-all");
+    assert.strictEqual(configValue("internalSecret", '["a"]'), '["a"]');
+    assert.deepStrictEqual(configValue("zookeeper", '{"replicas":5}'), { replicas: 5 });
+    assert.throws(() => configValue("zookeeper", "{broken"), /middleware:zookeeper is not valid structured config/);
+  });
 
   it("accepts numbers and booleans given as strings, as `pulumi config set` stores them", () => {
     const raw = { ...baseRaw(), zookeeper: { replicas: "5", enabled: "false" } };

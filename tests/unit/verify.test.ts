@@ -30,8 +30,13 @@ describe("npm run verify", function () {
       "middleware:zookeeper": { value: '{"replicas":5}', secret: false },
       "middleware:storage": { value: "{}", objectValue: { mode: "storageClass" }, secret: false },
       "middleware:redisPassword": { value: "decrypted-value-123", secret: true },
+      // Passwords that look like JSON are still passwords, not structured config.
+      "middleware:redisAdminPassword": { value: '{"a":"admin-value-1"}', objectValue: { a: "admin-value-1" }, secret: true },
+      "middleware:internalSecret": { value: "[not-json-but-bracketed", secret: true },
       "kubernetes:context": { value: "other" },
     });
+    assert.strictEqual(s.redisAdminPassword.value, '{"a":"admin-value-1"}');
+    assert.strictEqual(s.internalSecret.value, "[not-json-but-bracketed");
     assert.deepStrictEqual(raw.zookeeper, { replicas: 5 });
     assert.deepStrictEqual(raw.storage, { mode: "storageClass" });
     assert.strictEqual(raw.namespace, "mw");
