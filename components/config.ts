@@ -1,7 +1,7 @@
 // The only reader of pulumi.Config: turns the stack's raw config into validated settings plus
 // secret Outputs. Validation runs before any resource is registered, so a bad value costs nothing.
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, SecretKey, SecretState, StackSettings, configValue, parseStackConfig, secretStates } from "./stack-config";
+import { HealthAccess, PROJECT, SecretKey, SecretState, StackSettings, configValue, parseStackConfig, secretStates } from "./stack-config";
 
 export interface StackSecrets {
   readonly registryPassword: pulumi.Output<string>;
@@ -38,7 +38,12 @@ function encryptedKeys(): Set<string> | undefined {
  */
 export function applyRunnerOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const access = env.MIDDLEWARE_HEALTH_ACCESS;
-  return access ? { ...raw, health: { ...(raw.health as object), access } } : raw;
+  if (!access) return raw;
+  const health = (raw.health ?? {}) as Record<string, unknown>;
+  // A broken value in the stack file stays to be reported: the override must not hide it from this
+  // runner while it breaks every runner without one.
+  if (health.access !== undefined && !(Object.values(HealthAccess) as unknown[]).includes(health.access)) return raw;
+  return { ...raw, health: { ...health, access } };
 }
 
 export function loadStackConfig(): StackConfig {

@@ -15,6 +15,9 @@ export * from "./settings";
 
 export const PROJECT = "middleware";
 
+/** Where a problem with the stack's own name is reported (it is no config key). */
+const STACK_NAME = "(stack name)";
+
 /** Namespaces Kubernetes creates and runs in; a stack never takes one over. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
@@ -225,6 +228,10 @@ export function secretStates(state: (key: SecretKey) => SecretState): Record<Sec
  */
 export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Record<SecretKey, SecretState>>): StackSettings {
   const problems: ConfigProblem[] = [];
+  // Every object carries the stack's name as a label value (middleware/stack).
+  if (!/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/.test(stack)) {
+    problems.push({ key: STACK_NAME, message: `"${stack}" cannot be a Kubernetes label value (middleware/stack): at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit; use a shorter stack name` });
+  }
   const root = new Section(raw, "", problems);
   const namespace = root.string("namespace", `middleware-${stack}`, DNS_LABEL, "must be a DNS label (lower-case letters, digits, -)");
   if (RESERVED_NAMESPACES.includes(namespace)) {
@@ -288,6 +295,6 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   }
   root.allow(...Object.values(SecretKey));
   root.reportUnknown();
-  if (problems.length > 0) throw new ConfigError(stack, problems.map((p) => ({ ...p, key: `${PROJECT}:${p.key}` })));
+  if (problems.length > 0) throw new ConfigError(stack, problems.map((p) => ({ ...p, key: p.key === STACK_NAME ? p.key : `${PROJECT}:${p.key}` })));
   return settings;
 }

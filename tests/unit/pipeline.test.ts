@@ -199,6 +199,8 @@ describe("pipeline", function () {
     it("lets the runner choose how health assertions reach the pods, validated like the key", () => {
       assert.deepStrictEqual(applyRunnerOverrides({ health: { retrySeconds: 5 } }, { MIDDLEWARE_HEALTH_ACCESS: "portForward" }), { health: { retrySeconds: 5, access: "portForward" } });
       assert.deepStrictEqual(applyRunnerOverrides({ a: 1 }, {}), { a: 1 });
+      // An invalid value in the stack file is not hidden by the runner's choice: validation still names it.
+      assert.deepStrictEqual(applyRunnerOverrides({ health: { access: "ssh" } }, { MIDDLEWARE_HEALTH_ACCESS: "portForward" }), { health: { access: "ssh" } });
     });
   });
 });

@@ -139,6 +139,20 @@ describe("stack config validation", () => {
     assert.strictEqual(parseStackConfig("dev", raw, secrets()).storage.storageClassName, "fast.ssd.example.com");
   });
 
+  it("refuses a stack name that cannot be a label value, naming it", () => {
+    const long = "x".repeat(64);
+    let e: unknown;
+    try {
+      parseStackConfig(long, { ...baseRaw(), namespace: "mw" }, secrets());
+    } catch (err) {
+      e = err;
+    }
+    assert.ok(e instanceof ConfigError);
+    assert.deepStrictEqual(e.problems.map((p) => p.key), ["(stack name)"]);
+    assert.match(e.message, /cannot be a Kubernetes label value \(middleware\/stack\): at most 63/);
+    assert.doesNotThrow(() => parseStackConfig("x".repeat(63), { ...baseRaw(), namespace: "mw" }, secrets()));
+  });
+
   it("takes a password that starts like JSON as the password", () => {
     assert.strictEqual(configValue("redisPassword", "{not-json-at-all"), "{not-json-at-all");
     assert.strictEqual(configValue("internalSecret", '["a"]'), '["a"]');
