@@ -2,7 +2,7 @@
 // resource is registered, so a bad stack file never half-deploys.
 import {
   HarborImage, healthWiring, MiddlewareNamespace, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone, RegistryPullSecret,
-  WorkloadName, ZooKeeperEnsemble, loadStackConfig,
+  WorkloadName, ZooKeeperEnsemble, loadStackConfig, serviceZone,
 } from "./components";
 
 const { settings: s, secrets } = loadStackConfig();
@@ -20,6 +20,7 @@ const redisImage = anyRedis ? image("redis") : undefined;
 const platform: PlatformArgs = {
   namespace: namespace.name,
   namespaceName: s.namespace,
+  zone: serviceZone(s.namespace, s.clusterDomain),
   stack: s.stack,
   storage: s.storage,
   antiAffinity: s.antiAffinity,

@@ -5,6 +5,7 @@ export { HarborImage, HarborImageArgs, RegistryArgs } from "./harbor-image";
 export { RegistryPullSecret } from "./registry-pull-secret";
 export { NfsVolumeSet } from "./nfs-volume-set";
 export { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+export { serviceZone } from "./specs/network";
 export { ZooKeeperEnsemble } from "./zookeeper-ensemble";
 export { RedisStandalone } from "./redis-standalone";
 export { RedisCluster } from "./redis-cluster";

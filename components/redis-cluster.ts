@@ -52,7 +52,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [{ name: "bus", port: Port.RedisBus }],
       // Every node by name: a node finds its peers again after they all restart at new addresses (images/redis/redis-cluster-peers).
-      container: redisServerContainer(RedisMode.Cluster, name, p.namespaceName, [{ name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.namespaceName).join(" ") }]),
+      container: redisServerContainer(RedisMode.Cluster, name, p.zone, [{ name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.zone).join(" ") }]),
       // The intended shape, for the statefulset-redis-cluster-shape policy to check against the replica count.
       annotations: { "middleware/redis-cluster-masters": String(s.masters), "middleware/redis-cluster-replicas-per-master": String(s.replicasPerMaster) },
     }, { parent: this });

@@ -47,8 +47,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const discoveryEnv = [
       { name: "MASTER_NAME", value: s.masterName },
       // The sentinels' client Service: asked for the current master before a pod starts.
-      { name: "SENTINEL_HOST", value: `${name}.${p.namespaceName}.svc.cluster.local` },
-      { name: "DEFAULT_MASTER_HOST", value: podHost(dataName, 0, p.namespaceName) },
+      { name: "SENTINEL_HOST", value: `${name}.${p.zone}` },
+      { name: "DEFAULT_MASTER_HOST", value: podHost(dataName, 0, p.zone) },
     ];
     this.data = new StatefulWorkload(dataName, {
       platform: p,
@@ -62,10 +62,10 @@ export class RedisSentinel extends pulumi.ComponentResource {
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [],
-      container: redisServerContainer(RedisMode.SentinelData, dataName, p.namespaceName, [
+      container: redisServerContainer(RedisMode.SentinelData, dataName, p.zone, [
         ...discoveryEnv,
         // Each sentinel by name: a stopping master asks one that can promote a replica (images/redis/redis-handover).
-        { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.namespaceName).join(" ") },
+        { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.zone).join(" ") },
       ]),
       terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
     }, { parent: this });
@@ -81,7 +81,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       storageSize: SENTINEL_VOLUME,
       clientPorts: [{ name: "sentinel", port: Port.Sentinel }],
       peerPorts: [],
-      container: sentinelContainer(name, p.namespaceName, discoveryEnv),
+      container: sentinelContainer(name, p.zone, discoveryEnv),
     }, { parent: this, dependsOn: [this.data] });
     this.sentinelEndpoints = this.sentinels.hosts.map((h) => `${h}:${Port.Sentinel}`);
     this.masterName = s.masterName;

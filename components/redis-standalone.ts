@@ -43,9 +43,9 @@ export class RedisStandalone extends pulumi.ComponentResource {
       storageSize: args.storageSize,
       clientPorts: [{ name: "redis", port: Port.Redis }],
       peerPorts: [],
-      container: redisServerContainer(RedisMode.Standalone, name, p.namespaceName),
+      container: redisServerContainer(RedisMode.Standalone, name, p.zone),
     }, { parent: this });
-    this.endpoint = `${this.workload.clientServiceName}.${p.namespaceName}.svc.cluster.local:${Port.Redis}`;
+    this.endpoint = `${this.workload.clientServiceName}.${p.zone}:${Port.Redis}`;
     if (p.health) {
       // The pod, not the Service: port-forward reaches pods, and the Service has exactly this one behind it.
       this.health = new RedisStandaloneHealth(`${name}-health`, {

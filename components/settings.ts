@@ -115,6 +115,8 @@ export interface RedisSentinelSettings {
 export interface StackSettings {
   readonly stack: string;
   readonly namespace: string;
+  /** The cluster's DNS domain (the kubelets' clusterDomain); every pod and Service name ends in it. Defaults to cluster.local. */
+  readonly clusterDomain: string;
   readonly registry: {
     readonly server: string;
     readonly project: string;

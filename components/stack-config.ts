@@ -5,6 +5,7 @@ import {
   cpuMillis, directoryProblem, quantityBytes, structuredValue, suffixedBytes,
 } from "./config-reader";
 import { clientAclProblems } from "./client-acl";
+import { DEFAULT_CLUSTER_DOMAIN } from "./specs/network";
 import { DEFAULT_CLIENT_ACL } from "./specs/redis-acl";
 import {
   AntiAffinity, AppendFsync, HealthAccess, HealthSettings, ReclaimPolicy, RedisClusterSettings, RedisSentinelSettings,
@@ -237,6 +238,7 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   if (RESERVED_NAMESPACES.includes(namespace)) {
     root.fail("namespace", `"${namespace}" belongs to Kubernetes itself (its NetworkPolicies and Pod Security labels would be replaced); use one of its own, e.g. middleware-${stack}`);
   }
+  const clusterDomain = root.string("clusterDomain", DEFAULT_CLUSTER_DOMAIN, DNS_SUBDOMAIN, "must be the cluster's DNS domain, e.g. cluster.local (the kubelets' clusterDomain)");
   const reg = root.section("registry");
   // A robot name goes into the pull secret as "user:password", base64: a colon, quote or line break would corrupt it.
   const robot = /^[^\s"'\\:]+$/;
@@ -259,6 +261,7 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   const settings: StackSettings = {
     stack,
     namespace,
+    clusterDomain,
     registry,
     images,
     storage: storage(root),

@@ -12,6 +12,8 @@ import { StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
 export interface PlatformArgs {
   readonly namespace: pulumi.Input<string>;
   readonly namespaceName: string;
+  /** DNS zone of the namespace's Services (`<namespace>.svc.<clusterDomain>`); every pod name ends in it. */
+  readonly zone: string;
   readonly stack: string;
   readonly storage: StorageSettings;
   readonly antiAffinity: AntiAffinity;
@@ -69,7 +71,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     this.labels = workloadLabels(name, args.app, p.stack);
     this.headlessServiceName = headlessName(name);
     this.clientServiceName = name;
-    this.hosts = podHosts(name, args.replicas, p.namespaceName);
+    this.hosts = podHosts(name, args.replicas, p.zone);
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
     const allPorts = [...args.clientPorts, ...args.peerPorts];
 

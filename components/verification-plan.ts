@@ -2,7 +2,7 @@
 // the components register, so `npm run verify` re-checks a live stack without its state file.
 import type { Access } from "./providers/reach";
 import { HealthAccess, StackSettings } from "./stack-config";
-import { podHosts } from "./specs/network";
+import { podHosts, serviceZone } from "./specs/network";
 import { Port } from "./specs/ports";
 import { ZOOKEEPER_CLIENT_USER } from "./specs/zoo-cfg";
 
@@ -18,7 +18,7 @@ export interface PlannedCheck {
 }
 
 function hosts(s: StackSettings, set: string, replicas: number, port: number): string[] {
-  return podHosts(set, replicas, s.namespace).map((h) => `${h}:${port}`);
+  return podHosts(set, replicas, serviceZone(s.namespace, s.clusterDomain)).map((h) => `${h}:${port}`);
 }
 
 export function accessOf(s: StackSettings): Access {

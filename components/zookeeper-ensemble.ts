@@ -35,7 +35,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     super("middleware:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     const s = args.settings;
     const p = args.platform;
-    const hosts = podHosts(name, s.replicas, p.namespaceName);
+    const hosts = podHosts(name, s.replicas, p.zone);
     const auth = authSecret(`${name}-auth`, {
       namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [ZooKeeperAuthFile.QuorumPassword],
     }, this);
@@ -55,7 +55,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       container: {
         name: "zookeeper",
         command: ["/usr/local/bin/zk-entrypoint"],
-        env: [{ name: "ZK_HEAP", value: s.heap }, { name: "ZK_CLIENT_USER", value: ZOOKEEPER_CLIENT_USER }, ...podIdentityEnv(name, p.namespaceName)],
+        env: [{ name: "ZK_HEAP", value: s.heap }, { name: "ZK_CLIENT_USER", value: ZOOKEEPER_CLIENT_USER }, ...podIdentityEnv(name, p.zone)],
         ports: [
           { name: "client", containerPort: Port.ZooKeeperClient },
           { name: "quorum", containerPort: Port.ZooKeeperQuorum },

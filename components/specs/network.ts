@@ -5,19 +5,27 @@ export function headlessName(statefulSet: string): string {
   return `${statefulSet}-headless`;
 }
 
-/** The DNS domain the pods of a StatefulSet live under. */
-export function podDomain(statefulSet: string, namespace: string): string {
-  return `${headlessName(statefulSet)}.${namespace}.svc.cluster.local`;
+/** The cluster DNS domain Kubernetes uses unless the kubelets are told otherwise. */
+export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+
+/** The DNS zone a namespace's Services live under, e.g. "middleware-dev.svc.cluster.local". */
+export function serviceZone(namespace: string, clusterDomain: string): string {
+  return `${namespace}.svc.${clusterDomain}`;
+}
+
+/** The DNS domain the pods of a StatefulSet live under, in a namespace's service `zone`. */
+export function podDomain(statefulSet: string, zone: string): string {
+  return `${headlessName(statefulSet)}.${zone}`;
 }
 
 /** Stable DNS name of StatefulSet pod `ordinal`. */
-export function podHost(statefulSet: string, ordinal: number, namespace: string): string {
-  return `${statefulSet}-${ordinal}.${podDomain(statefulSet, namespace)}`;
+export function podHost(statefulSet: string, ordinal: number, zone: string): string {
+  return `${statefulSet}-${ordinal}.${podDomain(statefulSet, zone)}`;
 }
 
 /** Stable DNS names of all pods of a StatefulSet, in ordinal order. */
-export function podHosts(statefulSet: string, replicas: number, namespace: string): string[] {
-  return Array.from({ length: replicas }, (_, i) => podHost(statefulSet, i, namespace));
+export function podHosts(statefulSet: string, replicas: number, zone: string): string[] {
+  return Array.from({ length: replicas }, (_, i) => podHost(statefulSet, i, zone));
 }
 
 export interface NamedPort {

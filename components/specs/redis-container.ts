@@ -24,7 +24,7 @@ export const SENTINEL_DATA_GRACE_SECONDS = HANDOVER_TIMEOUT_SECONDS + 25;
  * A redis-server container in one of the entrypoint's modes. A Sentinel data pod that is master
  * hands its role to a replica before it stops, so a rolling update is a switchover, not an outage.
  */
-export function redisServerContainer(mode: RedisMode, statefulSet: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[] = []): Container {
+export function redisServerContainer(mode: RedisMode, statefulSet: string, zone: string, env: k8s.types.input.core.v1.EnvVar[] = []): Container {
   const ports: { name: string; containerPort: number }[] = [{ name: "redis", containerPort: Port.Redis }];
   if (mode === RedisMode.Cluster) ports.push({ name: "bus", containerPort: Port.RedisBus });
   const sentinelData = mode === RedisMode.SentinelData;
@@ -33,7 +33,7 @@ export function redisServerContainer(mode: RedisMode, statefulSet: string, names
     command: ["/usr/local/bin/redis-entrypoint"],
     env: [
       { name: "REDIS_MODE", value: mode },
-      ...podIdentityEnv(statefulSet, namespace),
+      ...podIdentityEnv(statefulSet, zone),
       ...(sentinelData ? [{ name: "HANDOVER_TIMEOUT_SECONDS", value: String(HANDOVER_TIMEOUT_SECONDS) }] : []),
       ...env,
     ],
@@ -43,11 +43,11 @@ export function redisServerContainer(mode: RedisMode, statefulSet: string, names
   };
 }
 
-export function sentinelContainer(statefulSet: string, namespace: string, env: k8s.types.input.core.v1.EnvVar[]): Container {
+export function sentinelContainer(statefulSet: string, zone: string, env: k8s.types.input.core.v1.EnvVar[]): Container {
   return {
     name: "sentinel",
     command: ["/usr/local/bin/sentinel-entrypoint"],
-    env: [...podIdentityEnv(statefulSet, namespace), ...env],
+    env: [...podIdentityEnv(statefulSet, zone), ...env],
     ports: [{ name: "sentinel", containerPort: Port.Sentinel }],
     ...probes(Port.Sentinel),
   };

@@ -94,9 +94,9 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
 }
 
 /** Env that lets an entrypoint find its own stable DNS name and pod IP. */
-export function podIdentityEnv(statefulSet: string, namespace: string): k8s.types.input.core.v1.EnvVar[] {
+export function podIdentityEnv(statefulSet: string, zone: string): k8s.types.input.core.v1.EnvVar[] {
   return [
-    { name: "POD_DOMAIN", value: podDomain(statefulSet, namespace) },
+    { name: "POD_DOMAIN", value: podDomain(statefulSet, zone) },
     { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
   ];
 }

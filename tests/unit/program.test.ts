@@ -360,6 +360,22 @@ describe("program storage modes", () => {
     assert.deepStrictEqual(pv.claimRef, { namespace: "middleware-dev", name: "data-zookeeper-1" });
   });
 
+  it("names every pod and Service in the stack's cluster DNS domain", async () => {
+    const run = await runProgram("dev", { ...readStackFile("dev"), clusterDomain: "corp.internal" });
+    const everything = JSON.stringify(run.resources.map((r) => plaintextOf(r.inputs)));
+    assert.ok(!everything.includes("cluster.local"), "no name in the default domain is left");
+    const zone = "middleware-dev.svc.corp.internal";
+    for (const sts of of(run, T.sts)) {
+      const env = sts.inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+      assert.strictEqual(env.find((e) => e.name === "POD_DOMAIN")?.value, `${sts.inputs.metadata.name}-headless.${zone}`);
+    }
+    assert.match(String(named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"]), new RegExp(`^server\\.1=zookeeper-0\\.zookeeper-headless\\.${zone.replace(/\./g, "\\.")}:`, "m"));
+    const sentinelEnv = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    assert.strictEqual(sentinelEnv.find((e) => e.name === "SENTINEL_HOST")?.value, `redis-sentinel.${zone}`);
+    const clusterHealth = of(run, T.dynamic).find((r) => r.name === "redis-cluster-health")!;
+    for (const n of clusterHealth.inputs.nodes as string[]) assert.ok(n.endsWith(`.redis-cluster-headless.${zone}:6379`), n);
+  });
+
   it("skips a disabled workload and its image", async () => {
     const raw = { ...readStackFile("dev"), zookeeper: { enabled: false } };
     const run = await runProgram("dev", raw);

@@ -103,7 +103,8 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["registry pull user with a colon", (r) => (r.registry.pullUsername = "robot:puller"), "middleware:registry.pullUsername: must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret) (got \"robot:puller\")"],
   ["registry pull user with a quote", (r) => (r.registry.pullUsername = 'robot"p'), "middleware:registry.pullUsername: must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret) (got \"robot\\\"p\")"],
   ["registry port out of range", (r) => (r.registry.server = "harbor.example.internal:70000"), "middleware:registry.server: has port 70000, outside 1-65535"],
-  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret"],
+  ["cluster domain malformed", (r) => (r.clusterDomain = "Cluster_Local"), 'middleware:clusterDomain: must be the cluster\'s DNS domain, e.g. cluster.local (the kubelets\' clusterDomain) (got "Cluster_Local")'],
+  ["unknown key", (r) => (r.zookeper = { replicas: 3 }), "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, clusterDomain, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret"],
 ];
 
 describe("stack config validation", () => {
