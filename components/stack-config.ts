@@ -273,6 +273,10 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
     redisCluster: redisCluster(root),
     redisSentinel: redisSentinel(root),
   };
+  if (settings.storage.mode === StorageMode.Local && settings.antiAffinity === AntiAffinity.Required) {
+    // Every local volume is on one node, and each pod must run where its volume is.
+    problems.push({ key: "scheduling.antiAffinity", message: `must be "preferred" with storage.mode "local": every volume is on node "${settings.storage.local?.node}", so "required" (one member per node) would leave every pod but the first of each workload Pending; set scheduling.antiAffinity to "preferred", or use nfs or storageClass storage` });
+  }
   const anyRedis = settings.redis.enabled || settings.redisCluster.enabled || settings.redisSentinel.enabled;
   checkSecret(SecretKey.RegistryPassword, secrets.registryPassword, true, problems);
   checkSecret(SecretKey.RegistryPullPassword, secrets.registryPullPassword, true, problems);
