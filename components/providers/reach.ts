@@ -45,6 +45,13 @@ class DirectReach implements Reach {
   close(): void {}
 }
 
+/** Why kubectl could not be run, with the fix when it is simply not installed. */
+function kubectlFailure(e: { code?: string | number | null; message: string }): string {
+  return e.code === "ENOENT"
+    ? "kubectl is not on this machine's PATH; install it (portForward access runs kubectl port-forward), or run where the pods are reachable with health.access direct"
+    : e.message;
+}
+
 class PortForwardReach implements Reach {
   private readonly forwards = new Map<string, Promise<string>>();
   private readonly children: ChildProcess[] = [];
@@ -83,6 +90,12 @@ class PortForwardReach implements Reach {
         }
       });
       child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+      // Without this listener a missing kubectl is an uncaught error that kills the provider host.
+      child.on("error", (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        this.forwards.delete(endpoint);
+        reject(new Error(`cannot start kubectl port-forward to pod ${pod}: ${kubectlFailure(e)}`));
+      });
       child.on("exit", (code) => {
         clearTimeout(timer);
         // kubectl port-forward exits when a forwarded connection fails (e.g. the server resets it);
@@ -97,7 +110,7 @@ class PortForwardReach implements Reach {
     const pod = podOf(splitEndpoint(endpoint).host);
     return new Promise((resolve, reject) => {
       execFile("kubectl", [...this.kubectlArgs(), "get", "pod", pod, "-o", "jsonpath={.status.podIP}"], { timeout: 15000 }, (e, out, errOut) => {
-        if (e || !net.isIP(String(out).trim())) reject(new Error(`cannot read the IP of pod ${pod}: ${String(errOut).trim() || e?.message || "no podIP yet"}`));
+        if (e || !net.isIP(String(out).trim())) reject(new Error(`cannot read the IP of pod ${pod}: ${String(errOut).trim() || (e ? kubectlFailure(e) : "no podIP yet")}`));
         else resolve(String(out).trim());
       });
     });
