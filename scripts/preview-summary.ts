@@ -42,6 +42,10 @@ export const commentMarker = (stack: string) => `<!-- middleware-preview:${stack
 const nameOf = (urn?: string) => (urn ? urn.split("::").pop() ?? urn : "(stack)");
 const escape = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
+const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+/** Engine step ops that delete a resource and create it again. */
+const REPLACING = ["replace", "create-replacement", "delete-replaced"];
+
 export interface PreviewSummary {
   readonly markdown: string;
   readonly mandatoryViolations: number;
@@ -63,6 +67,15 @@ export function renderPreview(stack: string, events: readonly EngineEvent[], dif
     `Changes: ${counts}. Policy: ${mandatory.length} mandatory violation(s), ${policy.length - mandatory.length} advisory.`,
     "",
   ];
+  // A replaced StatefulSet is deleted with every pod, then created again: an outage of the whole
+  // workload that reads like any other line in the table, so it gets its own warning.
+  const replaced = changes.filter((c) => c.type === STATEFUL_SET && REPLACING.includes(c.op));
+  for (const c of new Map(replaced.map((r) => [nameOf(r.urn), r])).values()) {
+    const forcing = Object.entries(c.detailedDiff ?? {}).filter(([, d]) => d.kind?.endsWith("replace")).map(([k]) => k);
+    lines.push(`> **Warning: StatefulSet \`${escape(nameOf(c.urn))}\` is replaced**${forcing.length ? ` (${escape(forcing.join(", "))} cannot change in place)` : ""}: ` +
+      "all of its pods stop at once and the workload is down until the new one is Ready (the data stays on its volumes). " +
+      "To change it without an outage, see \"Changing an immutable StatefulSet field\" in the README.", "");
+  }
   if (changes.length) {
     lines.push("| change | resource | type |", "|---|---|---|", ...changes.map((c) => `| ${c.op} | \`${escape(nameOf(c.urn))}\` | \`${c.type}\` |`), "");
   }

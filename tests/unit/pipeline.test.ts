@@ -116,6 +116,24 @@ describe("pipeline", function () {
       ].join("\n"));
     });
 
+    it("warns, once per StatefulSet, that a replaced StatefulSet stops all its pods, naming the fields that force it", () => {
+      const sts = urn("kubernetes:apps/v1:StatefulSet", "redis-cluster");
+      const diff = { "spec.volumeClaimTemplates[0].spec.resources.requests.storage": { kind: "update-replace" }, "spec.template": { kind: "update" } };
+      const s = renderPreview("prod", [
+        ...events.filter((e) => !e.policyEvent),
+        { resourcePreEvent: { metadata: { op: "replace", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: diff } } },
+        { resourcePreEvent: { metadata: { op: "create-replacement", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: diff } } },
+        { resourcePreEvent: { metadata: { op: "replace", urn: urn("kubernetes:core/v1:Service", "redis"), type: "kubernetes:core/v1:Service" } } },
+      ], "", true);
+      const warnings = s.markdown.split("\n").filter((l) => l.startsWith("> **Warning"));
+      assert.deepStrictEqual(warnings, [
+        "> **Warning: StatefulSet `redis-cluster` is replaced** (spec.volumeClaimTemplates[0].spec.resources.requests.storage cannot change in place): " +
+          "all of its pods stop at once and the workload is down until the new one is Ready (the data stays on its volumes). " +
+          'To change it without an outage, see "Changing an immutable StatefulSet field" in the README.',
+      ]);
+      assert.ok(s.markdown.indexOf("> **Warning") < s.markdown.indexOf("| change |"), "the warning comes before the table");
+    });
+
     it("keeps a diff inside its code block whatever backticks or markup it holds", () => {
       const hostile = "~ data.redis.conf\n```\n</details>\n<img src=x onerror=alert(1)>\n````\n## Preview passes";
       const s = renderPreview("dev", events.filter((e) => !e.policyEvent), hostile, true);
