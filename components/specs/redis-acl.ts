@@ -60,8 +60,9 @@ export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}): string[
     `user default on ${hash(AuthFile.Password)} resetkeys resetchannels -@all ${clientAcl}`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
     `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping`,
-    // images/redis/redis-cluster-peers: who is at this address, and introduce a known node at its new one.
-    ...(role.clusterNode ? [`user cluster-peers on ${hash(AuthFile.ClusterPeers)} resetchannels -@all +ping +cluster|myid +cluster|nodes +cluster|meet`] : []),
+    // images/redis/redis-cluster-peers: who is at this address, introduce a known node at its new one,
+    // and point a replica's link at its master's current address (ROLE, CLUSTER REPLICATE of that master).
+    ...(role.clusterNode ? [`user cluster-peers on ${hash(AuthFile.ClusterPeers)} resetchannels -@all +ping +role +cluster|myid +cluster|nodes +cluster|meet +cluster|replicate`] : []),
     ...(sentinelManaged
       ? [
           // What Redis's Sentinel documentation lists for a sentinel's user, as subcommands where it can be narrowed.

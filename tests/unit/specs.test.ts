@@ -45,7 +45,7 @@ describe("spec builders", () => {
     assert.doesNotMatch(redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }), /^user (sentinel|handover|cluster-peers) /m);
     assert.doesNotMatch(data, /^user cluster-peers /m);
     const cluster = redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
-    assert.match(cluster, /^user cluster-peers on @HASH:cluster-peers-password@ resetchannels -@all \+ping \+cluster\|myid \+cluster\|nodes \+cluster\|meet$/m);
+    assert.match(cluster, /^user cluster-peers on @HASH:cluster-peers-password@ resetchannels -@all \+ping \+role \+cluster\|myid \+cluster\|nodes \+cluster\|meet \+cluster\|replicate$/m);
     assert.doesNotMatch(cluster, /^user (sentinel|handover) /m);
     const sentinel = sentinelConf({ masterName: "m", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000 });
     const lines = sentinel.split("\n");
