@@ -194,7 +194,12 @@ function redisSentinel(root: Section): RedisSentinelSettings {
  * that are objects or lists arrive as JSON text, but a secret is taken as typed, whatever it starts with.
  */
 export function configValue(name: string, text: string): unknown {
-  return (Object.values(SecretKey) as string[]).includes(name) ? text : structuredValue(`${PROJECT}:${name}`, text);
+  return isSecretKey(name) ? text : structuredValue(`${PROJECT}:${name}`, text);
+}
+
+/** Whether config key `name` (without the project prefix) is one of the stack's secrets. */
+export function isSecretKey(name: string): boolean {
+  return (Object.values(SecretKey) as string[]).includes(name);
 }
 
 /** What is known about one secret key without reading its value into settings. */

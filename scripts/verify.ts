@@ -5,7 +5,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { applyRunnerOverrides } from "../components/config";
-import { SecretKey, SecretState, configValue, parseStackConfig, secretStates } from "../components/stack-config";
+import { SecretKey, SecretState, configValue, isSecretKey, parseStackConfig, secretStates } from "../components/stack-config";
 import { PlannedCheck, verificationPlan } from "../components/verification-plan";
 import { stackArgs } from "./pulumi-cli";
 
@@ -21,8 +21,7 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): { raw: R
     if (!key.startsWith("middleware:")) continue;
     const name = key.slice("middleware:".length);
     // A secret is taken as typed, even one the CLI could parse as JSON.
-    const secretName = (Object.values(SecretKey) as string[]).includes(name);
-    raw[name] = secretName ? (entry.value ?? "") : (entry.objectValue ?? configValue(name, entry.value ?? ""));
+    raw[name] = isSecretKey(name) ? (entry.value ?? "") : (entry.objectValue ?? configValue(name, entry.value ?? ""));
   }
   const secret = (k: SecretKey): SecretState => ({ value: typeof raw[k] === "string" ? (raw[k] as string) : undefined, encrypted: json[`middleware:${k}`]?.secret });
   return { raw, secrets: secretStates(secret) };

@@ -124,7 +124,7 @@ const MIGRATE_IDLE_MS = 10000;
  * batch of large keys), so this is far longer; a shorter wait would report a failure while the
  * server goes on moving the keys.
  */
-export const MIGRATE_ANSWER_MS = 120000;
+const MIGRATE_ANSWER_MS = 120000;
 
 /** Moves a slot's keys with MIGRATE, on connections (one per source) that wait as long as a MIGRATE may take. */
 class KeyMover {
