@@ -2,10 +2,11 @@
 // live state first, adopts a cluster that is already right without a single write, finishes one
 // a previous run left half-formed, and moves slots (keys included) to masters added by scale-out.
 // Anything it cannot explain (foreign nodes, keys on a node outside the cluster, conflicting
-// slot owners) stops the run before any write. No Pulumi import.
+// slot owners, a cluster this stack did not form) stops the run before any write. No Pulumi import.
 import Redis from "ioredis";
 import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "../specs/slot-plan";
 import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./cluster-nodes";
+import { OWNERSHIP_HELP, unplannedNodes, unrecordedNodes } from "./cluster-ownership";
 import { NodeView, waitForAgreement } from "./cluster-state";
 import { Access, Reach, splitEndpoint } from "./reach";
 import { RedisAuth, RedisSession, parseInfo, withRedisSession } from "./redis-client";
@@ -69,8 +70,8 @@ async function inspect(endpoint: string, client: Redis): Promise<NodeState> {
   return { endpoint, client, view, me: myself(view), keys: Number(keys) };
 }
 
-/** Everything that must stop the run before a single write. */
-function refuseForeign(states: readonly NodeState[]): void {
+/** Everything that must stop the run before a single write; `ownership` from cluster-ownership. */
+function refuseForeign(states: readonly NodeState[], ownership: readonly string[]): void {
   const ours = new Set(states.map((s) => s.me.id));
   const problems: string[] = [];
   for (const s of states) {
@@ -90,7 +91,10 @@ function refuseForeign(states: readonly NodeState[]): void {
       owner.set(slot, s.endpoint);
     }
   }
-  if (problems.length) throw new Error(`redis cluster init stopped; nothing was changed:\n  - ${[...new Set(problems)].join("\n  - ")}`);
+  problems.push(...ownership);
+  if (problems.length === 0) return;
+  const help = ownership.length ? `\n${OWNERSHIP_HELP}` : "";
+  throw new Error(`redis cluster init stopped; nothing was changed:\n  - ${[...new Set(problems)].join("\n  - ")}${help}`);
 }
 
 function isAdoptable(states: readonly NodeState[], masters: number, replicas: number): boolean {
@@ -176,14 +180,18 @@ async function resumeOpenSlots(w: Writer, mover: KeyMover, states: NodeState[], 
   }
 }
 
-export async function initCluster(inputs: ClusterInitInputs): Promise<ClusterInitResult> {
+/**
+ * `formed` is the endpoint -> node id record of the cluster this stack formed, from state; without
+ * one (a create), the nodes must be empty or laid out as this stack would form them.
+ */
+export async function initCluster(inputs: ClusterInitInputs, formed?: Readonly<Record<string, string>>): Promise<ClusterInitResult> {
   const masterCount = validateInputs(inputs);
   const auth: RedisAuth = { username: inputs.username, password: inputs.password };
   const timeoutMs = inputs.convergeTimeoutMs ?? 60000;
   return withRedisSession(inputs.access, auth, async (session) => {
     const clients = await session.connectAll(inputs.nodes);
     const states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients.get(e)!)));
-    refuseForeign(states);
+    refuseForeign(states, formed ? unrecordedNodes(states, formed) : unplannedNodes(states, inputs.replicasPerMaster));
     const w = new Writer();
     const action: ClusterInitAction = isAdoptable(states, masterCount, inputs.replicasPerMaster)
       ? "adopted"

@@ -15,6 +15,8 @@ const WATCHED = ["nodes", "replicasPerMaster", "username", "access", "trigger"];
 /**
  * Forms, adopts or completes a Redis Cluster. Creating and updating both converge the live
  * cluster to the inputs (a scale-out moves slots with their keys); deleting leaves it alone.
+ * Creating takes only empty nodes or a cluster laid out as this stack lays it out; updating only
+ * the nodes whose ids the create recorded.
  */
 export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider {
   async create(inputs: RedisClusterInitInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -27,9 +29,10 @@ export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider
     return diffOf(olds as never, news as never, WATCHED);
   }
 
-  async update(_id: string, _olds: RedisClusterInitOutputs, news: RedisClusterInitInputs): Promise<pulumi.dynamic.UpdateResult> {
+  async update(_id: string, olds: RedisClusterInitOutputs, news: RedisClusterInitInputs): Promise<pulumi.dynamic.UpdateResult> {
     const { initCluster } = loadLogic<typeof import("./cluster-init-logic")>("cluster-init-logic");
-    return { outs: { ...withoutSecrets(news), ...(await initCluster(news)) } };
+    // The ids recorded at create: only the cluster this stack formed is completed or scaled.
+    return { outs: { ...withoutSecrets(news), ...(await initCluster(news, olds.nodeIds)) } };
   }
 
   async delete(): Promise<void> {

@@ -80,6 +80,25 @@ export function replicaTargets(masterCount: number, replicaCount: number): numbe
   });
 }
 
+/** One master's share of the cluster this stack forms: its slots and the nodes (ordinals) that serve them. */
+export interface Shard {
+  readonly range: SlotRange;
+  /** Ordinals in the node list; the first is the master it is formed with, the rest its replicas. */
+  readonly members: readonly number[];
+}
+
+/**
+ * The cluster this stack forms from `nodeCount` fresh nodes: the first `nodeCount / (1 + replicas)`
+ * are masters with even slot ranges, the rest replicas placed by `replicaTargets`. A failover swaps
+ * roles inside a shard, never across shards, so the shards stay recognisable for the cluster's life.
+ */
+export function formationPlan(nodeCount: number, replicasPerMaster: number): Shard[] {
+  const masterCount = nodeCount / (1 + replicasPerMaster);
+  const members = Array.from({ length: masterCount }, (_, i) => [i]);
+  replicaTargets(masterCount, nodeCount - masterCount).forEach((m, j) => members[m].push(masterCount + j));
+  return evenSlotRanges(masterCount).map((range, i) => ({ range, members: members[i] }));
+}
+
 export interface SlotMove {
   readonly slot: number;
   readonly from: string;

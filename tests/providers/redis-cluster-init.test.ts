@@ -5,6 +5,7 @@ import * as assert from "assert";
 import { Cluster } from "ioredis";
 import { parseClusterNodes } from "../../components/providers/cluster-nodes";
 import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
+import { evenSlotRanges } from "../../components/specs/slot-plan";
 import { freePort, run } from "../support/processes";
 import { ADMIN, ADMIN_PASSWORD, CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
 
@@ -16,6 +17,35 @@ async function redisCliCheck(node: string): Promise<string> {
   assert.match(r.stdout, /\[OK\] All nodes agree about slots configuration/);
   assert.match(r.stdout, /\[OK\] All 16384 slots covered/);
   return r.stdout;
+}
+
+async function redisCliCreate(nodes: readonly string[], replicas: number): Promise<void> {
+  const r = await run("redis-cli", ["--no-auth-warning", "--user", "admin", "--cluster", "create", ...nodes, "--cluster-replicas", String(replicas), "--cluster-yes"],
+    { env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD } });
+  assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+}
+
+/** Writes `count` keys through a cluster client and returns them; each key's value is `value-<key>`. */
+async function writeKeys(port: number, prefix: string, count: number): Promise<string[]> {
+  const cluster = new Cluster([{ host: "127.0.0.1", port }], { redisOptions: { ...CLIENT, protocol: 2 } });
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
+  try {
+    for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k) => cluster.set(k, `value-${k}`)));
+  } finally {
+    cluster.disconnect();
+  }
+  return keys;
+}
+
+/** The keys whose value is not `value-<key>` any more, read through a cluster client. */
+async function lostKeys(port: number, keys: readonly string[]): Promise<string[]> {
+  const cluster = new Cluster([{ host: "127.0.0.1", port }], { redisOptions: { ...CLIENT, protocol: 2 } });
+  try {
+    const values = await Promise.all(keys.map((k) => cluster.get(k)));
+    return keys.filter((k, i) => values[i] !== `value-${k}`);
+  } finally {
+    cluster.disconnect();
+  }
 }
 
 /** Per-command call counts of the cluster-changing commands, to prove an adoption wrote nothing. */
@@ -75,7 +105,9 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
   it("finishes a cluster a previous run left with slots on one master and no replicas", async () => {
     const servers = await fleet.add(6, { cluster: true });
     const first = await servers[0].admin();
-    await first.call("CLUSTER", "ADDSLOTSRANGE", "0", "5460");
+    // The first master's share, as a first run that stopped after its first ADDSLOTSRANGE leaves it.
+    const [a, b] = evenSlotRanges(3)[0];
+    await first.call("CLUSTER", "ADDSLOTSRANGE", String(a), String(b));
     first.disconnect();
     const { outs } = await provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, ...ADMIN });
     assert.strictEqual(outs.action, "completed");
@@ -124,6 +156,98 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     await redisCliCheck(other[0].endpoint);
   });
 
+  it("refuses on create a cluster formed another way among its nodes, naming each node and what it holds, and reshards nothing", async () => {
+    // Three masters someone formed by hand with uneven shares and data; the stack's three replicas-to-be are fresh.
+    const servers = await fleet.add(6, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    const hand = await Promise.all(servers.slice(0, 3).map((s) => s.admin()));
+    await hand[0].call("CLUSTER", "ADDSLOTSRANGE", "0", "8191");
+    await hand[1].call("CLUSTER", "ADDSLOTSRANGE", "8192", "12287");
+    await hand[2].call("CLUSTER", "ADDSLOTSRANGE", "12288", "16383");
+    for (const s of servers.slice(1, 3)) await hand[0].call("CLUSTER", "MEET", "127.0.0.1", String(s.port));
+    hand.forEach((c) => c.disconnect());
+    await waitUntil("the hand-formed cluster to be ok", 20000, async () => {
+      const c = await servers[0].admin();
+      const info = String(await c.call("CLUSTER", "INFO"));
+      c.disconnect();
+      return info.includes("cluster_state:ok");
+    });
+    const keys = await writeKeys(servers[0].port, "theirs", 500);
+    const before = await clusterWriteCounts(servers);
+    await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
+      assert.match(e.message, /nothing was changed/);
+      assert.match(e.message, new RegExp(`${nodes[0]} \\(node [0-9a-f]{40}\\) serves slots 0-8191 \\(\\d+ key\\(s\\)\\), but this stack would form it as the master of slots 0-5461`));
+      assert.ok(e.message.includes(`${nodes[1]} (node `) && e.message.includes("serves slots 8192-12287"), e.message);
+      assert.ok(!e.message.includes(`${nodes[3]} (node `), `the untouched node is not blamed: ${e.message}`);
+      assert.match(e.message, /never reshards a cluster formed another way/);
+      return true;
+    });
+    assert.strictEqual(await clusterWriteCounts(servers), before, "not one cluster-changing command");
+    assert.deepStrictEqual(await lostKeys(servers[0].port, keys), []);
+  });
+
+  it("refuses on create a complete cluster whose replicas pair differently from this stack's plan", async () => {
+    // redis-cli pairs node 3 with master 0; this stack pairs it with master 1.
+    const servers = await fleet.add(6, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    await redisCliCreate(nodes, 1);
+    await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
+      assert.ok(e.message.includes(`${nodes[3]} (node `), e.message);
+      assert.match(e.message, /replicates 127\.0\.0\.1:\d+ \(0 key\(s\)\), but this stack would form it as a replica of/);
+      return true;
+    });
+  });
+
+  it("adopts on create, without a write, a cluster it formed whose shards have failed over since", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    const { outs } = await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    const replica = Object.keys(outs.replicaOf)[0];
+    const promoted = servers.find((s) => s.endpoint === replica)!;
+    const c = await promoted.admin();
+    await c.call("CLUSTER", "FAILOVER");
+    await waitUntil("the replica to take over its shard", 20000, async () => String(await c.call("ROLE")).startsWith("master"));
+    c.disconnect();
+    await waitUntil("every node to agree on the failover", 20000, async () => {
+      const views = await Promise.all(servers.map(async (s) => {
+        const a = await s.admin();
+        const mine = parseClusterNodes(String(await a.call("CLUSTER", "NODES"))).find((e) => e.address === replica)!;
+        a.disconnect();
+        return mine.slots.length > 0;
+      }));
+      return views.every(Boolean);
+    });
+    // The stack lost its record (destroyed with the volumes kept, or a first `up` that failed late).
+    const before = await clusterWriteCounts(servers);
+    const again = await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    assert.strictEqual(again.outs.action, "adopted");
+    assert.ok(again.outs.masters.includes(replica));
+    assert.strictEqual(await clusterWriteCounts(servers), before);
+  });
+
+  it("refuses on update nodes that hold a cluster other than the one it recorded, though it is laid out the same", async () => {
+    const servers = await fleet.add(6, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    const { outs } = await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    // Every volume replaced by another cluster's: new node ids, the same layout, other data.
+    for (const s of servers) {
+      const a = await s.admin();
+      await a.call("CLUSTER", "RESET", "HARD");
+      a.disconnect();
+    }
+    await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
+    const keys = await writeKeys(servers[0].port, "restored", 300);
+    const before = await clusterWriteCounts(servers);
+    await assert.rejects(provider.update("id", outs, { nodes, replicasPerMaster: 1, ...ADMIN, trigger: "rolled" }), (e: Error) => {
+      assert.match(e.message, /nothing was changed/);
+      for (const n of nodes) assert.ok(e.message.includes(`${n} is node `), `${n} is named: ${e.message}`);
+      assert.ok(e.message.includes(`but this stack formed node ${outs.nodeIds[nodes[0]]} there`), e.message);
+      return true;
+    });
+    assert.strictEqual(await clusterWriteCounts(servers), before);
+    assert.deepStrictEqual(await lostKeys(servers[0].port, keys), []);
+  });
+
   it("names an unreachable node within a bounded time", async () => {
     const servers = await fleet.add(5, { cluster: true });
     const dead = `127.0.0.1:${await freePort()}`;
@@ -148,32 +272,20 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
   it("scales out from 3 to 4 masters, moving slots with their keys, losing none", async () => {
     const servers = await fleet.add(6, { cluster: true });
     const nodes = servers.map((s) => s.endpoint);
-    await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
-    const cluster = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
-    const keys = Array.from({ length: 3000 }, (_, i) => `key:${i}`);
-    for (let i = 0; i < keys.length; i += 500) {
-      await Promise.all(keys.slice(i, i + 500).map((k) => cluster.set(k, `value-${k}`)));
-    }
-    cluster.disconnect();
+    const formed = (await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN })).outs;
+    const keys = await writeKeys(servers[0].port, "key", 3000);
 
     const added = await fleet.add(2, { cluster: true });
     const grown = [...nodes, ...added.map((s) => s.endpoint)];
-    const { outs } = await provider.update("id", {} as never, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
+    const { outs } = await provider.update("id", formed, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
     assert.strictEqual(outs.action, "scaled");
     assert.strictEqual(outs.masters.length, 4);
     const check = await redisCliCheck(grown[0]);
     for (const share of [...check.matchAll(/slots:\[[^\]]*\] \((\d+) slots\) master/g)].map((m) => Number(m[1]))) {
       assert.ok(share === 4096, `each master serves 4096 slots, one serves ${share}`);
     }
-    const after = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
-    try {
-      const values = await Promise.all(keys.map((k) => after.get(k)));
-      const lost = keys.filter((k, i) => values[i] !== `value-${k}`);
-      assert.deepStrictEqual(lost, [], `${lost.length} keys lost`);
-    } finally {
-      after.disconnect();
-    }
-    const again = await provider.update("id", {} as never, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
+    assert.deepStrictEqual(await lostKeys(servers[0].port, keys), [], "keys lost");
+    const again = await provider.update("id", outs, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
     assert.strictEqual(again.outs.action, "adopted");
   });
 
@@ -182,11 +294,8 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     // RESTORE with CLUSTERDOWN (seen, not a case this test is about).
     const servers = await fleet.add(6, { cluster: true, nodeTimeoutMs: 15000 });
     const nodes = servers.map((s) => s.endpoint);
-    await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
-    const cluster = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
-    const keys = Array.from({ length: 2000 }, (_, i) => `slow:${i}`);
-    await Promise.all(keys.map((k) => cluster.set(k, `value-${k}`)));
-    cluster.disconnect();
+    const formed = (await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN })).outs;
+    const keys = await writeKeys(servers[0].port, "slow", 2000);
     const added = await fleet.add(2, { cluster: true, nodeTimeoutMs: 15000 });
     // Whichever new node imports first stalls its writes (RESTORE included) for 7 s: longer than the
     // 5 s an ordinary provider command may take, shorter than MIGRATE's own 10 s idle timeout.
@@ -207,7 +316,7 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     })();
     const grown = [...nodes, ...added.map((s) => s.endpoint)];
     try {
-      const { outs } = await provider.update("id", {} as never, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
+      const { outs } = await provider.update("id", formed, { nodes: grown, replicasPerMaster: 1, ...ADMIN });
       assert.strictEqual(outs.action, "scaled");
       assert.ok(stalledAt > 0, "a new master was stalled while it imported");
     } finally {
@@ -216,12 +325,6 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
       for (const w of watchers) w.disconnect();
     }
     await redisCliCheck(grown[0]);
-    const after = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], { redisOptions: { ...CLIENT, protocol: 2 } });
-    try {
-      const values = await Promise.all(keys.map((k) => after.get(k)));
-      assert.deepStrictEqual(keys.filter((k, i) => values[i] !== `value-${k}`), [], "keys lost");
-    } finally {
-      after.disconnect();
-    }
+    assert.deepStrictEqual(await lostKeys(servers[0].port, keys), [], "keys lost");
   });
 });
