@@ -69,6 +69,8 @@ export interface StorageSettings {
 export interface ZooKeeperSettings {
   readonly enabled: boolean;
   readonly replicas: number;
+  /** The member count a stopped ensemble had: acknowledges a resize (README, "Resizing the ZooKeeper ensemble"). */
+  readonly resizeFrom?: number;
   readonly heap: string;
   readonly tickTime: number;
   readonly initLimit: number;

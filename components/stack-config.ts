@@ -127,7 +127,9 @@ function zookeeper(root: Section): ZooKeeperSettings {
   const initLimit = s.int("initLimit", 10, 1, 1000);
   const syncLimit = s.int("syncLimit", 5, 1, 1000);
   if (syncLimit > initLimit) s.fail("syncLimit", `must not exceed initLimit (${initLimit}) (got ${syncLimit})`);
-  return { enabled: s.bool("enabled", true), replicas, heap, tickTime, initLimit, syncLimit, resources: r };
+  const resizeFrom = s.has("resizeFrom") ? s.int("resizeFrom", 3, 3, 9) : undefined;
+  if (resizeFrom !== undefined && resizeFrom % 2 === 0) s.fail("resizeFrom", `is the member count the ensemble had, which is always odd (got ${resizeFrom})`);
+  return { enabled: s.bool("enabled", true), replicas, resizeFrom, heap, tickTime, initLimit, syncLimit, resources: r };
 }
 
 function redis(root: Section): RedisSettings {

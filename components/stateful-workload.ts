@@ -45,6 +45,8 @@ export interface StatefulWorkloadArgs {
   readonly maxUnavailable?: number;
   readonly container: StatefulSetSpecArgs["container"];
   readonly terminationGracePeriodSeconds?: number;
+  /** A resource whose failure must stop any change to the volumes, config and pods (a guard). Defaults to none. */
+  readonly gate?: pulumi.Resource;
   /** Annotations on the StatefulSet itself, e.g. intent a policy checks. Defaults to none. */
   readonly annotations?: Readonly<Record<string, string>>;
 }
@@ -73,13 +75,14 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     this.clientServiceName = name;
     this.hosts = podHosts(name, args.replicas, p.zone);
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
+    const gated = args.gate ? [args.gate] : [];
     const allPorts = [...args.clientPorts, ...args.peerPorts];
 
     const volumes = new NfsVolumeSet(`${name}-volumes`, {
       namespace: ns, namespaceName: p.namespaceName, statefulSet: name, replicas: args.replicas, size: args.storageSize,
       storage: p.storage, image: args.image, pullSecretName: p.pullSecretName,
-    }, { parent: this });
-    const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${name}-config`), data: { ...args.configFiles } }, { parent: this });
+    }, { parent: this, dependsOn: gated });
+    const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${name}-config`), data: { ...args.configFiles } }, { parent: this, dependsOn: gated });
     const headless = new k8s.core.v1.Service(this.headlessServiceName, {
       metadata: meta(this.headlessServiceName), spec: headlessServiceSpec(this.labels.selector, allPorts),
     }, { parent: this });
@@ -94,7 +97,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
         authSecretName: args.authSecretName, authFingerprint: args.authFingerprint, storage: p.storage, storageSize: args.storageSize, antiAffinity: p.antiAffinity,
         resources: args.resources, container: args.container, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
       }),
-    }, { parent: this, dependsOn: [volumes, headless], deleteBeforeReplace: true });
+    }, { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true });
     this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, args.authFingerprint);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
       metadata: meta(name), spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),

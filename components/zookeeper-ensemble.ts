@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials, authSecret } from "./auth-secret";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
+import { ZooKeeperResizeGuard } from "./providers/zookeeper-resize-guard";
 import { ZooKeeperSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
@@ -36,12 +37,18 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const s = args.settings;
     const p = args.platform;
     const hosts = podHosts(name, s.replicas, p.zone);
+    const servers = hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
+    // A member-count change must not roll a running ensemble (zookeeper-resize-logic.ts says why).
+    const guard = new ZooKeeperResizeGuard(`${name}-size`, {
+      replicas: s.replicas, resizeFrom: s.resizeFrom, servers, access: p.health?.access,
+    }, { parent: this });
     const auth = authSecret(`${name}-auth`, {
       namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [ZooKeeperAuthFile.QuorumPassword],
     }, this);
     this.workload = new StatefulWorkload(name, {
       platform: p,
       app: "zookeeper",
+      gate: guard,
       replicas: s.replicas,
       image: args.image,
       configFiles: { "zoo.cfg": zooCfg(s, hosts) },
@@ -69,7 +76,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         },
       },
     }, { parent: this });
-    this.servers = this.workload.hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
+    this.servers = servers;
     this.connectString = this.servers.join(",");
     const h = p.health;
     if (h) {

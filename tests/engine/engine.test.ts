@@ -8,8 +8,12 @@ import { EngineWorkspace, requireEngine } from "../support/engine";
 import { RedisServers } from "../support/redis-servers";
 import { CLIENT_PASSWORD } from "../support/redis-servers";
 import { ROOT } from "../support/stack-files";
+import { waitFor } from "../support/processes";
+import { ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
+import { fourLetterWord } from "../../components/providers/zookeeper-health-logic";
 
 const FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "standalone");
+const RESIZE_FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "zookeeper-resize");
 
 describe("real Pulumi engine", function () {
   this.timeout(300000);
@@ -69,6 +73,56 @@ describe("real Pulumi engine", function () {
       const failed = await ws.pulumi(FIXTURE, ["up", "--yes"]);
       assert.notStrictEqual(failed.code, 0);
       assert.match(failed.stdout + failed.stderr, new RegExp(`Redis is not healthy \\(1 problem\\):[\\s\\S]*cannot reach ${endpoint.replace(/\./g, "\\.")}`));
+    });
+  });
+
+  describe("the ZooKeeper size guard through `pulumi preview` and `pulumi up`", () => {
+    const zk = new ZooKeeperEnsembleProcess(3);
+    const set = async (...args: string[]) => {
+      const r = await ws.pulumi(RESIZE_FIXTURE, ["config", "set", ...args]);
+      assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+    };
+    before(async () => {
+      await zk.start();
+      await waitFor("every member to answer", 60000, async () => {
+        const replies = await Promise.all(zk.servers.map((s) => fourLetterWord(s, "srvr").catch(() => "")));
+        return replies.every((r) => r.length > 0) || undefined;
+      }, 250);
+      const init = await ws.pulumi(RESIZE_FIXTURE, ["stack", "init", "resize"]);
+      assert.strictEqual(init.code, 0, init.stdout + init.stderr);
+      await set("replicas", "3");
+      await set("servers", zk.servers.join(","));
+      const up = await ws.pulumi(RESIZE_FIXTURE, ["up", "--yes"]);
+      assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+    });
+    after(async () => {
+      await zk.stop();
+      fs.rmSync(path.join(RESIZE_FIXTURE, "Pulumi.resize.yaml"), { force: true });
+    });
+
+    it("refuses a member-count change at preview, naming the procedure", async () => {
+      await set("replicas", "5");
+      const preview = await ws.pulumi(RESIZE_FIXTURE, ["preview"]);
+      assert.notStrictEqual(preview.code, 0, preview.stdout);
+      const out = preview.stdout + preview.stderr;
+      assert.match(out, /changing a running ensemble from 3 to 5 members is refused: [\s\S]*old and the new majority could each elect a leader/);
+      assert.match(out, /set zookeeper\.resizeFrom to 3, then run up/);
+    });
+
+    it("stops an acknowledged resize at up while a member still answers, and lets it through once all are stopped", async () => {
+      await set("resizeFrom", "3");
+      const refused = await ws.pulumi(RESIZE_FIXTURE, ["up", "--yes"]);
+      assert.notStrictEqual(refused.code, 0, refused.stdout);
+      assert.ok((refused.stdout + refused.stderr).includes(`ZooKeeper resize stopped before any change: ${zk.servers.join(", ")} still answer`), refused.stdout + refused.stderr);
+      const recorded = await ws.pulumi(RESIZE_FIXTURE, ["stack", "export"]);
+      assert.match(recorded.stdout, /"replicas": 3/, "the state still records 3 members");
+
+      await Promise.all([0, 1, 2].map((i) => zk.killMember(i)));
+      const up = await ws.pulumi(RESIZE_FIXTURE, ["up", "--yes"]);
+      assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+      assert.match(up.stdout, /1 updated/);
+      const again = await ws.pulumi(RESIZE_FIXTURE, ["preview", "--expect-no-changes"]);
+      assert.strictEqual(again.code, 0, again.stdout + again.stderr);
     });
   });
 

@@ -83,7 +83,8 @@ const cases: [string, (r: Raw) => void, string][] = [
   // Keys nothing reads would deploy the default silently (#11: `redisCluster.master: 5` deployed 3 masters).
   ["unknown key in a workload", (r) => (r.redisCluster = { master: 5 }), "middleware:redisCluster.master: is not a setting of this program (typo?); known keys of redisCluster: masters, resources, enabled, replicasPerMaster, nodeTimeoutMs, maxmemory, clientAcl"],
   ["unknown key in Sentinel", (r) => (r.redisSentinel = { quroum: 2 }), "middleware:redisSentinel.quroum: is not a setting of this program (typo?); known keys of redisSentinel: sentinels, quorum, downAfterMs, failoverTimeoutMs, resources, enabled, masterName, dataReplicas, maxmemory, clientAcl, sentinel"],
-  ["unknown key in ZooKeeper", (r) => (r.zookeeper = { replica: 5 }), "middleware:zookeeper.replica: is not a setting of this program (typo?); known keys of zookeeper: replicas, resources, heap, tickTime, initLimit, syncLimit, enabled"],
+  ["unknown key in ZooKeeper", (r) => (r.zookeeper = { replica: 5 }), "middleware:zookeeper.replica: is not a setting of this program (typo?); known keys of zookeeper: replicas, resources, heap, tickTime, initLimit, syncLimit, resizeFrom, enabled"],
+  ["zookeeper resizeFrom even", (r) => (r.zookeeper = { resizeFrom: 4 }), "middleware:zookeeper.resizeFrom: is the member count the ensemble had, which is always odd (got 4)"],
   ["unknown key in resources", (r) => (r.redis = { resources: { limit: { memory: "1Gi" } } }), "middleware:redis.resources.limit: is not a setting of this program (typo?); known keys of redis.resources: requests, limits"],
   ["maxmemory without a unit", (r) => (r.redis = { maxmemory: "268435456" }), 'middleware:redis.maxmemory: must be a Redis size with its unit, like "256mb" (got "268435456")'],
   ["maxmemory zero", (r) => (r.redis = { maxmemory: "0mb" }), 'middleware:redis.maxmemory: must be at least 1mb; Redis reads 0 as no limit at all (got "0mb")'],
