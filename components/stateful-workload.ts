@@ -1,12 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { HealthWiring, podsRevision } from "./health-wiring";
+import { ChangeGuard } from "./providers/change-guard";
 import { NfsVolumeSet } from "./nfs-volume-set";
 import { AntiAffinity, Resources, StorageSettings } from "./stack-config";
 import { configHash } from "./specs/config-hash";
 import { WorkloadLabels, workloadLabels } from "./specs/labels";
 import { NamedPort, clientServiceSpec, headlessServiceSpec, networkPolicySpec, headlessName, podDisruptionBudgetSpec, podHosts } from "./specs/network";
 import { StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
+import { storageLocation } from "./specs/storage";
 
 /** What every stateful workload shares; the four middleware components pass it through. */
 export interface PlatformArgs {
@@ -75,7 +77,13 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     this.clientServiceName = name;
     this.hosts = podHosts(name, args.replicas, p.zone);
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
-    const gated = args.gate ? [args.gate] : [];
+    const members = this.hosts.map((h) => `${h}:${args.clientPorts[0].port}`);
+    const storageGuard = new ChangeGuard(`${name}-storage`, {
+      setting: "storage", value: storageLocation(p.storage), ackSetting: "storage.moveFrom", ack: p.storage.moveFrom, members, access: p.health?.access,
+      risk: "the pods' claims stay bound to volumes at the old location and new volumes there would start empty; the data does not move by itself",
+      procedure: "Moving the volumes",
+    }, { parent: this });
+    const gated = [storageGuard, ...(args.gate ? [args.gate] : [])];
     const allPorts = [...args.clientPorts, ...args.peerPorts];
 
     const volumes = new NfsVolumeSet(`${name}-volumes`, {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials, authSecret } from "./auth-secret";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
-import { ZooKeeperResizeGuard } from "./providers/zookeeper-resize-guard";
+import { ChangeGuard } from "./providers/change-guard";
 import { ZooKeeperSettings } from "./stack-config";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
@@ -38,9 +38,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const p = args.platform;
     const hosts = podHosts(name, s.replicas, p.zone);
     const servers = hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
-    // A member-count change must not roll a running ensemble (zookeeper-resize-logic.ts says why).
-    const guard = new ZooKeeperResizeGuard(`${name}-size`, {
-      replicas: s.replicas, resizeFrom: s.resizeFrom, servers, access: p.health?.access,
+    // Reconfig is off: members read the ensemble from a static zoo.cfg, so a roll onto a new count mixes two lists.
+    const guard = new ChangeGuard(`${name}-size`, {
+      setting: "zookeeper.replicas", value: String(s.replicas), ackSetting: "zookeeper.resizeFrom", ack: s.resizeFrom?.toString(),
+      members: servers, access: p.health?.access, procedure: "Resizing the ZooKeeper ensemble",
+      risk: "members would roll one by one onto the new member list, and meanwhile the old and the new majority could each elect a leader and accept writes",
     }, { parent: this });
     const auth = authSecret(`${name}-auth`, {
       namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [ZooKeeperAuthFile.QuorumPassword],

@@ -18,6 +18,13 @@ export function persistentVolumeName(namespace: string, statefulSet: string, ord
   return `${namespace}-${statefulSet}-${ordinal}`;
 }
 
+/** Where the volumes live, as one value: a change of it means the data would have to move. */
+export function storageLocation(storage: StorageSettings): string {
+  if (storage.nfs) return `nfs:${storage.nfs.server}:${storage.nfs.path}`;
+  if (storage.local) return `local:${storage.local.node}:${storage.local.path}`;
+  return `storageClass:${storage.storageClassName}`;
+}
+
 /** Static volumes bind by claimRef, not by class; "" also keeps a default StorageClass from provisioning instead. */
 export function claimStorageClass(storage: StorageSettings): string {
   return storage.mode === StorageMode.StorageClass ? storage.storageClassName! : "";

@@ -13,7 +13,7 @@ import { ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
 import { fourLetterWord } from "../../components/providers/zookeeper-health-logic";
 
 const FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "standalone");
-const RESIZE_FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "zookeeper-resize");
+const GUARD_FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "change-guard");
 
 describe("real Pulumi engine", function () {
   this.timeout(300000);
@@ -76,10 +76,10 @@ describe("real Pulumi engine", function () {
     });
   });
 
-  describe("the ZooKeeper size guard through `pulumi preview` and `pulumi up`", () => {
+  describe("a change guard (the ZooKeeper member count) through `pulumi preview` and `pulumi up`", () => {
     const zk = new ZooKeeperEnsembleProcess(3);
     const set = async (...args: string[]) => {
-      const r = await ws.pulumi(RESIZE_FIXTURE, ["config", "set", ...args]);
+      const r = await ws.pulumi(GUARD_FIXTURE, ["config", "set", ...args]);
       assert.strictEqual(r.code, 0, r.stdout + r.stderr);
     };
     before(async () => {
@@ -88,40 +88,47 @@ describe("real Pulumi engine", function () {
         const replies = await Promise.all(zk.servers.map((s) => fourLetterWord(s, "srvr").catch(() => "")));
         return replies.every((r) => r.length > 0) || undefined;
       }, 250);
-      const init = await ws.pulumi(RESIZE_FIXTURE, ["stack", "init", "resize"]);
+      const init = await ws.pulumi(GUARD_FIXTURE, ["stack", "init", "resize"]);
       assert.strictEqual(init.code, 0, init.stdout + init.stderr);
       await set("replicas", "3");
       await set("servers", zk.servers.join(","));
-      const up = await ws.pulumi(RESIZE_FIXTURE, ["up", "--yes"]);
+      const up = await ws.pulumi(GUARD_FIXTURE, ["up", "--yes"]);
       assert.strictEqual(up.code, 0, up.stdout + up.stderr);
     });
     after(async () => {
       await zk.stop();
-      fs.rmSync(path.join(RESIZE_FIXTURE, "Pulumi.resize.yaml"), { force: true });
+      fs.rmSync(path.join(GUARD_FIXTURE, "Pulumi.resize.yaml"), { force: true });
     });
 
     it("refuses a member-count change at preview, naming the procedure", async () => {
       await set("replicas", "5");
-      const preview = await ws.pulumi(RESIZE_FIXTURE, ["preview"]);
+      const preview = await ws.pulumi(GUARD_FIXTURE, ["preview"]);
       assert.notStrictEqual(preview.code, 0, preview.stdout);
       const out = preview.stdout + preview.stderr;
-      assert.match(out, /changing a running ensemble from 3 to 5 members is refused: [\s\S]*old and the new majority could each elect a leader/);
-      assert.match(out, /set zookeeper\.resizeFrom to 3, then run up/);
+      assert.match(out, /zookeeper\.replicas: changing "3" to "5" on a deployed stack is refused: members would roll one by one onto the new member list\./);
+      assert.match(out, /Do it with the pods stopped \(README, "Resizing the ZooKeeper ensemble"\), then set zookeeper\.resizeFrom to "3" and run up/);
+    });
+
+    it("names a stale acknowledgement instead of taking it", async () => {
+      await set("resizeFrom", "7");
+      const preview = await ws.pulumi(GUARD_FIXTURE, ["preview"]);
+      assert.notStrictEqual(preview.code, 0, preview.stdout);
+      assert.match(preview.stdout + preview.stderr, /is refused \(zookeeper\.resizeFrom is "7", but the deployed value is "3"\)/);
     });
 
     it("stops an acknowledged resize at up while a member still answers, and lets it through once all are stopped", async () => {
       await set("resizeFrom", "3");
-      const refused = await ws.pulumi(RESIZE_FIXTURE, ["up", "--yes"]);
+      const refused = await ws.pulumi(GUARD_FIXTURE, ["up", "--yes"]);
       assert.notStrictEqual(refused.code, 0, refused.stdout);
-      assert.ok((refused.stdout + refused.stderr).includes(`ZooKeeper resize stopped before any change: ${zk.servers.join(", ")} still answer`), refused.stdout + refused.stderr);
-      const recorded = await ws.pulumi(RESIZE_FIXTURE, ["stack", "export"]);
-      assert.match(recorded.stdout, /"replicas": 3/, "the state still records 3 members");
+      assert.ok((refused.stdout + refused.stderr).includes(`zookeeper.replicas change stopped before anything changed: ${zk.servers.join(", ")} still accept connections`), refused.stdout + refused.stderr);
+      const recorded = await ws.pulumi(GUARD_FIXTURE, ["stack", "export"]);
+      assert.match(recorded.stdout, /"value": "3"/, "the state still records 3 members");
 
       await Promise.all([0, 1, 2].map((i) => zk.killMember(i)));
-      const up = await ws.pulumi(RESIZE_FIXTURE, ["up", "--yes"]);
+      const up = await ws.pulumi(GUARD_FIXTURE, ["up", "--yes"]);
       assert.strictEqual(up.code, 0, up.stdout + up.stderr);
       assert.match(up.stdout, /1 updated/);
-      const again = await ws.pulumi(RESIZE_FIXTURE, ["preview", "--expect-no-changes"]);
+      const again = await ws.pulumi(GUARD_FIXTURE, ["preview", "--expect-no-changes"]);
       assert.strictEqual(again.code, 0, again.stdout + again.stderr);
     });
   });

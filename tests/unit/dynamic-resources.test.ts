@@ -1,6 +1,7 @@
 // Every dynamic resource constructed once under mocks: a provider closure that cannot be
 // serialized, or does not load the way the engine loads it, fails here rather than in a deploy.
 import * as assert from "assert";
+import { ChangeGuard } from "../../components/providers/change-guard";
 import { RedisClusterHealth } from "../../components/providers/redis-cluster-health";
 import { RedisClusterInit } from "../../components/providers/redis-cluster-init";
 import { RedisSentinelHealth } from "../../components/providers/redis-sentinel-health";
@@ -20,9 +21,10 @@ describe("dynamic resources under mocks", function () {
     new ZooKeeperHealth("zk-health", { servers: ["z:2181"], expectedSize: 1, clientUser: "app", password: "secret-password-1" });
     new RedisSentinelHealth("sentinel-health", { sentinels: ["s:26379"], masterName: "m", expectedReplicas: 2, password: "secret-password-1" });
     new RedisStandaloneHealth("standalone-health", { endpoint: "r:6379", password: "secret-password-1" });
+    new ChangeGuard("guard", { setting: "s", value: "1", ackSetting: "a", risk: "r", procedure: "p", members: ["z:2181"] });
   });
 
-  for (const name of ["init", "cluster-health", "zk-health", "sentinel-health", "standalone-health"]) {
+  for (const name of ["init", "cluster-health", "zk-health", "sentinel-health", "standalone-health", "guard"]) {
     it(`serializes ${name}'s provider into a module the engine can load`, async () => {
       const text = await serializedProvider(name);
       assert.ok(text.length > 100);

@@ -11,7 +11,8 @@ describe("post-deploy resources in the program", function () {
   it("registers cluster init and one health assertion per workload, wired to the pods", async () => {
     const run = await runProgram("dev", readStackFile("dev"));
     const dyn = new Map(run.resources.filter((r) => r.type === DYNAMIC).map((r) => [r.name, r.inputs]));
-    assert.deepStrictEqual([...dyn.keys()].sort(), ["redis-cluster-health", "redis-cluster-init", "redis-health", "redis-sentinel-health", "zookeeper-health", "zookeeper-size"]);
+    const guards = ["redis-cluster-storage", "redis-sentinel-data-storage", "redis-sentinel-storage", "redis-storage", "zookeeper-size", "zookeeper-storage"];
+    assert.deepStrictEqual([...dyn.keys()].sort(), ["redis-cluster-health", "redis-cluster-init", "redis-health", "redis-sentinel-health", "zookeeper-health", ...guards].sort());
 
     const init = dyn.get("redis-cluster-init")!;
     assert.deepStrictEqual(init.nodes, Array.from({ length: 6 }, (_, i) => `redis-cluster-${i}.redis-cluster-headless.middleware-dev.svc.cluster.local:6379`));
@@ -30,7 +31,11 @@ describe("post-deploy resources in the program", function () {
     assert.deepStrictEqual(dyn.get("zookeeper-health")!.servers, [0, 1, 2].map((i) => `zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2181`));
     assert.strictEqual(dyn.get("zookeeper-health")!.expectedSize, 3);
     const size = dyn.get("zookeeper-size")!;
-    assert.deepStrictEqual([size.replicas, size.resizeFrom, size.servers, size.access], [3, undefined, dyn.get("zookeeper-health")!.servers, { kind: "direct" }]);
+    assert.deepStrictEqual([size.setting, size.value, size.ackSetting, size.ack, size.members, size.access],
+      ["zookeeper.replicas", "3", "zookeeper.resizeFrom", undefined, dyn.get("zookeeper-health")!.servers, { kind: "direct" }]);
+    const storage = dyn.get("redis-cluster-storage")!;
+    assert.deepStrictEqual([storage.setting, storage.value, storage.ackSetting], ["storage", "nfs:nfs.dev.example.internal:/exports/middleware", "storage.moveFrom"]);
+    assert.deepStrictEqual(storage.members, init.nodes, "every pod must be stopped before its volumes move");
     const sentinel = dyn.get("redis-sentinel-health")!;
     assert.strictEqual(sentinel.expectedReplicas, 2);
     assert.strictEqual(sentinel.masterName, "mymaster");
@@ -46,8 +51,8 @@ describe("post-deploy resources in the program", function () {
     assert.strictEqual(health.retryForMs, 60000);
   });
 
-  it("registers none of them when health checks are disabled, only the ZooKeeper size guard", async () => {
+  it("registers none of them when health checks are disabled, only the change guards", async () => {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
-    assert.deepStrictEqual(run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name), ["zookeeper-size"]);
+    assert.ok(run.resources.filter((r) => r.type === DYNAMIC).every((r) => /-(size|storage)$/.test(r.name)));
   });
 });

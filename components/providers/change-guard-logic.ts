@@ -1,0 +1,65 @@
+// Some settings cannot change under running pods without losing data or splitting a cluster (a
+// ZooKeeper member count, where the volumes live). A guard refuses such a change at preview unless
+// the operator acknowledges it by naming the old value, and at up while any member still answers.
+// No Pulumi import.
+import * as net from "net";
+import { Access, openReach } from "./reach";
+
+export interface ChangeGuardInputs {
+  /** The stack setting guarded, e.g. "zookeeper.replicas". */
+  readonly setting: string;
+  readonly value: string;
+  /** The setting that acknowledges a change by naming the old value, e.g. "zookeeper.resizeFrom". */
+  readonly ackSetting: string;
+  readonly ack?: string;
+  /** What a change under running pods would do. */
+  readonly risk: string;
+  /** The README section with the procedure. */
+  readonly procedure: string;
+  /** `host:port` of every pod the change affects; all must be stopped when it goes ahead. */
+  readonly members: readonly string[];
+  readonly access?: Access;
+}
+
+/** Why a change from `before` is refused at preview; undefined when it may go ahead. */
+export function changeRefusal(before: string | undefined, g: ChangeGuardInputs): string | undefined {
+  if (before === undefined || before === g.value || g.ack === before) return undefined;
+  const stale = g.ack === undefined ? "" : ` (${g.ackSetting} is "${g.ack}", but the deployed value is "${before}")`;
+  return `${g.setting}: changing "${before}" to "${g.value}" on a deployed stack is refused${stale}: ${g.risk}. ` +
+    `Do it with the pods stopped (README, "${g.procedure}"), then set ${g.ackSetting} to "${before}" and run up`;
+}
+
+const PROBE_MS = 3000;
+
+function answers(local: string): Promise<boolean> {
+  const i = local.lastIndexOf(":");
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: local.slice(0, i), port: Number(local.slice(i + 1)) });
+    sock.setTimeout(PROBE_MS, () => sock.destroy());
+    sock.once("connect", () => (sock.destroy(), resolve(true)));
+    sock.once("close", () => resolve(false));
+    sock.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Throws while any member accepts a connection: an acknowledged change must find the pods stopped,
+ * else it would roll them one at a time, the very thing the acknowledgement promised to avoid.
+ * A member that cannot be reached at all (no pod, no DNS name) counts as stopped.
+ */
+export async function assertMembersStopped(g: Pick<ChangeGuardInputs, "setting" | "members" | "access">): Promise<void> {
+  const reach = openReach(g.access);
+  try {
+    const up = await Promise.all(g.members.map(async (m) => {
+      const local = await reach.local(m).catch(() => undefined);
+      return local !== undefined && (await answers(local)) ? m : undefined;
+    }));
+    const running = up.filter((m): m is string => m !== undefined);
+    if (running.length) {
+      throw new Error(`${g.setting} change stopped before anything changed: ${running.join(", ")} still accept${running.length === 1 ? "s" : ""} connections. ` +
+        "Scale the StatefulSet to 0 (kubectl scale statefulset <name> --replicas=0), wait until no pod is left, then run up again");
+    }
+  } finally {
+    reach.close();
+  }
+}

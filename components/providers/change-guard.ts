@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ChangeGuardInputs } from "./change-guard-logic";
+import type { Access } from "./reach";
+import { loadLogic, stableId } from "./provider-kit";
+
+type GuardLogic = typeof import("./change-guard-logic");
+
+/**
+ * Holds a setting that must not change under running pods (change-guard-logic.ts). Whatever the
+ * change would touch depends on this resource, so a refusal stops it before it starts.
+ */
+export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
+  async check(olds: Partial<ChangeGuardInputs>, news: ChangeGuardInputs): Promise<pulumi.dynamic.CheckResult> {
+    const reason = loadLogic<GuardLogic>("change-guard-logic").changeRefusal(olds.value, news);
+    return reason ? { inputs: news, failures: [{ property: "value", reason }] } : { inputs: news };
+  }
+
+  async create(inputs: ChangeGuardInputs): Promise<pulumi.dynamic.CreateResult> {
+    return { id: stableId("guard", inputs.setting), outs: inputs };
+  }
+
+  async diff(_id: string, olds: ChangeGuardInputs, news: ChangeGuardInputs): Promise<pulumi.dynamic.DiffResult> {
+    return { changes: JSON.stringify(olds) !== JSON.stringify(news) };
+  }
+
+  async update(_id: string, olds: ChangeGuardInputs, news: ChangeGuardInputs): Promise<pulumi.dynamic.UpdateResult> {
+    // The members recorded for the deployed value are the ones that must be stopped.
+    if (olds.value !== news.value) await loadLogic<GuardLogic>("change-guard-logic").assertMembersStopped({ ...olds, access: news.access });
+    return { outs: news };
+  }
+
+  async delete(): Promise<void> {
+    // Intentionally nothing: a guard owns no object.
+  }
+}
+
+export interface ChangeGuardArgs {
+  readonly setting: string;
+  readonly value: pulumi.Input<string>;
+  readonly ackSetting: string;
+  /** The old value, named by the operator to acknowledge a change. Defaults to none. */
+  readonly ack?: pulumi.Input<string>;
+  readonly risk: string;
+  readonly procedure: string;
+  readonly members: pulumi.Input<pulumi.Input<string>[]>;
+  /** How to reach the members to see that they are stopped. Defaults to direct. */
+  readonly access?: pulumi.Input<Access>;
+}
+
+export class ChangeGuard extends pulumi.dynamic.Resource {
+  constructor(name: string, args: ChangeGuardArgs, opts?: pulumi.CustomResourceOptions) {
+    super(new ChangeGuardProvider(), name, { ...args }, opts);
+  }
+}
