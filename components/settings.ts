@@ -64,8 +64,6 @@ export interface StorageSettings {
   readonly storageClassName?: string;
   readonly reclaimPolicy: ReclaimPolicy;
   readonly sizes: Readonly<Record<Workload, string>>;
-  /** The deployed location (`storageLocation`) a stopped stack's volumes move from: acknowledges a move. */
-  readonly moveFrom?: string;
 }
 
 export interface ZooKeeperSettings {

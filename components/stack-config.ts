@@ -77,7 +77,6 @@ function storage(root: Section): StorageSettings {
     }),
   ) as Record<Workload, string>;
   const reclaimPolicy = s.oneOf("reclaimPolicy", ReclaimPolicy, ReclaimPolicy.Retain);
-  const moveFrom = s.has("moveFrom") ? s.string("moveFrom", undefined, /^\S+$/, 'the deployed storage location the refusal printed, e.g. "nfs:nfs1.example.internal:/exports/middleware"') : undefined;
   // Each mode reads its own keys; the others' may stay in the file.
   s.allow("nfs", "local", "storageClassName");
   if (mode === StorageMode.Nfs) {
@@ -86,7 +85,7 @@ function storage(root: Section): StorageSettings {
     const path = n.string("path", undefined, /^\/[^\s]*$/, "the absolute exported directory, e.g. /exports/middleware");
     const bad = directoryProblem(path);
     if (bad) n.fail("path", `${bad} (got "${path}")`);
-    return { mode, nfs: { server, path: path.replace(/\/+$/, "") }, reclaimPolicy, sizes, moveFrom };
+    return { mode, nfs: { server, path: path.replace(/\/+$/, "") }, reclaimPolicy, sizes };
   }
   if (mode === StorageMode.Local) {
     const l = s.section("local");
@@ -94,10 +93,10 @@ function storage(root: Section): StorageSettings {
     const bad = directoryProblem(path);
     if (bad) l.fail("path", `${bad} (got "${path}")`);
     const node = l.string("node", undefined, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "the kubernetes.io/hostname of the node holding the volumes");
-    return { mode, local: { path: path.replace(/\/+$/, ""), node }, reclaimPolicy, sizes, moveFrom };
+    return { mode, local: { path: path.replace(/\/+$/, ""), node }, reclaimPolicy, sizes };
   }
   const storageClassName = s.string("storageClassName", undefined, DNS_SUBDOMAIN, "the StorageClass that provisions the volumes");
-  return { mode, storageClassName, reclaimPolicy, sizes, moveFrom };
+  return { mode, storageClassName, reclaimPolicy, sizes };
 }
 
 function health(root: Section): HealthSettings {

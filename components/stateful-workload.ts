@@ -79,8 +79,8 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
     const members = this.hosts.map((h) => `${h}:${args.clientPorts[0].port}`);
     const storageGuard = new ChangeGuard(`${name}-storage`, {
-      setting: "storage", value: storageLocation(p.storage), ackSetting: "storage.moveFrom", ack: p.storage.moveFrom, members, access: p.health?.access,
-      risk: "the pods' claims stay bound to volumes at the old location and new volumes there would start empty; the data does not move by itself",
+      setting: "storage", value: storageLocation(p.storage), members, access: p.health?.access,
+      risk: "the pods' claims stay bound to the volumes at the old location, and volumes at the new one would start empty: the data does not move by itself",
       procedure: "Moving the volumes",
     }, { parent: this });
     const gated = [storageGuard, ...(args.gate ? [args.gate] : [])];

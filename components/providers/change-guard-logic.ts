@@ -1,7 +1,7 @@
 // Some settings cannot change under running pods without losing data or splitting a cluster (a
-// ZooKeeper member count, where the volumes live). A guard refuses such a change at preview unless
-// the operator acknowledges it by naming the old value, and at up while any member still answers.
-// No Pulumi import.
+// ZooKeeper member count, where the volumes live). A guard refuses such a change at preview: for
+// good, or until the operator acknowledges it by naming the old value, and then at up while any
+// member still answers. No Pulumi import.
 import * as net from "net";
 import { Access, openReach } from "./reach";
 
@@ -9,8 +9,11 @@ export interface ChangeGuardInputs {
   /** The stack setting guarded, e.g. "zookeeper.replicas". */
   readonly setting: string;
   readonly value: string;
-  /** The setting that acknowledges a change by naming the old value, e.g. "zookeeper.resizeFrom". */
-  readonly ackSetting: string;
+  /**
+   * The setting that acknowledges a change by naming the old value, e.g. "zookeeper.resizeFrom".
+   * Defaults to none: the change is never made under this stack's resources (the README says how).
+   */
+  readonly ackSetting?: string;
   readonly ack?: string;
   /** What a change under running pods would do. */
   readonly risk: string;
@@ -23,10 +26,12 @@ export interface ChangeGuardInputs {
 
 /** Why a change from `before` is refused at preview; undefined when it may go ahead. */
 export function changeRefusal(before: string | undefined, g: ChangeGuardInputs): string | undefined {
-  if (before === undefined || before === g.value || g.ack === before) return undefined;
+  if (before === undefined || before === g.value) return undefined;
+  const refused = `${g.setting}: changing "${before}" to "${g.value}" on a deployed stack is refused`;
+  if (!g.ackSetting) return `${refused}: ${g.risk}. Follow the README, "${g.procedure}"`;
+  if (g.ack === before) return undefined;
   const stale = g.ack === undefined ? "" : ` (${g.ackSetting} is "${g.ack}", but the deployed value is "${before}")`;
-  return `${g.setting}: changing "${before}" to "${g.value}" on a deployed stack is refused${stale}: ${g.risk}. ` +
-    `Do it with the pods stopped (README, "${g.procedure}"), then set ${g.ackSetting} to "${before}" and run up`;
+  return `${refused}${stale}: ${g.risk}. Do it with the pods stopped (README, "${g.procedure}"), then set ${g.ackSetting} to "${before}" and run up`;
 }
 
 const PROBE_MS = 3000;

@@ -37,7 +37,8 @@ export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
 export interface ChangeGuardArgs {
   readonly setting: string;
   readonly value: pulumi.Input<string>;
-  readonly ackSetting: string;
+  /** The setting that acknowledges a change. Defaults to none: a change is always refused. */
+  readonly ackSetting?: string;
   /** The old value, named by the operator to acknowledge a change. Defaults to none. */
   readonly ack?: pulumi.Input<string>;
   readonly risk: string;

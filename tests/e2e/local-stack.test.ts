@@ -15,6 +15,8 @@ import { keySlot } from "../../components/specs/slot-plan";
 
 const NAMESPACE = "middleware-e2e";
 const VOLUME_ROOT = "/var/lib/middleware-cluster/volumes-e2e";
+/** The local cluster's one node, which holds the local volumes (Pulumi.local.yaml). */
+const NODE = "middleware-local";
 const ZOOKEEPERS = ["zookeeper-0", "zookeeper-1", "zookeeper-2"];
 const CLUSTER_PODS = [0, 1, 2, 3, 4, 5].map((i) => `redis-cluster-${i}`);
 const SENTINEL_DATA = ["redis-sentinel-data-0", "redis-sentinel-data-1", "redis-sentinel-data-2"];
@@ -331,6 +333,40 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     assert.match(r.stdout, /### Preview of `local`: \*\*fails\*\*/);
     assert.match(r.stdout, /MANDATORY `persistentvolume-reclaim-retain`.*has reclaim policy Delete; use Retain/);
     stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
+  });
+
+  it("refuses a ZooKeeper resize and a volume move under running pods, changing nothing", async () => {
+    stack.writeSettings((c) => {
+      c["middleware:redisCluster"].maxmemory = "48mb";
+      c["middleware:zookeeper"] = { ...c["middleware:zookeeper"], replicas: 5 };
+    });
+    const preview = await stack.run("preview");
+    assert.notStrictEqual(preview.code, 0);
+    assert.match(preview.stdout + preview.stderr, /zookeeper\.replicas: changing "3" to "5" on a deployed stack is refused/);
+
+    // Acknowledged but not stopped: the guard finds the members answering before anything changes.
+    stack.writeSettings((c) => {
+      c["middleware:redisCluster"].maxmemory = "48mb";
+      c["middleware:zookeeper"] = { ...c["middleware:zookeeper"], replicas: 5, resizeFrom: 3 };
+    });
+    const up = await stack.run("up");
+    assert.notStrictEqual(up.code, 0);
+    assert.match(up.stdout + up.stderr, /zookeeper\.replicas change stopped before anything changed: zookeeper-0\.[^ ]+:2181, .* still accept connections/);
+    assert.strictEqual((await kubectl.json(["-n", NAMESPACE, "get", "statefulset", "zookeeper"])).spec.replicas, 3);
+    const zooCfg = (await kubectl.json(["-n", NAMESPACE, "get", "configmap", "zookeeper-config"])).data["zoo.cfg"];
+    assert.doesNotMatch(zooCfg, /^server\.4=/m, "the members' config did not change");
+    assert.strictEqual((await kubectl.run(["get", "pv", `${NAMESPACE}-zookeeper-3`])).code, 1, "no volume was created for a new member");
+
+    stack.writeSettings((c) => {
+      c["middleware:redisCluster"].maxmemory = "48mb";
+      c["middleware:storage"].local.path = `${VOLUME_ROOT}-moved`;
+    });
+    const move = await stack.run("preview");
+    assert.notStrictEqual(move.code, 0);
+    assert.ok((move.stdout + move.stderr).includes(`storage: changing "local:${NODE}:${VOLUME_ROOT}" to "local:${NODE}:${VOLUME_ROOT}-moved" on a deployed stack is refused`),
+      (move.stdout + move.stderr).slice(-3000));
+    stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
+    await ok("up");
   });
 
   it("destroys everything but the Retain volumes, which keep their data", async () => {

@@ -34,7 +34,7 @@ describe("post-deploy resources in the program", function () {
     assert.deepStrictEqual([size.setting, size.value, size.ackSetting, size.ack, size.members, size.access],
       ["zookeeper.replicas", "3", "zookeeper.resizeFrom", undefined, dyn.get("zookeeper-health")!.servers, { kind: "direct" }]);
     const storage = dyn.get("redis-cluster-storage")!;
-    assert.deepStrictEqual([storage.setting, storage.value, storage.ackSetting], ["storage", "nfs:nfs.dev.example.internal:/exports/middleware", "storage.moveFrom"]);
+    assert.deepStrictEqual([storage.setting, storage.value, storage.ackSetting], ["storage", "nfs:nfs.dev.example.internal:/exports/middleware", undefined]);
     assert.deepStrictEqual(storage.members, init.nodes, "every pod must be stopped before its volumes move");
     const sentinel = dyn.get("redis-sentinel-health")!;
     assert.strictEqual(sentinel.expectedReplicas, 2);
