@@ -3,7 +3,7 @@
 // good, or until the operator acknowledges it by naming the old value, and then at up while any
 // member still answers. No Pulumi import.
 import * as net from "net";
-import { Access, openReach } from "./reach";
+import { Access, openReach, splitEndpoint } from "./reach";
 
 export interface ChangeGuardInputs {
   /** The stack setting guarded, e.g. "zookeeper.replicas". */
@@ -37,9 +37,8 @@ export function changeRefusal(before: string | undefined, g: ChangeGuardInputs):
 const PROBE_MS = 3000;
 
 function answers(local: string): Promise<boolean> {
-  const i = local.lastIndexOf(":");
   return new Promise((resolve) => {
-    const sock = net.connect({ host: local.slice(0, i), port: Number(local.slice(i + 1)) });
+    const sock = net.connect(splitEndpoint(local));
     sock.setTimeout(PROBE_MS, () => sock.destroy());
     sock.once("connect", () => (sock.destroy(), resolve(true)));
     sock.once("close", () => resolve(false));

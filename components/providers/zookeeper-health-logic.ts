@@ -3,7 +3,7 @@
 // through the native client (as super) read back from every member. No Pulumi import.
 import * as net from "net";
 import { HealthError } from "./health-error";
-import { Access, openReach } from "./reach";
+import { Access, openReach, splitEndpoint } from "./reach";
 
 export interface ZooKeeperHealthInputs {
   readonly servers: readonly string[];
@@ -23,9 +23,8 @@ export interface ZooKeeperHealthReport {
 
 /** Sends a four-letter word and returns the reply (the server closes the connection when done). */
 export function fourLetterWord(endpoint: string, word: string, timeoutMs = 3000): Promise<string> {
-  const i = endpoint.lastIndexOf(":");
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) });
+    const sock = net.connect(splitEndpoint(endpoint));
     let out = "";
     sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`no answer to ${word} within ${timeoutMs} ms`)));
     sock.on("connect", () => sock.write(word));
