@@ -60,6 +60,28 @@ async function clusterWriteCounts(servers: readonly RedisServer[]): Promise<stri
   return out.sort().join("\n");
 }
 
+/**
+ * Forms a cluster as an operator would by hand: master i takes `ranges[i]`, node `ranges.length + j`
+ * replicates master `replicaOf[j]`, and any node after those is left untouched; resolves once it is ok.
+ */
+async function formByHand(servers: readonly RedisServer[], ranges: readonly (readonly [number, number])[], replicaOf: readonly number[]): Promise<void> {
+  const admins = await Promise.all(servers.map((s) => s.admin()));
+  try {
+    for (const [i, [from, to]] of ranges.entries()) await admins[i].call("CLUSTER", "ADDSLOTSRANGE", String(from), String(to));
+    for (const s of servers.slice(1, ranges.length + replicaOf.length)) await admins[0].call("CLUSTER", "MEET", "127.0.0.1", String(s.port));
+    const ids = await Promise.all(admins.map(async (c) => String(await c.call("CLUSTER", "MYID"))));
+    for (const [j, m] of replicaOf.entries()) {
+      const replica = admins[ranges.length + j];
+      await waitUntil("the replica to know its master", 20000, async () => String(await replica.call("CLUSTER", "NODES")).includes(`${ids[m]} 127.0.0.1`));
+      await replica.call("CLUSTER", "REPLICATE", ids[m]);
+    }
+    await waitUntil("the hand-formed cluster to be ok", 20000, async () =>
+      (await Promise.all(admins.slice(0, ranges.length + replicaOf.length).map(async (c) => String(await c.call("CLUSTER", "INFO"))))).every((info) => info.includes("cluster_state:ok")));
+  } finally {
+    admins.forEach((c) => c.disconnect());
+  }
+}
+
 describe("RedisClusterInitProvider (real redis-server)", function () {
   this.timeout(120000);
   const fleet = new RedisServers();
@@ -160,18 +182,7 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     // Three masters someone formed by hand with uneven shares and data; the stack's three replicas-to-be are fresh.
     const servers = await fleet.add(6, { cluster: true });
     const nodes = servers.map((s) => s.endpoint);
-    const hand = await Promise.all(servers.slice(0, 3).map((s) => s.admin()));
-    await hand[0].call("CLUSTER", "ADDSLOTSRANGE", "0", "8191");
-    await hand[1].call("CLUSTER", "ADDSLOTSRANGE", "8192", "12287");
-    await hand[2].call("CLUSTER", "ADDSLOTSRANGE", "12288", "16383");
-    for (const s of servers.slice(1, 3)) await hand[0].call("CLUSTER", "MEET", "127.0.0.1", String(s.port));
-    hand.forEach((c) => c.disconnect());
-    await waitUntil("the hand-formed cluster to be ok", 20000, async () => {
-      const c = await servers[0].admin();
-      const info = String(await c.call("CLUSTER", "INFO"));
-      c.disconnect();
-      return info.includes("cluster_state:ok");
-    });
+    await formByHand(servers, [[0, 8191], [8192, 12287], [12288, 16383]], []);
     const keys = await writeKeys(servers[0].port, "theirs", 500);
     const before = await clusterWriteCounts(servers);
     await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
@@ -186,14 +197,33 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     assert.deepStrictEqual(await lostKeys(servers[0].port, keys), []);
   });
 
-  it("refuses on create a complete cluster whose replicas pair differently from this stack's plan", async () => {
-    // redis-cli pairs node 3 with master 0; this stack pairs it with master 1.
+  it("refuses on create a cluster redis-cli --cluster create formed, naming the masters whose slots differ from this stack's", async () => {
+    // redis-cli gives the first two masters 0-5460 and 5461-10922; this stack 0-5461 and 5462-10922.
     const servers = await fleet.add(6, { cluster: true });
     const nodes = servers.map((s) => s.endpoint);
     await redisCliCreate(nodes, 1);
+    const before = await clusterWriteCounts(servers);
     await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
-      assert.ok(e.message.includes(`${nodes[3]} (node `), e.message);
-      assert.match(e.message, /replicates 127\.0\.0\.1:\d+ \(0 key\(s\)\), but this stack would form it as a replica of/);
+      assert.match(e.message, /nothing was changed/);
+      assert.ok(e.message.includes(`${nodes[0]} (node `) && e.message.includes("serves slots 0-5460 (0 key(s)), but this stack would form it as the master of slots 0-5461"), e.message);
+      assert.ok(e.message.includes(`${nodes[1]} (node `) && e.message.includes("serves slots 5461-10922 (0 key(s)), but this stack would form it as the master of slots 5462-10922"), e.message);
+      assert.ok(!e.message.includes(`${nodes[2]} (node `), `the master laid out as planned is not blamed: ${e.message}`);
+      return true;
+    });
+    assert.strictEqual(await clusterWriteCounts(servers), before, "not one cluster-changing command");
+  });
+
+  it("refuses on create a cluster with this stack's slots whose replicas pair differently, naming each replica", async () => {
+    // This stack pairs node 3 with master 1, 4 with 2 and 5 with 0; here each follows the master at its own position.
+    const servers = await fleet.add(6, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    await formByHand(servers, evenSlotRanges(3), [0, 1, 2]);
+    await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
+      for (const [j, r] of nodes.slice(3).entries()) {
+        assert.ok(e.message.includes(`${r} (node `), `${r} is named: ${e.message}`);
+        assert.ok(e.message.includes(`replicates ${nodes[j]} (0 key(s)), but this stack would form it as a replica of ${nodes[(j + 1) % 3]}`), e.message);
+      }
+      for (const m of nodes.slice(0, 3)) assert.ok(!e.message.includes(`${m} (node `), `the master laid out as planned is not blamed: ${e.message}`);
       return true;
     });
   });
