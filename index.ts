@@ -25,6 +25,7 @@ const platform: PlatformArgs = {
   storage: s.storage,
   antiAffinity: s.antiAffinity,
   clientNamespaces: s.clientNamespaces,
+  runnerNamespace: s.health.enabled ? s.health.runnerNamespace : undefined,
   pullSecretName: pullSecret.secretName,
   health: healthWiring(s.health, s.namespace),
 };

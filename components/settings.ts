@@ -23,6 +23,12 @@ export interface HealthSettings {
   readonly access: HealthAccess;
   /** kubectl context for portForward access; the current context when unset. */
   readonly kubeContext?: string;
+  /**
+   * The namespace pulumi runs in when it runs inside the cluster (e.g. the Pulumi Kubernetes
+   * Operator's): its pods may reach every workload's client ports, so direct access gets through
+   * the NetworkPolicies. Defaults to none.
+   */
+  readonly runnerNamespace?: string;
   /** How long a failing assertion is retried before the deployment fails. */
   readonly retrySeconds: number;
 }

@@ -102,10 +102,12 @@ function storage(root: Section): StorageSettings {
 function health(root: Section): HealthSettings {
   const s = root.section("health");
   const kubeContext = s.has("kubeContext") ? s.string("kubeContext", undefined, /^[^\s]+$/, "a kubectl context name") : undefined;
+  const runnerNamespace = s.has("runnerNamespace") ? s.string("runnerNamespace", undefined, DNS_LABEL, "the namespace pulumi runs in, e.g. pulumi-operator") : undefined;
   return {
     enabled: s.bool("enabled", true),
     access: s.oneOf("access", HealthAccess, HealthAccess.Direct),
     kubeContext,
+    ...(runnerNamespace ? { runnerNamespace } : {}),
     retrySeconds: s.int("retrySeconds", 300, 0, 3600),
   };
 }

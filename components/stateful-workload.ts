@@ -20,6 +20,8 @@ export interface PlatformArgs {
   readonly storage: StorageSettings;
   readonly antiAffinity: AntiAffinity;
   readonly clientNamespaces: readonly string[];
+  /** Where an in-cluster pulumi runs; admitted to the client ports. Defaults to none. */
+  readonly runnerNamespace?: string;
   readonly pullSecretName: pulumi.Input<string>;
   /** Post-deploy init and health assertions; none when disabled. */
   readonly health?: HealthWiring;
@@ -112,7 +114,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     }, { parent: this });
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
       metadata: meta(name),
-      spec: networkPolicySpec({ selector: this.labels.selector, peerPorts: args.peerPorts, clientPorts: args.clientPorts, clientNamespaces: p.clientNamespaces, clientPodLabel: args.clientPodLabel }),
+      spec: networkPolicySpec({ selector: this.labels.selector, peerPorts: args.peerPorts, clientPorts: args.clientPorts, clientNamespaces: p.clientNamespaces, clientPodLabel: args.clientPodLabel, runnerNamespace: p.runnerNamespace }),
     }, { parent: this });
     this.registerOutputs({ statefulSetName: this.statefulSet.metadata.name, hosts: this.hosts });
   }

@@ -6,7 +6,8 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { applyRunnerOverrides } from "../components/config";
 import { SecretKey, SecretState, configValue, isSecretKey, parseStackConfig, secretStates } from "../components/stack-config";
-import { PlannedCheck, verificationPlan } from "../components/verification-plan";
+import { checkAccess } from "../components/providers/reach";
+import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
 import { stackArgs } from "./pulumi-cli";
 
 interface CliConfigEntry {
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
   const access = arg("access");
   const raw = applyRunnerOverrides(fromCli, access ? { ...process.env, MIDDLEWARE_HEALTH_ACCESS: access } : process.env);
   const settings = parseStackConfig(stack, raw, secrets);
+  // One message with the fix, rather than every member failing on its own.
+  await checkAccess(accessOf(settings), [`kubernetes.default.svc.${settings.clusterDomain}:443`]);
   const ok = await runChecks(verificationPlan(settings, {
     redisPassword: secrets.redisPassword.value ?? "", zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
   }), (l) => console.log(l));

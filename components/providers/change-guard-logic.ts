@@ -3,7 +3,7 @@
 // good, or until the operator acknowledges it by naming the old value, and then at up while any
 // member still answers. No Pulumi import.
 import * as net from "net";
-import { Access, openReach, splitEndpoint } from "./reach";
+import { Access, checkAccess, openReach, splitEndpoint } from "./reach";
 
 export interface ChangeGuardInputs {
   /** The stack setting guarded, e.g. "zookeeper.replicas". */
@@ -49,9 +49,11 @@ function answers(local: string): Promise<boolean> {
 /**
  * Throws while any member accepts a connection: an acknowledged change must find the pods stopped,
  * else it would roll them one at a time, the very thing the acknowledgement promised to avoid.
- * A member that cannot be reached at all (no pod, no DNS name) counts as stopped.
+ * A member that cannot be reached at all (no pod, no DNS name) counts as stopped, but only once the
+ * access itself is proven to work: from a machine that cannot reach the pods, every member would.
  */
 export async function assertMembersStopped(g: Pick<ChangeGuardInputs, "setting" | "members" | "access">): Promise<void> {
+  await checkAccess(g.access, g.members);
   const reach = openReach(g.access);
   try {
     const up = await Promise.all(g.members.map(async (m) => {

@@ -8,7 +8,7 @@ import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "..
 import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./cluster-nodes";
 import { OWNERSHIP_HELP, unplannedNodes, unrecordedNodes } from "./cluster-ownership";
 import { NodeView, waitForAgreement } from "./cluster-state";
-import { Access, Reach, splitEndpoint } from "./reach";
+import { Access, Reach, checkAccess, splitEndpoint } from "./reach";
 import { RedisAuth, RedisSession, parseInfo, withRedisSession } from "./redis-client";
 
 export interface ClusterInitInputs extends RedisAuth {
@@ -188,6 +188,7 @@ export async function initCluster(inputs: ClusterInitInputs, formed?: Readonly<R
   const masterCount = validateInputs(inputs);
   const auth: RedisAuth = { username: inputs.username, password: inputs.password };
   const timeoutMs = inputs.convergeTimeoutMs ?? 60000;
+  await checkAccess(inputs.access, inputs.nodes);
   return withRedisSession(inputs.access, auth, async (session) => {
     const clients = await session.connectAll(inputs.nodes);
     const states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients.get(e)!)));

@@ -80,6 +80,7 @@ export function withSecretPassword<T extends RedisCredentialArgs>(args: T): T {
 
 export interface AssertionInputs {
   readonly password?: string;
+  readonly access?: Access;
   /** Keep retrying a failing assertion this long before failing the deployment. Defaults to 0. */
   readonly retryForMs?: number;
   /** Changes when anything the assertion watches changes (image, config, replicas). */
@@ -95,10 +96,14 @@ export class AssertionProvider<I extends AssertionInputs> implements pulumi.dyna
     private readonly logicFile: string,
     private readonly assertion: string,
     private readonly watched: readonly string[],
+    /** The input holding the endpoint (or list of endpoints) the check connects to. */
+    private readonly endpointsKey: string,
   ) {}
 
   private async run(inputs: I): Promise<Record<string, unknown>> {
     const logic = loadLogic<Record<string, (i: I) => Promise<unknown>>>(this.logicFile);
+    // Outside the retries: an access that cannot work from this machine fails now, with its fix.
+    await loadLogic<typeof import("./reach")>("reach").checkAccess(inputs.access, [(inputs as Record<string, unknown>)[this.endpointsKey] as string | string[]].flat());
     const report = await retrying(inputs.retryForMs ?? 0, () => logic[this.assertion](inputs));
     return { ...withoutSecrets(inputs), report };
   }

@@ -121,6 +121,72 @@ class PortForwardReach implements Reach {
   }
 }
 
+/**
+ * An access setting that cannot work from where this process runs. Retrying cannot help (the
+ * machine, not the pods, is the problem), so assertions fail with it at once instead of after
+ * their retry window.
+ */
+export class AccessError extends Error {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = "AccessError";
+  }
+}
+
+const ACCESS_PROBE_MS = 10000;
+
+/** The cluster DNS domain of an in-cluster name, e.g. `redis-0.redis-headless.ns.svc.cluster.local` -> `cluster.local`. */
+export function clusterDomainOf(host: string): string | undefined {
+  return /\.svc\.(.+)$/.exec(host)?.[1];
+}
+
+async function resolvesWithin(name: string, ms: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${ms / 1000} s`), ms)));
+  const lookup = dns.promises.lookup(name).then(() => undefined, (e: NodeJS.ErrnoException) => e.code ?? e.message);
+  try {
+    return await Promise.race([lookup, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Fails at once, naming the setting and the fix, when `access` cannot reach `endpoints` from this
+ * machine: `direct` where the cluster's names do not resolve (a laptop or CI runner), or
+ * `portForward` where kubectl is missing or cannot use its context. Without it a check would retry
+ * for minutes, and a change guard would take members it cannot reach for stopped ones.
+ */
+export async function checkAccess(access: Access = DIRECT, endpoints: readonly string[]): Promise<void> {
+  if (access.kind === "direct") {
+    const domains = new Set(endpoints.flatMap((e) => clusterDomainOf(splitEndpoint(e).host) ?? []));
+    for (const domain of domains) {
+      const probe = `kubernetes.default.svc.${domain}`;
+      const failure = await resolvesWithin(probe, ACCESS_PROBE_MS);
+      if (failure) {
+        throw new AccessError(`health.access is "direct", but this machine cannot resolve the cluster's names (${probe}: ${failure}). ` +
+          "direct works only where pulumi runs inside the cluster (e.g. the Pulumi Kubernetes Operator, with health.runnerNamespace set to its namespace); " +
+          "from a laptop or CI runner set health.access to portForward");
+      }
+    }
+    return;
+  }
+  const args = ["--namespace", access.namespace, ...(access.context ? ["--context", access.context] : []), ...(access.kubeconfig ? ["--kubeconfig", access.kubeconfig] : [])];
+  await new Promise<void>((resolve, reject) => {
+    // A self review any authenticated user may ask: it proves kubectl, the context and the API
+    // server, and the one permission port-forwarding needs, without listing anything.
+    execFile("kubectl", [...args, "auth", "can-i", "create", "pods", "--subresource=portforward"], { timeout: ACCESS_PROBE_MS * 2 }, (e, out, errOut) => {
+      if (!e) return resolve();
+      const why = e.code === "ENOENT" ? kubectlFailure(e)
+        : String(out).trim() === "no" ? "its user may not port-forward to pods there" : String(errOut).trim() || e.message;
+      reject(new AccessError(`health.access is "portForward", but kubectl cannot port-forward in namespace ${access.namespace}` +
+        `${access.context ? ` through context ${access.context}` : " through the current context"}: ${why}. ` +
+        "Check health.kubeContext and that kubectl works from this machine"));
+    });
+  });
+}
+
 export function openReach(access: Access = DIRECT): Reach {
   return access.kind === "portForward" ? new PortForwardReach(access) : new DirectReach();
 }

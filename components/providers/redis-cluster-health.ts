@@ -7,7 +7,7 @@ export type RedisClusterHealthInputs = ClusterHealthInputs & AssertionInputs;
 /** Fails the deployment unless the Redis Cluster is formed, agreed, fully covered and writable. */
 export class RedisClusterHealthProvider extends AssertionProvider<RedisClusterHealthInputs> {
   constructor() {
-    super("cluster-health-logic", "assertClusterHealthy", ["nodes", "expectedMasters", "replicasPerMaster", "username", "access"]);
+    super("cluster-health-logic", "assertClusterHealthy", ["nodes", "expectedMasters", "replicasPerMaster", "username", "access"], "nodes");
   }
 }
 

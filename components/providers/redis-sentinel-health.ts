@@ -7,7 +7,7 @@ export type RedisSentinelHealthInputs = SentinelHealthInputs & AssertionInputs;
 /** Fails the deployment unless the sentinels agree on a master with quorum and replicas that serve its writes. */
 export class RedisSentinelHealthProvider extends AssertionProvider<RedisSentinelHealthInputs> {
   constructor() {
-    super("sentinel-health-logic", "assertSentinelHealthy", ["sentinels", "masterName", "expectedReplicas", "username", "access"]);
+    super("sentinel-health-logic", "assertSentinelHealthy", ["sentinels", "masterName", "expectedReplicas", "username", "access"], "sentinels");
   }
 }
 

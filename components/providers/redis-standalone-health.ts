@@ -7,7 +7,7 @@ export type RedisStandaloneHealthInputs = StandaloneHealthInputs & AssertionInpu
 /** Fails the deployment unless Redis answers an authenticated PING with AOF on and serves a write/read. */
 export class RedisStandaloneHealthProvider extends AssertionProvider<RedisStandaloneHealthInputs> {
   constructor() {
-    super("standalone-health-logic", "assertStandaloneHealthy", ["endpoint", "username", "access"]);
+    super("standalone-health-logic", "assertStandaloneHealthy", ["endpoint", "username", "access"], "endpoint");
   }
 }
 

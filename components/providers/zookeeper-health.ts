@@ -10,7 +10,7 @@ export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
  */
 export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthInputs> {
   constructor() {
-    super("zookeeper-health-logic", "assertZooKeeperHealthy", ["servers", "expectedSize", "clientUser", "access"]);
+    super("zookeeper-health-logic", "assertZooKeeperHealthy", ["servers", "expectedSize", "clientUser", "access"], "servers");
   }
 }
 

@@ -64,6 +64,11 @@ export interface NetworkPolicyArgs {
   readonly clientNamespaces: readonly string[];
   /** When set, only pods carrying this label reach the client ports (in either namespace set). Defaults to any pod. */
   readonly clientPodLabel?: Readonly<Record<string, string>>;
+  /**
+   * Where an in-cluster pulumi runs its health checks and cluster init from: any pod there reaches
+   * the client ports, without clientPodLabel (a runner's pods are not ours to label). Defaults to none.
+   */
+  readonly runnerNamespace?: string;
 }
 
 export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
@@ -82,6 +87,9 @@ export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.network
       ],
       ports: tcp(a.clientPorts),
     },
+    ...(a.runnerNamespace
+      ? [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.runnerNamespace } } }], ports: tcp(a.clientPorts) }]
+      : []),
   ];
   return { podSelector: { matchLabels: { ...a.selector } }, policyTypes: ["Ingress"], ingress };
 }

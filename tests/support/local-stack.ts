@@ -42,6 +42,17 @@ export class E2eStack {
     return run(SCRIPT, args, { cwd: ROOT, input, env: { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile } });
   }
 
+  /**
+   * The same, where the cluster's names resolve as they do in a pod: in a mount namespace whose
+   * /etc/resolv.conf names the cluster DNS Service (this host routes to pod and Service addresses).
+   */
+  runWithClusterDns(dnsServiceIp: string, ...args: string[]): Promise<RunResult> {
+    const resolvConf = path.join(this.state, "cluster-resolv.conf");
+    fs.writeFileSync(resolvConf, `nameserver ${dnsServiceIp}\n`);
+    return run("unshare", ["--mount", "sh", "-c", 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', "sh", resolvConf, SCRIPT, ...args],
+      { cwd: ROOT, env: { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile } });
+  }
+
   async secret(key: "redisPassword" | "redisAdminPassword"): Promise<string> {
     const r = await this.run("pulumi", "config", "get", key);
     if (r.code !== 0) throw new Error(`config get ${key}: ${r.stderr}`);

@@ -376,6 +376,23 @@ describe("program storage modes", () => {
     for (const n of clusterHealth.inputs.nodes as string[]) assert.ok(n.endsWith(`.redis-cluster-headless.${zone}:6379`), n);
   });
 
+  it("admits an in-cluster runner's namespace to every workload's client ports, and nowhere else", async () => {
+    const dev = readStackFile("dev");
+    const run = await runProgram("dev", { ...dev, health: { ...(dev.health as object), runnerNamespace: "pulumi-operator" } });
+    const runnerPeer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "pulumi-operator" } } };
+    const peerPorts: Record<string, number[]> = { zookeeper: [2888, 3888], "redis-cluster": [16379] };
+    for (const np of of(run, T.netpol)) {
+      const rules = (np.inputs.spec.ingress as any[]).filter((r) => r.from.some((f: any) => JSON.stringify(f) === JSON.stringify(runnerPeer)));
+      assert.strictEqual(rules.length, 1, `${np.name}: one rule admits the runner`);
+      const ports = rules[0].ports.map((p: any) => p.port);
+      assert.ok(ports.length > 0 && !ports.some((p: number) => (peerPorts[np.inputs.metadata.name] ?? []).includes(p)), `${np.name}: client ports only, got ${ports}`);
+    }
+    const zkClientRule = (named(run, T.netpol, "zookeeper").inputs.spec.ingress as any[]).find((r) => r.from.some((f: any) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "pulumi-operator"));
+    assert.deepStrictEqual(zkClientRule.ports.map((p: any) => p.port), [2181], "the runner reaches ZooKeeper's client port without the client label");
+    const without = await runProgram("dev", dev);
+    assert.ok(!JSON.stringify(of(without, T.netpol).map((n) => n.inputs)).includes("pulumi-operator"));
+  });
+
   it("skips a disabled workload and its image", async () => {
     const raw = { ...readStackFile("dev"), zookeeper: { enabled: false } };
     const run = await runProgram("dev", raw);

@@ -57,6 +57,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   ["client namespaces not a list", (r) => (r.network = { clientNamespaces: "apps" }), 'middleware:network.clientNamespaces: must be a list of strings (got "apps")'],
   ["anti-affinity unknown", (r) => (r.scheduling = { antiAffinity: "soft" }), 'middleware:scheduling.antiAffinity: must be one of "required", "preferred" (got "soft")'],
   ["health access unknown", (r) => (r.health = { access: "ssh" }), 'middleware:health.access: must be one of "direct", "portForward" (got "ssh")'],
+  ["health runner namespace invalid", (r) => (r.health = { runnerNamespace: "Pulumi Operator" }), 'middleware:health.runnerNamespace: the namespace pulumi runs in, e.g. pulumi-operator (got "Pulumi Operator")'],
   ["health retry too long", (r) => (r.health = { retrySeconds: 7200 }), "middleware:health.retrySeconds: must be between 0 and 3600 (got 7200)"],
   ["zookeeper even", (r) => (r.zookeeper = { replicas: 4 }), "middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 4)"],
   ["zookeeper one", (r) => (r.zookeeper = { replicas: 1 }), "middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 1)"],
