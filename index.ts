@@ -1,13 +1,17 @@
 // Wiring only: validated config -> components -> stack outputs. Validation throws before any
 // resource is registered, so a bad stack file never half-deploys.
 import {
-  HarborImage, healthWiring, MiddlewareNamespace, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone, RegistryPullSecret,
-  WorkloadName, ZooKeeperEnsemble, loadStackConfig, serviceZone,
+  AntiAffinity, HarborImage, healthWiring, MiddlewareNamespace, NodeCapacityCheck, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone,
+  RegistryPullSecret, WorkloadName, ZooKeeperEnsemble, accessOf, loadStackConfig, podsToSpread, serviceZone,
 } from "./components";
 
 const { settings: s, secrets } = loadStackConfig();
 const anyRedis = s.redis.enabled || s.redisCluster.enabled || s.redisSentinel.enabled;
 
+// Too few schedulable nodes for "required" fails the preview, not a 10-minute wait on Pending pods.
+const nodeCapacity = s.antiAffinity === AntiAffinity.Required
+  ? new NodeCapacityCheck("node-capacity", { pods: podsToSpread(s), access: accessOf(s) })
+  : undefined;
 const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace });
 // Two robot accounts: the build pushes with one; the pods pull with the other, which cannot push.
 const registry = { ...s.registry, password: secrets.registryPassword };
@@ -28,6 +32,7 @@ const platform: PlatformArgs = {
   runnerNamespace: s.health.enabled ? s.health.runnerNamespace : undefined,
   pullSecretName: pullSecret.secretName,
   health: healthWiring(s.health, s.namespace),
+  gate: nodeCapacity,
 };
 const redisAuth = {
   credentials: { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword, internalSecret: secrets.internalSecret },

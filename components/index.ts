@@ -17,4 +17,6 @@ export { RedisClusterHealth } from "./providers/redis-cluster-health";
 export { ZooKeeperHealth } from "./providers/zookeeper-health";
 export { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 export { RedisStandaloneHealth } from "./providers/redis-standalone-health";
-export { WorkloadName, verificationPlan } from "./verification-plan";
+export { WorkloadName, accessOf, verificationPlan } from "./verification-plan";
+export { NodeCapacityCheck } from "./providers/node-capacity-check";
+export { podsToSpread } from "./node-capacity";

@@ -25,6 +25,8 @@ export interface PlatformArgs {
   readonly pullSecretName: pulumi.Input<string>;
   /** Post-deploy init and health assertions; none when disabled. */
   readonly health?: HealthWiring;
+  /** A check every StatefulSet waits for (the node capacity for required anti-affinity). Defaults to none. */
+  readonly gate?: pulumi.Resource;
 }
 
 export interface StatefulWorkloadArgs {
@@ -107,7 +109,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
         authSecretName: args.authSecretName, authFingerprint: args.authFingerprint, storage: p.storage, storageSize: args.storageSize, antiAffinity: p.antiAffinity,
         resources: args.resources, container: args.container, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
       }),
-    }, { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true });
+    }, { parent: this, dependsOn: [volumes, headless, ...gated, ...(p.gate ? [p.gate] : [])], deleteBeforeReplace: true });
     this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, args.authFingerprint);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
       metadata: meta(name), spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),

@@ -125,6 +125,21 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     assert.match(out, /\| create \| `zookeeper` \| `kubernetes:apps\/v1:StatefulSet` \|/);
   });
 
+  it("refuses at preview a required anti-affinity the one-node cluster cannot satisfy, naming the shortage", async () => {
+    // Node-local volumes already refuse "required" at validation; provisioned ones leave it to the cluster's nodes.
+    stack.writeSettings((c) => {
+      c["middleware:storage"] = { mode: "storageClass", storageClassName: "standard" };
+      c["middleware:scheduling"].antiAffinity = "required";
+    });
+    try {
+      const r = await timed("preview with required anti-affinity on one node (refused)", () => stack.run("preview"));
+      assert.notStrictEqual(r.code, 0);
+      assert.match(r.stdout + r.stderr, /scheduling\.antiAffinity is "required" \(one pod of a StatefulSet per node\), but only 1 node can take the pods \(middleware-local\): redis-cluster needs 6, zookeeper needs 3, redis-sentinel-data needs 3, redis-sentinel needs 3\./);
+    } finally {
+      stack.writeSettings();
+    }
+  });
+
   it("deploys everything with every health assertion passing (the main job)", async () => {
     const out = await timed("first up (scripts/local-stack up)", () => ok("up"));
     for (const system of ["ZooKeeper", "Redis", "Redis Cluster", "Redis Sentinel"]) assert.match(out, new RegExp(`^ok +${system} \\(`, "m"));

@@ -393,6 +393,14 @@ describe("program storage modes", () => {
     assert.ok(!JSON.stringify(of(without, T.netpol).map((n) => n.inputs)).includes("pulumi-operator"));
   });
 
+  it("checks the node count for required anti-affinity with every pod to spread, and not with preferred", async () => {
+    const dev = readStackFile("dev");
+    const required = of(await runProgram("dev", { ...dev, scheduling: { antiAffinity: "required" } }), T.dynamic).find((r) => r.name === "node-capacity");
+    assert.deepStrictEqual(required?.inputs.pods, { zookeeper: 3, redis: 1, "redis-cluster": 6, "redis-sentinel-data": 3, "redis-sentinel": 3 });
+    const preferred = await runProgram("dev", dev);
+    assert.ok(!of(preferred, T.dynamic).some((r) => r.name === "node-capacity"));
+  });
+
   it("skips a disabled workload and its image", async () => {
     const raw = { ...readStackFile("dev"), zookeeper: { enabled: false } };
     const run = await runProgram("dev", raw);
