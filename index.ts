@@ -2,16 +2,19 @@
 // resource is registered, so a bad stack file never half-deploys.
 import {
   AntiAffinity, HarborImage, healthWiring, MiddlewareNamespace, NodeCapacityCheck, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone,
-  RegistryPullSecret, WorkloadName, ZooKeeperEnsemble, accessOf, loadStackConfig, podsToSpread, serviceZone,
+  RegistryPullSecret, StorageRootCheck, WorkloadName, ZooKeeperEnsemble, accessOf, loadStackConfig, podsToSpread, serviceZone, storageRoot,
 } from "./components";
 
 const { settings: s, secrets } = loadStackConfig();
 const anyRedis = s.redis.enabled || s.redisCluster.enabled || s.redisSentinel.enabled;
 
-// Too few schedulable nodes for "required" fails the preview, not a 10-minute wait on Pending pods.
-const nodeCapacity = s.antiAffinity === AntiAffinity.Required
-  ? new NodeCapacityCheck("node-capacity", { pods: podsToSpread(s), access: accessOf(s) })
-  : undefined;
+// Asked of the live cluster at preview, before anything is deployed: too few schedulable nodes for
+// "required" (else pods wait Pending for 10 minutes), and a storage root another stack uses.
+const root = storageRoot(s.storage);
+const preflight = [
+  ...(s.antiAffinity === AntiAffinity.Required ? [new NodeCapacityCheck("node-capacity", { pods: podsToSpread(s), access: accessOf(s) })] : []),
+  ...(root ? [new StorageRootCheck("storage-root", { namespace: s.namespace, root, access: accessOf(s) })] : []),
+];
 const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace });
 // Two robot accounts: the build pushes with one; the pods pull with the other, which cannot push.
 const registry = { ...s.registry, password: secrets.registryPassword };
@@ -32,7 +35,7 @@ const platform: PlatformArgs = {
   runnerNamespace: s.health.enabled ? s.health.runnerNamespace : undefined,
   pullSecretName: pullSecret.secretName,
   health: healthWiring(s.health, s.namespace),
-  gate: nodeCapacity,
+  gates: preflight,
 };
 const redisAuth = {
   credentials: { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword, internalSecret: secrets.internalSecret },

@@ -18,5 +18,5 @@ export { ZooKeeperHealth } from "./providers/zookeeper-health";
 export { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 export { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 export { WorkloadName, accessOf, verificationPlan } from "./verification-plan";
-export { NodeCapacityCheck } from "./providers/node-capacity-check";
-export { podsToSpread } from "./node-capacity";
+export { NodeCapacityCheck, StorageRootCheck } from "./providers/preflight-checks";
+export { podsToSpread, storageRoot } from "./preflight";

@@ -25,8 +25,8 @@ export interface PlatformArgs {
   readonly pullSecretName: pulumi.Input<string>;
   /** Post-deploy init and health assertions; none when disabled. */
   readonly health?: HealthWiring;
-  /** A check every StatefulSet waits for (the node capacity for required anti-affinity). Defaults to none. */
-  readonly gate?: pulumi.Resource;
+  /** Preflight checks every workload's volumes, config and StatefulSet wait for. Defaults to none. */
+  readonly gates?: readonly pulumi.Resource[];
 }
 
 export interface StatefulWorkloadArgs {
@@ -87,7 +87,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       risk: "the pods' claims stay bound to the volumes at the old location, and volumes at the new one would start empty: the data does not move by itself",
       procedure: "Moving the volumes",
     }, { parent: this });
-    const gated = [storageGuard, ...(args.gate ? [args.gate] : [])];
+    const gated = [storageGuard, ...(args.gate ? [args.gate] : []), ...(p.gates ?? [])];
     const allPorts = [...args.clientPorts, ...args.peerPorts];
 
     const volumes = new NfsVolumeSet(`${name}-volumes`, {
@@ -109,7 +109,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
         authSecretName: args.authSecretName, authFingerprint: args.authFingerprint, storage: p.storage, storageSize: args.storageSize, antiAffinity: p.antiAffinity,
         resources: args.resources, container: args.container, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
       }),
-    }, { parent: this, dependsOn: [volumes, headless, ...gated, ...(p.gate ? [p.gate] : [])], deleteBeforeReplace: true });
+    }, { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true });
     this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, args.authFingerprint);
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
       metadata: meta(name), spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),

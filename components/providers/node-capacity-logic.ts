@@ -1,7 +1,7 @@
 // Whether the cluster has a node for every pod that `required` anti-affinity must keep apart.
 // Without this check the pods beyond the node count stay Pending until the deploy times out.
 // No Pulumi import: loaded inside provider methods and by the tests.
-import { execFile } from "child_process";
+import { kubectlGet } from "./kubectl";
 import type { Access } from "./reach";
 
 export interface NodeCapacityInputs {
@@ -39,23 +39,13 @@ export function nodeShortage(pods: Readonly<Record<string, number>>, nodes: read
 }
 
 /** The cluster's nodes, through kubectl with the access's context (or the ambient one). */
-export function listNodes(access?: Access): Promise<NodeObject[]> {
-  const args = access?.kind === "portForward"
-    ? [...(access.context ? ["--context", access.context] : []), ...(access.kubeconfig ? ["--kubeconfig", access.kubeconfig] : [])]
-    : [];
-  return new Promise((resolve, reject) => {
-    execFile("kubectl", [...args, "get", "nodes", "-o", "json"], { timeout: 20000, maxBuffer: 64 * 1024 * 1024 }, (e, out, errOut) => {
-      if (e) {
-        const stderr = String(errOut).trim();
-        const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on this machine's PATH" : stderr || e.message;
-        const fix = /forbidden/i.test(stderr)
-          ? "Let the account pulumi runs as list nodes (a ClusterRole with get and list on nodes)"
-          : "Check that kubectl reaches the cluster from here (health.kubeContext names the context with portForward access)";
-        return reject(new Error(`cannot list the cluster's nodes to check them against scheduling.antiAffinity "required": ${why}. ${fix}, or set scheduling.antiAffinity to "preferred"`));
-      }
-      resolve((JSON.parse(String(out)) as { items: NodeObject[] }).items);
-    });
+export async function listNodes(access?: Access): Promise<NodeObject[]> {
+  const list = await kubectlGet<{ items: NodeObject[] }>(access?.kind === "portForward" ? access : undefined, ["nodes"], {
+    what: 'list the cluster\'s nodes to check them against scheduling.antiAffinity "required"',
+    permission: "get and list nodes (a ClusterRole)",
+    otherwise: 'set scheduling.antiAffinity to "preferred"',
   });
+  return list.items;
 }
 
 /** The refusal for these inputs on the live cluster, or undefined when every pod has a node. */

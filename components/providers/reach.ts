@@ -4,6 +4,7 @@
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as dns from "dns";
 import * as net from "net";
+import { contextArgs, kubectlFailure } from "./kubectl";
 
 export type Access =
   | { readonly kind: "direct" }
@@ -45,13 +46,6 @@ class DirectReach implements Reach {
   close(): void {}
 }
 
-/** Why kubectl could not be run, with the fix when it is simply not installed. */
-function kubectlFailure(e: { code?: string | number | null; message: string }): string {
-  return e.code === "ENOENT"
-    ? "kubectl is not on this machine's PATH; install it (portForward access runs kubectl port-forward), or run where the pods are reachable with health.access direct"
-    : e.message;
-}
-
 class PortForwardReach implements Reach {
   private readonly forwards = new Map<string, Promise<string>>();
   private readonly children: ChildProcess[] = [];
@@ -59,10 +53,7 @@ class PortForwardReach implements Reach {
   constructor(private readonly access: Extract<Access, { kind: "portForward" }>) {}
 
   private kubectlArgs(): string[] {
-    const a = ["--namespace", this.access.namespace];
-    if (this.access.context) a.push("--context", this.access.context);
-    if (this.access.kubeconfig) a.push("--kubeconfig", this.access.kubeconfig);
-    return a;
+    return ["--namespace", this.access.namespace, ...contextArgs(this.access)];
   }
 
   local(endpoint: string): Promise<string> {
@@ -172,7 +163,7 @@ export async function checkAccess(access: Access = DIRECT, endpoints: readonly s
     }
     return;
   }
-  const args = ["--namespace", access.namespace, ...(access.context ? ["--context", access.context] : []), ...(access.kubeconfig ? ["--kubeconfig", access.kubeconfig] : [])];
+  const args = ["--namespace", access.namespace, ...contextArgs(access)];
   await new Promise<void>((resolve, reject) => {
     // A self review any authenticated user may ask: it proves kubectl, the context and the API
     // server, and the one permission port-forwarding needs, without listing anything.

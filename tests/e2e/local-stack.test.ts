@@ -384,6 +384,20 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
   });
 
+  it("refuses at preview a second stack on this stack's volume root, naming the volumes it would share", async () => {
+    const other = new E2eStack(`${NAMESPACE}-two`, VOLUME_ROOT);
+    try {
+      const r = await timed("preview of a second stack on the same volume root (refused)", () => other.run("preview"));
+      assert.notStrictEqual(r.code, 0);
+      const out = r.stdout + r.stderr;
+      assert.match(out, new RegExp(`storage\\.local\\.path: ${VOLUME_ROOT} on node middleware-local already holds volumes that are not this stack's: ${NAMESPACE}-`));
+      assert.match(out, new RegExp(`claimed from namespace ${NAMESPACE}\\)`));
+      assert.match(out, /Give this stack a root of its own/);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it("refuses a ZooKeeper resize and a volume move under running pods, changing nothing", async () => {
     stack.writeSettings((c) => {
       c["middleware:redisCluster"].maxmemory = "48mb";

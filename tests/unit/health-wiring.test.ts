@@ -12,7 +12,8 @@ describe("post-deploy resources in the program", function () {
     const run = await runProgram("dev", readStackFile("dev"));
     const dyn = new Map(run.resources.filter((r) => r.type === DYNAMIC).map((r) => [r.name, r.inputs]));
     const guards = ["redis-cluster-storage", "redis-sentinel-data-storage", "redis-sentinel-storage", "redis-storage", "zookeeper-size", "zookeeper-storage"];
-    assert.deepStrictEqual([...dyn.keys()].sort(), ["redis-cluster-health", "redis-cluster-init", "redis-health", "redis-sentinel-health", "zookeeper-health", ...guards].sort());
+    const preflight = ["storage-root"]; // and node-capacity with required anti-affinity (program.test.ts)
+    assert.deepStrictEqual([...dyn.keys()].sort(), ["redis-cluster-health", "redis-cluster-init", "redis-health", "redis-sentinel-health", "zookeeper-health", ...guards, ...preflight].sort());
 
     const init = dyn.get("redis-cluster-init")!;
     assert.deepStrictEqual(init.nodes, Array.from({ length: 6 }, (_, i) => `redis-cluster-${i}.redis-cluster-headless.middleware-dev.svc.cluster.local:6379`));
@@ -51,8 +52,9 @@ describe("post-deploy resources in the program", function () {
     assert.strictEqual(health.retryForMs, 60000);
   });
 
-  it("registers none of them when health checks are disabled, only the change guards", async () => {
+  it("registers none of them when health checks are disabled, only the change guards and the preflight checks", async () => {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
-    assert.ok(run.resources.filter((r) => r.type === DYNAMIC).every((r) => /-(size|storage)$/.test(r.name)));
+    const left = run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name);
+    assert.ok(left.every((n) => /-(size|storage)$|^storage-root$/.test(n)), left.join(", "));
   });
 });

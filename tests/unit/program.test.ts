@@ -401,6 +401,15 @@ describe("program storage modes", () => {
     assert.ok(!of(preferred, T.dynamic).some((r) => r.name === "node-capacity"));
   });
 
+  it("checks that no other stack keeps volumes in the storage root, except where a StorageClass provisions them", async () => {
+    const dev = readStackFile("dev");
+    const check = of(await runProgram("dev", dev), T.dynamic).find((r) => r.name === "storage-root");
+    assert.deepStrictEqual({ namespace: check?.inputs.namespace, root: check?.inputs.root },
+      { namespace: "middleware-dev", root: { kind: "nfs", server: (dev.storage as any).nfs.server, path: (dev.storage as any).nfs.path } });
+    const provisioned = await runProgram("dev", { ...dev, storage: { mode: "storageClass", storageClassName: "fast-ssd" } });
+    assert.ok(!of(provisioned, T.dynamic).some((r) => r.name === "storage-root"));
+  });
+
   it("skips a disabled workload and its image", async () => {
     const raw = { ...readStackFile("dev"), zookeeper: { enabled: false } };
     const run = await runProgram("dev", raw);

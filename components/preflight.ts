@@ -1,4 +1,6 @@
-import { AntiAffinity, StackSettings } from "./settings";
+// What the preflight checks (providers/preflight-checks.ts) ask the cluster about, from the settings.
+import type { StorageRoot } from "./providers/storage-root-logic";
+import { AntiAffinity, StackSettings, StorageSettings } from "./settings";
 import { WorkloadName } from "./verification-plan";
 
 /**
@@ -16,4 +18,11 @@ export function podsToSpread(s: StackSettings): Record<string, number> {
     pods[WorkloadName.RedisSentinel] = s.redisSentinel.sentinels;
   }
   return pods;
+}
+
+/** The directory every static volume of the stack lives under; none when a StorageClass provisions them. */
+export function storageRoot(storage: StorageSettings): StorageRoot | undefined {
+  if (storage.nfs) return { kind: "nfs", server: storage.nfs.server, path: storage.nfs.path };
+  if (storage.local) return { kind: "local", node: storage.local.node, path: storage.local.path };
+  return undefined;
 }

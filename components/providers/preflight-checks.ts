@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeCapacityInputs } from "./node-capacity-logic";
+import type { StorageRootInputs } from "./storage-root-logic";
+import { loadLogic, stableId } from "./provider-kit";
+
+/**
+ * A question put to the live cluster before anything is deployed: its `check` runs the named
+ * refusal from a logic module, at preview and at the start of up, and a refusal fails right there.
+ * What the check protects depends on the resource, so nothing starts after a refusal.
+ */
+export class PreflightProvider<I> implements pulumi.dynamic.ResourceProvider {
+  constructor(
+    private readonly logicFile: string,
+    private readonly refusal: string,
+    /** The input a refusal is reported against. */
+    private readonly property: string,
+  ) {}
+
+  async check(_olds: unknown, news: I): Promise<pulumi.dynamic.CheckResult> {
+    const logic = loadLogic<Record<string, (i: I) => Promise<string | undefined>>>(this.logicFile);
+    const reason = await logic[this.refusal](news).catch((e: Error) => e.message);
+    return reason ? { inputs: news, failures: [{ property: this.property, reason }] } : { inputs: news };
+  }
+
+  async create(inputs: I): Promise<pulumi.dynamic.CreateResult> {
+    return { id: stableId(this.logicFile.replace(/-logic$/, ""), inputs), outs: inputs };
+  }
+
+  async diff(_id: string, olds: I, news: I): Promise<pulumi.dynamic.DiffResult> {
+    return { changes: JSON.stringify(olds) !== JSON.stringify(news) };
+  }
+
+  async update(_id: string, _olds: I, news: I): Promise<pulumi.dynamic.UpdateResult> {
+    return { outs: news };
+  }
+
+  async delete(): Promise<void> {
+    // Intentionally nothing: a check owns no object.
+  }
+}
+
+/** Refuses `required` anti-affinity when some StatefulSet has more pods than the cluster has schedulable nodes. */
+export class NodeCapacityCheck extends pulumi.dynamic.Resource {
+  constructor(name: string, args: NodeCapacityInputs, opts?: pulumi.CustomResourceOptions) {
+    super(new PreflightProvider<NodeCapacityInputs>("node-capacity-logic", "capacityRefusal", "pods"), name, { ...args }, opts);
+  }
+}
+
+/** Refuses a storage root that already holds volumes another stack (or anything else) uses. */
+export class StorageRootCheck extends pulumi.dynamic.Resource {
+  constructor(name: string, args: StorageRootInputs, opts?: pulumi.CustomResourceOptions) {
+    super(new PreflightProvider<StorageRootInputs>("storage-root-logic", "rootRefusal", "root"), name, { ...args }, opts);
+  }
+}
