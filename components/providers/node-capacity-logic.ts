@@ -29,7 +29,7 @@ export function whyUnschedulable(node: NodeObject): string | undefined {
 /** The refusal when some StatefulSet has more pods than there are schedulable nodes, else undefined. */
 export function nodeShortage(pods: Readonly<Record<string, number>>, nodes: readonly NodeObject[]): string | undefined {
   const usable = nodes.filter((n) => !whyUnschedulable(n)).map((n) => n.metadata.name);
-  const short = Object.entries(pods).filter(([, n]) => n > usable.length).sort(([, a], [, b]) => b - a);
+  const short = Object.entries(pods).filter(([, n]) => n > usable.length).sort(([x, a], [y, b]) => b - a || x.localeCompare(y));
   if (!short.length) return undefined;
   const excluded = nodes.flatMap((n) => (whyUnschedulable(n) ? [`${n.metadata.name} (${whyUnschedulable(n)})`] : []));
   return `scheduling.antiAffinity is "required" (one pod of a StatefulSet per node), but only ${usable.length} node${usable.length === 1 ? "" : "s"} can take the pods` +

@@ -134,7 +134,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     try {
       const r = await timed("preview with required anti-affinity on one node (refused)", () => stack.run("preview"));
       assert.notStrictEqual(r.code, 0);
-      assert.match(r.stdout + r.stderr, /scheduling\.antiAffinity is "required" \(one pod of a StatefulSet per node\), but only 1 node can take the pods \(middleware-local\): redis-cluster needs 6, zookeeper needs 3, redis-sentinel-data needs 3, redis-sentinel needs 3\./);
+      assert.match(r.stdout + r.stderr, /scheduling\.antiAffinity is "required" \(one pod of a StatefulSet per node\), but only 1 node can take the pods \(middleware-local\): redis-cluster needs 6, redis-sentinel needs 3, redis-sentinel-data needs 3, zookeeper needs 3\./);
     } finally {
       stack.writeSettings();
     }
