@@ -114,11 +114,9 @@ class PortForwardReach implements Reach {
 
 /**
  * An access setting that cannot work from where this process runs. Retrying cannot help (the
- * machine, not the pods, is the problem), so assertions fail with it at once instead of after
- * their retry window.
+ * machine, not the pods, is the problem), so it is checked before any retry loop starts.
  */
 export class AccessError extends Error {
-  readonly retryable = false;
   constructor(message: string) {
     super(message);
     this.name = "AccessError";
