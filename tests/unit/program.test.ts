@@ -8,7 +8,9 @@ import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER } from "../../components/specs/zo
 import { ZOOKEEPER_CLIENT_LABEL } from "../../components/zookeeper-ensemble";
 import { Registered, registered } from "../support/mocks";
 import { ProgramRun, runProgram } from "../support/program";
-import { TEST_SECRETS, readStackFile } from "../support/stack-files";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT, TEST_SECRETS, readStackFile } from "../support/stack-files";
 
 const T = {
   sts: "kubernetes:apps/v1:StatefulSet",
@@ -57,6 +59,17 @@ describe("stack files", () => {
       for (const key of Object.keys(TEST_SECRETS)) assert.ok(!(key in raw), `${key} must be set with --secret, not committed`);
     });
   }
+
+  it("admit the operator's namespace where deploy/operator runs pulumi up, and its account may list what the preflight checks read", () => {
+    const rbac = fs.readFileSync(path.join(ROOT, "deploy", "operator", "rbac.yaml"), "utf8");
+    const account = /kind: ServiceAccount\s+metadata:\s+name: (\S+)\s+namespace: (\S+)/.exec(rbac)!;
+    for (const stack of ["dev", "staging", "prod"]) {
+      const operatorStack = fs.readFileSync(path.join(ROOT, "deploy", "operator", `stack-${stack}.yaml`), "utf8");
+      assert.match(operatorStack, new RegExp(`namespace: ${account[2]}\\b`));
+      assert.strictEqual((readStackFile(stack) as any).health?.runnerNamespace, account[2], `Pulumi.${stack}.yaml health.runnerNamespace`);
+    }
+    for (const resource of ["nodes", "persistentvolumes"]) assert.match(rbac, new RegExp(`resources: \\[[^\\]]*\\b${resource}\\b[^\\]]*\\]\\s+verbs: \\[get, list`), resource);
+  });
 
   it("differ in sizes, resources and replicas between environments", () => {
     const [dev, prod] = ["dev", "prod"].map((s) => readStackFile(s) as Record<string, any>);
@@ -389,7 +402,7 @@ describe("program storage modes", () => {
     }
     const zkClientRule = (named(run, T.netpol, "zookeeper").inputs.spec.ingress as any[]).find((r) => r.from.some((f: any) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "pulumi-operator"));
     assert.deepStrictEqual(zkClientRule.ports.map((p: any) => p.port), [2181], "the runner reaches ZooKeeper's client port without the client label");
-    const without = await runProgram("dev", dev);
+    const without = await runProgram("dev", { ...dev, health: {} });
     assert.ok(!JSON.stringify(of(without, T.netpol).map((n) => n.inputs)).includes("pulumi-operator"));
   });
 
