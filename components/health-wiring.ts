@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Access } from "./providers/reach";
-import { HealthAccess, HealthSettings } from "./stack-config";
+import { HealthSettings } from "./stack-config";
+import { accessOf } from "./verification-plan";
 
 /** How the post-deploy resources of one workload reach its pods and how long they wait. */
 export interface HealthWiring {
@@ -10,10 +11,7 @@ export interface HealthWiring {
 
 export function healthWiring(h: HealthSettings, namespace: string): HealthWiring | undefined {
   if (!h.enabled) return undefined;
-  const access: Access = h.access === HealthAccess.PortForward
-    ? { kind: "portForward", namespace, ...(h.kubeContext ? { context: h.kubeContext } : {}) }
-    : { kind: "direct" };
-  return { access, retryForMs: h.retrySeconds * 1000 };
+  return { access: accessOf({ health: h, namespace }), retryForMs: h.retrySeconds * 1000 };
 }
 
 /**

@@ -19,4 +19,5 @@ export { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 export { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 export { WorkloadName, accessOf, verificationPlan } from "./verification-plan";
 export { NodeCapacityCheck, StorageRootCheck } from "./providers/preflight-checks";
-export { podsToSpread, storageRoot } from "./preflight";
+export { podsToSpread } from "./preflight";
+export { storageRoot } from "./specs/storage";

@@ -9,6 +9,7 @@ import { Port } from "./specs/ports";
 import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
 import { RedisMode, redisConf } from "./specs/redis-conf";
 import { redisServerContainer } from "./specs/redis-container";
+import { clusterSize } from "./specs/slot-plan";
 
 export interface RedisClusterArgs {
   readonly platform: PlatformArgs;
@@ -33,7 +34,7 @@ export class RedisCluster extends pulumi.ComponentResource {
     super("middleware:redis:RedisCluster", name, {}, opts);
     const p = args.platform;
     const s = args.settings;
-    const replicas = s.masters * (1 + s.replicasPerMaster);
+    const replicas = clusterSize(s.masters, s.replicasPerMaster);
     const auth = authSecret(`${name}-auth`, {
       namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS,
     }, this);

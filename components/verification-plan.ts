@@ -4,6 +4,7 @@ import type { Access } from "./providers/reach";
 import { HealthAccess, StackSettings } from "./stack-config";
 import { podHosts, serviceZone } from "./specs/network";
 import { Port } from "./specs/ports";
+import { clusterSize } from "./specs/slot-plan";
 import { ZOOKEEPER_CLIENT_USER } from "./specs/zoo-cfg";
 
 /** Names of the workloads' StatefulSets; pod DNS names derive from them. */
@@ -21,7 +22,8 @@ function hosts(s: StackSettings, set: string, replicas: number, port: number): s
   return podHosts(set, replicas, serviceZone(s.namespace, s.clusterDomain)).map((h) => `${h}:${port}`);
 }
 
-export function accessOf(s: StackSettings): Access {
+/** How the post-deploy resources and `verify` reach the pods, from the health settings. */
+export function accessOf(s: Pick<StackSettings, "health" | "namespace">): Access {
   return s.health.access === HealthAccess.PortForward
     ? { kind: "portForward", namespace: s.namespace, ...(s.health.kubeContext ? { context: s.health.kubeContext } : {}) }
     : { kind: "direct" };
@@ -48,7 +50,7 @@ export function verificationPlan(s: StackSettings, { redisPassword, zookeeperAdm
   if (s.redisCluster.enabled) {
     const c = s.redisCluster;
     checks.push({ name: "Redis Cluster", logicFile: "cluster-health-logic", assertion: "assertClusterHealthy",
-      inputs: { nodes: hosts(s, WorkloadName.RedisCluster, c.masters * (1 + c.replicasPerMaster), Port.Redis), expectedMasters: c.masters,
+      inputs: { nodes: hosts(s, WorkloadName.RedisCluster, clusterSize(c.masters, c.replicasPerMaster), Port.Redis), expectedMasters: c.masters,
         replicasPerMaster: c.replicasPerMaster, password: redisPassword, access } });
   }
   if (s.redisSentinel.enabled) {

@@ -2,7 +2,7 @@
 // Without this check the pods beyond the node count stay Pending until the deploy times out.
 // No Pulumi import: loaded inside provider methods and by the tests.
 import { kubectlGet } from "./kubectl";
-import type { Access } from "./reach";
+import { Access, kubeContextOf } from "./reach";
 
 export interface NodeCapacityInputs {
   /** Pods per StatefulSet that must each run on a node of their own. */
@@ -28,10 +28,11 @@ export function whyUnschedulable(node: NodeObject): string | undefined {
 
 /** The refusal when some StatefulSet has more pods than there are schedulable nodes, else undefined. */
 export function nodeShortage(pods: Readonly<Record<string, number>>, nodes: readonly NodeObject[]): string | undefined {
-  const usable = nodes.filter((n) => !whyUnschedulable(n)).map((n) => n.metadata.name);
+  const verdicts = nodes.map((n) => ({ name: n.metadata.name, why: whyUnschedulable(n) }));
+  const usable = verdicts.filter((v) => !v.why).map((v) => v.name);
   const short = Object.entries(pods).filter(([, n]) => n > usable.length).sort(([x, a], [y, b]) => b - a || x.localeCompare(y));
   if (!short.length) return undefined;
-  const excluded = nodes.flatMap((n) => (whyUnschedulable(n) ? [`${n.metadata.name} (${whyUnschedulable(n)})`] : []));
+  const excluded = verdicts.flatMap((v) => (v.why ? [`${v.name} (${v.why})`] : []));
   return `scheduling.antiAffinity is "required" (one pod of a StatefulSet per node), but only ${usable.length} node${usable.length === 1 ? "" : "s"} can take the pods` +
     `${usable.length ? ` (${usable.join(", ")})` : ""}${excluded.length ? `; not counted: ${excluded.join(", ")}` : ""}: ` +
     `${short.map(([sts, n]) => `${sts} needs ${n}`).join(", ")}. The pods beyond that would stay Pending. ` +
@@ -40,7 +41,7 @@ export function nodeShortage(pods: Readonly<Record<string, number>>, nodes: read
 
 /** The cluster's nodes, through kubectl with the access's context (or the ambient one). */
 export async function listNodes(access?: Access): Promise<NodeObject[]> {
-  const list = await kubectlGet<{ items: NodeObject[] }>(access?.kind === "portForward" ? access : undefined, ["nodes"], {
+  const list = await kubectlGet<{ items: NodeObject[] }>(kubeContextOf(access), ["nodes"], {
     what: 'list the cluster\'s nodes to check them against scheduling.antiAffinity "required"',
     permission: "get and list nodes (a ClusterRole)",
     otherwise: 'set scheduling.antiAffinity to "preferred"',

@@ -4,7 +4,7 @@
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as dns from "dns";
 import * as net from "net";
-import { contextArgs, kubectlFailure } from "./kubectl";
+import { KubeContext, contextArgs, kubectlFailure } from "./kubectl";
 
 export type Access =
   | { readonly kind: "direct" }
@@ -174,6 +174,11 @@ export async function checkAccess(access: Access = DIRECT, endpoints: readonly s
         "Check health.kubeContext and that kubectl works from this machine"));
     });
   });
+}
+
+/** The kubectl context of an access: portForward's, or none (the ambient one) for direct. */
+export function kubeContextOf(access: Access | undefined): KubeContext | undefined {
+  return access?.kind === "portForward" ? access : undefined;
 }
 
 export function openReach(access: Access = DIRECT): Reach {

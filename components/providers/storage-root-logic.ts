@@ -2,7 +2,7 @@
 // Two stacks on one root would share data directories: each would start on the other's data.
 // No Pulumi import: loaded inside provider methods and by the tests.
 import { kubectlGet } from "./kubectl";
-import type { Access } from "./reach";
+import { Access, kubeContextOf } from "./reach";
 
 export type StorageRoot =
   | { readonly kind: "nfs"; readonly server: string; readonly path: string }
@@ -63,7 +63,7 @@ export function rootConflict(inputs: Omit<StorageRootInputs, "access">, volumes:
 
 /** The refusal for these inputs on the live cluster, or undefined when the root is this stack's alone. */
 export async function rootRefusal(inputs: StorageRootInputs): Promise<string | undefined> {
-  const list = await kubectlGet<{ items: VolumeObject[] }>(inputs.access?.kind === "portForward" ? inputs.access : undefined, ["persistentvolumes"], {
+  const list = await kubectlGet<{ items: VolumeObject[] }>(kubeContextOf(inputs.access), ["persistentvolumes"], {
     what: "list the cluster's PersistentVolumes to check that no other stack keeps volumes in this storage root",
     permission: "get and list persistentvolumes (a ClusterRole; the stack creates PersistentVolumes already)",
   });

@@ -24,12 +24,12 @@ export const AuthFile = {
 } as const;
 export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
 
-/** Users whose passwords the program derives from internalSecret; no person ever types them. */
-export const INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery, AuthFile.Handover, AuthFile.ClusterPeers] as const;
 /** The internal users a Sentinel workload's Secret holds (data nodes and sentinels share it). */
 export const SENTINEL_INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery, AuthFile.Handover] as const;
 /** The internal users a Redis Cluster's Secret holds. */
 export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPeers] as const;
+/** Users whose passwords the program derives from internalSecret; no person ever types them. */
+export const INTERNAL_USERS = [...new Set([...SENTINEL_INTERNAL_USERS, ...CLUSTER_INTERNAL_USERS])];
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;
 const secretOf = (f: AuthFile) => `@SECRET:${f}@`;

@@ -80,6 +80,11 @@ export function replicaTargets(masterCount: number, replicaCount: number): numbe
   });
 }
 
+/** Nodes of a cluster with `masters` masters, each with `replicasPerMaster` replicas. */
+export function clusterSize(masters: number, replicasPerMaster: number): number {
+  return masters * (1 + replicasPerMaster);
+}
+
 /** One master's share of the cluster this stack forms: its slots and the nodes (ordinals) that serve them. */
 export interface Shard {
   readonly range: SlotRange;

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import type { StorageRoot } from "../providers/storage-root-logic";
 import { ReclaimPolicy, StorageMode, StorageSettings } from "../stack-config";
 
 /** Name of the volumeClaimTemplate; Kubernetes names each claim `<template>-<statefulset>-<ordinal>`. */
@@ -18,11 +19,18 @@ export function persistentVolumeName(namespace: string, statefulSet: string, ord
   return `${namespace}-${statefulSet}-${ordinal}`;
 }
 
+/** The directory every static volume of the stack lives under; none when a StorageClass provisions them. */
+export function storageRoot(storage: StorageSettings): StorageRoot | undefined {
+  if (storage.nfs) return { kind: "nfs", server: storage.nfs.server, path: storage.nfs.path };
+  if (storage.local) return { kind: "local", node: storage.local.node, path: storage.local.path };
+  return undefined;
+}
+
 /** Where the volumes live, as one value: a change of it means the data would have to move. */
 export function storageLocation(storage: StorageSettings): string {
-  if (storage.nfs) return `nfs:${storage.nfs.server}:${storage.nfs.path}`;
-  if (storage.local) return `local:${storage.local.node}:${storage.local.path}`;
-  return `storageClass:${storage.storageClassName}`;
+  const root = storageRoot(storage);
+  if (!root) return `storageClass:${storage.storageClassName}`;
+  return root.kind === "nfs" ? `nfs:${root.server}:${root.path}` : `local:${root.node}:${root.path}`;
 }
 
 /** Static volumes bind by claimRef, not by class; "" also keeps a default StorageClass from provisioning instead. */
