@@ -32,6 +32,11 @@ export class E2eStack {
     fs.writeFileSync(this.settingsFile, yaml.dump(doc));
   }
 
+  /** What scripts/local-stack reads to find this suite's state and settings. */
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile };
+  }
+
   /** scripts/local-stack <args>, as a user runs it. */
   run(...args: string[]): Promise<RunResult> {
     return this.runWithInput(undefined, ...args);
@@ -39,7 +44,7 @@ export class E2eStack {
 
   /** The same, with `input` on stdin (how a secret reaches `pulumi config set --secret`). */
   runWithInput(input: string | undefined, ...args: string[]): Promise<RunResult> {
-    return run(SCRIPT, args, { cwd: ROOT, input, env: { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile } });
+    return run(SCRIPT, args, { cwd: ROOT, input, env: this.env() });
   }
 
   /**
@@ -50,7 +55,7 @@ export class E2eStack {
     const resolvConf = path.join(this.state, "cluster-resolv.conf");
     fs.writeFileSync(resolvConf, `nameserver ${dnsServiceIp}\n`);
     return run("unshare", ["--mount", "sh", "-c", 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', "sh", resolvConf, SCRIPT, ...args],
-      { cwd: ROOT, env: { ...process.env, MIDDLEWARE_LOCAL_STATE: this.state, MIDDLEWARE_LOCAL_SETTINGS: this.settingsFile } });
+      { cwd: ROOT, env: this.env() });
   }
 
   async secret(key: "redisPassword" | "redisAdminPassword"): Promise<string> {
