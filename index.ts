@@ -1,8 +1,24 @@
 // Wiring only: validated config -> components -> stack outputs. Validation throws before any
 // resource is registered, so a bad stack file never half-deploys.
 import {
-  AntiAffinity, HarborImage, healthWiring, MiddlewareNamespace, NodeCapacityCheck, PlatformArgs, RedisCluster, RedisSentinel, RedisStandalone,
-  RegistryPullSecret, StorageRootCheck, WorkloadName, ZooKeeperEnsemble, accessOf, loadStackConfig, podsToSpread, serviceZone, storageRoot,
+  AntiAffinity,
+  HarborImage,
+  healthWiring,
+  MiddlewareNamespace,
+  NodeCapacityCheck,
+  PlatformArgs,
+  RedisCluster,
+  RedisSentinel,
+  RedisStandalone,
+  RegistryPullSecret,
+  StorageRootCheck,
+  WorkloadName,
+  ZooKeeperEnsemble,
+  accessOf,
+  loadStackConfig,
+  podsToSpread,
+  serviceZone,
+  storageRoot,
 } from "./components";
 
 const { settings: s, secrets } = loadStackConfig();
@@ -12,7 +28,9 @@ const anyRedis = s.redis.enabled || s.redisCluster.enabled || s.redisSentinel.en
 // "required" (else pods wait Pending for 10 minutes), and a storage root another stack uses.
 const root = storageRoot(s.storage);
 const preflight = [
-  ...(s.antiAffinity === AntiAffinity.Required ? [new NodeCapacityCheck("node-capacity", { pods: podsToSpread(s), access: accessOf(s) })] : []),
+  ...(s.antiAffinity === AntiAffinity.Required
+    ? [new NodeCapacityCheck("node-capacity", { pods: podsToSpread(s), access: accessOf(s) })]
+    : []),
   ...(root ? [new StorageRootCheck("storage-root", { namespace: s.namespace, root, access: accessOf(s) })] : []),
 ];
 const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace });
@@ -38,21 +56,57 @@ const platform: PlatformArgs = {
   gates: preflight,
 };
 const redisAuth = {
-  credentials: { password: secrets.redisPassword, adminPassword: secrets.redisAdminPassword, internalSecret: secrets.internalSecret },
+  credentials: {
+    password: secrets.redisPassword,
+    adminPassword: secrets.redisAdminPassword,
+    internalSecret: secrets.internalSecret,
+  },
 };
 const sizes = s.storage.sizes;
 
-const zookeeper = zookeeperImage &&
+const zookeeper =
+  zookeeperImage &&
   new ZooKeeperEnsemble(WorkloadName.ZooKeeper, {
-    platform, settings: s.zookeeper, image: zookeeperImage.ref, storageSize: sizes.zookeeper,
-    credentials: { password: secrets.zookeeperPassword, adminPassword: secrets.zookeeperAdminPassword, internalSecret: secrets.internalSecret },
+    platform,
+    settings: s.zookeeper,
+    image: zookeeperImage.ref,
+    storageSize: sizes.zookeeper,
+    credentials: {
+      password: secrets.zookeeperPassword,
+      adminPassword: secrets.zookeeperAdminPassword,
+      internalSecret: secrets.internalSecret,
+    },
   });
-const redis = redisImage && s.redis.enabled &&
-  new RedisStandalone(WorkloadName.Redis, { platform, settings: s.redis, image: redisImage.ref, storageSize: sizes.redis, ...redisAuth });
-const redisCluster = redisImage && s.redisCluster.enabled &&
-  new RedisCluster(WorkloadName.RedisCluster, { platform, settings: s.redisCluster, image: redisImage.ref, storageSize: sizes.redisCluster, ...redisAuth });
-const redisSentinel = redisImage && s.redisSentinel.enabled &&
-  new RedisSentinel(WorkloadName.RedisSentinel, { platform, settings: s.redisSentinel, image: redisImage.ref, storageSize: sizes.redisSentinel, ...redisAuth });
+const redis =
+  redisImage &&
+  s.redis.enabled &&
+  new RedisStandalone(WorkloadName.Redis, {
+    platform,
+    settings: s.redis,
+    image: redisImage.ref,
+    storageSize: sizes.redis,
+    ...redisAuth,
+  });
+const redisCluster =
+  redisImage &&
+  s.redisCluster.enabled &&
+  new RedisCluster(WorkloadName.RedisCluster, {
+    platform,
+    settings: s.redisCluster,
+    image: redisImage.ref,
+    storageSize: sizes.redisCluster,
+    ...redisAuth,
+  });
+const redisSentinel =
+  redisImage &&
+  s.redisSentinel.enabled &&
+  new RedisSentinel(WorkloadName.RedisSentinel, {
+    platform,
+    settings: s.redisSentinel,
+    image: redisImage.ref,
+    storageSize: sizes.redisSentinel,
+    ...redisAuth,
+  });
 
 export const namespaceName = namespace.name;
 export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref };

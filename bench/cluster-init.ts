@@ -34,7 +34,10 @@ async function allOk(clients: readonly Redis[]): Promise<void> {
 }
 
 /** Time from the start of `form` until every node reports ok, and the floor for that round. */
-async function timeToOk(form: (nodes: string[]) => Promise<unknown>, warm = false): Promise<{ ms: number; floor: number }> {
+async function timeToOk(
+  form: (nodes: string[]) => Promise<unknown>,
+  warm = false,
+): Promise<{ ms: number; floor: number }> {
   const fleet = new RedisServers();
   try {
     const servers = await fleet.add(6, { cluster: true, nodeTimeoutMs });
@@ -59,9 +62,23 @@ async function timeToOk(form: (nodes: string[]) => Promise<unknown>, warm = fals
 
 const ours = (nodes: string[]) => initCluster({ nodes, replicasPerMaster: 1, ...ADMIN });
 const redisCli = (nodes: string[]) =>
-  check("redis-cli", ["--no-auth-warning", "--user", "admin", "--cluster", "create", ...nodes, "--cluster-replicas", "1", "--cluster-yes"], {
-    env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD },
-  });
+  check(
+    "redis-cli",
+    [
+      "--no-auth-warning",
+      "--user",
+      "admin",
+      "--cluster",
+      "create",
+      ...nodes,
+      "--cluster-replicas",
+      "1",
+      "--cluster-yes",
+    ],
+    {
+      env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD },
+    },
+  );
 
 async function main(): Promise<void> {
   const oursMs: number[] = [];
@@ -101,7 +118,8 @@ async function main(): Promise<void> {
       let t0 = performance.now();
       const result = await initCluster({ nodes, replicasPerMaster: 1, ...ADMIN });
       adoptMs.push(performance.now() - t0);
-      if (result.action !== "adopted" || result.writes !== 0) throw new Error(`expected an adoption without writes, got ${result.action} with ${result.writes} writes`);
+      if (result.action !== "adopted" || result.writes !== 0)
+        throw new Error(`expected an adoption without writes, got ${result.action} with ${result.writes} writes`);
       t0 = performance.now();
       await assertClusterHealthy({ nodes, expectedMasters: 3, replicasPerMaster: 1, ...CLIENT });
       healthMs.push(performance.now() - t0);
@@ -112,26 +130,41 @@ async function main(): Promise<void> {
   const f = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
   const oursMed = median(oursMs);
   const cliMed = median(cliMs);
-  console.log(`cluster init benchmark: 6 loopback nodes, 3 masters + 3 replicas, cluster-node-timeout ${nodeTimeoutMs} ms, ${rounds} rounds, medians`);
+  console.log(
+    `cluster init benchmark: 6 loopback nodes, 3 masters + 3 replicas, cluster-node-timeout ${nodeTimeoutMs} ms, ${rounds} rounds, medians`,
+  );
   console.log(`(a) fresh nodes -> every node cluster_state:ok`);
   console.log(`    ours                        ${f(oursMed)}   (rounds: ${oursMs.map(f).join(", ")})`);
   console.log(`    redis-cli --cluster create  ${f(cliMed)}   (rounds: ${cliMs.map(f).join(", ")})`);
-  console.log(`    floor                       ${f(floorMs)}   (Redis's 2 s writable delay after server start, less the time the nodes were already up)`);
-  console.log(`    ours / redis-cli = ${(oursMed / cliMed).toFixed(2)}   ours - floor = ${((oursMed - floorMs) / 1000).toFixed(3)} s   ` +
-    `[${oursMed <= cliMed ? "ok" : "MISS"}: no slower than redis-cli] [${oursMed - floorMs <= 200 ? "ok" : "MISS"}: within 0.2 s of the floor]`);
+  console.log(
+    `    floor                       ${f(floorMs)}   (Redis's 2 s writable delay after server start, less the time the nodes were already up)`,
+  );
+  console.log(
+    `    ours / redis-cli = ${(oursMed / cliMed).toFixed(2)}   ours - floor = ${((oursMed - floorMs) / 1000).toFixed(3)} s   ` +
+      `[${oursMed <= cliMed ? "ok" : "MISS"}: no slower than redis-cli] [${oursMed - floorMs <= 200 ? "ok" : "MISS"}: within 0.2 s of the floor]`,
+  );
   const wo = median(warmOurs);
   const wc = median(warmCli);
   console.log(`(a') the same on warm nodes (up > 2 s, as pods are when a deploy reaches init)`);
   console.log(`    ours                        ${f(wo)}   (rounds: ${warmOurs.map(f).join(", ")})`);
   console.log(`    redis-cli --cluster create  ${f(wc)}   (rounds: ${warmCli.map(f).join(", ")})`);
   console.log(`    floor (Redis rejoin delay)  ${f(rejoinDelayMs)}   (min(cluster-node-timeout, 5 s))`);
-  console.log(`    ours / redis-cli = ${(wo / wc).toFixed(2)}   ours - floor = ${((wo - rejoinDelayMs) / 1000).toFixed(3)} s   ` +
-    `[${wo <= wc ? "ok" : "MISS"}: no slower than redis-cli] [${wo - rejoinDelayMs <= 200 ? "ok" : "MISS"}: within 0.2 s of the floor]`);
-  console.log(`(b) adopt an already formed cluster: ${f(median(adoptMs))}   [${median(adoptMs) < 100 ? "ok" : "MISS"}: target < 0.100 s]`);
-  console.log(`(c) one full health assertion:       ${f(median(healthMs))}   [${median(healthMs) < 250 ? "ok" : "MISS"}: target < 0.250 s]`);
+  console.log(
+    `    ours / redis-cli = ${(wo / wc).toFixed(2)}   ours - floor = ${((wo - rejoinDelayMs) / 1000).toFixed(3)} s   ` +
+      `[${wo <= wc ? "ok" : "MISS"}: no slower than redis-cli] [${wo - rejoinDelayMs <= 200 ? "ok" : "MISS"}: within 0.2 s of the floor]`,
+  );
+  console.log(
+    `(b) adopt an already formed cluster: ${f(median(adoptMs))}   [${median(adoptMs) < 100 ? "ok" : "MISS"}: target < 0.100 s]`,
+  );
+  console.log(
+    `(c) one full health assertion:       ${f(median(healthMs))}   [${median(healthMs) < 250 ? "ok" : "MISS"}: target < 0.250 s]`,
+  );
 }
 
-main().then(() => process.exit(0), (e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -33,8 +33,13 @@ export function internalPassword(internalSecret: string, file: string): string {
  * deliberately slow (scrypt): the annotation is readable by anyone who can read the StatefulSet.
  */
 export function authFingerprint(salt: string, files: Readonly<Record<string, string>>): string {
-  const text = Object.keys(files).sort().map((k) => `${k}\0${files[k]}`).join("\0");
-  return scryptSync(text, `middleware-auth/${salt}`, 16, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 2 ** 20 }).toString("hex");
+  const text = Object.keys(files)
+    .sort()
+    .map((k) => `${k}\0${files[k]}`)
+    .join("\0");
+  return scryptSync(text, `middleware-auth/${salt}`, 16, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 2 ** 20 }).toString(
+    "hex",
+  );
 }
 
 export interface AuthSecretArgs {
@@ -58,15 +63,24 @@ export interface AuthSecret {
  */
 export function authSecret(name: string, args: AuthSecretArgs, parent: pulumi.Resource): AuthSecret {
   const c = args.credentials;
-  const files = pulumi.all([c.password, c.adminPassword, c.internalSecret]).apply(([password, admin, seed]): Record<string, string> => ({
-    [AuthFile.Password]: password,
-    [AuthFile.AdminPassword]: admin,
-    ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f)])),
-  }));
-  const secret = new k8s.core.v1.Secret(name, {
-    metadata: { name, namespace: args.namespace },
-    type: "Opaque",
-    stringData: pulumi.secret(files),
-  }, { parent });
-  return { secret, fingerprint: pulumi.unsecret(files.apply((f) => authFingerprint(`${args.namespaceName}/${name}`, f))) };
+  const files = pulumi
+    .all([c.password, c.adminPassword, c.internalSecret])
+    .apply(([password, admin, seed]): Record<string, string> => ({
+      [AuthFile.Password]: password,
+      [AuthFile.AdminPassword]: admin,
+      ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f)])),
+    }));
+  const secret = new k8s.core.v1.Secret(
+    name,
+    {
+      metadata: { name, namespace: args.namespace },
+      type: "Opaque",
+      stringData: pulumi.secret(files),
+    },
+    { parent },
+  );
+  return {
+    secret,
+    fingerprint: pulumi.unsecret(files.apply((f) => authFingerprint(`${args.namespaceName}/${name}`, f))),
+  };
 }

@@ -41,11 +41,17 @@ export function clientAclProblems(rules: string): string[] {
   if (tokens.length === 0) return ['must list at least one rule, e.g. "~* +@read"'];
   for (const t of tokens) {
     if (t === "allchannels" || (t.startsWith("&") && globMatches(t.slice(1), SENTINEL_HELLO_CHANNEL))) {
-      problems.push(`"${t}" would let clients publish on ${SENTINEL_HELLO_CHANNEL} and steer the sentinels; list the application's channels instead, e.g. "&app:*"`);
+      problems.push(
+        `"${t}" would let clients publish on ${SENTINEL_HELLO_CHANNEL} and steer the sentinels; list the application's channels instead, e.g. "&app:*"`,
+      );
     } else if (/^[<>#!]|^(on|off|nopass|reset|resetpass)$|^\(/.test(t)) {
-      problems.push(`"${t}" is not allowed: passwords and the user's state are set by the program; give only command, key and channel rules`);
+      problems.push(
+        `"${t}" is not allowed: passwords and the user's state are set by the program; give only command, key and channel rules`,
+      );
     } else if (!(COMMAND_RULE.test(t) || KEY_RULE.test(t) || (t.startsWith("&") && t.length > 1) || FLAGS.has(t))) {
-      problems.push(`"${t}" is not an ACL rule for commands (+get, -@dangerous, +client|setname), keys (~app:*, %R~cache:*) or channels (&events:*)`);
+      problems.push(
+        `"${t}" is not an ACL rule for commands (+get, -@dangerous, +client|setname), keys (~app:*, %R~cache:*) or channels (&events:*)`,
+      );
     }
   }
   return problems;

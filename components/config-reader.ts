@@ -52,7 +52,8 @@ export function directoryProblem(path: string): string | undefined {
   if (!path.startsWith("/")) return undefined; // the pattern reports it
   const segments = path.replace(/\/+$/, "").split("/").slice(1);
   if (segments.length === 0 || segments[0] === "") return "must be a directory below /, not / itself";
-  if (segments.some((x) => x === "" || x === "." || x === "..")) return 'must not contain "//", "." or ".." segments: the volumes of every pod are directories below it';
+  if (segments.some((x) => x === "" || x === "." || x === ".."))
+    return 'must not contain "//", "." or ".." segments: the volumes of every pod are directories below it';
   return undefined;
 }
 
@@ -113,7 +114,11 @@ export class Section {
   reportUnknown(): void {
     for (const s of this.family) {
       for (const k of Object.keys(s.raw)) {
-        if (!s.known.has(k)) s.fail(k, `is not a setting of this program (typo?); known keys${s.prefix ? ` of ${s.prefix}` : ""}: ${[...s.known].join(", ")}`);
+        if (!s.known.has(k))
+          s.fail(
+            k,
+            `is not a setting of this program (typo?); known keys${s.prefix ? ` of ${s.prefix}` : ""}: ${[...s.known].join(", ")}`,
+          );
       }
     }
   }
@@ -171,7 +176,12 @@ export class Section {
       return def;
     }
     if (n < min || n > max) {
-      this.fail(k, max === Number.MAX_SAFE_INTEGER ? `must be >= ${min} (got ${n})` : `must be between ${min} and ${max} (got ${n})`);
+      this.fail(
+        k,
+        max === Number.MAX_SAFE_INTEGER
+          ? `must be >= ${min} (got ${n})`
+          : `must be between ${min} and ${max} (got ${n})`,
+      );
       return def;
     }
     return n;

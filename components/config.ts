@@ -1,7 +1,16 @@
 // The only reader of pulumi.Config: turns the stack's raw config into validated settings plus
 // secret Outputs. Validation runs before any resource is registered, so a bad value costs nothing.
 import * as pulumi from "@pulumi/pulumi";
-import { HealthAccess, PROJECT, SecretKey, SecretState, StackSettings, configValue, parseStackConfig, secretStates } from "./stack-config";
+import {
+  HealthAccess,
+  PROJECT,
+  SecretKey,
+  SecretState,
+  StackSettings,
+  configValue,
+  parseStackConfig,
+  secretStates,
+} from "./stack-config";
 
 export interface StackSecrets {
   readonly registryPassword: pulumi.Output<string>;
@@ -21,7 +30,8 @@ export interface StackConfig {
 function rawConfig(): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = configValue(key.slice(PROJECT.length + 1), value);
+    if (key.startsWith(`${PROJECT}:`))
+      raw[key.slice(PROJECT.length + 1)] = configValue(key.slice(PROJECT.length + 1), value);
   }
   return raw;
 }

@@ -33,11 +33,24 @@ export class HarborImage extends pulumi.ComponentResource {
     const baseImage = args.baseImage ?? "debian:bookworm-slim";
     const context = path.join(args.imagesRoot ?? path.join(__dirname, "..", "images"), args.imageDir);
     this.tag = imageContentTag(context, baseImage);
-    const image = new docker.Image(name, {
-      imageName: `${imageRepository(args.registry.server, args.registry.project, args.imageDir)}:${this.tag}`,
-      build: { context, dockerfile: path.join(context, "Dockerfile"), args: { BASE_IMAGE: baseImage }, platform: "linux/amd64" },
-      registry: { server: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) },
-    }, { parent: this });
+    const image = new docker.Image(
+      name,
+      {
+        imageName: `${imageRepository(args.registry.server, args.registry.project, args.imageDir)}:${this.tag}`,
+        build: {
+          context,
+          dockerfile: path.join(context, "Dockerfile"),
+          args: { BASE_IMAGE: baseImage },
+          platform: "linux/amd64",
+        },
+        registry: {
+          server: args.registry.server,
+          username: args.registry.username,
+          password: pulumi.secret(args.registry.password),
+        },
+      },
+      { parent: this },
+    );
     this.ref = image.repoDigest;
     this.registerOutputs({ ref: this.ref, tag: this.tag });
   }

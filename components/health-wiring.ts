@@ -18,7 +18,12 @@ export function healthWiring(h: HealthSettings, namespace: string): HealthWiring
  * What the assertions watch: the pods' image, config and passwords. When one changes the pods roll,
  * and the next `up` asserts health again (with the new passwords); when none does, `up` shows no change.
  */
-export function podsRevision(image: pulumi.Input<string>, configHash: string, replicas: number, authFingerprint?: pulumi.Input<string>): pulumi.Output<string> {
+export function podsRevision(
+  image: pulumi.Input<string>,
+  configHash: string,
+  replicas: number,
+  authFingerprint?: pulumi.Input<string>,
+): pulumi.Output<string> {
   return authFingerprint === undefined
     ? pulumi.interpolate`${image}|${configHash}|${replicas}`
     : pulumi.interpolate`${image}|${configHash}|${replicas}|${authFingerprint}`;

@@ -10,16 +10,20 @@ export class MiddlewareNamespace extends pulumi.ComponentResource {
 
   constructor(name: string, args: { readonly namespace: string }, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:k8s:MiddlewareNamespace", name, {}, opts);
-    const ns = new k8s.core.v1.Namespace(name, {
-      metadata: {
-        name: args.namespace,
-        labels: {
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-          "app.kubernetes.io/part-of": "middleware",
+    const ns = new k8s.core.v1.Namespace(
+      name,
+      {
+        metadata: {
+          name: args.namespace,
+          labels: {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+            "app.kubernetes.io/part-of": "middleware",
+          },
         },
       },
-    }, { parent: this });
+      { parent: this },
+    );
     this.name = ns.metadata.name;
     this.registerOutputs({ name: this.name });
   }

@@ -40,44 +40,79 @@ export class NfsVolumeSet extends pulumi.ComponentResource {
     // them (deleting would also wait forever on the claims the StatefulSet created and keeps).
     const retainOnDelete = storage.reclaimPolicy === ReclaimPolicy.Retain;
     const rootClaim = `${sts}-storage-root`;
-    const rootPv = new k8s.core.v1.PersistentVolume(`${name}-root`, {
-      metadata: { name: persistentVolumeName(ns, sts, "root") },
-      spec: persistentVolumeSpec(storage, { namespace: ns, claim: rootClaim, dir: "", size: "1Mi", accessMode: accessModeOf(storage) }),
-    }, { parent: this, retainOnDelete });
-    const rootPvc = new k8s.core.v1.PersistentVolumeClaim(`${name}-root`, {
-      metadata: { name: rootClaim, namespace: args.namespace },
-      spec: { accessModes: [accessModeOf(storage)], storageClassName: "", volumeName: rootPv.metadata.name, resources: { requests: { storage: "1Mi" } } },
-    }, { parent: this });
+    const rootPv = new k8s.core.v1.PersistentVolume(
+      `${name}-root`,
+      {
+        metadata: { name: persistentVolumeName(ns, sts, "root") },
+        spec: persistentVolumeSpec(storage, {
+          namespace: ns,
+          claim: rootClaim,
+          dir: "",
+          size: "1Mi",
+          accessMode: accessModeOf(storage),
+        }),
+      },
+      { parent: this, retainOnDelete },
+    );
+    const rootPvc = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-root`,
+      {
+        metadata: { name: rootClaim, namespace: args.namespace },
+        spec: {
+          accessModes: [accessModeOf(storage)],
+          storageClassName: "",
+          volumeName: rootPv.metadata.name,
+          resources: { requests: { storage: "1Mi" } },
+        },
+      },
+      { parent: this },
+    );
     const dirs = Array.from({ length: args.replicas }, (_, i) => `/volumes/${volumeDir(sts, i)}`);
-    const job = new k8s.batch.v1.Job(`${name}-dirs`, {
-      metadata: { name: `${sts}-volume-dirs`, namespace: args.namespace },
-      spec: {
-        backoffLimit: 3,
-        template: {
-          spec: {
-            restartPolicy: "OnFailure",
-            securityContext: podSecurityContext(),
-            imagePullSecrets: [{ name: args.pullSecretName }],
-            automountServiceAccountToken: false,
-            containers: [{
-              name: "mkdir",
-              image: args.image,
-              // Runs as the workload user so the directories are owned by it (NFS ignores fsGroup).
-              command: ["mkdir", "-p", ...dirs],
-              securityContext: containerSecurityContext(),
-              resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-              volumeMounts: [{ name: "root", mountPath: "/volumes" }],
-            }],
-            volumes: [{ name: "root", persistentVolumeClaim: { claimName: rootPvc.metadata.name } }],
+    const job = new k8s.batch.v1.Job(
+      `${name}-dirs`,
+      {
+        metadata: { name: `${sts}-volume-dirs`, namespace: args.namespace },
+        spec: {
+          backoffLimit: 3,
+          template: {
+            spec: {
+              restartPolicy: "OnFailure",
+              securityContext: podSecurityContext(),
+              imagePullSecrets: [{ name: args.pullSecretName }],
+              automountServiceAccountToken: false,
+              containers: [
+                {
+                  name: "mkdir",
+                  image: args.image,
+                  // Runs as the workload user so the directories are owned by it (NFS ignores fsGroup).
+                  command: ["mkdir", "-p", ...dirs],
+                  securityContext: containerSecurityContext(),
+                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                  volumeMounts: [{ name: "root", mountPath: "/volumes" }],
+                },
+              ],
+              volumes: [{ name: "root", persistentVolumeClaim: { claimName: rootPvc.metadata.name } }],
+            },
           },
         },
       },
-    }, { parent: this });
+      { parent: this },
+    );
     for (let i = 0; i < args.replicas; i++) {
-      new k8s.core.v1.PersistentVolume(`${name}-pv-${i}`, {
-        metadata: { name: persistentVolumeName(ns, sts, i), labels: { "middleware/statefulset": sts } },
-        spec: persistentVolumeSpec(storage, { namespace: ns, claim: claimName(sts, i), dir: volumeDir(sts, i), size: args.size, accessMode: "ReadWriteOnce" }),
-      }, { parent: this, dependsOn: [job], retainOnDelete });
+      new k8s.core.v1.PersistentVolume(
+        `${name}-pv-${i}`,
+        {
+          metadata: { name: persistentVolumeName(ns, sts, i), labels: { "middleware/statefulset": sts } },
+          spec: persistentVolumeSpec(storage, {
+            namespace: ns,
+            claim: claimName(sts, i),
+            dir: volumeDir(sts, i),
+            size: args.size,
+            accessMode: "ReadWriteOnce",
+          }),
+        },
+        { parent: this, dependsOn: [job], retainOnDelete },
+      );
       this.volumeNames.push(persistentVolumeName(ns, sts, i));
     }
     this.registerOutputs({ volumeNames: this.volumeNames });

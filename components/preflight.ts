@@ -12,7 +12,8 @@ export function podsToSpread(s: StackSettings): Record<string, number> {
   const pods: Record<string, number> = {};
   if (s.zookeeper.enabled) pods[WorkloadName.ZooKeeper] = s.zookeeper.replicas;
   if (s.redis.enabled) pods[WorkloadName.Redis] = 1;
-  if (s.redisCluster.enabled) pods[WorkloadName.RedisCluster] = clusterSize(s.redisCluster.masters, s.redisCluster.replicasPerMaster);
+  if (s.redisCluster.enabled)
+    pods[WorkloadName.RedisCluster] = clusterSize(s.redisCluster.masters, s.redisCluster.replicasPerMaster);
   if (s.redisSentinel.enabled) {
     pods[`${WorkloadName.RedisSentinel}-data`] = s.redisSentinel.dataReplicas;
     pods[WorkloadName.RedisSentinel] = s.redisSentinel.sentinels;

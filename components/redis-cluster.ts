@@ -35,40 +35,79 @@ export class RedisCluster extends pulumi.ComponentResource {
     const p = args.platform;
     const s = args.settings;
     const replicas = clusterSize(s.masters, s.replicasPerMaster);
-    const auth = authSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS,
-    }, this);
-    this.workload = new StatefulWorkload(name, {
-      platform: p,
-      app: "redis-cluster",
-      replicas,
-      image: args.image,
-      configFiles: {
-        "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec, clusterNodeTimeoutMs: s.nodeTimeoutMs, clientAcl: s.clientAcl }),
+    const auth = authSecret(
+      `${name}-auth`,
+      {
+        namespace: p.namespace,
+        namespaceName: p.namespaceName,
+        credentials: args.credentials,
+        internalFiles: CLUSTER_INTERNAL_USERS,
       },
-      authSecretName: auth.secret.metadata.name,
-      authFingerprint: auth.fingerprint,
-      resources: s.resources,
-      storageSize: args.storageSize,
-      clientPorts: [{ name: "redis", port: Port.Redis }],
-      peerPorts: [{ name: "bus", port: Port.RedisBus }],
-      // Every node by name: a node finds its peers again after they all restart at new addresses (images/redis/redis-cluster-peers).
-      container: redisServerContainer(RedisMode.Cluster, name, p.zone, [{ name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.zone).join(" ") }]),
-      // The intended shape, for the statefulset-redis-cluster-shape policy to check against the replica count.
-      annotations: { "middleware/redis-cluster-masters": String(s.masters), "middleware/redis-cluster-replicas-per-master": String(s.replicasPerMaster) },
-    }, { parent: this });
+      this,
+    );
+    this.workload = new StatefulWorkload(
+      name,
+      {
+        platform: p,
+        app: "redis-cluster",
+        replicas,
+        image: args.image,
+        configFiles: {
+          "redis.conf": redisConf({
+            mode: RedisMode.Cluster,
+            maxmemory: s.maxmemory,
+            appendfsync: AppendFsync.EverySec,
+            clusterNodeTimeoutMs: s.nodeTimeoutMs,
+            clientAcl: s.clientAcl,
+          }),
+        },
+        authSecretName: auth.secret.metadata.name,
+        authFingerprint: auth.fingerprint,
+        resources: s.resources,
+        storageSize: args.storageSize,
+        clientPorts: [{ name: "redis", port: Port.Redis }],
+        peerPorts: [{ name: "bus", port: Port.RedisBus }],
+        // Every node by name: a node finds its peers again after they all restart at new addresses (images/redis/redis-cluster-peers).
+        container: redisServerContainer(RedisMode.Cluster, name, p.zone, [
+          { name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.zone).join(" ") },
+        ]),
+        // The intended shape, for the statefulset-redis-cluster-shape policy to check against the replica count.
+        annotations: {
+          "middleware/redis-cluster-masters": String(s.masters),
+          "middleware/redis-cluster-replicas-per-master": String(s.replicasPerMaster),
+        },
+      },
+      { parent: this },
+    );
     this.nodes = this.workload.hosts.map((h) => `${h}:${Port.Redis}`);
     const h = p.health;
     if (h) {
       // Slot and replica management needs @admin commands, which the client user is denied.
-      this.init = new RedisClusterInit(`${name}-init`, {
-        nodes: this.nodes, replicasPerMaster: s.replicasPerMaster, username: "admin", password: args.credentials.adminPassword,
-        access: h.access, trigger: this.workload.revision,
-      }, { parent: this, dependsOn: [this.workload.statefulSet] });
-      this.health = new RedisClusterHealth(`${name}-health`, {
-        nodes: this.nodes, expectedMasters: s.masters, replicasPerMaster: s.replicasPerMaster, password: args.credentials.password,
-        access: h.access, retryForMs: h.retryForMs, trigger: this.workload.revision,
-      }, { parent: this, dependsOn: [this.init] });
+      this.init = new RedisClusterInit(
+        `${name}-init`,
+        {
+          nodes: this.nodes,
+          replicasPerMaster: s.replicasPerMaster,
+          username: "admin",
+          password: args.credentials.adminPassword,
+          access: h.access,
+          trigger: this.workload.revision,
+        },
+        { parent: this, dependsOn: [this.workload.statefulSet] },
+      );
+      this.health = new RedisClusterHealth(
+        `${name}-health`,
+        {
+          nodes: this.nodes,
+          expectedMasters: s.masters,
+          replicasPerMaster: s.replicasPerMaster,
+          password: args.credentials.password,
+          access: h.access,
+          retryForMs: h.retryForMs,
+          trigger: this.workload.revision,
+        },
+        { parent: this, dependsOn: [this.init] },
+      );
     }
     this.registerOutputs({ nodes: this.nodes, health: this.health?.report });
   }

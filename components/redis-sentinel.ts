@@ -40,9 +40,16 @@ export class RedisSentinel extends pulumi.ComponentResource {
     super("middleware:redis:RedisSentinel", name, {}, opts);
     const p = args.platform;
     const s = args.settings;
-    const auth = authSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: SENTINEL_INTERNAL_USERS,
-    }, this);
+    const auth = authSecret(
+      `${name}-auth`,
+      {
+        namespace: p.namespace,
+        namespaceName: p.namespaceName,
+        credentials: args.credentials,
+        internalFiles: SENTINEL_INTERNAL_USERS,
+      },
+      this,
+    );
     const dataName = `${name}-data`;
     const discoveryEnv = [
       { name: "MASTER_NAME", value: s.masterName },
@@ -50,48 +57,75 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { name: "SENTINEL_HOST", value: `${name}.${p.zone}` },
       { name: "DEFAULT_MASTER_HOST", value: podHost(dataName, 0, p.zone) },
     ];
-    this.data = new StatefulWorkload(dataName, {
-      platform: p,
-      app: "redis-sentinel-data",
-      replicas: s.dataReplicas,
-      image: args.image,
-      configFiles: { "redis.conf": redisConf({ mode: RedisMode.SentinelData, maxmemory: s.maxmemory, appendfsync: AppendFsync.EverySec, clientAcl: s.clientAcl }) },
-      authSecretName: auth.secret.metadata.name,
-      authFingerprint: auth.fingerprint,
-      resources: s.resources,
-      storageSize: args.storageSize,
-      clientPorts: [{ name: "redis", port: Port.Redis }],
-      peerPorts: [],
-      container: redisServerContainer(RedisMode.SentinelData, dataName, p.zone, [
-        ...discoveryEnv,
-        // Each sentinel by name: a stopping master asks one that can promote a replica (images/redis/redis-handover).
-        { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.zone).join(" ") },
-      ]),
-      terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
-    }, { parent: this });
-    this.sentinels = new StatefulWorkload(name, {
-      platform: p,
-      app: "redis-sentinel",
-      replicas: s.sentinels,
-      image: args.image,
-      configFiles: { "sentinel.conf": sentinelConf(s) },
-      authSecretName: auth.secret.metadata.name,
-      authFingerprint: auth.fingerprint,
-      resources: s.sentinelResources,
-      storageSize: SENTINEL_VOLUME,
-      clientPorts: [{ name: "sentinel", port: Port.Sentinel }],
-      peerPorts: [],
-      container: sentinelContainer(name, p.zone, discoveryEnv),
-    }, { parent: this, dependsOn: [this.data] });
+    this.data = new StatefulWorkload(
+      dataName,
+      {
+        platform: p,
+        app: "redis-sentinel-data",
+        replicas: s.dataReplicas,
+        image: args.image,
+        configFiles: {
+          "redis.conf": redisConf({
+            mode: RedisMode.SentinelData,
+            maxmemory: s.maxmemory,
+            appendfsync: AppendFsync.EverySec,
+            clientAcl: s.clientAcl,
+          }),
+        },
+        authSecretName: auth.secret.metadata.name,
+        authFingerprint: auth.fingerprint,
+        resources: s.resources,
+        storageSize: args.storageSize,
+        clientPorts: [{ name: "redis", port: Port.Redis }],
+        peerPorts: [],
+        container: redisServerContainer(RedisMode.SentinelData, dataName, p.zone, [
+          ...discoveryEnv,
+          // Each sentinel by name: a stopping master asks one that can promote a replica (images/redis/redis-handover).
+          { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.zone).join(" ") },
+        ]),
+        terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
+      },
+      { parent: this },
+    );
+    this.sentinels = new StatefulWorkload(
+      name,
+      {
+        platform: p,
+        app: "redis-sentinel",
+        replicas: s.sentinels,
+        image: args.image,
+        configFiles: { "sentinel.conf": sentinelConf(s) },
+        authSecretName: auth.secret.metadata.name,
+        authFingerprint: auth.fingerprint,
+        resources: s.sentinelResources,
+        storageSize: SENTINEL_VOLUME,
+        clientPorts: [{ name: "sentinel", port: Port.Sentinel }],
+        peerPorts: [],
+        container: sentinelContainer(name, p.zone, discoveryEnv),
+      },
+      { parent: this, dependsOn: [this.data] },
+    );
     this.sentinelEndpoints = this.sentinels.hosts.map((h) => `${h}:${Port.Sentinel}`);
     this.masterName = s.masterName;
     if (p.health) {
-      this.health = new RedisSentinelHealth(`${name}-health`, {
-        sentinels: this.sentinelEndpoints, masterName: s.masterName, expectedReplicas: s.dataReplicas - 1, password: args.credentials.password,
-        access: p.health.access, retryForMs: p.health.retryForMs,
-        trigger: pulumi.interpolate`${this.data.revision}|${this.sentinels.revision}`,
-      }, { parent: this, dependsOn: [this.data.statefulSet, this.sentinels.statefulSet] });
+      this.health = new RedisSentinelHealth(
+        `${name}-health`,
+        {
+          sentinels: this.sentinelEndpoints,
+          masterName: s.masterName,
+          expectedReplicas: s.dataReplicas - 1,
+          password: args.credentials.password,
+          access: p.health.access,
+          retryForMs: p.health.retryForMs,
+          trigger: pulumi.interpolate`${this.data.revision}|${this.sentinels.revision}`,
+        },
+        { parent: this, dependsOn: [this.data.statefulSet, this.sentinels.statefulSet] },
+      );
     }
-    this.registerOutputs({ sentinelEndpoints: this.sentinelEndpoints, masterName: this.masterName, health: this.health?.report });
+    this.registerOutputs({
+      sentinelEndpoints: this.sentinelEndpoints,
+      masterName: this.masterName,
+      health: this.health?.report,
+    });
   }
 }

@@ -28,30 +28,55 @@ export class RedisStandalone extends pulumi.ComponentResource {
   constructor(name: string, args: RedisStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisStandalone", name, {}, opts);
     const p = args.platform;
-    const auth = authSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [AuthFile.Replication],
-    }, this);
-    this.workload = new StatefulWorkload(name, {
-      platform: p,
-      app: "redis",
-      replicas: 1,
-      image: args.image,
-      configFiles: { "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: args.settings.maxmemory, appendfsync: args.settings.appendfsync, clientAcl: args.settings.clientAcl }) },
-      authSecretName: auth.secret.metadata.name,
-      authFingerprint: auth.fingerprint,
-      resources: args.settings.resources,
-      storageSize: args.storageSize,
-      clientPorts: [{ name: "redis", port: Port.Redis }],
-      peerPorts: [],
-      container: redisServerContainer(RedisMode.Standalone, name, p.zone),
-    }, { parent: this });
+    const auth = authSecret(
+      `${name}-auth`,
+      {
+        namespace: p.namespace,
+        namespaceName: p.namespaceName,
+        credentials: args.credentials,
+        internalFiles: [AuthFile.Replication],
+      },
+      this,
+    );
+    this.workload = new StatefulWorkload(
+      name,
+      {
+        platform: p,
+        app: "redis",
+        replicas: 1,
+        image: args.image,
+        configFiles: {
+          "redis.conf": redisConf({
+            mode: RedisMode.Standalone,
+            maxmemory: args.settings.maxmemory,
+            appendfsync: args.settings.appendfsync,
+            clientAcl: args.settings.clientAcl,
+          }),
+        },
+        authSecretName: auth.secret.metadata.name,
+        authFingerprint: auth.fingerprint,
+        resources: args.settings.resources,
+        storageSize: args.storageSize,
+        clientPorts: [{ name: "redis", port: Port.Redis }],
+        peerPorts: [],
+        container: redisServerContainer(RedisMode.Standalone, name, p.zone),
+      },
+      { parent: this },
+    );
     this.endpoint = `${this.workload.clientServiceName}.${p.zone}:${Port.Redis}`;
     if (p.health) {
       // The pod, not the Service: port-forward reaches pods, and the Service has exactly this one behind it.
-      this.health = new RedisStandaloneHealth(`${name}-health`, {
-        endpoint: `${this.workload.hosts[0]}:${Port.Redis}`, password: args.credentials.password, access: p.health.access,
-        retryForMs: p.health.retryForMs, trigger: this.workload.revision,
-      }, { parent: this, dependsOn: [this.workload.statefulSet] });
+      this.health = new RedisStandaloneHealth(
+        `${name}-health`,
+        {
+          endpoint: `${this.workload.hosts[0]}:${Port.Redis}`,
+          password: args.credentials.password,
+          access: p.health.access,
+          retryForMs: p.health.retryForMs,
+          trigger: this.workload.revision,
+        },
+        { parent: this, dependsOn: [this.workload.statefulSet] },
+      );
     }
     this.registerOutputs({ endpoint: this.endpoint, health: this.health?.report });
   }

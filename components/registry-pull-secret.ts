@@ -22,11 +22,15 @@ export class RegistryPullSecret extends pulumi.ComponentResource {
     const json = pulumi
       .all([args.registry.username, args.registry.password])
       .apply(([user, password]) => dockerConfigJson(args.registry.server, user, password));
-    const secret = new k8s.core.v1.Secret(name, {
-      metadata: { name, namespace: args.namespace },
-      type: "kubernetes.io/dockerconfigjson",
-      stringData: { ".dockerconfigjson": pulumi.secret(json) },
-    }, { parent: this });
+    const secret = new k8s.core.v1.Secret(
+      name,
+      {
+        metadata: { name, namespace: args.namespace },
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: { ".dockerconfigjson": pulumi.secret(json) },
+      },
+      { parent: this },
+    );
     this.secretName = secret.metadata.name;
     this.registerOutputs({ secretName: this.secretName });
   }

@@ -1,15 +1,42 @@
 // Validation of one stack's configuration into typed settings (settings.ts). Pure: no Pulumi
 // import, so every rule is unit-tested directly and the stack files are checked without an engine.
 import {
-  ConfigError, ConfigProblem, CPU, DNS_LABEL, DNS_SUBDOMAIN, HOST, JAVA_HEAP, QUANTITY, REDIS_BYTES, Raw, Section,
-  cpuMillis, directoryProblem, quantityBytes, structuredValue, suffixedBytes,
+  ConfigError,
+  ConfigProblem,
+  CPU,
+  DNS_LABEL,
+  DNS_SUBDOMAIN,
+  HOST,
+  JAVA_HEAP,
+  QUANTITY,
+  REDIS_BYTES,
+  Raw,
+  Section,
+  cpuMillis,
+  directoryProblem,
+  quantityBytes,
+  structuredValue,
+  suffixedBytes,
 } from "./config-reader";
 import { clientAclProblems } from "./client-acl";
 import { DEFAULT_CLUSTER_DOMAIN } from "./specs/network";
 import { DEFAULT_CLIENT_ACL } from "./specs/redis-acl";
 import {
-  AntiAffinity, AppendFsync, HealthAccess, HealthSettings, ReclaimPolicy, RedisClusterSettings, RedisSentinelSettings,
-  RedisSettings, Resources, SecretKey, StackSettings, StorageMode, StorageSettings, Workload, ZooKeeperSettings,
+  AntiAffinity,
+  AppendFsync,
+  HealthAccess,
+  HealthSettings,
+  ReclaimPolicy,
+  RedisClusterSettings,
+  RedisSentinelSettings,
+  RedisSettings,
+  Resources,
+  SecretKey,
+  StackSettings,
+  StorageMode,
+  StorageSettings,
+  Workload,
+  ZooKeeperSettings,
 } from "./settings";
 
 export * from "./settings";
@@ -51,7 +78,10 @@ function maxmemory(s: Section, r: Resources, def: string): string {
   }
   // Redis needs headroom above maxmemory for buffers and AOF rewrite; 80% of the limit is the usual ceiling.
   else if (REDIS_BYTES.test(v) && suffixedBytes(v) > 0.8 * quantityBytes(r.limits.memory)) {
-    s.fail("maxmemory", `must be at most 80% of resources.limits.memory (${r.limits.memory}) so Redis is not OOM-killed (got "${v}")`);
+    s.fail(
+      "maxmemory",
+      `must be at most 80% of resources.limits.memory (${r.limits.memory}) so Redis is not OOM-killed (got "${v}")`,
+    );
   }
   return v;
 }
@@ -89,20 +119,39 @@ function storage(root: Section): StorageSettings {
   }
   if (mode === StorageMode.Local) {
     const l = s.section("local");
-    const path = l.string("path", undefined, /^\/[^\s]*$/, "an absolute directory on the node, e.g. /var/lib/middleware");
+    const path = l.string(
+      "path",
+      undefined,
+      /^\/[^\s]*$/,
+      "an absolute directory on the node, e.g. /var/lib/middleware",
+    );
     const bad = directoryProblem(path);
     if (bad) l.fail("path", `${bad} (got "${path}")`);
-    const node = l.string("node", undefined, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "the kubernetes.io/hostname of the node holding the volumes");
+    const node = l.string(
+      "node",
+      undefined,
+      /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+      "the kubernetes.io/hostname of the node holding the volumes",
+    );
     return { mode, local: { path: path.replace(/\/+$/, ""), node }, reclaimPolicy, sizes };
   }
-  const storageClassName = s.string("storageClassName", undefined, DNS_SUBDOMAIN, "the StorageClass that provisions the volumes");
+  const storageClassName = s.string(
+    "storageClassName",
+    undefined,
+    DNS_SUBDOMAIN,
+    "the StorageClass that provisions the volumes",
+  );
   return { mode, storageClassName, reclaimPolicy, sizes };
 }
 
 function health(root: Section): HealthSettings {
   const s = root.section("health");
-  const kubeContext = s.has("kubeContext") ? s.string("kubeContext", undefined, /^[^\s]+$/, "a kubectl context name") : undefined;
-  const runnerNamespace = s.has("runnerNamespace") ? s.string("runnerNamespace", undefined, DNS_LABEL, "the namespace pulumi runs in, e.g. pulumi-operator") : undefined;
+  const kubeContext = s.has("kubeContext")
+    ? s.string("kubeContext", undefined, /^[^\s]+$/, "a kubectl context name")
+    : undefined;
+  const runnerNamespace = s.has("runnerNamespace")
+    ? s.string("runnerNamespace", undefined, DNS_LABEL, "the namespace pulumi runs in, e.g. pulumi-operator")
+    : undefined;
   return {
     enabled: s.bool("enabled", true),
     access: s.oneOf("access", HealthAccess, HealthAccess.Direct),
@@ -123,14 +172,18 @@ function zookeeper(root: Section): ZooKeeperSettings {
   if (JAVA_HEAP.test(heap) && suffixedBytes(heap) < 64 * 2 ** 20) {
     s.fail("heap", `must be at least 64m for ZooKeeper to start and hold a useful data tree (got "${heap}")`);
   } else if (JAVA_HEAP.test(heap) && suffixedBytes(heap) > 0.75 * quantityBytes(r.limits.memory)) {
-    s.fail("heap", `must be at most 75% of resources.limits.memory (${r.limits.memory}) to leave room for the JVM itself (got "${heap}")`);
+    s.fail(
+      "heap",
+      `must be at most 75% of resources.limits.memory (${r.limits.memory}) to leave room for the JVM itself (got "${heap}")`,
+    );
   }
   const tickTime = s.int("tickTime", 2000, 100, 60000);
   const initLimit = s.int("initLimit", 10, 1, 1000);
   const syncLimit = s.int("syncLimit", 5, 1, 1000);
   if (syncLimit > initLimit) s.fail("syncLimit", `must not exceed initLimit (${initLimit}) (got ${syncLimit})`);
   const resizeFrom = s.has("resizeFrom") ? s.int("resizeFrom", 3, 3, 9) : undefined;
-  if (resizeFrom !== undefined && resizeFrom % 2 === 0) s.fail("resizeFrom", `is the member count the ensemble had, which is always odd (got ${resizeFrom})`);
+  if (resizeFrom !== undefined && resizeFrom % 2 === 0)
+    s.fail("resizeFrom", `is the member count the ensemble had, which is always odd (got ${resizeFrom})`);
   return { enabled: s.bool("enabled", true), replicas, resizeFrom, heap, tickTime, initLimit, syncLimit, resources: r };
 }
 
@@ -149,7 +202,8 @@ function redis(root: Section): RedisSettings {
 function redisCluster(root: Section): RedisClusterSettings {
   const s = root.section(Workload.RedisCluster);
   const masters = s.int("masters", 3, 1, 100);
-  if (masters < 3) s.fail("masters", `must be >= 3: Redis Cluster needs a majority of masters to fail over (got ${masters})`);
+  if (masters < 3)
+    s.fail("masters", `must be >= 3: Redis Cluster needs a majority of masters to fail over (got ${masters})`);
   const r = resources(s, SMALL);
   return {
     enabled: s.bool("enabled", true),
@@ -170,7 +224,10 @@ function redisSentinel(root: Section): RedisSentinelSettings {
   }
   const quorum = s.int("quorum", Math.floor(sentinels / 2) + 1, 1, 9);
   if (quorum > sentinels || quorum <= sentinels / 2) {
-    s.fail("quorum", `must be more than half of sentinels and at most sentinels, i.e. between ${Math.floor(sentinels / 2) + 1} and ${sentinels} (got ${quorum})`);
+    s.fail(
+      "quorum",
+      `must be more than half of sentinels and at most sentinels, i.e. between ${Math.floor(sentinels / 2) + 1} and ${sentinels} (got ${quorum})`,
+    );
   }
   const downAfterMs = s.int("downAfterMs", 5000, 100, 600000);
   const failoverTimeoutMs = s.int("failoverTimeoutMs", 60000, 1000, 3600000);
@@ -222,7 +279,11 @@ function checkSecret(key: SecretKey, state: SecretState, needed: boolean, proble
   }
   // The value itself never appears in a message.
   if (state.encrypted === false) problems.push({ key, message: `is stored in plaintext: ${fix}` });
-  if (key !== SecretKey.RegistryPassword && key !== SecretKey.RegistryPullPassword && (state.value.length < 12 || /[\s"'\\]/.test(state.value))) {
+  if (
+    key !== SecretKey.RegistryPassword &&
+    key !== SecretKey.RegistryPullPassword &&
+    (state.value.length < 12 || /[\s"'\\]/.test(state.value))
+  ) {
     problems.push({ key, message: `must be at least 12 characters with no whitespace, quotes or backslashes: ${fix}` });
   }
 }
@@ -236,37 +297,82 @@ export function secretStates(state: (key: SecretKey) => SecretState): Record<Sec
  * Validates raw stack config (keys without the project prefix, values as Pulumi stores them)
  * and returns typed settings, or throws one ConfigError listing every problem with its fix.
  */
-export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Record<SecretKey, SecretState>>): StackSettings {
+export function parseStackConfig(
+  stack: string,
+  raw: Raw,
+  secrets: Readonly<Record<SecretKey, SecretState>>,
+): StackSettings {
   const problems: ConfigProblem[] = [];
   // Every object carries the stack's name as a label value (middleware/stack).
   if (!/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/.test(stack)) {
-    problems.push({ key: STACK_NAME, message: `"${stack}" cannot be a Kubernetes label value (middleware/stack): at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit; use a shorter stack name` });
+    problems.push({
+      key: STACK_NAME,
+      message: `"${stack}" cannot be a Kubernetes label value (middleware/stack): at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit; use a shorter stack name`,
+    });
   }
   const root = new Section(raw, "", problems);
-  const namespace = root.string("namespace", `middleware-${stack}`, DNS_LABEL, "must be a DNS label (lower-case letters, digits, -)");
+  const namespace = root.string(
+    "namespace",
+    `middleware-${stack}`,
+    DNS_LABEL,
+    "must be a DNS label (lower-case letters, digits, -)",
+  );
   if (RESERVED_NAMESPACES.includes(namespace)) {
-    root.fail("namespace", `"${namespace}" belongs to Kubernetes itself (its NetworkPolicies and Pod Security labels would be replaced); use one of its own, e.g. middleware-${stack}`);
+    root.fail(
+      "namespace",
+      `"${namespace}" belongs to Kubernetes itself (its NetworkPolicies and Pod Security labels would be replaced); use one of its own, e.g. middleware-${stack}`,
+    );
   }
-  const clusterDomain = root.string("clusterDomain", DEFAULT_CLUSTER_DOMAIN, DNS_SUBDOMAIN, "must be the cluster's DNS domain, e.g. cluster.local (the kubelets' clusterDomain)");
+  const clusterDomain = root.string(
+    "clusterDomain",
+    DEFAULT_CLUSTER_DOMAIN,
+    DNS_SUBDOMAIN,
+    "must be the cluster's DNS domain, e.g. cluster.local (the kubelets' clusterDomain)",
+  );
   const reg = root.section("registry");
   // A robot name goes into the pull secret as "user:password", base64: a colon, quote or line break would corrupt it.
   const robot = /^[^\s"'\\:]+$/;
-  const robotHint = "must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret)";
+  const robotHint =
+    "must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret)";
   const registry = {
     server: reg.string("server", undefined, HOST, "the Harbor host, e.g. harbor.example.internal"),
-    project: reg.string("project", undefined, /^[a-z0-9]+([._-][a-z0-9]+)*$/, "the Harbor project the images are pushed to"),
-    username: reg.string("username", undefined, undefined, "a Harbor robot account with push rights on the project (used only by the image build)"),
-    pullUsername: reg.string("pullUsername", undefined, undefined, "a Harbor robot account with pull rights only on the project (the pods' imagePullSecret)"),
+    project: reg.string(
+      "project",
+      undefined,
+      /^[a-z0-9]+([._-][a-z0-9]+)*$/,
+      "the Harbor project the images are pushed to",
+    ),
+    username: reg.string(
+      "username",
+      undefined,
+      undefined,
+      "a Harbor robot account with push rights on the project (used only by the image build)",
+    ),
+    pullUsername: reg.string(
+      "pullUsername",
+      undefined,
+      undefined,
+      "a Harbor robot account with pull rights only on the project (the pods' imagePullSecret)",
+    ),
   };
   for (const k of ["username", "pullUsername"] as const) {
-    if (registry[k] !== "" && !robot.test(registry[k])) reg.fail(k, `${robotHint} (got ${JSON.stringify(registry[k])})`);
+    if (registry[k] !== "" && !robot.test(registry[k]))
+      reg.fail(k, `${robotHint} (got ${JSON.stringify(registry[k])})`);
   }
   const port = /:([0-9]+)$/.exec(registry.server)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) reg.fail("server", `has port ${port}, outside 1-65535`);
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    reg.fail("server", `has port ${port}, outside 1-65535`);
   if (registry.pullUsername !== "" && registry.pullUsername === registry.username) {
-    reg.fail("pullUsername", "must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account");
+    reg.fail(
+      "pullUsername",
+      "must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account",
+    );
   }
-  const images = { baseImage: root.section("images").string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference") };
+  const images = {
+    baseImage: root
+      .section("images")
+      .string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference"),
+  };
   const settings: StackSettings = {
     stack,
     namespace,
@@ -274,7 +380,9 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
     registry,
     images,
     storage: storage(root),
-    clientNamespaces: root.section("network").stringList("clientNamespaces", [], DNS_LABEL, "each must be a namespace name"),
+    clientNamespaces: root
+      .section("network")
+      .stringList("clientNamespaces", [], DNS_LABEL, "each must be a namespace name"),
     antiAffinity: root.section("scheduling").oneOf("antiAffinity", AntiAffinity, AntiAffinity.Required),
     health: health(root),
     zookeeper: zookeeper(root),
@@ -284,7 +392,10 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
   };
   if (settings.storage.mode === StorageMode.Local && settings.antiAffinity === AntiAffinity.Required) {
     // Every local volume is on one node, and each pod must run where its volume is.
-    problems.push({ key: "scheduling.antiAffinity", message: `must be "preferred" with storage.mode "local": every volume is on node "${settings.storage.local?.node}", so "required" (one member per node) would leave every pod but the first of each workload Pending; set scheduling.antiAffinity to "preferred", or use nfs or storageClass storage` });
+    problems.push({
+      key: "scheduling.antiAffinity",
+      message: `must be "preferred" with storage.mode "local": every volume is on node "${settings.storage.local?.node}", so "required" (one member per node) would leave every pod but the first of each workload Pending; set scheduling.antiAffinity to "preferred", or use nfs or storageClass storage`,
+    });
   }
   const anyRedis = settings.redis.enabled || settings.redisCluster.enabled || settings.redisSentinel.enabled;
   checkSecret(SecretKey.RegistryPassword, secrets.registryPassword, true, problems);
@@ -300,17 +411,35 @@ export function parseStackConfig(stack: string, raw: Raw, secrets: Readonly<Reco
     return v !== undefined && v !== "" && v === secrets[b].value;
   };
   if (same(SecretKey.RedisPassword, SecretKey.RedisAdminPassword)) {
-    problems.push({ key: SecretKey.RedisAdminPassword, message: "must differ from redisPassword, or every client could run admin commands" });
+    problems.push({
+      key: SecretKey.RedisAdminPassword,
+      message: "must differ from redisPassword, or every client could run admin commands",
+    });
   }
   if (same(SecretKey.ZooKeeperPassword, SecretKey.ZooKeeperAdminPassword)) {
-    problems.push({ key: SecretKey.ZooKeeperAdminPassword, message: "must differ from zookeeperPassword, or every client could act as super and bypass every ACL" });
+    problems.push({
+      key: SecretKey.ZooKeeperAdminPassword,
+      message: "must differ from zookeeperPassword, or every client could act as super and bypass every ACL",
+    });
   }
-  const personal = [SecretKey.RedisPassword, SecretKey.RedisAdminPassword, SecretKey.ZooKeeperPassword, SecretKey.ZooKeeperAdminPassword];
+  const personal = [
+    SecretKey.RedisPassword,
+    SecretKey.RedisAdminPassword,
+    SecretKey.ZooKeeperPassword,
+    SecretKey.ZooKeeperAdminPassword,
+  ];
   if (personal.some((k) => same(SecretKey.InternalSecret, k))) {
-    problems.push({ key: SecretKey.InternalSecret, message: `must differ from ${personal.join(", ")}: whoever holds it can derive the replication, Sentinel and ZooKeeper quorum passwords` });
+    problems.push({
+      key: SecretKey.InternalSecret,
+      message: `must differ from ${personal.join(", ")}: whoever holds it can derive the replication, Sentinel and ZooKeeper quorum passwords`,
+    });
   }
   root.allow(...Object.values(SecretKey));
   root.reportUnknown();
-  if (problems.length > 0) throw new ConfigError(stack, problems.map((p) => ({ ...p, key: p.key === STACK_NAME ? p.key : `${PROJECT}:${p.key}` })));
+  if (problems.length > 0)
+    throw new ConfigError(
+      stack,
+      problems.map((p) => ({ ...p, key: p.key === STACK_NAME ? p.key : `${PROJECT}:${p.key}` })),
+    );
   return settings;
 }

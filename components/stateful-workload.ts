@@ -6,7 +6,15 @@ import { NfsVolumeSet } from "./nfs-volume-set";
 import { AntiAffinity, Resources, StorageSettings } from "./stack-config";
 import { configHash } from "./specs/config-hash";
 import { WorkloadLabels, workloadLabels } from "./specs/labels";
-import { NamedPort, clientServiceSpec, headlessServiceSpec, networkPolicySpec, headlessName, podDisruptionBudgetSpec, podHosts } from "./specs/network";
+import {
+  NamedPort,
+  clientServiceSpec,
+  headlessServiceSpec,
+  networkPolicySpec,
+  headlessName,
+  podDisruptionBudgetSpec,
+  podHosts,
+} from "./specs/network";
 import { StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
 import { storageLocation } from "./specs/storage";
 
@@ -82,42 +90,104 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     this.hosts = podHosts(name, args.replicas, p.zone);
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
     const members = this.hosts.map((h) => `${h}:${args.clientPorts[0].port}`);
-    const storageGuard = new ChangeGuard(`${name}-storage`, {
-      setting: "storage", value: storageLocation(p.storage), members, access: p.health?.access,
-      risk: "the pods' claims stay bound to the volumes at the old location, and volumes at the new one would start empty: the data does not move by itself",
-      procedure: "Moving the volumes",
-    }, { parent: this });
+    const storageGuard = new ChangeGuard(
+      `${name}-storage`,
+      {
+        setting: "storage",
+        value: storageLocation(p.storage),
+        members,
+        access: p.health?.access,
+        risk: "the pods' claims stay bound to the volumes at the old location, and volumes at the new one would start empty: the data does not move by itself",
+        procedure: "Moving the volumes",
+      },
+      { parent: this },
+    );
     const gated = [storageGuard, ...(args.gate ? [args.gate] : []), ...(p.gates ?? [])];
     const allPorts = [...args.clientPorts, ...args.peerPorts];
 
-    const volumes = new NfsVolumeSet(`${name}-volumes`, {
-      namespace: ns, namespaceName: p.namespaceName, statefulSet: name, replicas: args.replicas, size: args.storageSize,
-      storage: p.storage, image: args.image, pullSecretName: p.pullSecretName,
-    }, { parent: this, dependsOn: gated });
-    const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${name}-config`), data: { ...args.configFiles } }, { parent: this, dependsOn: gated });
-    const headless = new k8s.core.v1.Service(this.headlessServiceName, {
-      metadata: meta(this.headlessServiceName), spec: headlessServiceSpec(this.labels.selector, allPorts),
-    }, { parent: this });
-    new k8s.core.v1.Service(`${name}-client`, {
-      metadata: meta(this.clientServiceName), spec: clientServiceSpec(this.labels.selector, args.clientPorts),
-    }, { parent: this });
-    this.statefulSet = new k8s.apps.v1.StatefulSet(name, {
-      metadata: { ...meta(name), annotations: { ...args.annotations } },
-      spec: statefulSetSpec({
-        labels: this.labels, replicas: args.replicas, serviceName: this.headlessServiceName, image: args.image,
-        pullSecretName: p.pullSecretName, configMapName: config.metadata.name, configHash: configHash(args.configFiles),
-        authSecretName: args.authSecretName, authFingerprint: args.authFingerprint, storage: p.storage, storageSize: args.storageSize, antiAffinity: p.antiAffinity,
-        resources: args.resources, container: args.container, terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-      }),
-    }, { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true });
+    const volumes = new NfsVolumeSet(
+      `${name}-volumes`,
+      {
+        namespace: ns,
+        namespaceName: p.namespaceName,
+        statefulSet: name,
+        replicas: args.replicas,
+        size: args.storageSize,
+        storage: p.storage,
+        image: args.image,
+        pullSecretName: p.pullSecretName,
+      },
+      { parent: this, dependsOn: gated },
+    );
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: meta(`${name}-config`), data: { ...args.configFiles } },
+      { parent: this, dependsOn: gated },
+    );
+    const headless = new k8s.core.v1.Service(
+      this.headlessServiceName,
+      {
+        metadata: meta(this.headlessServiceName),
+        spec: headlessServiceSpec(this.labels.selector, allPorts),
+      },
+      { parent: this },
+    );
+    new k8s.core.v1.Service(
+      `${name}-client`,
+      {
+        metadata: meta(this.clientServiceName),
+        spec: clientServiceSpec(this.labels.selector, args.clientPorts),
+      },
+      { parent: this },
+    );
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      name,
+      {
+        metadata: { ...meta(name), annotations: { ...args.annotations } },
+        spec: statefulSetSpec({
+          labels: this.labels,
+          replicas: args.replicas,
+          serviceName: this.headlessServiceName,
+          image: args.image,
+          pullSecretName: p.pullSecretName,
+          configMapName: config.metadata.name,
+          configHash: configHash(args.configFiles),
+          authSecretName: args.authSecretName,
+          authFingerprint: args.authFingerprint,
+          storage: p.storage,
+          storageSize: args.storageSize,
+          antiAffinity: p.antiAffinity,
+          resources: args.resources,
+          container: args.container,
+          terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+        }),
+      },
+      { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true },
+    );
     this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, args.authFingerprint);
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-      metadata: meta(name), spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),
-    }, { parent: this });
-    new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
-      metadata: meta(name),
-      spec: networkPolicySpec({ selector: this.labels.selector, peerPorts: args.peerPorts, clientPorts: args.clientPorts, clientNamespaces: p.clientNamespaces, clientPodLabel: args.clientPodLabel, runnerNamespace: p.runnerNamespace }),
-    }, { parent: this });
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: meta(name),
+        spec: podDisruptionBudgetSpec(this.labels.selector, args.maxUnavailable ?? 1),
+      },
+      { parent: this },
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-netpol`,
+      {
+        metadata: meta(name),
+        spec: networkPolicySpec({
+          selector: this.labels.selector,
+          peerPorts: args.peerPorts,
+          clientPorts: args.clientPorts,
+          clientNamespaces: p.clientNamespaces,
+          clientPodLabel: args.clientPodLabel,
+          runnerNamespace: p.runnerNamespace,
+        }),
+      },
+      { parent: this },
+    );
     this.registerOutputs({ statefulSetName: this.statefulSet.metadata.name, hosts: this.hosts });
   }
 }

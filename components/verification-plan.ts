@@ -8,7 +8,12 @@ import { clusterSize } from "./specs/slot-plan";
 import { ZOOKEEPER_CLIENT_USER } from "./specs/zoo-cfg";
 
 /** Names of the workloads' StatefulSets; pod DNS names derive from them. */
-export const WorkloadName = { ZooKeeper: "zookeeper", Redis: "redis", RedisCluster: "redis-cluster", RedisSentinel: "redis-sentinel" } as const;
+export const WorkloadName = {
+  ZooKeeper: "zookeeper",
+  Redis: "redis",
+  RedisCluster: "redis-cluster",
+  RedisSentinel: "redis-sentinel",
+} as const;
 
 export interface PlannedCheck {
   readonly name: string;
@@ -25,7 +30,11 @@ function hosts(s: StackSettings, set: string, replicas: number, port: number): s
 /** How the post-deploy resources and `verify` reach the pods, from the health settings. */
 export function accessOf(s: Pick<StackSettings, "health" | "namespace">): Access {
   return s.health.access === HealthAccess.PortForward
-    ? { kind: "portForward", namespace: s.namespace, ...(s.health.kubeContext ? { context: s.health.kubeContext } : {}) }
+    ? {
+        kind: "portForward",
+        namespace: s.namespace,
+        ...(s.health.kubeContext ? { context: s.health.kubeContext } : {}),
+      }
     : { kind: "direct" };
 }
 
@@ -35,29 +44,63 @@ export interface VerificationSecrets {
   readonly zookeeperAdminPassword: string;
 }
 
-export function verificationPlan(s: StackSettings, { redisPassword, zookeeperAdminPassword }: VerificationSecrets): PlannedCheck[] {
+export function verificationPlan(
+  s: StackSettings,
+  { redisPassword, zookeeperAdminPassword }: VerificationSecrets,
+): PlannedCheck[] {
   const access = accessOf(s);
   const checks: PlannedCheck[] = [];
   if (s.zookeeper.enabled) {
-    checks.push({ name: "ZooKeeper", logicFile: "zookeeper-health-logic", assertion: "assertZooKeeperHealthy",
-      inputs: { servers: hosts(s, WorkloadName.ZooKeeper, s.zookeeper.replicas, Port.ZooKeeperClient), expectedSize: s.zookeeper.replicas,
-        clientUser: ZOOKEEPER_CLIENT_USER, password: zookeeperAdminPassword, access } });
+    checks.push({
+      name: "ZooKeeper",
+      logicFile: "zookeeper-health-logic",
+      assertion: "assertZooKeeperHealthy",
+      inputs: {
+        servers: hosts(s, WorkloadName.ZooKeeper, s.zookeeper.replicas, Port.ZooKeeperClient),
+        expectedSize: s.zookeeper.replicas,
+        clientUser: ZOOKEEPER_CLIENT_USER,
+        password: zookeeperAdminPassword,
+        access,
+      },
+    });
   }
   if (s.redis.enabled) {
-    checks.push({ name: "Redis", logicFile: "standalone-health-logic", assertion: "assertStandaloneHealthy",
-      inputs: { endpoint: hosts(s, WorkloadName.Redis, 1, Port.Redis)[0], password: redisPassword, access } });
+    checks.push({
+      name: "Redis",
+      logicFile: "standalone-health-logic",
+      assertion: "assertStandaloneHealthy",
+      inputs: { endpoint: hosts(s, WorkloadName.Redis, 1, Port.Redis)[0], password: redisPassword, access },
+    });
   }
   if (s.redisCluster.enabled) {
     const c = s.redisCluster;
-    checks.push({ name: "Redis Cluster", logicFile: "cluster-health-logic", assertion: "assertClusterHealthy",
-      inputs: { nodes: hosts(s, WorkloadName.RedisCluster, clusterSize(c.masters, c.replicasPerMaster), Port.Redis), expectedMasters: c.masters,
-        replicasPerMaster: c.replicasPerMaster, password: redisPassword, access } });
+    checks.push({
+      name: "Redis Cluster",
+      logicFile: "cluster-health-logic",
+      assertion: "assertClusterHealthy",
+      inputs: {
+        nodes: hosts(s, WorkloadName.RedisCluster, clusterSize(c.masters, c.replicasPerMaster), Port.Redis),
+        expectedMasters: c.masters,
+        replicasPerMaster: c.replicasPerMaster,
+        password: redisPassword,
+        access,
+      },
+    });
   }
   if (s.redisSentinel.enabled) {
     const r = s.redisSentinel;
-    checks.push({ name: "Redis Sentinel", logicFile: "sentinel-health-logic", assertion: "assertSentinelHealthy",
-      inputs: { sentinels: hosts(s, WorkloadName.RedisSentinel, r.sentinels, Port.Sentinel), masterName: r.masterName,
-        expectedReplicas: r.dataReplicas - 1, password: redisPassword, access } });
+    checks.push({
+      name: "Redis Sentinel",
+      logicFile: "sentinel-health-logic",
+      assertion: "assertSentinelHealthy",
+      inputs: {
+        sentinels: hosts(s, WorkloadName.RedisSentinel, r.sentinels, Port.Sentinel),
+        masterName: r.masterName,
+        expectedReplicas: r.dataReplicas - 1,
+        password: redisPassword,
+        access,
+      },
+    });
   }
   return checks;
 }

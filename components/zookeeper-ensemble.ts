@@ -39,53 +39,96 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const hosts = podHosts(name, s.replicas, p.zone);
     const servers = hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
     // Reconfig is off: members read the ensemble from a static zoo.cfg, so a roll onto a new count mixes two lists.
-    const guard = new ChangeGuard(`${name}-size`, {
-      setting: "zookeeper.replicas", value: String(s.replicas), ackSetting: "zookeeper.resizeFrom", ack: s.resizeFrom?.toString(),
-      members: servers, access: p.health?.access, procedure: "Resizing the ZooKeeper ensemble",
-      risk: "members would roll one by one onto the new member list, and meanwhile the old and the new majority could each elect a leader and accept writes",
-    }, { parent: this });
-    const auth = authSecret(`${name}-auth`, {
-      namespace: p.namespace, namespaceName: p.namespaceName, credentials: args.credentials, internalFiles: [ZooKeeperAuthFile.QuorumPassword],
-    }, this);
-    this.workload = new StatefulWorkload(name, {
-      platform: p,
-      app: "zookeeper",
-      gate: guard,
-      replicas: s.replicas,
-      image: args.image,
-      configFiles: { "zoo.cfg": zooCfg(s, hosts) },
-      authSecretName: auth.secret.metadata.name,
-      authFingerprint: auth.fingerprint,
-      clientPodLabel: ZOOKEEPER_CLIENT_LABEL,
-      resources: s.resources,
-      storageSize: args.storageSize,
-      clientPorts: [{ name: "client", port: Port.ZooKeeperClient }],
-      peerPorts: [{ name: "quorum", port: Port.ZooKeeperQuorum }, { name: "election", port: Port.ZooKeeperElection }],
-      container: {
-        name: "zookeeper",
-        command: ["/usr/local/bin/zk-entrypoint"],
-        env: [{ name: "ZK_HEAP", value: s.heap }, { name: "ZK_CLIENT_USER", value: ZOOKEEPER_CLIENT_USER }, ...podIdentityEnv(name, p.zone)],
-        ports: [
-          { name: "client", containerPort: Port.ZooKeeperClient },
-          { name: "quorum", containerPort: Port.ZooKeeperQuorum },
-          { name: "election", containerPort: Port.ZooKeeperElection },
+    const guard = new ChangeGuard(
+      `${name}-size`,
+      {
+        setting: "zookeeper.replicas",
+        value: String(s.replicas),
+        ackSetting: "zookeeper.resizeFrom",
+        ack: s.resizeFrom?.toString(),
+        members: servers,
+        access: p.health?.access,
+        procedure: "Resizing the ZooKeeper ensemble",
+        risk: "members would roll one by one onto the new member list, and meanwhile the old and the new majority could each elect a leader and accept writes",
+      },
+      { parent: this },
+    );
+    const auth = authSecret(
+      `${name}-auth`,
+      {
+        namespace: p.namespace,
+        namespaceName: p.namespaceName,
+        credentials: args.credentials,
+        internalFiles: [ZooKeeperAuthFile.QuorumPassword],
+      },
+      this,
+    );
+    this.workload = new StatefulWorkload(
+      name,
+      {
+        platform: p,
+        app: "zookeeper",
+        gate: guard,
+        replicas: s.replicas,
+        image: args.image,
+        configFiles: { "zoo.cfg": zooCfg(s, hosts) },
+        authSecretName: auth.secret.metadata.name,
+        authFingerprint: auth.fingerprint,
+        clientPodLabel: ZOOKEEPER_CLIENT_LABEL,
+        resources: s.resources,
+        storageSize: args.storageSize,
+        clientPorts: [{ name: "client", port: Port.ZooKeeperClient }],
+        peerPorts: [
+          { name: "quorum", port: Port.ZooKeeperQuorum },
+          { name: "election", port: Port.ZooKeeperElection },
         ],
-        // Ready only once the member has joined a quorum as leader or follower.
-        readinessProbe: { exec: { command: ["/usr/local/bin/zk-probe", "ready"] }, periodSeconds: 10, timeoutSeconds: 5 },
-        livenessProbe: {
-          exec: { command: ["/usr/local/bin/zk-probe", "live"] },
-          initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4,
+        container: {
+          name: "zookeeper",
+          command: ["/usr/local/bin/zk-entrypoint"],
+          env: [
+            { name: "ZK_HEAP", value: s.heap },
+            { name: "ZK_CLIENT_USER", value: ZOOKEEPER_CLIENT_USER },
+            ...podIdentityEnv(name, p.zone),
+          ],
+          ports: [
+            { name: "client", containerPort: Port.ZooKeeperClient },
+            { name: "quorum", containerPort: Port.ZooKeeperQuorum },
+            { name: "election", containerPort: Port.ZooKeeperElection },
+          ],
+          // Ready only once the member has joined a quorum as leader or follower.
+          readinessProbe: {
+            exec: { command: ["/usr/local/bin/zk-probe", "ready"] },
+            periodSeconds: 10,
+            timeoutSeconds: 5,
+          },
+          livenessProbe: {
+            exec: { command: ["/usr/local/bin/zk-probe", "live"] },
+            initialDelaySeconds: 30,
+            periodSeconds: 15,
+            timeoutSeconds: 5,
+            failureThreshold: 4,
+          },
         },
       },
-    }, { parent: this });
+      { parent: this },
+    );
     this.servers = servers;
     this.connectString = this.servers.join(",");
     const h = p.health;
     if (h) {
-      this.health = new ZooKeeperHealth(`${name}-health`, {
-        servers: this.servers, expectedSize: s.replicas, clientUser: ZOOKEEPER_CLIENT_USER, password: args.credentials.adminPassword,
-        access: h.access, retryForMs: h.retryForMs, trigger: this.workload.revision,
-      }, { parent: this, dependsOn: [this.workload.statefulSet] });
+      this.health = new ZooKeeperHealth(
+        `${name}-health`,
+        {
+          servers: this.servers,
+          expectedSize: s.replicas,
+          clientUser: ZOOKEEPER_CLIENT_USER,
+          password: args.credentials.adminPassword,
+          access: h.access,
+          retryForMs: h.retryForMs,
+          trigger: this.workload.revision,
+        },
+        { parent: this, dependsOn: [this.workload.statefulSet] },
+      );
     }
     this.registerOutputs({ servers: this.servers, connectString: this.connectString, health: this.health?.report });
   }

@@ -7,7 +7,8 @@ import { pulumi, requireStack, stackArgs } from "./pulumi-cli";
 async function main(): Promise<void> {
   const stack = requireStack();
   const r = await pulumi(["preview", "--refresh", "--expect-no-changes", ...stackArgs(stack), "--diff"]);
-  if (r.code !== 0) console.error(`drift: stack ${stack} differs from its live state (or the refresh failed); see the diff above`);
+  if (r.code !== 0)
+    console.error(`drift: stack ${stack} differs from its live state (or the refresh failed); see the diff above`);
   process.exit(r.code);
 }
 

@@ -19,7 +19,11 @@ export const ACTIONS_BOT = "github-actions[bot]";
 async function github(t: CommentTarget, method: string, url: string, body?: object): Promise<any> {
   const res = await fetch(url, {
     method,
-    headers: { authorization: `Bearer ${t.token}`, accept: "application/vnd.github+json", "content-type": "application/json" },
+    headers: {
+      authorization: `Bearer ${t.token}`,
+      accept: "application/vnd.github+json",
+      "content-type": "application/json",
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
@@ -31,7 +35,11 @@ export async function upsertComment(t: CommentTarget, stack: string, markdown: s
   const marker = commentMarker(stack);
   const body = markdown.startsWith(marker) ? markdown : `${marker}\n${markdown}`;
   for (let page = 1; ; page++) {
-    const comments: { id: number; body?: string; user?: { login?: string } }[] = await github(t, "GET", `${t.apiUrl}/repos/${t.repository}/issues/${t.pr}/comments?per_page=100&page=${page}`);
+    const comments: { id: number; body?: string; user?: { login?: string } }[] = await github(
+      t,
+      "GET",
+      `${t.apiUrl}/repos/${t.repository}/issues/${t.pr}/comments?per_page=100&page=${page}`,
+    );
     // The marker alone proves nothing: anyone can post a comment that starts with it.
     const mine = comments.find((c) => c.body?.startsWith(marker) && c.user?.login === (t.author ?? ACTIONS_BOT));
     if (mine) {
@@ -57,7 +65,12 @@ async function main(): Promise<void> {
   const stack = arg("stack");
   const file = arg("file");
   if (!stack || !file) throw new Error("usage: npm run pr-comment -- --stack <name> --file <markdown>");
-  const target = { apiUrl: need("GITHUB_API_URL"), repository: need("GITHUB_REPOSITORY"), pr: Number(need("PR_NUMBER")), token: need("GITHUB_TOKEN") };
+  const target = {
+    apiUrl: need("GITHUB_API_URL"),
+    repository: need("GITHUB_REPOSITORY"),
+    pr: Number(need("PR_NUMBER")),
+    token: need("GITHUB_TOKEN"),
+  };
   console.log(`preview comment for ${stack}: ${await upsertComment(target, stack, fs.readFileSync(file, "utf8"))}`);
 }
 

@@ -46,15 +46,27 @@ export function pulumiEnv(): NodeJS.ProcessEnv {
  * Runs pulumi with its stderr on this process's stderr; resolves with the exit code and captured
  * stdout, which is also echoed unless `echo` is false (e.g. a JSON event stream).
  */
-export function pulumi(args: readonly string[], env = pulumiEnv(), echo = true): Promise<{ code: number; stdout: string }> {
+export function pulumi(
+  args: readonly string[],
+  env = pulumiEnv(),
+  echo = true,
+): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
       if (echo) process.stdout.write(d);
     });
-    child.on("error", (e) => reject(new Error(`cannot run pulumi (${e.message}); run scripts/install-tools and put its bin directory on PATH`)));
+    child.on("error", (e) =>
+      reject(
+        new Error(`cannot run pulumi (${e.message}); run scripts/install-tools and put its bin directory on PATH`),
+      ),
+    );
     child.on("exit", (code) => resolve({ code: code ?? 1, stdout }));
   });
 }

@@ -5,7 +5,14 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { applyRunnerOverrides } from "../components/config";
-import { SecretKey, SecretState, configValue, isSecretKey, parseStackConfig, secretStates } from "../components/stack-config";
+import {
+  SecretKey,
+  SecretState,
+  configValue,
+  isSecretKey,
+  parseStackConfig,
+  secretStates,
+} from "../components/stack-config";
 import { checkAccess } from "../components/providers/reach";
 import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
 import { stackArgs } from "./pulumi-cli";
@@ -16,7 +23,10 @@ interface CliConfigEntry {
   secret?: boolean;
 }
 
-export function rawFromCliConfig(json: Record<string, CliConfigEntry>): { raw: Record<string, unknown>; secrets: Record<SecretKey, SecretState> } {
+export function rawFromCliConfig(json: Record<string, CliConfigEntry>): {
+  raw: Record<string, unknown>;
+  secrets: Record<SecretKey, SecretState>;
+} {
   const raw: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(json)) {
     if (!key.startsWith("middleware:")) continue;
@@ -24,14 +34,20 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): { raw: R
     // A secret is taken as typed, even one the CLI could parse as JSON.
     raw[name] = isSecretKey(name) ? (entry.value ?? "") : (entry.objectValue ?? configValue(name, entry.value ?? ""));
   }
-  const secret = (k: SecretKey): SecretState => ({ value: typeof raw[k] === "string" ? (raw[k] as string) : undefined, encrypted: json[`middleware:${k}`]?.secret });
+  const secret = (k: SecretKey): SecretState => ({
+    value: typeof raw[k] === "string" ? (raw[k] as string) : undefined,
+    encrypted: json[`middleware:${k}`]?.secret,
+  });
   return { raw, secrets: secretStates(secret) };
 }
 
 export async function runChecks(checks: readonly PlannedCheck[], log: (line: string) => void): Promise<boolean> {
   let ok = true;
   for (const c of checks) {
-    const logic = require(path.join(__dirname, "..", "components", "providers", c.logicFile)) as Record<string, (i: unknown) => Promise<unknown>>;
+    const logic = require(path.join(__dirname, "..", "components", "providers", c.logicFile)) as Record<
+      string,
+      (i: unknown) => Promise<unknown>
+    >;
     const t0 = Date.now();
     try {
       const report = await logic[c.assertion](c.inputs);
@@ -51,16 +67,25 @@ async function main(): Promise<void> {
   };
   const stack = arg("stack");
   if (!stack) throw new Error("usage: npm run verify -- --stack <name> [--access direct|portForward]");
-  const json = JSON.parse(execFileSync("pulumi", ["config", "--json", "--show-secrets", ...stackArgs(stack)], { encoding: "utf8" }));
+  const json = JSON.parse(
+    execFileSync("pulumi", ["config", "--json", "--show-secrets", ...stackArgs(stack)], { encoding: "utf8" }),
+  );
   const { raw: fromCli, secrets } = rawFromCliConfig(json);
   const access = arg("access");
-  const raw = applyRunnerOverrides(fromCli, access ? { ...process.env, MIDDLEWARE_HEALTH_ACCESS: access } : process.env);
+  const raw = applyRunnerOverrides(
+    fromCli,
+    access ? { ...process.env, MIDDLEWARE_HEALTH_ACCESS: access } : process.env,
+  );
   const settings = parseStackConfig(stack, raw, secrets);
   // One message with the fix, rather than every member failing on its own.
   await checkAccess(accessOf(settings), [`kubernetes.default.svc.${settings.clusterDomain}:443`]);
-  const ok = await runChecks(verificationPlan(settings, {
-    redisPassword: secrets.redisPassword.value ?? "", zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
-  }), (l) => console.log(l));
+  const ok = await runChecks(
+    verificationPlan(settings, {
+      redisPassword: secrets.redisPassword.value ?? "",
+      zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
+    }),
+    (l) => console.log(l),
+  );
   process.exit(ok ? 0 : 1);
 }
 

@@ -52,18 +52,24 @@ function answers(local: string): Promise<boolean> {
  * A member that cannot be reached at all (no pod, no DNS name) counts as stopped, but only once the
  * access itself is proven to work: from a machine that cannot reach the pods, every member would.
  */
-export async function assertMembersStopped(g: Pick<ChangeGuardInputs, "setting" | "members" | "access">): Promise<void> {
+export async function assertMembersStopped(
+  g: Pick<ChangeGuardInputs, "setting" | "members" | "access">,
+): Promise<void> {
   await checkAccess(g.access, g.members);
   const reach = openReach(g.access);
   try {
-    const up = await Promise.all(g.members.map(async (m) => {
-      const local = await reach.local(m).catch(() => undefined);
-      return local !== undefined && (await answers(local)) ? m : undefined;
-    }));
+    const up = await Promise.all(
+      g.members.map(async (m) => {
+        const local = await reach.local(m).catch(() => undefined);
+        return local !== undefined && (await answers(local)) ? m : undefined;
+      }),
+    );
     const running = up.filter((m): m is string => m !== undefined);
     if (running.length) {
-      throw new Error(`${g.setting} change stopped before anything changed: ${running.join(", ")} still accept${running.length === 1 ? "s" : ""} connections. ` +
-        "Scale the StatefulSet to 0 (kubectl scale statefulset <name> --replicas=0), wait until no pod is left, then run up again");
+      throw new Error(
+        `${g.setting} change stopped before anything changed: ${running.join(", ")} still accept${running.length === 1 ? "s" : ""} connections. ` +
+          "Scale the StatefulSet to 0 (kubectl scale statefulset <name> --replicas=0), wait until no pod is left, then run up again",
+      );
     }
   } finally {
     reach.close();

@@ -25,7 +25,8 @@ export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
 
   async update(_id: string, olds: ChangeGuardInputs, news: ChangeGuardInputs): Promise<pulumi.dynamic.UpdateResult> {
     // The members recorded for the deployed value are the ones that must be stopped.
-    if (olds.value !== news.value) await loadLogic<GuardLogic>("change-guard-logic").assertMembersStopped({ ...olds, access: news.access });
+    if (olds.value !== news.value)
+      await loadLogic<GuardLogic>("change-guard-logic").assertMembersStopped({ ...olds, access: news.access });
     return { outs: news };
   }
 

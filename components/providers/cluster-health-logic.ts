@@ -29,17 +29,26 @@ export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise
   const problems: string[] = [];
   return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
     const views: NodeView[] = [];
-    await Promise.all(inputs.nodes.map((endpoint) => collect(problems, async () => {
-      const client = await session.connect(endpoint);
-      views.push(await readView({ endpoint, client }));
-    })));
+    await Promise.all(
+      inputs.nodes.map((endpoint) =>
+        collect(problems, async () => {
+          const client = await session.connect(endpoint);
+          views.push(await readView({ endpoint, client }));
+        }),
+      ),
+    );
     views.sort((a, b) => inputs.nodes.indexOf(a.endpoint) - inputs.nodes.indexOf(b.endpoint));
     for (const v of views) {
       const ok = Number(v.info.get("cluster_slots_ok"));
       const assigned = Number(v.info.get("cluster_slots_assigned"));
-      if (assigned !== SLOTS || ok !== SLOTS) problems.push(`${v.endpoint} sees ${assigned} slots assigned and ${ok} ok of ${SLOTS}; run the cluster init again or check failed masters`);
+      if (assigned !== SLOTS || ok !== SLOTS)
+        problems.push(
+          `${v.endpoint} sees ${assigned} slots assigned and ${ok} ok of ${SLOTS}; run the cluster init again or check failed masters`,
+        );
       for (const n of v.nodes.filter(isFailing)) {
-        problems.push(`${v.endpoint} marks node ${n.id} (${n.hostname || n.address}) as ${n.flags.filter((f) => f.startsWith("fail") || f === "noaddr").join(",")}; look at that pod's status and logs`);
+        problems.push(
+          `${v.endpoint} marks node ${n.id} (${n.hostname || n.address}) as ${n.flags.filter((f) => f.startsWith("fail") || f === "noaddr").join(",")}; look at that pod's status and logs`,
+        );
       }
     }
     problems.push(...disagreement(views).filter((p) => !problems.includes(p)));
@@ -48,18 +57,31 @@ export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise
     if (reference) {
       const masters = reference.nodes.filter((n) => n.flags.includes("master") && n.slots.length > 0 && !isFailing(n));
       if (masters.length !== inputs.expectedMasters) {
-        problems.push(`expected ${inputs.expectedMasters} masters serving slots, found ${masters.length} (${masters.map((m) => m.hostname || m.address).join(", ")})`);
+        problems.push(
+          `expected ${inputs.expectedMasters} masters serving slots, found ${masters.length} (${masters.map((m) => m.hostname || m.address).join(", ")})`,
+        );
       }
       for (const m of masters) {
-        const followers = reference.nodes.filter((n) => n.masterId === m.id && !isFailing(n) && n.linkState === "connected");
+        const followers = reference.nodes.filter(
+          (n) => n.masterId === m.id && !isFailing(n) && n.linkState === "connected",
+        );
         replicas += followers.length;
         if (followers.length !== inputs.replicasPerMaster) {
-          problems.push(`master ${m.hostname || m.address} has ${followers.length} connected replica(s), expected ${inputs.replicasPerMaster}; a replica pod may be down or still syncing`);
+          problems.push(
+            `master ${m.hostname || m.address} has ${followers.length} connected replica(s), expected ${inputs.replicasPerMaster}; a replica pod may be down or still syncing`,
+          );
         }
       }
       if (problems.length === 0) {
-        const keys = await collect(problems, () => writeReadEveryMaster(inputs, session.reach, masters.map((m) => m.slots[0])));
-        if (problems.length === 0) return { state: "ok" as const, masters: masters.length, replicas, slotsOk: SLOTS, keysVerified: keys ?? 0 };
+        const keys = await collect(problems, () =>
+          writeReadEveryMaster(
+            inputs,
+            session.reach,
+            masters.map((m) => m.slots[0]),
+          ),
+        );
+        if (problems.length === 0)
+          return { state: "ok" as const, masters: masters.length, replicas, slotsOk: SLOTS, keysVerified: keys ?? 0 };
       }
     }
     throw new HealthError("Redis Cluster", problems);
@@ -77,7 +99,13 @@ async function writeReadEveryMaster(inputs: ClusterHealthInputs, reach: Reach, s
   const first = natMap[inputs.nodes[0]];
   const cluster = new Cluster([first], {
     natMap,
-    redisOptions: { username: inputs.username, password: inputs.password, protocol: 2, connectTimeout: DEFAULT_TIMEOUT_MS, commandTimeout: DEFAULT_TIMEOUT_MS },
+    redisOptions: {
+      username: inputs.username,
+      password: inputs.password,
+      protocol: 2,
+      connectTimeout: DEFAULT_TIMEOUT_MS,
+      commandTimeout: DEFAULT_TIMEOUT_MS,
+    },
     clusterRetryStrategy: () => null,
     enableOfflineQueue: true,
     slotsRefreshTimeout: DEFAULT_TIMEOUT_MS,

@@ -51,20 +51,29 @@ class Writer {
 }
 
 function validateInputs(i: ClusterInitInputs): number {
-  if (new Set(i.nodes).size !== i.nodes.length) throw new Error(`redis cluster init: the node list has duplicates: ${i.nodes.join(", ")}`);
+  if (new Set(i.nodes).size !== i.nodes.length)
+    throw new Error(`redis cluster init: the node list has duplicates: ${i.nodes.join(", ")}`);
   const group = 1 + i.replicasPerMaster;
   if (!Number.isInteger(i.replicasPerMaster) || i.replicasPerMaster < 0 || i.nodes.length % group !== 0) {
-    throw new Error(`redis cluster init: ${i.nodes.length} nodes cannot be split into masters with ${i.replicasPerMaster} replica(s) each`);
+    throw new Error(
+      `redis cluster init: ${i.nodes.length} nodes cannot be split into masters with ${i.replicasPerMaster} replica(s) each`,
+    );
   }
   const masters = i.nodes.length / group;
-  if (masters < 3) throw new Error(`redis cluster init: ${masters} masters is too few; Redis Cluster needs at least 3 to fail over`);
+  if (masters < 3)
+    throw new Error(`redis cluster init: ${masters} masters is too few; Redis Cluster needs at least 3 to fail over`);
   return masters;
 }
 
 async function inspect(endpoint: string, client: Redis): Promise<NodeState> {
   // One round trip: the three replies arrive together.
-  const [info, nodes, keys] = await Promise.all([client.call("INFO", "cluster"), client.call("CLUSTER", "NODES").catch((e: Error) => e), client.call("DBSIZE")]);
-  if (parseInfo(String(info)).get("cluster_enabled") !== "1") throw new Error(`${endpoint} was not started with cluster-enabled yes; it cannot join a cluster`);
+  const [info, nodes, keys] = await Promise.all([
+    client.call("INFO", "cluster"),
+    client.call("CLUSTER", "NODES").catch((e: Error) => e),
+    client.call("DBSIZE"),
+  ]);
+  if (parseInfo(String(info)).get("cluster_enabled") !== "1")
+    throw new Error(`${endpoint} was not started with cluster-enabled yes; it cannot join a cluster`);
   if (nodes instanceof Error) throw nodes;
   const view = parseClusterNodes(String(nodes));
   return { endpoint, client, view, me: myself(view), keys: Number(keys) };
@@ -77,24 +86,33 @@ function refuseForeign(states: readonly NodeState[], ownership: readonly string[
   for (const s of states) {
     const foreign = s.view.filter((e) => !ours.has(e.id) && !e.flags.includes("handshake"));
     if (foreign.length) {
-      problems.push(`${s.endpoint} (node ${s.me.id}) belongs to a different cluster: it knows ${foreign.map((f) => `${f.id} at ${f.address}`).join(", ")}, which are not in this stack's node list. If those nodes are gone for good, remove them with CLUSTER FORGET; otherwise fix the node list`);
+      problems.push(
+        `${s.endpoint} (node ${s.me.id}) belongs to a different cluster: it knows ${foreign.map((f) => `${f.id} at ${f.address}`).join(", ")}, which are not in this stack's node list. If those nodes are gone for good, remove them with CLUSTER FORGET; otherwise fix the node list`,
+      );
     }
     if (s.keys > 0 && s.me.slots.length === 0 && !s.me.masterId) {
-      problems.push(`${s.endpoint} (node ${s.me.id}) holds ${s.keys} key(s) but serves no slot of this cluster; it holds foreign data. Move or delete that data yourself, then run again`);
+      problems.push(
+        `${s.endpoint} (node ${s.me.id}) holds ${s.keys} key(s) but serves no slot of this cluster; it holds foreign data. Move or delete that data yourself, then run again`,
+      );
     }
   }
   const owner = new Map<number, string>();
   for (const s of states) {
     for (const slot of s.me.slots) {
       const prev = owner.get(slot);
-      if (prev && prev !== s.endpoint) problems.push(`slot ${slot} is claimed by both ${prev} and ${s.endpoint}; resolve it with redis-cli --cluster fix`);
+      if (prev && prev !== s.endpoint)
+        problems.push(
+          `slot ${slot} is claimed by both ${prev} and ${s.endpoint}; resolve it with redis-cli --cluster fix`,
+        );
       owner.set(slot, s.endpoint);
     }
   }
   problems.push(...ownership);
   if (problems.length === 0) return;
   const help = ownership.length ? `\n${OWNERSHIP_HELP}` : "";
-  throw new Error(`redis cluster init stopped; nothing was changed:\n  - ${[...new Set(problems)].join("\n  - ")}${help}`);
+  throw new Error(
+    `redis cluster init stopped; nothing was changed:\n  - ${[...new Set(problems)].join("\n  - ")}${help}`,
+  );
 }
 
 function isAdoptable(states: readonly NodeState[], masters: number, replicas: number): boolean {
@@ -103,7 +121,9 @@ function isAdoptable(states: readonly NodeState[], masters: number, replicas: nu
   const assigned = owners.reduce((n, s) => n + s.me.slots.length, 0);
   const ownerIds = new Set(owners.map((s) => s.me.id));
   return (
-    states.every((s) => ids.every((id) => s.view.some((e) => e.id === id && !isFailing(e) && !e.flags.includes("handshake")))) &&
+    states.every((s) =>
+      ids.every((id) => s.view.some((e) => e.id === id && !isFailing(e) && !e.flags.includes("handshake"))),
+    ) &&
     states.every((s) => s.me.migrating.size === 0 && s.me.importing.size === 0) &&
     assigned === SLOTS &&
     owners.length === masters &&
@@ -112,7 +132,15 @@ function isAdoptable(states: readonly NodeState[], masters: number, replicas: nu
   );
 }
 
-async function migrateSlot(w: Writer, mover: KeyMover, slot: number, from: NodeState, to: NodeState, toIp: string, others: readonly NodeState[]): Promise<void> {
+async function migrateSlot(
+  w: Writer,
+  mover: KeyMover,
+  slot: number,
+  from: NodeState,
+  to: NodeState,
+  toIp: string,
+  others: readonly NodeState[],
+): Promise<void> {
   await w.send(to.client, "CLUSTER", "SETSLOT", slot, "IMPORTING", from.me.id);
   await w.send(from.client, "CLUSTER", "SETSLOT", slot, "MIGRATING", to.me.id);
   await mover.moveKeys(w, slot, from, to, toIp);
@@ -134,21 +162,38 @@ const MIGRATE_ANSWER_MS = 120000;
 class KeyMover {
   private readonly sources = new Map<string, Promise<Redis>>();
 
-  constructor(private readonly session: RedisSession, private readonly auth: RedisAuth) {}
+  constructor(
+    private readonly session: RedisSession,
+    private readonly auth: RedisAuth,
+  ) {}
 
   async moveKeys(w: Writer, slot: number, from: NodeState, to: NodeState, toIp: string): Promise<void> {
     const port = splitEndpoint(to.endpoint).port;
-    const auth = this.auth.password ? (this.auth.username ? ["AUTH2", this.auth.username, this.auth.password] : ["AUTH", this.auth.password]) : [];
-    if (!this.sources.has(from.endpoint)) this.sources.set(from.endpoint, this.session.connect(from.endpoint, MIGRATE_ANSWER_MS));
+    const auth = this.auth.password
+      ? this.auth.username
+        ? ["AUTH2", this.auth.username, this.auth.password]
+        : ["AUTH", this.auth.password]
+      : [];
+    if (!this.sources.has(from.endpoint))
+      this.sources.set(from.endpoint, this.session.connect(from.endpoint, MIGRATE_ANSWER_MS));
     const source = await this.sources.get(from.endpoint)!;
     for (;;) {
-      const keys = (await from.client.call("CLUSTER", "GETKEYSINSLOT", String(slot), String(MIGRATE_BATCH))) as string[];
+      const keys = (await from.client.call(
+        "CLUSTER",
+        "GETKEYSINSLOT",
+        String(slot),
+        String(MIGRATE_BATCH),
+      )) as string[];
       if (keys.length === 0) return;
       // REPLACE: after an interrupted MIGRATE the source copy is the authoritative one.
-      await w.send(source, "MIGRATE", toIp, port, "", 0, MIGRATE_IDLE_MS, "REPLACE", ...auth, "KEYS", ...keys).catch((e: Error) => {
-        throw new Error(`moving ${keys.length} key(s) of slot ${slot} from ${from.endpoint} to ${to.endpoint} failed (${e.message.split("\n")[0]}); ` +
-          "the slot stays marked migrating/importing with its keys on one node or the other, none lost, and the next run finishes the move");
-      });
+      await w
+        .send(source, "MIGRATE", toIp, port, "", 0, MIGRATE_IDLE_MS, "REPLACE", ...auth, "KEYS", ...keys)
+        .catch((e: Error) => {
+          throw new Error(
+            `moving ${keys.length} key(s) of slot ${slot} from ${from.endpoint} to ${to.endpoint} failed (${e.message.split("\n")[0]}); ` +
+              "the slot stays marked migrating/importing with its keys on one node or the other, none lost, and the next run finishes the move",
+          );
+        });
     }
   }
 }
@@ -165,7 +210,10 @@ async function resumeOpenSlots(w: Writer, mover: KeyMover, states: NodeState[], 
   for (const src of states) {
     for (const [slot, targetId] of src.me.migrating) {
       const dst = byId.get(targetId);
-      if (!dst) throw new Error(`slot ${slot} on ${src.endpoint} is migrating to unknown node ${targetId}; resolve it with redis-cli --cluster fix`);
+      if (!dst)
+        throw new Error(
+          `slot ${slot} on ${src.endpoint} is migrating to unknown node ${targetId}; resolve it with redis-cli --cluster fix`,
+        );
       await mover.moveKeys(w, slot, src, dst, await reach.internalIp(dst.endpoint));
       await settleSlot(w, slot, dst, states.filter((s) => s !== dst && s.me.slots.length > 0).concat(src));
     }
@@ -174,7 +222,10 @@ async function resumeOpenSlots(w: Writer, mover: KeyMover, states: NodeState[], 
     for (const [slot, sourceId] of dst.me.importing) {
       if (byId.get(sourceId)?.me.migrating.has(slot)) continue; // finished above
       const held = Number(await dst.client.call("CLUSTER", "COUNTKEYSINSLOT", String(slot)));
-      if (held > 0) throw new Error(`slot ${slot} on ${dst.endpoint} is importing from ${sourceId} and already holds ${held} key(s); resolve it with redis-cli --cluster fix`);
+      if (held > 0)
+        throw new Error(
+          `slot ${slot} on ${dst.endpoint} is importing from ${sourceId} and already holds ${held} key(s); resolve it with redis-cli --cluster fix`,
+        );
       await w.send(dst.client, "CLUSTER", "SETSLOT", slot, "STABLE");
     }
   }
@@ -184,7 +235,10 @@ async function resumeOpenSlots(w: Writer, mover: KeyMover, states: NodeState[], 
  * `formed` is the endpoint -> node id record of the cluster this stack formed, from state; without
  * one (a create), the nodes must be empty or laid out as this stack would form them.
  */
-export async function initCluster(inputs: ClusterInitInputs, formed?: Readonly<Record<string, string>>): Promise<ClusterInitResult> {
+export async function initCluster(
+  inputs: ClusterInitInputs,
+  formed?: Readonly<Record<string, string>>,
+): Promise<ClusterInitResult> {
   const masterCount = validateInputs(inputs);
   const auth: RedisAuth = { username: inputs.username, password: inputs.password };
   const timeoutMs = inputs.convergeTimeoutMs ?? 60000;
@@ -196,13 +250,32 @@ export async function initCluster(inputs: ClusterInitInputs, formed?: Readonly<R
     const w = new Writer();
     const action: ClusterInitAction = isAdoptable(states, masterCount, inputs.replicasPerMaster)
       ? "adopted"
-      : await converge(w, new KeyMover(session, auth), states, masterCount, inputs.replicasPerMaster, session.reach, timeoutMs);
-    const agreed = await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), timeoutMs);
+      : await converge(
+          w,
+          new KeyMover(session, auth),
+          states,
+          masterCount,
+          inputs.replicasPerMaster,
+          session.reach,
+          timeoutMs,
+        );
+    const agreed = await waitForAgreement(
+      states.map((s) => ({ endpoint: s.endpoint, client: s.client })),
+      timeoutMs,
+    );
     return summarize(action, w.count, agreed);
   });
 }
 
-async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterCount: number, replicas: number, reach: Reach, timeoutMs: number): Promise<ClusterInitAction> {
+async function converge(
+  w: Writer,
+  mover: KeyMover,
+  states: NodeState[],
+  masterCount: number,
+  replicas: number,
+  reach: Reach,
+  timeoutMs: number,
+): Promise<ClusterInitAction> {
   const fresh = states.every((s) => s.me.slots.length === 0 && !s.me.masterId && s.view.length === 1);
   const hadSlots = states.some((s) => s.me.slots.length > 0);
   await resumeOpenSlots(w, mover, states, reach);
@@ -210,11 +283,15 @@ async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterC
   // Masters: every slot owner stays one; the first other nodes that follow no master fill up to masterCount.
   const owners = states.filter((s) => s.me.slots.length > 0);
   if (owners.length > masterCount) {
-    throw new Error(`the cluster has ${owners.length} masters serving slots but ${masterCount} are configured; scaling in is not supported, so nothing was changed`);
+    throw new Error(
+      `the cluster has ${owners.length} masters serving slots but ${masterCount} are configured; scaling in is not supported, so nothing was changed`,
+    );
   }
   const ownerIds = new Set(owners.map((s) => s.me.id));
   const candidates = states.filter((s) => !ownerIds.has(s.me.id) && !(s.me.masterId && ownerIds.has(s.me.masterId)));
-  const masters = [...owners, ...candidates.slice(0, masterCount - owners.length)].sort((a, b) => states.indexOf(a) - states.indexOf(b));
+  const masters = [...owners, ...candidates.slice(0, masterCount - owners.length)].sort(
+    (a, b) => states.indexOf(a) - states.indexOf(b),
+  );
   const masterIds = new Set(masters.map((m) => m.me.id));
 
   // Slots nobody serves yet: an even split on a fresh cluster, else shared by the masters that have none.
@@ -222,11 +299,14 @@ async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterC
   if (assigned.size === 0) {
     const ranges = evenSlotRanges(masterCount);
     // All masters at once: each one's rejoin delay runs from its own ADDSLOTS, so the last one sets the pace.
-    await Promise.all(masters.map(async (m, i) => {
-      await w.send(m.client, "CLUSTER", "ADDSLOTSRANGE", ranges[i][0], ranges[i][1]);
-      // Distinct epochs spare the cluster a round of epoch-collision resolution.
-      if (m.view.length === 1 && m.me.configEpoch === 0) await w.send(m.client, "CLUSTER", "SET-CONFIG-EPOCH", i + 1).catch(() => undefined);
-    }));
+    await Promise.all(
+      masters.map(async (m, i) => {
+        await w.send(m.client, "CLUSTER", "ADDSLOTSRANGE", ranges[i][0], ranges[i][1]);
+        // Distinct epochs spare the cluster a round of epoch-collision resolution.
+        if (m.view.length === 1 && m.me.configEpoch === 0)
+          await w.send(m.client, "CLUSTER", "SET-CONFIG-EPOCH", i + 1).catch(() => undefined);
+      }),
+    );
   } else if (assigned.size < SLOTS) {
     const free = Array.from({ length: SLOTS }, (_, s) => s).filter((s) => !assigned.has(s));
     const takers = masters.filter((m) => m.me.slots.length === 0);
@@ -239,9 +319,14 @@ async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterC
 
   // Every pair meets directly: waiting for gossip to introduce them takes seconds, one MEET per pair milliseconds.
   const ips = new Map<string, string>();
-  const ipOf = async (s: NodeState) => ips.get(s.endpoint) ?? ips.set(s.endpoint, await reach.internalIp(s.endpoint)).get(s.endpoint)!;
+  const ipOf = async (s: NodeState) =>
+    ips.get(s.endpoint) ?? ips.set(s.endpoint, await reach.internalIp(s.endpoint)).get(s.endpoint)!;
   for (const [i, a] of states.entries()) {
-    const known = new Set(parseClusterNodes(String(await a.client.call("CLUSTER", "NODES"))).filter((e) => !e.flags.includes("handshake")).map((e) => e.id));
+    const known = new Set(
+      parseClusterNodes(String(await a.client.call("CLUSTER", "NODES")))
+        .filter((e) => !e.flags.includes("handshake"))
+        .map((e) => e.id),
+    );
     for (const b of states.slice(i + 1)) {
       if (!known.has(b.me.id)) await w.send(a.client, "CLUSTER", "MEET", await ipOf(b), splitEndpoint(b.endpoint).port);
     }
@@ -253,13 +338,15 @@ async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterC
   const followers = states.filter((s) => !masterIds.has(s.me.id));
   const unplaced: NodeState[] = [];
   for (const f of followers) {
-    if (f.me.masterId && load.has(f.me.masterId) && load.get(f.me.masterId)! < replicas) load.set(f.me.masterId, load.get(f.me.masterId)! + 1);
+    if (f.me.masterId && load.has(f.me.masterId) && load.get(f.me.masterId)! < replicas)
+      load.set(f.me.masterId, load.get(f.me.masterId)! + 1);
     else unplaced.push(f);
   }
   for (const f of unplaced) {
     const loads = masters.map((m) => load.get(m.me.id)!);
     const target = masters[leastLoaded(loads, (followers.indexOf(f) + 1) % masters.length)];
-    if (load.get(target.me.id)! >= replicas) throw new Error(`${f.endpoint} has no master left to replicate; the node list and replicasPerMaster disagree`);
+    if (load.get(target.me.id)! >= replicas)
+      throw new Error(`${f.endpoint} has no master left to replicate; the node list and replicasPerMaster disagree`);
     load.set(target.me.id, load.get(target.me.id)! + 1);
     await w.send(f.client, "CLUSTER", "REPLICATE", target.me.id);
   }
@@ -270,13 +357,24 @@ async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterC
   let scaled = false;
   if (hadSlots) {
     // A new master must see the whole cluster before it can accept migrated keys (else CLUSTERDOWN).
-    await waitForAgreement(states.map((s) => ({ endpoint: s.endpoint, client: s.client })), timeoutMs);
+    await waitForAgreement(
+      states.map((s) => ({ endpoint: s.endpoint, client: s.client })),
+      timeoutMs,
+    );
     const current = await Promise.all(masters.map((m) => inspect(m.endpoint, m.client)));
     const moves = rebalanceMoves(new Map(current.map((m) => [m.me.id, m.me.slots])));
     const byId = new Map(current.map((m) => [m.me.id, m]));
     for (const mv of moves) {
       const to = byId.get(mv.to)!;
-      await migrateSlot(w, mover, mv.slot, byId.get(mv.from)!, to, await ipOf(to), current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to));
+      await migrateSlot(
+        w,
+        mover,
+        mv.slot,
+        byId.get(mv.from)!,
+        to,
+        await ipOf(to),
+        current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to),
+      );
       scaled = true;
     }
   }
@@ -289,9 +387,14 @@ async function converge(w: Writer, mover: KeyMover, states: NodeState[], masterC
  * the sender; otherwise they spread at the next random ping, seconds later. A MEET to a peer that
  * is already known carries the header now (the duplicate handshake it opens is dropped by Redis).
  */
-async function announce(w: Writer, states: readonly NodeState[], ipOf: (s: NodeState) => Promise<string>): Promise<void> {
+async function announce(
+  w: Writer,
+  states: readonly NodeState[],
+  ipOf: (s: NodeState) => Promise<string>,
+): Promise<void> {
   for (const a of states) {
-    for (const b of states) if (a !== b) await w.send(a.client, "CLUSTER", "MEET", await ipOf(b), splitEndpoint(b.endpoint).port);
+    for (const b of states)
+      if (a !== b) await w.send(a.client, "CLUSTER", "MEET", await ipOf(b), splitEndpoint(b.endpoint).port);
   }
 }
 
@@ -299,13 +402,20 @@ async function waitForMembership(states: readonly NodeState[], timeoutMs: number
   const ids = states.map((s) => s.me.id);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const views = await Promise.all(states.map(async (s) => parseClusterNodes(String(await s.client.call("CLUSTER", "NODES")))));
+    const views = await Promise.all(
+      states.map(async (s) => parseClusterNodes(String(await s.client.call("CLUSTER", "NODES")))),
+    );
     const missing = states.flatMap((s, i) => {
-      const lacking = ids.filter((id) => !views[i].some((e) => e.id === id && !e.flags.includes("handshake") && !e.flags.includes("noaddr")));
+      const lacking = ids.filter(
+        (id) => !views[i].some((e) => e.id === id && !e.flags.includes("handshake") && !e.flags.includes("noaddr")),
+      );
       return lacking.length ? [`${s.endpoint} does not know ${lacking.length} node(s) yet`] : [];
     });
     if (missing.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`nodes did not all meet within ${timeoutMs} ms (check that the cluster bus port, client port + 10000, is open between pods):\n  - ${missing.join("\n  - ")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `nodes did not all meet within ${timeoutMs} ms (check that the cluster bus port, client port + 10000, is open between pods):\n  - ${missing.join("\n  - ")}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -317,5 +427,11 @@ function summarize(action: ClusterInitAction, writes: number, views: readonly No
   const masters = views.filter((_, i) => me[i].slots.length > 0).map((v) => v.endpoint);
   const replicaOf: Record<string, string> = {};
   me.forEach((n, i) => n.masterId && (replicaOf[views[i].endpoint] = byId.get(n.masterId) ?? n.masterId));
-  return { action, writes, masters, replicaOf, nodeIds: Object.fromEntries(views.map((v, i) => [v.endpoint, me[i].id])) };
+  return {
+    action,
+    writes,
+    masters,
+    replicaOf,
+    nodeIds: Object.fromEntries(views.map((v, i) => [v.endpoint, me[i].id])),
+  };
 }

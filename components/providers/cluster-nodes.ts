@@ -17,35 +17,38 @@ export interface ClusterNodeEntry {
 }
 
 export function parseClusterNodes(text: string): ClusterNodeEntry[] {
-  return text.split("\n").filter((l) => l.trim()).map((line) => {
-    const [id, addr, flags, master, , , epoch, link, ...slotFields] = line.trim().split(" ");
-    const [ipPort, ...rest] = addr.split(",");
-    const address = ipPort.split("@")[0];
-    const slots: number[] = [];
-    const migrating = new Map<number, string>();
-    const importing = new Map<number, string>();
-    for (const f of slotFields) {
-      const open = /^\[(\d+)-([<>])-([0-9a-f]+)\]$/.exec(f);
-      if (open) {
-        (open[2] === ">" ? migrating : importing).set(Number(open[1]), open[3]);
-        continue;
+  return text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((line) => {
+      const [id, addr, flags, master, , , epoch, link, ...slotFields] = line.trim().split(" ");
+      const [ipPort, ...rest] = addr.split(",");
+      const address = ipPort.split("@")[0];
+      const slots: number[] = [];
+      const migrating = new Map<number, string>();
+      const importing = new Map<number, string>();
+      for (const f of slotFields) {
+        const open = /^\[(\d+)-([<>])-([0-9a-f]+)\]$/.exec(f);
+        if (open) {
+          (open[2] === ">" ? migrating : importing).set(Number(open[1]), open[3]);
+          continue;
+        }
+        const [a, b] = f.split("-").map(Number);
+        for (let s = a; s <= (b ?? a); s++) slots.push(s);
       }
-      const [a, b] = f.split("-").map(Number);
-      for (let s = a; s <= (b ?? a); s++) slots.push(s);
-    }
-    return {
-      id,
-      address,
-      hostname: rest[0] ?? "",
-      flags: flags.split(","),
-      masterId: master === "-" ? undefined : master,
-      linkState: link,
-      configEpoch: Number(epoch),
-      slots,
-      migrating,
-      importing,
-    };
-  });
+      return {
+        id,
+        address,
+        hostname: rest[0] ?? "",
+        flags: flags.split(","),
+        masterId: master === "-" ? undefined : master,
+        linkState: link,
+        configEpoch: Number(epoch),
+        slots,
+        migrating,
+        importing,
+      };
+    });
 }
 
 export function isFailing(n: ClusterNodeEntry): boolean {

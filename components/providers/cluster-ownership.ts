@@ -36,7 +36,9 @@ function holding(n: ObservedNode, endpointOf: (id: string) => string): string {
 }
 
 function isUntouched(n: ObservedNode): boolean {
-  return n.me.slots.length === 0 && !n.me.masterId && n.keys === 0 && n.me.migrating.size === 0 && n.me.importing.size === 0;
+  return (
+    n.me.slots.length === 0 && !n.me.masterId && n.keys === 0 && n.me.migrating.size === 0 && n.me.importing.size === 0
+  );
 }
 
 function coversExactly(slots: readonly number[], [first, last]: SlotRange): boolean {
@@ -49,7 +51,12 @@ function endpointLookup(nodes: readonly ObservedNode[]): (id: string) => string 
 }
 
 /** Whether a node is where this stack's plan would put it; a failover inside its shard is fine. */
-function fitsShard(n: ObservedNode, shard: number, plan: readonly Shard[], shardOf: ReadonlyMap<string, number>): boolean {
+function fitsShard(
+  n: ObservedNode,
+  shard: number,
+  plan: readonly Shard[],
+  shardOf: ReadonlyMap<string, number>,
+): boolean {
   if (n.me.migrating.size || n.me.importing.size) return false;
   if (n.me.masterId) return shardOf.get(n.me.masterId) === shard;
   return n.me.slots.length === 0 || coversExactly(n.me.slots, plan[shard].range);
@@ -66,7 +73,8 @@ export function unplannedNodes(nodes: readonly ObservedNode[], replicasPerMaster
     if (isUntouched(n) || fitsShard(n, shard, plan, shardOf)) return [];
     const { range, members } = plan[shard];
     const slots = `${range[0]}-${range[1]}`;
-    const role = members[0] === k ? `the master of slots ${slots}` : `a replica of ${nodes[members[0]].endpoint} (slots ${slots})`;
+    const role =
+      members[0] === k ? `the master of slots ${slots}` : `a replica of ${nodes[members[0]].endpoint} (slots ${slots})`;
     return [`${n.endpoint} (node ${n.me.id}) ${holding(n, endpointOf)}, but this stack would form it as ${role}`];
   });
 }
@@ -77,6 +85,8 @@ export function unrecordedNodes(nodes: readonly ObservedNode[], recorded: Readon
   return nodes.flatMap((n) => {
     const formedAs = recorded[n.endpoint];
     if (!formedAs || formedAs === n.me.id || isUntouched(n)) return [];
-    return [`${n.endpoint} is node ${n.me.id} and ${holding(n, endpointOf)}, but this stack formed node ${formedAs} there: its data came from somewhere else (a volume swapped or restored?)`];
+    return [
+      `${n.endpoint} is node ${n.me.id} and ${holding(n, endpointOf)}, but this stack formed node ${formedAs} there: its data came from somewhere else (a volume swapped or restored?)`,
+    ];
   });
 }

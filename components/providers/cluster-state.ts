@@ -24,7 +24,12 @@ export async function readView(m: ClusterMember): Promise<NodeView> {
 export function configSignature(nodes: readonly ClusterNodeEntry[]): string {
   return nodes
     .filter((n) => !n.flags.includes("handshake"))
-    .map((n) => `${n.id} ${n.masterId ? `replica-of ${n.masterId}` : "master"} ${toRanges(n.slots).map(([a, b]) => `${a}-${b}`).join(",")}`)
+    .map(
+      (n) =>
+        `${n.id} ${n.masterId ? `replica-of ${n.masterId}` : "master"} ${toRanges(n.slots)
+          .map(([a, b]) => `${a}-${b}`)
+          .join(",")}`,
+    )
     .sort()
     .join("\n");
 }
@@ -33,7 +38,8 @@ export function configSignature(nodes: readonly ClusterNodeEntry[]): string {
 export function disagreement(views: readonly NodeView[]): string[] {
   const problems: string[] = [];
   for (const v of views) {
-    if (v.info.get("cluster_state") !== "ok") problems.push(`${v.endpoint} reports cluster_state:${v.info.get("cluster_state")}`);
+    if (v.info.get("cluster_state") !== "ok")
+      problems.push(`${v.endpoint} reports cluster_state:${v.info.get("cluster_state")}`);
   }
   const signatures = new Map<string, string[]>();
   for (const v of views) {
@@ -41,7 +47,9 @@ export function disagreement(views: readonly NodeView[]): string[] {
     signatures.set(sig, [...(signatures.get(sig) ?? []), v.endpoint]);
   }
   if (signatures.size > 1) {
-    problems.push(`nodes disagree on the configuration: ${[...signatures.values()].map((eps) => `[${eps.join(", ")}]`).join(" vs ")}`);
+    problems.push(
+      `nodes disagree on the configuration: ${[...signatures.values()].map((eps) => `[${eps.join(", ")}]`).join(" vs ")}`,
+    );
   }
   return problems;
 }
@@ -60,7 +68,8 @@ export async function waitForAgreement(members: readonly ClusterMember[], timeou
       const views = await Promise.all(members.map(readView));
       const problems = disagreement(views);
       if (problems.length === 0) return views;
-      if (expired) throw new Error(`the cluster did not converge within ${timeoutMs} ms:\n  - ${problems.join("\n  - ")}`);
+      if (expired)
+        throw new Error(`the cluster did not converge within ${timeoutMs} ms:\n  - ${problems.join("\n  - ")}`);
     }
     await new Promise((r) => setTimeout(r, 2));
   }

@@ -1,7 +1,12 @@
 /** A failed health assertion: every problem found, each naming the member and what to look at. */
 export class HealthError extends Error {
-  constructor(readonly system: string, readonly problems: readonly string[]) {
-    super(`${system} is not healthy (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+  constructor(
+    readonly system: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `${system} is not healthy (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`,
+    );
     this.name = "HealthError";
   }
 }

@@ -32,13 +32,22 @@ export interface ReadPurpose {
 /** `kubectl get <args> -o json`, parsed; a failure names the purpose, the cause and the fix. */
 export function kubectlGet<T>(c: KubeContext | undefined, args: readonly string[], purpose: ReadPurpose): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile("kubectl", [...contextArgs(c), "get", ...args, "-o", "json"], { timeout: 20000, maxBuffer: 64 * 1024 * 1024 }, (e, out, errOut) => {
-      if (!e) return resolve(JSON.parse(String(out)) as T);
-      const stderr = String(errOut).trim();
-      const fix = /forbidden/i.test(stderr)
-        ? `Let the account pulumi runs as ${purpose.permission}`
-        : "Check that kubectl reaches the cluster from here (with portForward access, health.kubeContext names the context)";
-      reject(new Error(`cannot ${purpose.what}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on this machine's PATH" : stderr || e.message}. ${fix}${purpose.otherwise ? `, or ${purpose.otherwise}` : ""}`));
-    });
+    execFile(
+      "kubectl",
+      [...contextArgs(c), "get", ...args, "-o", "json"],
+      { timeout: 20000, maxBuffer: 64 * 1024 * 1024 },
+      (e, out, errOut) => {
+        if (!e) return resolve(JSON.parse(String(out)) as T);
+        const stderr = String(errOut).trim();
+        const fix = /forbidden/i.test(stderr)
+          ? `Let the account pulumi runs as ${purpose.permission}`
+          : "Check that kubectl reaches the cluster from here (with portForward access, health.kubeContext names the context)";
+        reject(
+          new Error(
+            `cannot ${purpose.what}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not on this machine's PATH" : stderr || e.message}. ${fix}${purpose.otherwise ? `, or ${purpose.otherwise}` : ""}`,
+          ),
+        );
+      },
+    );
   });
 }

@@ -14,7 +14,10 @@ export interface NodeCapacityInputs {
 /** The fields of a Node this check reads. */
 export interface NodeObject {
   readonly metadata: { readonly name: string };
-  readonly spec?: { readonly unschedulable?: boolean; readonly taints?: readonly { key: string; value?: string; effect: string }[] };
+  readonly spec?: {
+    readonly unschedulable?: boolean;
+    readonly taints?: readonly { key: string; value?: string; effect: string }[];
+  };
   readonly status?: { readonly conditions?: readonly { type: string; status: string }[] };
 }
 
@@ -30,13 +33,17 @@ export function whyUnschedulable(node: NodeObject): string | undefined {
 export function nodeShortage(pods: Readonly<Record<string, number>>, nodes: readonly NodeObject[]): string | undefined {
   const verdicts = nodes.map((n) => ({ name: n.metadata.name, why: whyUnschedulable(n) }));
   const usable = verdicts.filter((v) => !v.why).map((v) => v.name);
-  const short = Object.entries(pods).filter(([, n]) => n > usable.length).sort(([x, a], [y, b]) => b - a || x.localeCompare(y));
+  const short = Object.entries(pods)
+    .filter(([, n]) => n > usable.length)
+    .sort(([x, a], [y, b]) => b - a || x.localeCompare(y));
   if (!short.length) return undefined;
   const excluded = verdicts.flatMap((v) => (v.why ? [`${v.name} (${v.why})`] : []));
-  return `scheduling.antiAffinity is "required" (one pod of a StatefulSet per node), but only ${usable.length} node${usable.length === 1 ? "" : "s"} can take the pods` +
+  return (
+    `scheduling.antiAffinity is "required" (one pod of a StatefulSet per node), but only ${usable.length} node${usable.length === 1 ? "" : "s"} can take the pods` +
     `${usable.length ? ` (${usable.join(", ")})` : ""}${excluded.length ? `; not counted: ${excluded.join(", ")}` : ""}: ` +
     `${short.map(([sts, n]) => `${sts} needs ${n}`).join(", ")}. The pods beyond that would stay Pending. ` +
-    'Add schedulable nodes, or set scheduling.antiAffinity to "preferred" (members may then share a node, and losing that node loses them together)';
+    'Add schedulable nodes, or set scheduling.antiAffinity to "preferred" (members may then share a node, and losing that node loses them together)'
+  );
 }
 
 /** The cluster's nodes, through kubectl with the access's context (or the ambient one). */

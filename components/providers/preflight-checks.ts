@@ -42,13 +42,23 @@ export class PreflightProvider<I> implements pulumi.dynamic.ResourceProvider {
 /** Refuses `required` anti-affinity when some StatefulSet has more pods than the cluster has schedulable nodes. */
 export class NodeCapacityCheck extends pulumi.dynamic.Resource {
   constructor(name: string, args: NodeCapacityInputs, opts?: pulumi.CustomResourceOptions) {
-    super(new PreflightProvider<NodeCapacityInputs>("node-capacity-logic", "capacityRefusal", "pods"), name, { ...args }, opts);
+    super(
+      new PreflightProvider<NodeCapacityInputs>("node-capacity-logic", "capacityRefusal", "pods"),
+      name,
+      { ...args },
+      opts,
+    );
   }
 }
 
 /** Refuses a storage root that already holds volumes another stack (or anything else) uses. */
 export class StorageRootCheck extends pulumi.dynamic.Resource {
   constructor(name: string, args: StorageRootInputs, opts?: pulumi.CustomResourceOptions) {
-    super(new PreflightProvider<StorageRootInputs>("storage-root-logic", "rootRefusal", "root"), name, { ...args }, opts);
+    super(
+      new PreflightProvider<StorageRootInputs>("storage-root-logic", "rootRefusal", "root"),
+      name,
+      { ...args },
+      opts,
+    );
   }
 }

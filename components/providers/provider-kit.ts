@@ -10,7 +10,8 @@ const PROVIDERS_DIR = __dirname;
 export function loadLogic<T>(file: string): T {
   const path = require("path");
   // The engine's dynamic-provider host is plain node; the program runs under ts-node.
-  if (!require.extensions[".ts"]) require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
+  if (!require.extensions[".ts"])
+    require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
   return require(path.join(PROVIDERS_DIR, file)) as T;
 }
 
@@ -21,11 +22,19 @@ export function withoutSecrets<T extends { readonly password?: string }>(inputs:
 }
 
 /** Which of `keys` differ between recorded outputs and new inputs. */
-export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
+export function changedKeys(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  keys: readonly string[],
+): string[] {
   return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
 }
 
-export function diffOf(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): pulumi.dynamic.DiffResult {
+export function diffOf(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  keys: readonly string[],
+): pulumi.dynamic.DiffResult {
   const changes = changedKeys(olds, news, keys);
   return { changes: changes.length > 0, replaces: [], deleteBeforeReplace: false };
 }
@@ -103,7 +112,10 @@ export class AssertionProvider<I extends AssertionInputs> implements pulumi.dyna
   private async run(inputs: I): Promise<Record<string, unknown>> {
     const logic = loadLogic<Record<string, (i: I) => Promise<unknown>>>(this.logicFile);
     // Outside the retries: an access that cannot work from this machine fails now, with its fix.
-    await loadLogic<typeof import("./reach")>("reach").checkAccess(inputs.access, [(inputs as Record<string, unknown>)[this.endpointsKey] as string | string[]].flat());
+    await loadLogic<typeof import("./reach")>("reach").checkAccess(
+      inputs.access,
+      [(inputs as Record<string, unknown>)[this.endpointsKey] as string | string[]].flat(),
+    );
     const report = await retrying(inputs.retryForMs ?? 0, () => logic[this.assertion](inputs));
     return { ...withoutSecrets(inputs), report };
   }

@@ -8,14 +8,20 @@ import { KubeContext, contextArgs, kubectlFailure } from "./kubectl";
 
 export type Access =
   | { readonly kind: "direct" }
-  | { readonly kind: "portForward"; readonly namespace: string; readonly context?: string; readonly kubeconfig?: string };
+  | {
+      readonly kind: "portForward";
+      readonly namespace: string;
+      readonly context?: string;
+      readonly kubeconfig?: string;
+    };
 
 export const DIRECT: Access = { kind: "direct" };
 
 export function splitEndpoint(endpoint: string): { host: string; port: number } {
   const i = endpoint.lastIndexOf(":");
   const port = Number(endpoint.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`"${endpoint}" is not a host:port endpoint`);
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new Error(`"${endpoint}" is not a host:port endpoint`);
   return { host: endpoint.slice(0, i), port };
 }
 
@@ -68,11 +74,19 @@ class PortForwardReach implements Reach {
   private forward(endpoint: string): Promise<string> {
     const { host, port } = splitEndpoint(endpoint);
     const pod = podOf(host);
-    const child = spawn("kubectl", [...this.kubectlArgs(), "port-forward", "--address", "127.0.0.1", `pod/${pod}`, `:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      "kubectl",
+      [...this.kubectlArgs(), "port-forward", "--address", "127.0.0.1", `pod/${pod}`, `:${port}`],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     this.children.push(child);
     return new Promise((resolve, reject) => {
       let err = "";
-      const timer = setTimeout(() => reject(new Error(`kubectl port-forward to pod ${pod} port ${port} did not start within 15 s: ${err.trim()}`)), 15000);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`kubectl port-forward to pod ${pod} port ${port} did not start within 15 s: ${err.trim()}`)),
+        15000,
+      );
       child.stdout!.on("data", (d: Buffer) => {
         const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(d.toString());
         if (m) {
@@ -100,10 +114,20 @@ class PortForwardReach implements Reach {
   internalIp(endpoint: string): Promise<string> {
     const pod = podOf(splitEndpoint(endpoint).host);
     return new Promise((resolve, reject) => {
-      execFile("kubectl", [...this.kubectlArgs(), "get", "pod", pod, "-o", "jsonpath={.status.podIP}"], { timeout: 15000 }, (e, out, errOut) => {
-        if (e || !net.isIP(String(out).trim())) reject(new Error(`cannot read the IP of pod ${pod}: ${String(errOut).trim() || (e ? kubectlFailure(e) : "no podIP yet")}`));
-        else resolve(String(out).trim());
-      });
+      execFile(
+        "kubectl",
+        [...this.kubectlArgs(), "get", "pod", pod, "-o", "jsonpath={.status.podIP}"],
+        { timeout: 15000 },
+        (e, out, errOut) => {
+          if (e || !net.isIP(String(out).trim()))
+            reject(
+              new Error(
+                `cannot read the IP of pod ${pod}: ${String(errOut).trim() || (e ? kubectlFailure(e) : "no podIP yet")}`,
+              ),
+            );
+          else resolve(String(out).trim());
+        },
+      );
     });
   }
 
@@ -132,8 +156,13 @@ export function clusterDomainOf(host: string): string | undefined {
 
 async function resolvesWithin(name: string, ms: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${ms / 1000} s`), ms)));
-  const lookup = dns.promises.lookup(name).then(() => undefined, (e: NodeJS.ErrnoException) => e.code ?? e.message);
+  const timeout = new Promise<string>(
+    (resolve) => (timer = setTimeout(() => resolve(`no answer within ${ms / 1000} s`), ms)),
+  );
+  const lookup = dns.promises.lookup(name).then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e.code ?? e.message,
+  );
   try {
     return await Promise.race([lookup, timeout]);
   } finally {
@@ -154,9 +183,11 @@ export async function checkAccess(access: Access = DIRECT, endpoints: readonly s
       const probe = `kubernetes.default.svc.${domain}`;
       const failure = await resolvesWithin(probe, ACCESS_PROBE_MS);
       if (failure) {
-        throw new AccessError(`health.access is "direct", but this machine cannot resolve the cluster's names (${probe}: ${failure}). ` +
-          "direct works only where pulumi runs inside the cluster (e.g. the Pulumi Kubernetes Operator, with health.runnerNamespace set to its namespace); " +
-          "from a laptop or CI runner set health.access to portForward");
+        throw new AccessError(
+          `health.access is "direct", but this machine cannot resolve the cluster's names (${probe}: ${failure}). ` +
+            "direct works only where pulumi runs inside the cluster (e.g. the Pulumi Kubernetes Operator, with health.runnerNamespace set to its namespace); " +
+            "from a laptop or CI runner set health.access to portForward",
+        );
       }
     }
     return;
@@ -165,14 +196,27 @@ export async function checkAccess(access: Access = DIRECT, endpoints: readonly s
   await new Promise<void>((resolve, reject) => {
     // A self review any authenticated user may ask: it proves kubectl, the context and the API
     // server, and the one permission port-forwarding needs, without listing anything.
-    execFile("kubectl", [...args, "auth", "can-i", "create", "pods", "--subresource=portforward"], { timeout: ACCESS_PROBE_MS * 2 }, (e, out, errOut) => {
-      if (!e) return resolve();
-      const why = e.code === "ENOENT" ? kubectlFailure(e)
-        : String(out).trim() === "no" ? "its user may not port-forward to pods there" : String(errOut).trim() || e.message;
-      reject(new AccessError(`health.access is "portForward", but kubectl cannot port-forward in namespace ${access.namespace}` +
-        `${access.context ? ` through context ${access.context}` : " through the current context"}: ${why}. ` +
-        "Check health.kubeContext and that kubectl works from this machine"));
-    });
+    execFile(
+      "kubectl",
+      [...args, "auth", "can-i", "create", "pods", "--subresource=portforward"],
+      { timeout: ACCESS_PROBE_MS * 2 },
+      (e, out, errOut) => {
+        if (!e) return resolve();
+        const why =
+          e.code === "ENOENT"
+            ? kubectlFailure(e)
+            : String(out).trim() === "no"
+              ? "its user may not port-forward to pods there"
+              : String(errOut).trim() || e.message;
+        reject(
+          new AccessError(
+            `health.access is "portForward", but kubectl cannot port-forward in namespace ${access.namespace}` +
+              `${access.context ? ` through context ${access.context}` : " through the current context"}: ${why}. ` +
+              "Check health.kubeContext and that kubectl works from this machine",
+          ),
+        );
+      },
+    );
   });
 }
 

@@ -22,7 +22,12 @@ export function describeFailure(endpoint: string, e: unknown): string {
 }
 
 /** Connects to the member announced as `endpoint`, via `reach`; throws a described error within `timeoutMs`. */
-export async function connect(endpoint: string, reach: Reach, auth: RedisAuth, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Redis> {
+export async function connect(
+  endpoint: string,
+  reach: Reach,
+  auth: RedisAuth,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<Redis> {
   let client: Redis | undefined;
   // ioredis reports the server's refusal (WRONGPASS) on the error event and rejects connect() with
   // a bare "Connection is closed"; keep the first so the message says what really happened.
@@ -62,7 +67,10 @@ export class RedisSession {
   readonly reach: Reach;
   private readonly clients: Redis[] = [];
 
-  constructor(access: Access | undefined, private readonly auth: RedisAuth) {
+  constructor(
+    access: Access | undefined,
+    private readonly auth: RedisAuth,
+  ) {
     this.reach = openReach(access);
   }
 
@@ -78,7 +86,9 @@ export class RedisSession {
     const results = await Promise.allSettled(endpoints.map((e) => this.connect(e)));
     const failures = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message)] : []));
     if (failures.length) {
-      throw new Error(`${failures.length} of ${endpoints.length} Redis members could not be used; nothing was changed:\n  - ${failures.join("\n  - ")}`);
+      throw new Error(
+        `${failures.length} of ${endpoints.length} Redis members could not be used; nothing was changed:\n  - ${failures.join("\n  - ")}`,
+      );
     }
     return new Map(results.map((r, i) => [endpoints[i], (r as PromiseFulfilledResult<Redis>).value]));
   }
@@ -90,7 +100,11 @@ export class RedisSession {
 }
 
 /** Runs `fn` with a session that is closed when `fn` settles. */
-export async function withRedisSession<T>(access: Access | undefined, auth: RedisAuth, fn: (session: RedisSession) => Promise<T>): Promise<T> {
+export async function withRedisSession<T>(
+  access: Access | undefined,
+  auth: RedisAuth,
+  fn: (session: RedisSession) => Promise<T>,
+): Promise<T> {
   const session = new RedisSession(access, auth);
   try {
     return await fn(session);

@@ -1,13 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterHealthInputs, ClusterHealthReport } from "./cluster-health-logic";
-import { AssertionArgs, AssertionInputs, AssertionProvider, RedisCredentialArgs, withSecretPassword } from "./provider-kit";
+import {
+  AssertionArgs,
+  AssertionInputs,
+  AssertionProvider,
+  RedisCredentialArgs,
+  withSecretPassword,
+} from "./provider-kit";
 
 export type RedisClusterHealthInputs = ClusterHealthInputs & AssertionInputs;
 
 /** Fails the deployment unless the Redis Cluster is formed, agreed, fully covered and writable. */
 export class RedisClusterHealthProvider extends AssertionProvider<RedisClusterHealthInputs> {
   constructor() {
-    super("cluster-health-logic", "assertClusterHealthy", ["nodes", "expectedMasters", "replicasPerMaster", "username", "access"], "nodes");
+    super(
+      "cluster-health-logic",
+      "assertClusterHealthy",
+      ["nodes", "expectedMasters", "replicasPerMaster", "username", "access"],
+      "nodes",
+    );
   }
 }
 

@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterInitInputs, ClusterInitResult } from "./cluster-init-logic";
-import { PostDeployArgs, RedisCredentialArgs, diffOf, loadLogic, stableId, withSecretPassword, withoutSecrets } from "./provider-kit";
+import {
+  PostDeployArgs,
+  RedisCredentialArgs,
+  diffOf,
+  loadLogic,
+  stableId,
+  withSecretPassword,
+  withoutSecrets,
+} from "./provider-kit";
 
 /** What the provider's CRUD methods receive: plain values. */
 export interface RedisClusterInitInputs extends ClusterInitInputs {
@@ -25,11 +33,19 @@ export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider
     return { id: stableId("redis-cluster", inputs.nodes), outs: { ...withoutSecrets(inputs), ...result } };
   }
 
-  async diff(_id: string, olds: RedisClusterInitOutputs, news: RedisClusterInitInputs): Promise<pulumi.dynamic.DiffResult> {
+  async diff(
+    _id: string,
+    olds: RedisClusterInitOutputs,
+    news: RedisClusterInitInputs,
+  ): Promise<pulumi.dynamic.DiffResult> {
     return diffOf(olds as never, news as never, WATCHED);
   }
 
-  async update(_id: string, olds: RedisClusterInitOutputs, news: RedisClusterInitInputs): Promise<pulumi.dynamic.UpdateResult> {
+  async update(
+    _id: string,
+    olds: RedisClusterInitOutputs,
+    news: RedisClusterInitInputs,
+  ): Promise<pulumi.dynamic.UpdateResult> {
     const { initCluster } = loadLogic<typeof import("./cluster-init-logic")>("cluster-init-logic");
     // The ids recorded at create: only the cluster this stack formed is completed or scaled.
     return { outs: { ...withoutSecrets(news), ...(await initCluster(news, olds.nodeIds)) } };
@@ -53,9 +69,18 @@ export class RedisClusterInit extends pulumi.dynamic.Resource {
   declare public readonly replicaOf: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RedisClusterInitArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new RedisClusterInitProvider(), name, {
-      ...withSecretPassword(args),
-      action: undefined, masters: undefined, replicaOf: undefined, writes: undefined, nodeIds: undefined,
-    }, opts);
+    super(
+      new RedisClusterInitProvider(),
+      name,
+      {
+        ...withSecretPassword(args),
+        action: undefined,
+        masters: undefined,
+        replicaOf: undefined,
+        writes: undefined,
+        nodeIds: undefined,
+      },
+      opts,
+    );
   }
 }

@@ -1,5 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AssertionArgs, AssertionInputs, AssertionProvider, RedisCredentialArgs, withSecretPassword } from "./provider-kit";
+import {
+  AssertionArgs,
+  AssertionInputs,
+  AssertionProvider,
+  RedisCredentialArgs,
+  withSecretPassword,
+} from "./provider-kit";
 import type { SentinelHealthInputs, SentinelHealthReport } from "./sentinel-health-logic";
 
 export type RedisSentinelHealthInputs = SentinelHealthInputs & AssertionInputs;
@@ -7,7 +13,12 @@ export type RedisSentinelHealthInputs = SentinelHealthInputs & AssertionInputs;
 /** Fails the deployment unless the sentinels agree on a master with quorum and replicas that serve its writes. */
 export class RedisSentinelHealthProvider extends AssertionProvider<RedisSentinelHealthInputs> {
   constructor() {
-    super("sentinel-health-logic", "assertSentinelHealthy", ["sentinels", "masterName", "expectedReplicas", "username", "access"], "sentinels");
+    super(
+      "sentinel-health-logic",
+      "assertSentinelHealthy",
+      ["sentinels", "masterName", "expectedReplicas", "username", "access"],
+      "sentinels",
+    );
   }
 }
 

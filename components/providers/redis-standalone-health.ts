@@ -1,5 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AssertionArgs, AssertionInputs, AssertionProvider, RedisCredentialArgs, withSecretPassword } from "./provider-kit";
+import {
+  AssertionArgs,
+  AssertionInputs,
+  AssertionProvider,
+  RedisCredentialArgs,
+  withSecretPassword,
+} from "./provider-kit";
 import type { StandaloneHealthInputs, StandaloneHealthReport } from "./standalone-health-logic";
 
 export type RedisStandaloneHealthInputs = StandaloneHealthInputs & AssertionInputs;

@@ -24,31 +24,46 @@ export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promi
   return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
     const open = (endpoint: string) => session.connect(endpoint);
     const answers = new Map<string, string>();
-    await Promise.all(inputs.sentinels.map((s) => collect(problems, async () => {
-      const c = await open(s);
-      const addr = (await c.call("SENTINEL", "get-master-addr-by-name", inputs.masterName)) as string[] | null;
-      if (!addr) throw new Error(`sentinel ${s} does not monitor a master named ${inputs.masterName}`);
-      answers.set(s, `${addr[0]}:${addr[1]}`);
-      await c.call("SENTINEL", "CKQUORUM", inputs.masterName).catch((e: Error) => {
-        throw new Error(`sentinel ${s} fails CKQUORUM for ${inputs.masterName}: ${e.message}`);
-      });
-      const info = flat((await c.call("SENTINEL", "MASTER", inputs.masterName)) as string[]);
-      const flags = (info.get("flags") ?? "").split(",");
-      if (flags.some((f) => f === "s_down" || f === "o_down")) problems.push(`sentinel ${s} sees master ${answers.get(s)} as ${info.get("flags")}`);
-      const others = Number(info.get("num-other-sentinels"));
-      if (others !== inputs.sentinels.length - 1) problems.push(`sentinel ${s} knows ${others} other sentinels, expected ${inputs.sentinels.length - 1}; check the sentinels can reach each other`);
-    })));
+    await Promise.all(
+      inputs.sentinels.map((s) =>
+        collect(problems, async () => {
+          const c = await open(s);
+          const addr = (await c.call("SENTINEL", "get-master-addr-by-name", inputs.masterName)) as string[] | null;
+          if (!addr) throw new Error(`sentinel ${s} does not monitor a master named ${inputs.masterName}`);
+          answers.set(s, `${addr[0]}:${addr[1]}`);
+          await c.call("SENTINEL", "CKQUORUM", inputs.masterName).catch((e: Error) => {
+            throw new Error(`sentinel ${s} fails CKQUORUM for ${inputs.masterName}: ${e.message}`);
+          });
+          const info = flat((await c.call("SENTINEL", "MASTER", inputs.masterName)) as string[]);
+          const flags = (info.get("flags") ?? "").split(",");
+          if (flags.some((f) => f === "s_down" || f === "o_down"))
+            problems.push(`sentinel ${s} sees master ${answers.get(s)} as ${info.get("flags")}`);
+          const others = Number(info.get("num-other-sentinels"));
+          if (others !== inputs.sentinels.length - 1)
+            problems.push(
+              `sentinel ${s} knows ${others} other sentinels, expected ${inputs.sentinels.length - 1}; check the sentinels can reach each other`,
+            );
+        }),
+      ),
+    );
     const masters = new Set(answers.values());
-    if (masters.size > 1) problems.push(`sentinels disagree on the master: ${[...answers].map(([s, m]) => `${s} -> ${m}`).join(", ")}`);
-    if (problems.length || masters.size === 0) throw new HealthError("Redis Sentinel", problems.length ? problems : ["no sentinel answered"]);
+    if (masters.size > 1)
+      problems.push(`sentinels disagree on the master: ${[...answers].map(([s, m]) => `${s} -> ${m}`).join(", ")}`);
+    if (problems.length || masters.size === 0)
+      throw new HealthError("Redis Sentinel", problems.length ? problems : ["no sentinel answered"]);
     const master = [...masters][0];
     const m = await collect(problems, () => open(master));
     if (!m) throw new HealthError("Redis Sentinel", problems);
     const repl = parseInfo(String(await m.call("INFO", "replication")));
-    if (repl.get("role") !== "master") problems.push(`${master}, named master by the sentinels, reports role:${repl.get("role")}`);
-    const online = [...repl.entries()].filter(([k, v]) => /^slave\d+$/.test(k) && /state=online/.test(v)).map(([, v]) => v);
+    if (repl.get("role") !== "master")
+      problems.push(`${master}, named master by the sentinels, reports role:${repl.get("role")}`);
+    const online = [...repl.entries()]
+      .filter(([k, v]) => /^slave\d+$/.test(k) && /state=online/.test(v))
+      .map(([, v]) => v);
     if (online.length < inputs.expectedReplicas) {
-      problems.push(`master ${master} has ${online.length} replica(s) online, expected ${inputs.expectedReplicas}; look at the replica pods' logs for sync errors`);
+      problems.push(
+        `master ${master} has ${online.length} replica(s) online, expected ${inputs.expectedReplicas}; look at the replica pods' logs for sync errors`,
+      );
     }
     if (problems.length) throw new HealthError("Redis Sentinel", problems);
     const first = /ip=([^,]+),port=(\d+)/.exec(online[0]);
@@ -64,7 +79,11 @@ function flat(pairs: readonly string[]): Map<string, string> {
   return m;
 }
 
-async function writeOnMasterReadOnReplica(master: Redis, replica: string, open: (e: string) => Promise<Redis>): Promise<void> {
+async function writeOnMasterReadOnReplica(
+  master: Redis,
+  replica: string,
+  open: (e: string) => Promise<Redis>,
+): Promise<void> {
   const key = `middleware:health:${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const value = String(Date.now());
   await master.set(key, value, "PX", 60000);
@@ -73,5 +92,6 @@ async function writeOnMasterReadOnReplica(master: Redis, replica: string, open: 
   const r = await open(replica);
   const back = await r.get(key);
   await master.del(key);
-  if (back !== value) throw new Error(`wrote ${key} on the master but replica ${replica} returned ${JSON.stringify(back)}`);
+  if (back !== value)
+    throw new Error(`wrote ${key} on the master but replica ${replica} returned ${JSON.stringify(back)}`);
 }

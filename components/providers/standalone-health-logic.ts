@@ -24,13 +24,20 @@ export async function assertStandaloneHealthy(inputs: StandaloneHealthInputs): P
     const problems: string[] = [];
     if ((await client.ping()) !== "PONG") problems.push(`${inputs.endpoint} did not answer PING`);
     const persistence = parseInfo(String(await client.call("INFO", "persistence")));
-    if (persistence.get("aof_enabled") !== "1") problems.push(`${inputs.endpoint} runs without appendonly; its data would not survive a restart`);
-    if (persistence.get("aof_last_write_status") !== "ok") problems.push(`${inputs.endpoint} reports aof_last_write_status:${persistence.get("aof_last_write_status")}; check the volume is writable and not full`);
+    if (persistence.get("aof_enabled") !== "1")
+      problems.push(`${inputs.endpoint} runs without appendonly; its data would not survive a restart`);
+    if (persistence.get("aof_last_write_status") !== "ok")
+      problems.push(
+        `${inputs.endpoint} reports aof_last_write_status:${persistence.get("aof_last_write_status")}; check the volume is writable and not full`,
+      );
     const key = `middleware:health:${Date.now()}-${Math.random().toString(36).slice(2)}`;
     await client.set(key, "1", "PX", 60000);
     if ((await client.get(key)) !== "1") problems.push(`${inputs.endpoint} did not return a key just written`);
     await client.del(key);
     if (problems.length) throw new HealthError("Redis", problems);
-    return { appendonly: "yes" as const, role: parseInfo(String(await client.call("INFO", "replication"))).get("role") ?? "unknown" };
+    return {
+      appendonly: "yes" as const,
+      role: parseInfo(String(await client.call("INFO", "replication"))).get("role") ?? "unknown",
+    };
   });
 }

@@ -24,7 +24,13 @@ export interface VolumeObject {
     readonly nfs?: { readonly server: string; readonly path: string };
     readonly local?: { readonly path: string };
     readonly hostPath?: { readonly path: string };
-    readonly nodeAffinity?: { readonly required?: { readonly nodeSelectorTerms?: readonly { readonly matchExpressions?: readonly { key: string; values?: readonly string[] }[] }[] } };
+    readonly nodeAffinity?: {
+      readonly required?: {
+        readonly nodeSelectorTerms?: readonly {
+          readonly matchExpressions?: readonly { key: string; values?: readonly string[] }[];
+        }[];
+      };
+    };
   };
 }
 
@@ -39,26 +45,38 @@ function pathOnRoot(pv: VolumeObject, root: StorageRoot): string | undefined {
   const s = pv.spec ?? {};
   if (root.kind === "nfs") return s.nfs && s.nfs.server === root.server ? s.nfs.path : undefined;
   const dir = s.local?.path ?? s.hostPath?.path;
-  const nodes = s.nodeAffinity?.required?.nodeSelectorTerms?.flatMap((t) => t.matchExpressions ?? [])
-    .filter((m) => m.key === "kubernetes.io/hostname").flatMap((m) => m.values ?? []);
+  const nodes = s.nodeAffinity?.required?.nodeSelectorTerms
+    ?.flatMap((t) => t.matchExpressions ?? [])
+    .filter((m) => m.key === "kubernetes.io/hostname")
+    .flatMap((m) => m.values ?? []);
   // A volume not pinned to a node may be on any node, this one included.
   return dir && (!nodes?.length || nodes.includes(root.node)) ? dir : undefined;
 }
 
 /** The refusal when a volume not claimed from this stack's namespace lives in or around its root. */
-export function rootConflict(inputs: Omit<StorageRootInputs, "access">, volumes: readonly VolumeObject[]): string | undefined {
+export function rootConflict(
+  inputs: Omit<StorageRootInputs, "access">,
+  volumes: readonly VolumeObject[],
+): string | undefined {
   const { root } = inputs;
   const foreign = volumes.flatMap((pv) => {
     const dir = pathOnRoot(pv, root);
     const owner = pv.spec?.claimRef?.namespace;
-    return dir && owner !== inputs.namespace && nested(dir, root.path) ? [`${pv.metadata.name} (${dir}, ${owner ? `claimed from namespace ${owner}` : "unclaimed"})`] : [];
+    return dir && owner !== inputs.namespace && nested(dir, root.path)
+      ? [`${pv.metadata.name} (${dir}, ${owner ? `claimed from namespace ${owner}` : "unclaimed"})`]
+      : [];
   });
   if (!foreign.length) return undefined;
-  const where = root.kind === "nfs" ? `storage.nfs.path: ${root.path} on ${root.server}` : `storage.local.path: ${root.path} on node ${root.node}`;
+  const where =
+    root.kind === "nfs"
+      ? `storage.nfs.path: ${root.path} on ${root.server}`
+      : `storage.local.path: ${root.path} on node ${root.node}`;
   const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : "");
-  return `${where} already holds volumes that are not this stack's: ${shown}. Two stacks on one root share data directories, ` +
+  return (
+    `${where} already holds volumes that are not this stack's: ${shown}. Two stacks on one root share data directories, ` +
     "each starting on the other's data. Give this stack a root of its own; if those volumes are left from a destroyed stack, " +
-    "keep what you need from their directories and delete them (kubectl delete pv <name>)";
+    "keep what you need from their directories and delete them (kubectl delete pv <name>)"
+  );
 }
 
 /** The refusal for these inputs on the live cluster, or undefined when the root is this stack's alone. */

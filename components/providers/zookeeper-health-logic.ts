@@ -46,7 +46,12 @@ async function memberState(endpoint: string, local: string): Promise<MemberState
   try {
     const reply = await fourLetterWord(local, "srvr");
     const mode = /^Mode: (\w+)/m.exec(reply)?.[1];
-    if (!mode) return { endpoint, local, problem: `${endpoint} is not serving requests (${reply.trim().split("\n")[0] || "empty srvr reply"})` };
+    if (!mode)
+      return {
+        endpoint,
+        local,
+        problem: `${endpoint} is not serving requests (${reply.trim().split("\n")[0] || "empty srvr reply"})`,
+      };
     return { endpoint, local, mode, zxid: /^Zxid: (\S+)/m.exec(reply)?.[1] };
   } catch (e) {
     return { endpoint, problem: `cannot reach ${endpoint} (${(e as Error).message}); check that the pod is Running` };
@@ -56,14 +61,17 @@ async function memberState(endpoint: string, local: string): Promise<MemberState
 export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Promise<ZooKeeperHealthReport> {
   const reach = openReach(inputs.access);
   try {
-    const states = await Promise.all(inputs.servers.map(async (s): Promise<MemberState> => {
-      const local = await reach.local(s).catch(() => undefined);
-      return local ? memberState(s, local) : { endpoint: s, problem: `cannot open a connection to ${s}` };
-    }));
+    const states = await Promise.all(
+      inputs.servers.map(async (s): Promise<MemberState> => {
+        const local = await reach.local(s).catch(() => undefined);
+        return local ? memberState(s, local) : { endpoint: s, problem: `cannot open a connection to ${s}` };
+      }),
+    );
     const problems = states.flatMap((s) => (s.problem ? [s.problem] : []));
     const serving = states.filter((s) => s.mode);
     const majority = Math.floor(inputs.expectedSize / 2) + 1;
-    if (inputs.servers.length !== inputs.expectedSize) problems.unshift(`expected ${inputs.expectedSize} members, the provider was given ${inputs.servers.length}`);
+    if (inputs.servers.length !== inputs.expectedSize)
+      problems.unshift(`expected ${inputs.expectedSize} members, the provider was given ${inputs.servers.length}`);
     if (serving.length < majority) {
       throw new HealthError("ZooKeeper", [
         `no quorum: ${serving.length} of ${inputs.expectedSize} members serve requests, a majority of ${majority} is needed; start with the members that are down`,
@@ -71,14 +79,22 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
       ]);
     }
     const leaders = serving.filter((s) => s.mode === "leader");
-    if (leaders.length !== 1) problems.push(`expected exactly one leader, found ${leaders.length} (${leaders.map((l) => l.endpoint).join(", ") || "none"})`);
+    if (leaders.length !== 1)
+      problems.push(
+        `expected exactly one leader, found ${leaders.length} (${leaders.map((l) => l.endpoint).join(", ") || "none"})`,
+      );
     const others = serving.filter((s) => s.mode !== "leader" && s.mode !== "follower");
     for (const o of others) problems.push(`${o.endpoint} is in mode ${o.mode}, expected leader or follower`);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     const locals = serving.map((s) => s.local!);
     await assertAuthenticated(locals, inputs, problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
-    await writeReadEverywhere(locals, serving.map((s) => s.endpoint), `super:${inputs.password}`, problems);
+    await writeReadEverywhere(
+      locals,
+      serving.map((s) => s.endpoint),
+      `super:${inputs.password}`,
+      problems,
+    );
     // Last: the server drops this session, which can end a kubectl port-forward that carried it.
     await assertAnonymousRefused(locals[0], problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
@@ -107,7 +123,12 @@ export type ZkAcl = { perms: number; scheme: string; auth: string };
 export async function zkConnect(connect: string, digest?: string, timeoutMs = 10000): Promise<ZkClient> {
   // The native binding is loaded here, not at import, so the module stays cheap to load.
   const ZooKeeper = require("zookeeper");
-  const client: ZkClient = new ZooKeeper({ connect, timeout: timeoutMs, debug_level: ZooKeeper.LOG_LEVEL_ERROR, host_order_deterministic: false });
+  const client: ZkClient = new ZooKeeper({
+    connect,
+    timeout: timeoutMs,
+    debug_level: ZooKeeper.LOG_LEVEL_ERROR,
+    host_order_deterministic: false,
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.close();
@@ -120,11 +141,13 @@ export async function zkConnect(connect: string, digest?: string, timeoutMs = 10
     client.init({});
   });
   if (digest !== undefined) {
-    await new Promise<void>((resolve, reject) => client.add_auth("digest", digest, (rc, error) => {
-      if (rc === 0) return resolve();
-      client.close();
-      reject(new Error(`authentication as ${digest.split(":")[0]} failed (${rc} ${error})`));
-    }));
+    await new Promise<void>((resolve, reject) =>
+      client.add_auth("digest", digest, (rc, error) => {
+        if (rc === 0) return resolve();
+        client.close();
+        reject(new Error(`authentication as ${digest.split(":")[0]} failed (${rc} ${error})`));
+      }),
+    );
   }
   return client;
 }
@@ -132,16 +155,23 @@ export async function zkConnect(connect: string, digest?: string, timeoutMs = 10
 /** `p`, or an error naming `what` after `ms`. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))])
-    .finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Whether `op` is refused for lack of permission; other failures propagate. */
 async function refused(op: Promise<unknown>): Promise<boolean> {
-  return op.then(() => false, (e: Error) => {
-    if (/not authenticated|no ?auth/i.test(e.message)) return true;
-    throw e;
-  });
+  return op.then(
+    () => false,
+    (e: Error) => {
+      if (/not authenticated|no ?auth/i.test(e.message)) return true;
+      throw e;
+    },
+  );
 }
 
 /**
@@ -150,13 +180,19 @@ async function refused(op: Promise<unknown>): Promise<boolean> {
  * by reading the ACL: the Node binding's get_acl crashes the process when the server refuses it
  * (it frees a NULL ACL vector).
  */
-async function assertAuthenticated(locals: readonly string[], inputs: ZooKeeperHealthInputs, problems: string[]): Promise<void> {
+async function assertAuthenticated(
+  locals: readonly string[],
+  inputs: ZooKeeperHealthInputs,
+  problems: string[],
+): Promise<void> {
   const connect = locals.join(",");
   const admin = await zkConnect(connect, `super:${inputs.password}`);
   try {
     // A wrong super password is still accepted as some digest identity; it shows as no permission.
     if (await refused(admin.get_children("/", false))) {
-      problems.push("the members refused zookeeperAdminPassword as super's password; the pods may still run with an older one");
+      problems.push(
+        "the members refused zookeeperAdminPassword as super's password; the pods may still run with an older one",
+      );
     }
   } finally {
     admin.close();
@@ -164,8 +200,10 @@ async function assertAuthenticated(locals: readonly string[], inputs: ZooKeeperH
   const stranger = await zkConnect(connect, `middleware-health-stranger:${Math.random().toString(36).slice(2)}`);
   try {
     if (!(await refused(stranger.get_children("/", false)))) {
-      problems.push(`a client with a made-up identity listed the root znode: its ACL grants the world (or that identity) access; ` +
-        `set it back with \`setAcl / sasl:${inputs.clientUser}:cdrw\` as super (the entrypoint does it only on a fresh ensemble)`);
+      problems.push(
+        `a client with a made-up identity listed the root znode: its ACL grants the world (or that identity) access; ` +
+          `set it back with \`setAcl / sasl:${inputs.clientUser}:cdrw\` as super (the entrypoint does it only on a fresh ensemble)`,
+      );
     }
   } finally {
     stranger.close();
@@ -177,8 +215,14 @@ async function assertAnonymousRefused(local: string, problems: string[]): Promis
   let anonymous: ZkClient | undefined;
   try {
     anonymous = await zkConnect(local);
-    const listed = await withTimeout(anonymous.get_children("/", false), 5000, "listing / without credentials").then(() => true, () => false);
-    if (listed) problems.push("an unauthenticated client listed the root znode: enforce.auth.enabled is off on some member; check zoo.cfg");
+    const listed = await withTimeout(anonymous.get_children("/", false), 5000, "listing / without credentials").then(
+      () => true,
+      () => false,
+    );
+    if (listed)
+      problems.push(
+        "an unauthenticated client listed the root znode: enforce.auth.enabled is off on some member; check zoo.cfg",
+      );
   } catch {
     // Refused before or at the first request: what enforce.auth does.
   } finally {
@@ -194,7 +238,12 @@ function superDigestId(digest: string): string {
   return `${digest.split(":")[0]}:${createHash("sha1").update(digest).digest("base64")}`;
 }
 
-async function writeReadEverywhere(locals: readonly string[], names: readonly string[], digest: string, problems: string[]): Promise<void> {
+async function writeReadEverywhere(
+  locals: readonly string[],
+  names: readonly string[],
+  digest: string,
+  problems: string[],
+): Promise<void> {
   const ZooKeeper = require("zookeeper");
   const path = `${PARENT}/check-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const value = `written-${Date.now()}`;
@@ -214,7 +263,10 @@ async function writeReadEverywhere(locals: readonly string[], names: readonly st
         reader = await zkConnect(local, digest);
         await reader.sync(path);
         const [, data] = await reader.get(path, false);
-        if (String(data) !== value) problems.push(`${names[i]} returned ${JSON.stringify(String(data))} for ${path}, expected ${JSON.stringify(value)}`);
+        if (String(data) !== value)
+          problems.push(
+            `${names[i]} returned ${JSON.stringify(String(data))} for ${path}, expected ${JSON.stringify(value)}`,
+          );
       } catch (e) {
         problems.push(`${names[i]} could not read back ${path}: ${(e as Error).message}`);
       } finally {

@@ -10,7 +10,12 @@ export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
  */
 export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthInputs> {
   constructor() {
-    super("zookeeper-health-logic", "assertZooKeeperHealthy", ["servers", "expectedSize", "clientUser", "access"], "servers");
+    super(
+      "zookeeper-health-logic",
+      "assertZooKeeperHealthy",
+      ["servers", "expectedSize", "clientUser", "access"],
+      "servers",
+    );
   }
 }
 

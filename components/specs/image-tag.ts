@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
     .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]))
     .sort();
 }
@@ -17,7 +18,12 @@ export function imageContentTag(contextDir: string, baseImage: string): string {
   for (const file of filesUnder(contextDir)) {
     const stat = fs.statSync(file);
     // The executable bit matters: an entrypoint that lost it is a different image.
-    h.update(path.relative(contextDir, file)).update("\0").update(String(stat.mode & 0o111)).update("\0").update(fs.readFileSync(file)).update("\0");
+    h.update(path.relative(contextDir, file))
+      .update("\0")
+      .update(String(stat.mode & 0o111))
+      .update("\0")
+      .update(fs.readFileSync(file))
+      .update("\0");
   }
   return h.digest("hex").slice(0, 12);
 }

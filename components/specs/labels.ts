@@ -13,6 +13,11 @@ export function workloadLabels(instance: string, app: string, stack: string): Wo
   const selector = { "app.kubernetes.io/name": app, "app.kubernetes.io/instance": instance };
   return {
     selector,
-    pod: { ...selector, "app.kubernetes.io/part-of": "middleware", "app.kubernetes.io/managed-by": "pulumi", "middleware/stack": stack },
+    pod: {
+      ...selector,
+      "app.kubernetes.io/part-of": "middleware",
+      "app.kubernetes.io/managed-by": "pulumi",
+      "middleware/stack": stack,
+    },
   };
 }

@@ -34,7 +34,10 @@ export interface NamedPort {
 }
 
 /** Headless Service for stable pod DNS; not-ready pods are published so members can find each other while forming. */
-export function headlessServiceSpec(selector: Record<string, string>, ports: readonly NamedPort[]): k8s.types.input.core.v1.ServiceSpec {
+export function headlessServiceSpec(
+  selector: Record<string, string>,
+  ports: readonly NamedPort[],
+): k8s.types.input.core.v1.ServiceSpec {
   return {
     clusterIP: "None",
     publishNotReadyAddresses: true,
@@ -43,7 +46,10 @@ export function headlessServiceSpec(selector: Record<string, string>, ports: rea
   };
 }
 
-export function clientServiceSpec(selector: Record<string, string>, ports: readonly NamedPort[]): k8s.types.input.core.v1.ServiceSpec {
+export function clientServiceSpec(
+  selector: Record<string, string>,
+  ports: readonly NamedPort[],
+): k8s.types.input.core.v1.ServiceSpec {
   return {
     type: "ClusterIP",
     selector: { ...selector },
@@ -51,7 +57,10 @@ export function clientServiceSpec(selector: Record<string, string>, ports: reado
   };
 }
 
-export function podDisruptionBudgetSpec(selector: Record<string, string>, maxUnavailable: number): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+export function podDisruptionBudgetSpec(
+  selector: Record<string, string>,
+  maxUnavailable: number,
+): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
   return { maxUnavailable, selector: { matchLabels: { ...selector } } };
 }
 
@@ -88,7 +97,12 @@ export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.network
       ports: tcp(a.clientPorts),
     },
     ...(a.runnerNamespace
-      ? [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.runnerNamespace } } }], ports: tcp(a.clientPorts) }]
+      ? [
+          {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.runnerNamespace } } }],
+            ports: tcp(a.clientPorts),
+          },
+        ]
       : []),
   ];
   return { podSelector: { matchLabels: { ...a.selector } }, policyTypes: ["Ingress"], ingress };

@@ -25,7 +25,13 @@ export const AuthFile = {
 export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
 
 /** The internal users a Sentinel workload's Secret holds (data nodes and sentinels share it). */
-export const SENTINEL_INTERNAL_USERS = [AuthFile.Replication, AuthFile.Sentinel, AuthFile.SentinelPeer, AuthFile.Discovery, AuthFile.Handover] as const;
+export const SENTINEL_INTERNAL_USERS = [
+  AuthFile.Replication,
+  AuthFile.Sentinel,
+  AuthFile.SentinelPeer,
+  AuthFile.Discovery,
+  AuthFile.Handover,
+] as const;
 /** The internal users a Redis Cluster's Secret holds. */
 export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPeers] as const;
 /** Users whose passwords the program derives from internalSecret; no person ever types them. */
@@ -40,7 +46,8 @@ const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
  * ROLE that client libraries use to find the master, minus the commands that wipe scripts and
  * functions. No Pub/Sub channel unless listed (Redis 7's own default for new users).
  */
-export const DEFAULT_CLIENT_ACL = "~* resetchannels +@all -@dangerous +info +role -script|flush -function|flush -function|delete -function|restore";
+export const DEFAULT_CLIENT_ACL =
+  "~* resetchannels +@all -@dangerous +info +role -script|flush -function|flush -function|delete -function|restore";
 
 /** The channel Sentinel's gossip runs on; whoever may publish there can steer the sentinels. */
 export const SENTINEL_HELLO_CHANNEL = "__sentinel__:hello";
@@ -62,7 +69,11 @@ export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}): string[
     `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping`,
     // images/redis/redis-cluster-peers: who is at this address, introduce a known node at its new one,
     // and point a replica's link at its master's current address (ROLE, CLUSTER REPLICATE of that master).
-    ...(role.clusterNode ? [`user cluster-peers on ${hash(AuthFile.ClusterPeers)} resetchannels -@all +ping +role +cluster|myid +cluster|nodes +cluster|meet +cluster|replicate`] : []),
+    ...(role.clusterNode
+      ? [
+          `user cluster-peers on ${hash(AuthFile.ClusterPeers)} resetchannels -@all +ping +role +cluster|myid +cluster|nodes +cluster|meet +cluster|replicate`,
+        ]
+      : []),
     ...(sentinelManaged
       ? [
           // What Redis's Sentinel documentation lists for a sentinel's user, as subcommands where it can be narrowed.
@@ -82,7 +93,8 @@ export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}): string[
  * to the events; nothing they can send reconfigures a sentinel or reaches the gossip channel.
  */
 export function sentinelAcl(masterName: string): string[] {
-  const discover = "+sentinel|get-master-addr-by-name +sentinel|master +sentinel|masters +sentinel|replicas +sentinel|slaves +sentinel|sentinels +sentinel|ckquorum";
+  const discover =
+    "+sentinel|get-master-addr-by-name +sentinel|master +sentinel|masters +sentinel|replicas +sentinel|slaves +sentinel|sentinels +sentinel|ckquorum";
   return [
     `user default on ${hash(AuthFile.Password)} resetchannels &* -@all +auth +hello +ping +info +role +client|setname ${discover} +subscribe +psubscribe +unsubscribe +punsubscribe`,
     `user discovery on ${hash(AuthFile.Discovery)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name`,

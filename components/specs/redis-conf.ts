@@ -34,7 +34,10 @@ export function redisConf(a: RedisConfArgs): string {
     "maxmemory-policy noeviction",
     "tcp-keepalive 60",
     "loglevel notice",
-    ...dataNodeAcl(a.clientAcl, { sentinelManaged: a.mode === RedisMode.SentinelData, clusterNode: a.mode === RedisMode.Cluster }),
+    ...dataNodeAcl(a.clientAcl, {
+      sentinelManaged: a.mode === RedisMode.SentinelData,
+      clusterNode: a.mode === RedisMode.Cluster,
+    }),
   ];
   if (a.mode === RedisMode.Cluster) {
     lines.push(

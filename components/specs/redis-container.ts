@@ -8,10 +8,24 @@ type Container = Omit<k8s.types.input.core.v1.Container, "image" | "volumeMounts
 function probes(port: number): Pick<Container, "readinessProbe" | "livenessProbe" | "startupProbe"> {
   return {
     // PING only: a readiness gate on cluster_state:ok would deadlock, since cluster init runs after the pods are ready.
-    readinessProbe: { exec: { command: ["/usr/local/bin/redis-probe", "ready", String(port)] }, periodSeconds: 5, timeoutSeconds: 5 },
+    readinessProbe: {
+      exec: { command: ["/usr/local/bin/redis-probe", "ready", String(port)] },
+      periodSeconds: 5,
+      timeoutSeconds: 5,
+    },
     // Replaying a large AOF answers LOADING for a while; the startup probe gives it time before liveness counts.
-    startupProbe: { exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
-    livenessProbe: { exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    startupProbe: {
+      exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] },
+      periodSeconds: 5,
+      timeoutSeconds: 5,
+      failureThreshold: 60,
+    },
+    livenessProbe: {
+      exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    },
   };
 }
 
@@ -24,7 +38,12 @@ export const SENTINEL_DATA_GRACE_SECONDS = HANDOVER_TIMEOUT_SECONDS + 25;
  * A redis-server container in one of the entrypoint's modes. A Sentinel data pod that is master
  * hands its role to a replica before it stops, so a rolling update is a switchover, not an outage.
  */
-export function redisServerContainer(mode: RedisMode, statefulSet: string, zone: string, env: k8s.types.input.core.v1.EnvVar[] = []): Container {
+export function redisServerContainer(
+  mode: RedisMode,
+  statefulSet: string,
+  zone: string,
+  env: k8s.types.input.core.v1.EnvVar[] = [],
+): Container {
   const ports: { name: string; containerPort: number }[] = [{ name: "redis", containerPort: Port.Redis }];
   if (mode === RedisMode.Cluster) ports.push({ name: "bus", containerPort: Port.RedisBus });
   const sentinelData = mode === RedisMode.SentinelData;

@@ -14,7 +14,9 @@ export function antiAffinity(labels: WorkloadLabels, mode: AntiAffinity): k8s.ty
   const term = { labelSelector: { matchLabels: { ...labels.selector } }, topologyKey: "kubernetes.io/hostname" };
   return mode === AntiAffinity.Required
     ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
-    : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+    : {
+        podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+      };
 }
 
 export interface StatefulSetSpecArgs {
@@ -34,7 +36,10 @@ export interface StatefulSetSpecArgs {
   readonly antiAffinity: AntiAffinity;
   readonly resources: Resources;
   /** Container name, command, env, ports and probes; mounts and security are added here. */
-  readonly container: Omit<k8s.types.input.core.v1.Container, "image" | "volumeMounts" | "securityContext" | "resources">;
+  readonly container: Omit<
+    k8s.types.input.core.v1.Container,
+    "image" | "volumeMounts" | "securityContext" | "resources"
+  >;
   readonly terminationGracePeriodSeconds?: number;
 }
 

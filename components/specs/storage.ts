@@ -42,7 +42,10 @@ export function claimStorageClass(storage: StorageSettings): string {
 function source(storage: StorageSettings, dir: string): Partial<k8s.types.input.core.v1.PersistentVolumeSpec> {
   const sub = dir ? `/${dir}` : "";
   if (storage.mode === StorageMode.Nfs) {
-    return { nfs: { server: storage.nfs!.server, path: `${storage.nfs!.path}${sub}` }, mountOptions: ["nfsvers=4.1", "hard"] };
+    return {
+      nfs: { server: storage.nfs!.server, path: `${storage.nfs!.path}${sub}` },
+      mountOptions: ["nfsvers=4.1", "hard"],
+    };
   }
   if (storage.mode === StorageMode.Local) {
     return {
@@ -50,7 +53,9 @@ function source(storage: StorageSettings, dir: string): Partial<k8s.types.input.
       // A local volume lives on one node; the scheduler must put the pod there.
       nodeAffinity: {
         required: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [storage.local!.node] }] }],
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [storage.local!.node] }] },
+          ],
         },
       },
     };
@@ -67,7 +72,10 @@ export interface StaticVolumeArgs {
 }
 
 /** A PV pre-bound to exactly one claim, so binding is deterministic and never races another claim. */
-export function persistentVolumeSpec(storage: StorageSettings, a: StaticVolumeArgs): k8s.types.input.core.v1.PersistentVolumeSpec {
+export function persistentVolumeSpec(
+  storage: StorageSettings,
+  a: StaticVolumeArgs,
+): k8s.types.input.core.v1.PersistentVolumeSpec {
   return {
     capacity: { storage: a.size },
     accessModes: [a.accessMode],
@@ -79,7 +87,10 @@ export function persistentVolumeSpec(storage: StorageSettings, a: StaticVolumeAr
   };
 }
 
-export function volumeClaimTemplate(storage: StorageSettings, size: string): k8s.types.input.core.v1.PersistentVolumeClaim {
+export function volumeClaimTemplate(
+  storage: StorageSettings,
+  size: string,
+): k8s.types.input.core.v1.PersistentVolumeClaim {
   return {
     metadata: { name: DATA_VOLUME },
     spec: {

@@ -37,7 +37,10 @@ export const ZOO_AUTH_LINES: readonly string[] = [
  * zoo.cfg for an ensemble whose member i (myid i+1) is reachable at hosts[i].
  * The entrypoint writes myid from the pod ordinal, so one file serves every pod.
  */
-export function zooCfg(s: Pick<ZooKeeperSettings, "tickTime" | "initLimit" | "syncLimit">, hosts: readonly string[]): string {
+export function zooCfg(
+  s: Pick<ZooKeeperSettings, "tickTime" | "initLimit" | "syncLimit">,
+  hosts: readonly string[],
+): string {
   const lines = [
     `tickTime=${s.tickTime}`,
     `initLimit=${s.initLimit}`,
@@ -55,7 +58,9 @@ export function zooCfg(s: Pick<ZooKeeperSettings, "tickTime" | "initLimit" | "sy
     "autopurge.snapRetainCount=3",
     "autopurge.purgeInterval=24",
     ...ZOO_AUTH_LINES,
-    ...hosts.map((h, i) => `server.${i + 1}=${h}:${Port.ZooKeeperQuorum}:${Port.ZooKeeperElection};${Port.ZooKeeperClient}`),
+    ...hosts.map(
+      (h, i) => `server.${i + 1}=${h}:${Port.ZooKeeperQuorum}:${Port.ZooKeeperElection};${Port.ZooKeeperClient}`,
+    ),
   ];
   return lines.join("\n") + "\n";
 }

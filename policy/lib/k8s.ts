@@ -13,7 +13,13 @@ export const Kind = {
   PodDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
 } as const;
 
-export const WORKLOAD_KINDS: readonly string[] = [Kind.StatefulSet, Kind.Deployment, Kind.DaemonSet, Kind.Job, Kind.Pod];
+export const WORKLOAD_KINDS: readonly string[] = [
+  Kind.StatefulSet,
+  Kind.Deployment,
+  Kind.DaemonSet,
+  Kind.Job,
+  Kind.Pod,
+];
 
 export const APP_LABEL = "app.kubernetes.io/name";
 export const STACK_LABEL = "middleware/stack";
@@ -40,7 +46,10 @@ export function containersOf(spec: Props | undefined): Props[] {
 }
 
 /** True when every matchLabels entry is present on the labels; undefined when either is unknown. */
-export function selects(matchLabels: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean | undefined {
+export function selects(
+  matchLabels: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean | undefined {
   if (!matchLabels || !labels) return undefined;
   const entries = Object.entries(matchLabels);
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);

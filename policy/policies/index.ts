@@ -19,10 +19,22 @@ import { workloadNfsInlineForbidden } from "./storage/workload-nfs-inline-forbid
 import { workloadImagePinned } from "./supply-chain/workload-image-pinned";
 
 export const policies: Policies = [
-  statefulsetZookeeperReplicasOdd, statefulsetRedisClusterShape, stackSentinelQuorum,
-  stackStatefulsetPdb, statefulsetAntiAffinitySelector, stackZookeeperHeadlessNotReady, statefulsetAntiAffinityRequired,
-  persistentvolumeReclaimRetain, workloadNfsInlineForbidden, statefulsetDataPersisted, persistentvolumeNfsHardMount,
+  statefulsetZookeeperReplicasOdd,
+  statefulsetRedisClusterShape,
+  stackSentinelQuorum,
+  stackStatefulsetPdb,
+  statefulsetAntiAffinitySelector,
+  stackZookeeperHeadlessNotReady,
+  statefulsetAntiAffinityRequired,
+  persistentvolumeReclaimRetain,
+  workloadNfsInlineForbidden,
+  statefulsetDataPersisted,
+  persistentvolumeNfsHardMount,
   workloadImagePinned,
-  workloadSecurityContext, workloadResourceLimits, redisAuthRequired, zookeeperAuthRequired, secretPlaintextForbidden,
+  workloadSecurityContext,
+  workloadResourceLimits,
+  redisAuthRequired,
+  zookeeperAuthRequired,
+  secretPlaintextForbidden,
   serviceDataPortProd,
 ];

@@ -7,7 +7,11 @@ import { statefulsetAntiAffinityRequired } from "../policies/availability/statef
 import { statefulsetAntiAffinitySelector } from "../policies/availability/statefulset-anti-affinity-selector";
 import { serviceDataPortProd } from "../policies/exposure/service-data-port-prod";
 import { stackSentinelQuorum } from "../policies/quorum/stack-sentinel-quorum";
-import { MASTERS_ANNOTATION, REPLICAS_ANNOTATION, statefulsetRedisClusterShape } from "../policies/quorum/statefulset-redis-cluster-shape";
+import {
+  MASTERS_ANNOTATION,
+  REPLICAS_ANNOTATION,
+  statefulsetRedisClusterShape,
+} from "../policies/quorum/statefulset-redis-cluster-shape";
 import { statefulsetZookeeperReplicasOdd } from "../policies/quorum/statefulset-zookeeper-replicas-odd";
 import { redisAuthRequired } from "../policies/security/redis-auth-required";
 import { secretPlaintextForbidden } from "../policies/security/secret-plaintext-forbidden";
@@ -33,74 +37,351 @@ const main = (p: any) => p.spec.template.spec.containers[0];
 
 /** [policy, passing resources, failing resources, expected message, resources with unknown values]. */
 const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
-  ["zookeeper replicas", statefulsetZookeeperReplicasOdd, [sts("zookeeper", 3)], [sts("zookeeper", 4)],
-    /ZooKeeper StatefulSet zookeeper has 4 replicas; use an odd number >= 3/],
-  ["redis cluster shape", statefulsetRedisClusterShape,
-    [sts("redis-cluster", 6, (p) => Object.assign(p.metadata.annotations, { [MASTERS_ANNOTATION]: "3", [REPLICAS_ANNOTATION]: "1" }))],
-    [sts("redis-cluster", 5, (p) => Object.assign(p.metadata.annotations, { [MASTERS_ANNOTATION]: "3", [REPLICAS_ANNOTATION]: "1" }))],
-    /runs 5 pods but 3 masters with 1 replica\(s\) each need 6/],
-  ["sentinel quorum", stackSentinelQuorum,
-    [sts("redis-sentinel", 3), { type: Kind.ConfigMap, props: { metadata: { name: "redis-sentinel-config" }, data: { "sentinel.conf": "sentinel monitor m @MASTER_HOST@ 6379 2\n" } } }],
-    [sts("redis-sentinel", 3), { type: Kind.ConfigMap, props: { metadata: { name: "redis-sentinel-config" }, data: { "sentinel.conf": "sentinel monitor m @MASTER_HOST@ 6379 1\n" } } }],
-    /has quorum 1 for 3 sentinels; it must be between 2 and 3/],
-  ["pdb present and keeping quorum", stackStatefulsetPdb, [sts("zookeeper", 5), pdb("zookeeper", { maxUnavailable: 2 })],
-    [sts("zookeeper", 5), pdb("zookeeper", { maxUnavailable: 3 })], /lets 3 of 5 pods of zookeeper go at once; at most 2 keeps quorum/],
-  ["pdb missing", stackStatefulsetPdb, [sts("redis", 1), pdb("redis", { maxUnavailable: 1 })], [sts("redis", 1)],
-    /StatefulSet redis has no PodDisruptionBudget selecting its pods/],
-  ["pdb blocking drains", stackStatefulsetPdb, [sts("redis-cluster", 6), pdb("redis-cluster", { maxUnavailable: 1 })],
-    [sts("redis-cluster", 6), pdb("redis-cluster", { maxUnavailable: 0 })], /lets no pod of redis-cluster be evicted, which blocks every node drain/],
-  ["anti-affinity selector", statefulsetAntiAffinitySelector, [sts("zookeeper", 3)],
-    [sts("zookeeper", 3, (p) => (pod(p).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels = { app: "zk" }))],
-    /has an anti-affinity term selecting \{"app":"zk"\}, which its pods .* do not carry/],
-  ["anti-affinity required (advisory)", statefulsetAntiAffinityRequired, [sts("zookeeper", 3)],
-    [sts("zookeeper", 3, (p) => (pod(p).affinity = {}))], /only prefers to spread its pods/],
-  ["zookeeper headless publishes not-ready", stackZookeeperHeadlessNotReady,
-    [sts("zookeeper", 3), { type: Kind.Service, props: { metadata: { name: "zookeeper-headless", namespace: "mw" }, spec: { clusterIP: "None", publishNotReadyAddresses: true } } }],
-    [sts("zookeeper", 3), { type: Kind.Service, props: { metadata: { name: "zookeeper-headless", namespace: "mw" }, spec: { clusterIP: "None" } } }],
-    /Service zookeeper-headless governs ZooKeeper zookeeper but is not headless with publishNotReadyAddresses: true/],
-  ["pv retain", persistentvolumeReclaimRetain, [{ type: Kind.PersistentVolume, props: { metadata: { name: "pv" }, spec: { persistentVolumeReclaimPolicy: "Retain" } } }],
-    [{ type: Kind.PersistentVolume, props: { metadata: { name: "pv" }, spec: { persistentVolumeReclaimPolicy: "Delete" } } }], /PersistentVolume pv has reclaim policy Delete; use Retain/],
-  ["no inline nfs", workloadNfsInlineForbidden, [sts("redis", 1)],
-    [sts("redis", 1, (p) => pod(p).volumes.push({ name: "share", nfs: { server: "nfs.x", path: "/e" } }))], /mounts NFS nfs.x:\/e inline as volume share; declare a PersistentVolume/],
-  ["data persisted", statefulsetDataPersisted, [sts("redis", 1)], [sts("redis", 1, (p) => (p.spec.volumeClaimTemplates = []))],
-    /StatefulSet redis has no volumeClaimTemplates; its data would be lost/],
-  ["nfs hard mount (advisory)", persistentvolumeNfsHardMount,
-    [{ type: Kind.PersistentVolume, props: { metadata: { name: "pv" }, spec: { nfs: { server: "s", path: "/p" }, mountOptions: ["hard"] } } }],
-    [{ type: Kind.PersistentVolume, props: { metadata: { name: "pv" }, spec: { nfs: { server: "s", path: "/p" } } } }], /does not mount with "hard"/],
-  ["image by digest", workloadImagePinned, [sts("redis", 1)], [sts("redis", 1, (p) => (main(p).image = "harbor.example.internal/middleware/redis:latest"))],
-    /uses harbor\.example\.internal\/middleware\/redis:latest, a moving tag/],
-  ["image pull secret", workloadImagePinned, [sts("redis", 1)], [sts("redis", 1, (p) => (pod(p).imagePullSecrets = []))], /redis has no imagePullSecrets/],
-  ["security context", workloadSecurityContext, [sts("redis", 1)],
-    [sts("redis", 1, (p) => (main(p).securityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } }, pod(p).securityContext = {}))],
-    /Container main of redis may run as root; set runAsNonRoot: true/],
-  ["capabilities dropped", workloadSecurityContext, [sts("redis", 1)], [sts("redis", 1, (p) => (main(p).securityContext.capabilities = { add: ["NET_ADMIN"] }))],
-    /Container main of redis keeps Linux capabilities/],
-  ["resource limits", workloadResourceLimits, [sts("redis", 1)], [sts("redis", 1, (p) => delete main(p).resources.limits.memory)],
-    /Container main of redis has no memory limit/],
-  ["redis auth", redisAuthRequired, [sts("redis-cluster", 6)], [sts("redis-cluster", 6, (p) => (pod(p).volumes = pod(p).volumes.filter((v: any) => !v.secret)))],
-    /Redis StatefulSet redis-cluster mounts no auth Secret/],
-  ["no password env literal", secretPlaintextForbidden, [sts("redis", 1, (p) => (main(p).env = [{ name: "REDIS_MODE", value: "cluster" }]))],
-    [sts("redis", 1, (p) => (main(p).env = [{ name: "REDIS_PASSWORD", value: "hunter2hunter2" }]))], /sets REDIS_PASSWORD as a literal/],
-  ["no password in argv", secretPlaintextForbidden, [sts("redis", 1, (p) => (main(p).args = ["--appendonly", "yes"]))],
-    [sts("redis", 1, (p) => (main(p).args = ["--requirepass", "hunter2hunter2"]))], /passes a credential on its command line \(--requirepass\)/],
-  ["no password in a ConfigMap", secretPlaintextForbidden, [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "appendonly yes\n" } } }],
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "requirepass hunter2hunter2\n" } } }], /ConfigMap c holds a credential in redis\.conf \("requirepass \.\.\."\)/],
-  ["Secret references in a ConfigMap, not values", secretPlaintextForbidden,
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user default on @HASH:password@ ~* +@all\nmasterauth @SECRET:replication-password@\n", "sentinel.conf": "sentinel auth-pass m @SECRET:sentinel-password@\nsentinel sentinel-pass @SECRET:sentinel-peer-password@\n" } } }],
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "sentinel.conf": "sentinel auth-pass mymaster hunter2hunter2\n" } } }], /ConfigMap c holds a credential in sentinel\.conf \("sentinel auth-pass mymaster \.\.\."\)/],
-  ["no ACL password in a ConfigMap", secretPlaintextForbidden, [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on @HASH:admin-password@ ~* &* +@all\n" } } }],
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on >hunter2hunter2 ~* &* +@all\n" } } }], /ConfigMap c holds a credential in redis\.conf \("user admin on \.\.\."\)/],
-  ["no ZooKeeper super digest or JAAS user in a ConfigMap", secretPlaintextForbidden,
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.server.loginContext=QuorumServer\n" } } }],
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "DigestAuthenticationProvider.superDigest=super:tlEko3iYM1eLCk7wCINQpiVQkPQ=\n" } } },
-      { type: Kind.ConfigMap, props: { metadata: { name: "j" }, data: { "jaas.conf": "Server {\n  user_app=\"hunter2hunter2\";\n};\n" } } }],
-    /ConfigMap z holds a credential in zoo\.cfg \("superDigest= \.\.\."\)/],
-  ["zookeeper auth", zookeeperAuthRequired,
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=true\nquorum.auth.serverRequireSasl=true\n" } } }],
-    [{ type: Kind.ConfigMap, props: { metadata: { name: "z" }, data: { "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=false\n" } } }],
-    /ConfigMap z's zoo.cfg lacks quorum.auth.learnerRequireSasl=true, quorum.auth.serverRequireSasl=true/],
-  ["prod data ports", serviceDataPortProd, [{ type: Kind.Service, props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "ClusterIP" } } }],
-    [{ type: Kind.Service, props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "LoadBalancer" } } }], /Service redis is LoadBalancer in prod/],
+  [
+    "zookeeper replicas",
+    statefulsetZookeeperReplicasOdd,
+    [sts("zookeeper", 3)],
+    [sts("zookeeper", 4)],
+    /ZooKeeper StatefulSet zookeeper has 4 replicas; use an odd number >= 3/,
+  ],
+  [
+    "redis cluster shape",
+    statefulsetRedisClusterShape,
+    [
+      sts("redis-cluster", 6, (p) =>
+        Object.assign(p.metadata.annotations, { [MASTERS_ANNOTATION]: "3", [REPLICAS_ANNOTATION]: "1" }),
+      ),
+    ],
+    [
+      sts("redis-cluster", 5, (p) =>
+        Object.assign(p.metadata.annotations, { [MASTERS_ANNOTATION]: "3", [REPLICAS_ANNOTATION]: "1" }),
+      ),
+    ],
+    /runs 5 pods but 3 masters with 1 replica\(s\) each need 6/,
+  ],
+  [
+    "sentinel quorum",
+    stackSentinelQuorum,
+    [
+      sts("redis-sentinel", 3),
+      {
+        type: Kind.ConfigMap,
+        props: {
+          metadata: { name: "redis-sentinel-config" },
+          data: { "sentinel.conf": "sentinel monitor m @MASTER_HOST@ 6379 2\n" },
+        },
+      },
+    ],
+    [
+      sts("redis-sentinel", 3),
+      {
+        type: Kind.ConfigMap,
+        props: {
+          metadata: { name: "redis-sentinel-config" },
+          data: { "sentinel.conf": "sentinel monitor m @MASTER_HOST@ 6379 1\n" },
+        },
+      },
+    ],
+    /has quorum 1 for 3 sentinels; it must be between 2 and 3/,
+  ],
+  [
+    "pdb present and keeping quorum",
+    stackStatefulsetPdb,
+    [sts("zookeeper", 5), pdb("zookeeper", { maxUnavailable: 2 })],
+    [sts("zookeeper", 5), pdb("zookeeper", { maxUnavailable: 3 })],
+    /lets 3 of 5 pods of zookeeper go at once; at most 2 keeps quorum/,
+  ],
+  [
+    "pdb missing",
+    stackStatefulsetPdb,
+    [sts("redis", 1), pdb("redis", { maxUnavailable: 1 })],
+    [sts("redis", 1)],
+    /StatefulSet redis has no PodDisruptionBudget selecting its pods/,
+  ],
+  [
+    "pdb blocking drains",
+    stackStatefulsetPdb,
+    [sts("redis-cluster", 6), pdb("redis-cluster", { maxUnavailable: 1 })],
+    [sts("redis-cluster", 6), pdb("redis-cluster", { maxUnavailable: 0 })],
+    /lets no pod of redis-cluster be evicted, which blocks every node drain/,
+  ],
+  [
+    "anti-affinity selector",
+    statefulsetAntiAffinitySelector,
+    [sts("zookeeper", 3)],
+    [
+      sts(
+        "zookeeper",
+        3,
+        (p) =>
+          (pod(p).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels =
+            { app: "zk" }),
+      ),
+    ],
+    /has an anti-affinity term selecting \{"app":"zk"\}, which its pods .* do not carry/,
+  ],
+  [
+    "anti-affinity required (advisory)",
+    statefulsetAntiAffinityRequired,
+    [sts("zookeeper", 3)],
+    [sts("zookeeper", 3, (p) => (pod(p).affinity = {}))],
+    /only prefers to spread its pods/,
+  ],
+  [
+    "zookeeper headless publishes not-ready",
+    stackZookeeperHeadlessNotReady,
+    [
+      sts("zookeeper", 3),
+      {
+        type: Kind.Service,
+        props: {
+          metadata: { name: "zookeeper-headless", namespace: "mw" },
+          spec: { clusterIP: "None", publishNotReadyAddresses: true },
+        },
+      },
+    ],
+    [
+      sts("zookeeper", 3),
+      {
+        type: Kind.Service,
+        props: { metadata: { name: "zookeeper-headless", namespace: "mw" }, spec: { clusterIP: "None" } },
+      },
+    ],
+    /Service zookeeper-headless governs ZooKeeper zookeeper but is not headless with publishNotReadyAddresses: true/,
+  ],
+  [
+    "pv retain",
+    persistentvolumeReclaimRetain,
+    [
+      {
+        type: Kind.PersistentVolume,
+        props: { metadata: { name: "pv" }, spec: { persistentVolumeReclaimPolicy: "Retain" } },
+      },
+    ],
+    [
+      {
+        type: Kind.PersistentVolume,
+        props: { metadata: { name: "pv" }, spec: { persistentVolumeReclaimPolicy: "Delete" } },
+      },
+    ],
+    /PersistentVolume pv has reclaim policy Delete; use Retain/,
+  ],
+  [
+    "no inline nfs",
+    workloadNfsInlineForbidden,
+    [sts("redis", 1)],
+    [sts("redis", 1, (p) => pod(p).volumes.push({ name: "share", nfs: { server: "nfs.x", path: "/e" } }))],
+    /mounts NFS nfs.x:\/e inline as volume share; declare a PersistentVolume/,
+  ],
+  [
+    "data persisted",
+    statefulsetDataPersisted,
+    [sts("redis", 1)],
+    [sts("redis", 1, (p) => (p.spec.volumeClaimTemplates = []))],
+    /StatefulSet redis has no volumeClaimTemplates; its data would be lost/,
+  ],
+  [
+    "nfs hard mount (advisory)",
+    persistentvolumeNfsHardMount,
+    [
+      {
+        type: Kind.PersistentVolume,
+        props: { metadata: { name: "pv" }, spec: { nfs: { server: "s", path: "/p" }, mountOptions: ["hard"] } },
+      },
+    ],
+    [{ type: Kind.PersistentVolume, props: { metadata: { name: "pv" }, spec: { nfs: { server: "s", path: "/p" } } } }],
+    /does not mount with "hard"/,
+  ],
+  [
+    "image by digest",
+    workloadImagePinned,
+    [sts("redis", 1)],
+    [sts("redis", 1, (p) => (main(p).image = "harbor.example.internal/middleware/redis:latest"))],
+    /uses harbor\.example\.internal\/middleware\/redis:latest, a moving tag/,
+  ],
+  [
+    "image pull secret",
+    workloadImagePinned,
+    [sts("redis", 1)],
+    [sts("redis", 1, (p) => (pod(p).imagePullSecrets = []))],
+    /redis has no imagePullSecrets/,
+  ],
+  [
+    "security context",
+    workloadSecurityContext,
+    [sts("redis", 1)],
+    [
+      sts(
+        "redis",
+        1,
+        (p) => (
+          (main(p).securityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } }),
+          (pod(p).securityContext = {})
+        ),
+      ),
+    ],
+    /Container main of redis may run as root; set runAsNonRoot: true/,
+  ],
+  [
+    "capabilities dropped",
+    workloadSecurityContext,
+    [sts("redis", 1)],
+    [sts("redis", 1, (p) => (main(p).securityContext.capabilities = { add: ["NET_ADMIN"] }))],
+    /Container main of redis keeps Linux capabilities/,
+  ],
+  [
+    "resource limits",
+    workloadResourceLimits,
+    [sts("redis", 1)],
+    [sts("redis", 1, (p) => delete main(p).resources.limits.memory)],
+    /Container main of redis has no memory limit/,
+  ],
+  [
+    "redis auth",
+    redisAuthRequired,
+    [sts("redis-cluster", 6)],
+    [sts("redis-cluster", 6, (p) => (pod(p).volumes = pod(p).volumes.filter((v: any) => !v.secret)))],
+    /Redis StatefulSet redis-cluster mounts no auth Secret/,
+  ],
+  [
+    "no password env literal",
+    secretPlaintextForbidden,
+    [sts("redis", 1, (p) => (main(p).env = [{ name: "REDIS_MODE", value: "cluster" }]))],
+    [sts("redis", 1, (p) => (main(p).env = [{ name: "REDIS_PASSWORD", value: "hunter2hunter2" }]))],
+    /sets REDIS_PASSWORD as a literal/,
+  ],
+  [
+    "no password in argv",
+    secretPlaintextForbidden,
+    [sts("redis", 1, (p) => (main(p).args = ["--appendonly", "yes"]))],
+    [sts("redis", 1, (p) => (main(p).args = ["--requirepass", "hunter2hunter2"]))],
+    /passes a credential on its command line \(--requirepass\)/,
+  ],
+  [
+    "no password in a ConfigMap",
+    secretPlaintextForbidden,
+    [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "appendonly yes\n" } } }],
+    [
+      {
+        type: Kind.ConfigMap,
+        props: { metadata: { name: "c" }, data: { "redis.conf": "requirepass hunter2hunter2\n" } },
+      },
+    ],
+    /ConfigMap c holds a credential in redis\.conf \("requirepass \.\.\."\)/,
+  ],
+  [
+    "Secret references in a ConfigMap, not values",
+    secretPlaintextForbidden,
+    [
+      {
+        type: Kind.ConfigMap,
+        props: {
+          metadata: { name: "c" },
+          data: {
+            "redis.conf": "user default on @HASH:password@ ~* +@all\nmasterauth @SECRET:replication-password@\n",
+            "sentinel.conf":
+              "sentinel auth-pass m @SECRET:sentinel-password@\nsentinel sentinel-pass @SECRET:sentinel-peer-password@\n",
+          },
+        },
+      },
+    ],
+    [
+      {
+        type: Kind.ConfigMap,
+        props: { metadata: { name: "c" }, data: { "sentinel.conf": "sentinel auth-pass mymaster hunter2hunter2\n" } },
+      },
+    ],
+    /ConfigMap c holds a credential in sentinel\.conf \("sentinel auth-pass mymaster \.\.\."\)/,
+  ],
+  [
+    "no ACL password in a ConfigMap",
+    secretPlaintextForbidden,
+    [
+      {
+        type: Kind.ConfigMap,
+        props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on @HASH:admin-password@ ~* &* +@all\n" } },
+      },
+    ],
+    [
+      {
+        type: Kind.ConfigMap,
+        props: { metadata: { name: "c" }, data: { "redis.conf": "user admin on >hunter2hunter2 ~* &* +@all\n" } },
+      },
+    ],
+    /ConfigMap c holds a credential in redis\.conf \("user admin on \.\.\."\)/,
+  ],
+  [
+    "no ZooKeeper super digest or JAAS user in a ConfigMap",
+    secretPlaintextForbidden,
+    [
+      {
+        type: Kind.ConfigMap,
+        props: {
+          metadata: { name: "z" },
+          data: { "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.server.loginContext=QuorumServer\n" },
+        },
+      },
+    ],
+    [
+      {
+        type: Kind.ConfigMap,
+        props: {
+          metadata: { name: "z" },
+          data: { "zoo.cfg": "DigestAuthenticationProvider.superDigest=super:tlEko3iYM1eLCk7wCINQpiVQkPQ=\n" },
+        },
+      },
+      {
+        type: Kind.ConfigMap,
+        props: { metadata: { name: "j" }, data: { "jaas.conf": 'Server {\n  user_app="hunter2hunter2";\n};\n' } },
+      },
+    ],
+    /ConfigMap z holds a credential in zoo\.cfg \("superDigest= \.\.\."\)/,
+  ],
+  [
+    "zookeeper auth",
+    zookeeperAuthRequired,
+    [
+      {
+        type: Kind.ConfigMap,
+        props: {
+          metadata: { name: "z" },
+          data: {
+            "zoo.cfg":
+              "enforce.auth.enabled=true\nquorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=true\nquorum.auth.serverRequireSasl=true\n",
+          },
+        },
+      },
+    ],
+    [
+      {
+        type: Kind.ConfigMap,
+        props: {
+          metadata: { name: "z" },
+          data: {
+            "zoo.cfg": "enforce.auth.enabled=true\nquorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=false\n",
+          },
+        },
+      },
+    ],
+    /ConfigMap z's zoo.cfg lacks quorum.auth.learnerRequireSasl=true, quorum.auth.serverRequireSasl=true/,
+  ],
+  [
+    "prod data ports",
+    serviceDataPortProd,
+    [
+      {
+        type: Kind.Service,
+        props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "ClusterIP" } },
+      },
+    ],
+    [
+      {
+        type: Kind.Service,
+        props: { metadata: { name: "redis", labels: { "middleware/stack": "prod" } }, spec: { type: "LoadBalancer" } },
+      },
+    ],
+    /Service redis is LoadBalancer in prod/,
+  ],
 ];
 
 describe("policy pack", () => {
@@ -109,18 +390,35 @@ describe("policy pack", () => {
       it("passes a compliant resource", async () => assert.deepStrictEqual(await violations(policy, pass), []));
       it("reports a violation with the fix", async () => {
         const v = await violations(policy, fail);
-        assert.ok(v.some((m) => message.test(m)), `expected ${message}, got ${JSON.stringify(v)}`);
+        assert.ok(
+          v.some((m) => message.test(m)),
+          `expected ${message}, got ${JSON.stringify(v)}`,
+        );
       });
       it("says nothing about values unknown during preview", async () => {
-        const unknown = fail.map((r) => ({ ...r, props: { metadata: r.props.metadata, spec: undefined, data: undefined } }));
+        const unknown = fail.map((r) => ({
+          ...r,
+          props: { metadata: r.props.metadata, spec: undefined, data: undefined },
+        }));
         assert.deepStrictEqual(await violations(policy, unknown), []);
       });
     });
   }
 
   it("checks images against the configured registry", async () => {
-    const v = await violations(workloadImagePinned, [statefulSetWithImage("other.registry.internal/lib/redis@sha256:" + "b".repeat(64))], { registry: "harbor.example.internal/middleware" });
-    assert.ok(v.some((m) => /pulls other\.registry\.internal\/lib\/redis@sha256:b+ from outside harbor\.example\.internal\/middleware/.test(m)), JSON.stringify(v));
+    const v = await violations(
+      workloadImagePinned,
+      [statefulSetWithImage("other.registry.internal/lib/redis@sha256:" + "b".repeat(64))],
+      { registry: "harbor.example.internal/middleware" },
+    );
+    assert.ok(
+      v.some((m) =>
+        /pulls other\.registry\.internal\/lib\/redis@sha256:b+ from outside harbor\.example\.internal\/middleware/.test(
+          m,
+        ),
+      ),
+      JSON.stringify(v),
+    );
   });
 
   it("names every policy <kind>-<subject>-<rule>, uniquely, with a description", () => {

@@ -8,7 +8,13 @@ import * as fs from "fs";
 import Redis from "ioredis";
 import * as path from "path";
 import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
-import { preboundLocalVolume, pullSecret, redisPod, redisStatefulSet, restrictedNamespace } from "../support/cluster-objects";
+import {
+  preboundLocalVolume,
+  pullSecret,
+  redisPod,
+  redisStatefulSet,
+  restrictedNamespace,
+} from "../support/cluster-objects";
 import { buildProductImage, docker, dockerLogin, requireDockerEngine } from "../support/docker";
 import { run, waitFor } from "../support/processes";
 import { ROOT } from "../support/stack-files";
@@ -49,7 +55,9 @@ describe("local cluster (real Kubernetes)", function () {
     const node = await kubectl.json(["get", "node", env.NODE_NAME]);
     const ready = node.status.conditions.find((c: any) => c.type === "Ready");
     assert.strictEqual(ready.status, "True", ready.message);
-    const pinned = /kubernetes_version=(\S+)/.exec(fs.readFileSync(path.join(ROOT, "scripts/cluster/versions.sh"), "utf8"))![1];
+    const pinned = /kubernetes_version=(\S+)/.exec(
+      fs.readFileSync(path.join(ROOT, "scripts/cluster/versions.sh"), "utf8"),
+    )![1];
     assert.strictEqual(node.status.nodeInfo.kubeletVersion, `v${pinned}`);
     assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\.6\./);
     assert.ok(node.status.addresses.some((a: any) => a.type === "InternalIP" && a.address === env.NODE_IP));
@@ -61,11 +69,16 @@ describe("local cluster (real Kubernetes)", function () {
     assert.match(image, /@sha256:[0-9a-f]{64}$/);
     await kubectl.apply(redisPod(NS, "with-secret", image, "registry"), redisPod(NS, "without-secret", image));
     await kubectl.waitReady(NS, "with-secret");
-    const reason = await waitFor("the pull without a secret to fail", 60_000, async () => {
-      const pod = await kubectl.json(["-n", NS, "get", "pod", "without-secret"]);
-      const waiting = pod.status.containerStatuses?.[0]?.state?.waiting;
-      return waiting && /ErrImagePull|ImagePullBackOff/.test(waiting.reason) ? waiting : undefined;
-    }, 500);
+    const reason = await waitFor(
+      "the pull without a secret to fail",
+      60_000,
+      async () => {
+        const pod = await kubectl.json(["-n", NS, "get", "pod", "without-secret"]);
+        const waiting = pod.status.containerStatuses?.[0]?.state?.waiting;
+        return waiting && /ErrImagePull|ImagePullBackOff/.test(waiting.reason) ? waiting : undefined;
+      },
+      500,
+    );
     assert.match(reason.message ?? "", /401|unauthorized|authorization failed/i);
   });
 
@@ -102,7 +115,10 @@ describe("local cluster (real Kubernetes)", function () {
     });
 
     it("resolves each pod's stable name through cluster DNS, and each pod reaches the other", async () => {
-      for (const [from, to] of [[0, 1], [1, 0]]) {
+      for (const [from, to] of [
+        [0, 1],
+        [1, 0],
+      ]) {
         const host = `${STS}-${to}.${STS}.${NS}.svc.${env.CLUSTER_DOMAIN}`;
         const resolved = (await kubectl.exec(NS, `${STS}-${from}`, "getent", "hosts", host)).trim().split(/\s+/)[0];
         const podIp = (await kubectl.json(["-n", NS, "get", "pod", `${STS}-${to}`])).status.podIP;
@@ -113,37 +129,75 @@ describe("local cluster (real Kubernetes)", function () {
 
     it("routes a ClusterIP Service to a pod (kube-proxy) and resolves the API server's Service", async () => {
       const service = await kubectl.json(["-n", NS, "get", "service", `${STS}-client`]);
-      assert.ok(inCidr(service.spec.clusterIP, env.SERVICE_CIDR), `${service.spec.clusterIP} outside ${env.SERVICE_CIDR}`);
+      assert.ok(
+        inCidr(service.spec.clusterIP, env.SERVICE_CIDR),
+        `${service.spec.clusterIP} outside ${env.SERVICE_CIDR}`,
+      );
       assert.strictEqual(await pingWithin(kubectl, `${STS}-0`, `${STS}-client`), "PONG");
-      const api = (await kubectl.exec(NS, `${STS}-0`, "getent", "hosts", `kubernetes.default.svc.${env.CLUSTER_DOMAIN}`)).trim().split(/\s+/)[0];
+      const api = (
+        await kubectl.exec(NS, `${STS}-0`, "getent", "hosts", `kubernetes.default.svc.${env.CLUSTER_DOMAIN}`)
+      )
+        .trim()
+        .split(/\s+/)[0];
       assert.strictEqual(api, (await kubectl.json(["-n", "default", "get", "service", "kubernetes"])).spec.clusterIP);
     });
 
     it("lets pods reach the host at the API server only (not the kubelet or anything else listening)", async () => {
       const connect = (port: number) =>
-        kubectl.run(["-n", NS, "exec", `${STS}-0`, "--", "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${env.NODE_IP}/${port}`]);
+        kubectl.run([
+          "-n",
+          NS,
+          "exec",
+          `${STS}-0`,
+          "--",
+          "timeout",
+          "3",
+          "bash",
+          "-c",
+          `exec 3<>/dev/tcp/${env.NODE_IP}/${port}`,
+        ]);
       assert.strictEqual((await connect(6443)).code, 0, "API server unreachable from a pod");
       assert.notStrictEqual((await connect(10250)).code, 0, "a pod reached the kubelet's port on the node");
     });
 
     it("keeps a key written to the volume when the pod is deleted", async () => {
-      assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "SET", "survivor", "still-here")).trim(), "OK");
+      assert.strictEqual(
+        (await kubectl.exec(NS, `${STS}-0`, "redis-cli", "SET", "survivor", "still-here")).trim(),
+        "OK",
+      );
       const before = (await kubectl.json(["-n", NS, "get", "pod", `${STS}-0`])).metadata.uid;
       await kubectl.check(["-n", NS, "delete", "pod", `${STS}-0`, "--wait=true"]);
-      await waitFor("a new kv-0", 60_000, async () => {
-        const r = await kubectl.run(["-n", NS, "get", "pod", `${STS}-0`, "-o", "jsonpath={.metadata.uid}"]);
-        return r.code === 0 && r.stdout && r.stdout !== before ? true : undefined;
-      }, 500);
+      await waitFor(
+        "a new kv-0",
+        60_000,
+        async () => {
+          const r = await kubectl.run(["-n", NS, "get", "pod", `${STS}-0`, "-o", "jsonpath={.metadata.uid}"]);
+          return r.code === 0 && r.stdout && r.stdout !== before ? true : undefined;
+        },
+        500,
+      );
       await kubectl.waitReady(NS, `${STS}-0`);
       assert.strictEqual((await kubectl.exec(NS, `${STS}-0`, "redis-cli", "GET", "survivor")).trim(), "still-here");
     });
 
     it("forwards a local port to a pod (kubectl port-forward, as the providers use it)", async () => {
-      const forward = spawn(path.join(env.TOOLS_BIN, "kubectl"), ["--kubeconfig", env.KUBECONFIG, "-n", NS, "port-forward", `pod/${STS}-0`, ":6379"]);
+      const forward = spawn(path.join(env.TOOLS_BIN, "kubectl"), [
+        "--kubeconfig",
+        env.KUBECONFIG,
+        "-n",
+        NS,
+        "port-forward",
+        `pod/${STS}-0`,
+        ":6379",
+      ]);
       try {
         let out = "";
         forward.stdout.on("data", (d) => (out += d));
-        const port = await waitFor("port-forward to listen", 30_000, async () => /127\.0\.0\.1:(\d+) ->/.exec(out)?.[1]);
+        const port = await waitFor(
+          "port-forward to listen",
+          30_000,
+          async () => /127\.0\.0\.1:(\d+) ->/.exec(out)?.[1],
+        );
         const client = new Redis({ host: "127.0.0.1", port: Number(port), lazyConnect: true, maxRetriesPerRequest: 1 });
         try {
           await client.connect();
@@ -161,14 +215,23 @@ describe("local cluster (real Kubernetes)", function () {
       assert.ok(recorded.length >= 8, `expected every component recorded, got ${recorded.length}`);
       const down = await localCluster("down");
       assert.strictEqual(down.code, 0, down.stderr);
-      const survivors = recorded.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/State:\s*Z/.test(fs.readFileSync(`/proc/${pid}/status`, "utf8")));
+      const survivors = recorded.filter(
+        (pid) => fs.existsSync(`/proc/${pid}`) && !/State:\s*Z/.test(fs.readFileSync(`/proc/${pid}/status`, "utf8")),
+      );
       assert.deepStrictEqual(survivors, [], "processes up started are still alive after down");
       assert.notStrictEqual((await run("ip", ["link", "show", "mwc0"])).code, 0, "bridge mwc0 still exists");
       for (const chain of ["MWC-FORWARD", "MWC-INPUT"]) {
         assert.notStrictEqual((await run("iptables", ["-n", "-L", chain])).code, 0, `${chain} chain still exists`);
       }
-      assert.notStrictEqual((await run("iptables", ["-t", "nat", "-n", "-L", "KUBE-SERVICES"])).code, 0, "kube-proxy's chains still exist");
-      const mounts = fs.readFileSync("/proc/self/mounts", "utf8").split("\n").filter((l) => l.includes(env.CLUSTER_HOME) || l.includes(env.CLUSTER_RUN));
+      assert.notStrictEqual(
+        (await run("iptables", ["-t", "nat", "-n", "-L", "KUBE-SERVICES"])).code,
+        0,
+        "kube-proxy's chains still exist",
+      );
+      const mounts = fs
+        .readFileSync("/proc/self/mounts", "utf8")
+        .split("\n")
+        .filter((l) => l.includes(env.CLUSTER_HOME) || l.includes(env.CLUSTER_RUN));
       assert.deepStrictEqual(mounts, []);
       assert.notStrictEqual((await localCluster("status")).code, 0, "status reports healthy while down");
 
@@ -217,12 +280,29 @@ async function pushRedisImage(env: ClusterEnv): Promise<string> {
 }
 
 /** Waits until the Service's EndpointSlices list `count` ready addresses. */
-async function waitForReadyEndpoints(kubectl: Kubectl, namespace: string, service: string, count: number): Promise<void> {
-  await waitFor(`${count} ready endpoints of ${namespace}/${service}`, 60_000, async () => {
-    const slices = await kubectl.json(["-n", namespace, "get", "endpointslices", "-l", `kubernetes.io/service-name=${service}`]);
-    const ready = slices.items.flatMap((s: any) => s.endpoints ?? []).filter((e: any) => e.conditions?.ready).length;
-    return ready === count ? true : undefined;
-  }, 250);
+async function waitForReadyEndpoints(
+  kubectl: Kubectl,
+  namespace: string,
+  service: string,
+  count: number,
+): Promise<void> {
+  await waitFor(
+    `${count} ready endpoints of ${namespace}/${service}`,
+    60_000,
+    async () => {
+      const slices = await kubectl.json([
+        "-n",
+        namespace,
+        "get",
+        "endpointslices",
+        "-l",
+        `kubernetes.io/service-name=${service}`,
+      ]);
+      const ready = slices.items.flatMap((s: any) => s.endpoints ?? []).filter((e: any) => e.conditions?.ready).length;
+      return ready === count ? true : undefined;
+    },
+    250,
+  );
 }
 
 /**
@@ -230,16 +310,26 @@ async function waitForReadyEndpoints(kubectl: Kubectl, namespace: string, servic
  * sync period of its EndpointSlice changing, and until then it rejects connections to it.
  */
 async function pingWithin(kubectl: Kubectl, pod: string, host: string): Promise<string> {
-  return waitFor(`PING ${host} from ${pod}`, 15_000, async () => {
-    const r = await kubectl.run(["-n", NS, "exec", pod, "--", "redis-cli", "-h", host, "PING"]);
-    return r.code === 0 && r.stdout.trim() === "PONG" ? "PONG" : undefined;
-  }, 250);
+  return waitFor(
+    `PING ${host} from ${pod}`,
+    15_000,
+    async () => {
+      const r = await kubectl.run(["-n", NS, "exec", pod, "--", "redis-cli", "-h", host, "PING"]);
+      return r.code === 0 && r.stdout.trim() === "PONG" ? "PONG" : undefined;
+    },
+    250,
+  );
 }
 
 /** The PIDs `up` recorded, by component. */
 function recordedPids(env: ClusterEnv): Record<string, number> {
   const dir = path.join(env.CLUSTER_RUN, "pids");
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, Number(fs.readFileSync(path.join(dir, f), "utf8").split(" ")[0])]));
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => [f, Number(fs.readFileSync(path.join(dir, f), "utf8").split(" ")[0])]),
+  );
 }
 
 /**
@@ -268,17 +358,31 @@ function powerLoss(env: ClusterEnv, components: Record<string, number>): void {
   }
   const pods = "/sys/fs/cgroup/pids/kubepods";
   const procsFiles = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? procsFiles(path.join(dir, e.name)) : e.name === "cgroup.procs" ? [path.join(dir, e.name)] : []));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) =>
+        e.isDirectory()
+          ? procsFiles(path.join(dir, e.name))
+          : e.name === "cgroup.procs"
+            ? [path.join(dir, e.name)]
+            : [],
+      );
   for (const file of fs.existsSync(pods) ? procsFiles(pods) : []) {
     fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map(Number).forEach(kill);
   }
-  const mounts = fs.readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")[1])
+  const mounts = fs
+    .readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[1])
     .filter((m) => m && (m.startsWith(`${env.CLUSTER_HOME}/`) || m.startsWith(`${env.CLUSTER_RUN}/`)));
   for (const m of mounts.sort().reverse()) spawnSync("umount", ["-l", m]);
   fs.rmSync(env.CLUSTER_RUN, { recursive: true, force: true });
   spawnSync("ip", ["link", "del", "mwc0"]);
   spawnSync(path.join(env.TOOLS_BIN, "kube-proxy"), ["--cleanup"]);
-  for (const [builtin, chain] of [["FORWARD", "MWC-FORWARD"], ["INPUT", "MWC-INPUT"]]) {
+  for (const [builtin, chain] of [
+    ["FORWARD", "MWC-FORWARD"],
+    ["INPUT", "MWC-INPUT"],
+  ]) {
     spawnSync("iptables", ["-D", builtin, "-j", chain]);
     spawnSync("iptables", ["-F", chain]);
     spawnSync("iptables", ["-X", chain]);
@@ -289,5 +393,5 @@ function inCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split("/");
   const toInt = (a: string) => a.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
   const mask = bits === "0" ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((toInt(ip) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
 }

@@ -50,21 +50,34 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   };
   const ok = async (...args: string[]) => {
     const r = await stack.run(...args);
-    assert.strictEqual(r.code, 0, `scripts/local-stack ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`);
+    assert.strictEqual(
+      r.code,
+      0,
+      `scripts/local-stack ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`,
+    );
     return r.stdout;
   };
-  const podIp = async (pod: string): Promise<string> => (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
-  const allReady = (pods: readonly string[], since?: Date) => Promise.all(pods.map((p) => kubectl.waitReady(NAMESPACE, p, 300_000, since)));
+  const podIp = async (pod: string): Promise<string> =>
+    (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
+  const allReady = (pods: readonly string[], since?: Date) =>
+    Promise.all(pods.map((p) => kubectl.waitReady(NAMESPACE, p, 300_000, since)));
   const deletePods = (...pods: string[]) => kubectl.check(["-n", NAMESPACE, "delete", "pod", ...pods, "--wait=false"]);
   /** Runs `f` while polling the pods; resolves with its result and, per StatefulSet, the most of `pods` seen not Ready at once. */
-  const watchingReadiness = async <T>(pods: readonly string[], f: () => Promise<T>): Promise<[T, Map<string, number>]> => {
+  const watchingReadiness = async <T>(
+    pods: readonly string[],
+    f: () => Promise<T>,
+  ): Promise<[T, Map<string, number>]> => {
     const statefulSetOf = (pod: string) => pod.replace(/-[0-9]+$/, "");
     const worst = new Map<string, number>();
     let rolling = true;
     const watcher = (async () => {
       while (rolling) {
         const items = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items;
-        const ready = new Set(items.filter((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True")).map((p: any) => p.metadata.name));
+        const ready = new Set(
+          items
+            .filter((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
+            .map((p: any) => p.metadata.name),
+        );
         for (const sts of new Set(pods.map(statefulSetOf))) {
           const down = pods.filter((p) => statefulSetOf(p) === sts && !ready.has(p)).length;
           worst.set(sts, Math.max(worst.get(sts) ?? 0, down));
@@ -76,14 +89,35 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     await watcher;
     return [result, worst];
   };
-  const zkModes = async () => Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")));
+  const zkModes = async () =>
+    Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")));
   const clusterCheck = () =>
-    kubectl.check(["-n", NAMESPACE, "exec", "redis-cluster-0", "--", "sh", "-c",
-      'REDISCLI_AUTH="$(cat /etc/auth/admin-password)" exec redis-cli --no-auth-warning --user admin --cluster check 127.0.0.1:6379']);
+    kubectl.check([
+      "-n",
+      NAMESPACE,
+      "exec",
+      "redis-cluster-0",
+      "--",
+      "sh",
+      "-c",
+      'REDISCLI_AUTH="$(cat /etc/auth/admin-password)" exec redis-cli --no-auth-warning --user admin --cluster check 127.0.0.1:6379',
+    ]);
   /** redis-cli -c inside a cluster pod, where the nodes' announced DNS names resolve (redirects work). */
   const clusterCli = (pod: string, ...args: string[]) =>
-    kubectl.check(["-n", NAMESPACE, "exec", pod, "--", "sh", "-c",
-      'REDISCLI_AUTH="$(cat /etc/auth/password)" exec redis-cli --no-auth-warning -c "$@"', "sh", ...args]).then((o) => o.trim());
+    kubectl
+      .check([
+        "-n",
+        NAMESPACE,
+        "exec",
+        pod,
+        "--",
+        "sh",
+        "-c",
+        'REDISCLI_AUTH="$(cat /etc/auth/password)" exec redis-cli --no-auth-warning -c "$@"',
+        "sh",
+        ...args,
+      ])
+      .then((o) => o.trim());
   /** The cluster pod behind a CLUSTER NODES line, found by the address in its second field. */
   const podOfNode = async (fields: readonly string[]) => {
     const ip = fields[1].split(":")[0];
@@ -91,9 +125,18 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     return pods.find((p) => p)!;
   };
   const clusterNodes = async () =>
-    (await redisCli(await podIp("redis-cluster-0"), 6379, password, "cluster", "nodes")).split("\n").map((l) => l.split(" "));
+    (await redisCli(await podIp("redis-cluster-0"), 6379, password, "cluster", "nodes"))
+      .split("\n")
+      .map((l) => l.split(" "));
   const sentinelMasters = async () =>
-    Promise.all(SENTINELS.map(async (s) => (await redisCli(await podIp(s), 26379, password, "sentinel", "get-master-addr-by-name", "mymaster")).split("\n")[0]));
+    Promise.all(
+      SENTINELS.map(
+        async (s) =>
+          (await redisCli(await podIp(s), 26379, password, "sentinel", "get-master-addr-by-name", "mymaster")).split(
+            "\n",
+          )[0],
+      ),
+    );
 
   before(async () => {
     startedCluster = await ensureCluster();
@@ -110,7 +153,9 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   }
 
   after(async () => {
-    console.log(`\n      recovery and run times:\n${timings.map(([w, t]) => `        ${w.padEnd(60)} ${t}`).join("\n")}`);
+    console.log(
+      `\n      recovery and run times:\n${timings.map(([w, t]) => `        ${w.padEnd(60)} ${t}`).join("\n")}`,
+    );
     await stack.run("destroy");
     await kubectl?.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
     if (kubectl) await removeVolumes();
@@ -134,7 +179,10 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     try {
       const r = await timed("preview with required anti-affinity on one node (refused)", () => stack.run("preview"));
       assert.notStrictEqual(r.code, 0);
-      assert.match(r.stdout + r.stderr, /scheduling\.antiAffinity is "required" \(one pod of a StatefulSet per node\), but only 1 node can take the pods \(middleware-local\): redis-cluster needs 6, redis-sentinel needs 3, redis-sentinel-data needs 3, zookeeper needs 3\./);
+      assert.match(
+        r.stdout + r.stderr,
+        /scheduling\.antiAffinity is "required" \(one pod of a StatefulSet per node\), but only 1 node can take the pods \(middleware-local\): redis-cluster needs 6, redis-sentinel needs 3, redis-sentinel-data needs 3, zookeeper needs 3\./,
+      );
     } finally {
       stack.writeSettings();
     }
@@ -142,7 +190,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
   it("deploys everything with every health assertion passing (the main job)", async () => {
     const out = await timed("first up (scripts/local-stack up)", () => ok("up"));
-    for (const system of ["ZooKeeper", "Redis", "Redis Cluster", "Redis Sentinel"]) assert.match(out, new RegExp(`^ok +${system} \\(`, "m"));
+    for (const system of ["ZooKeeper", "Redis", "Redis Cluster", "Redis Sentinel"])
+      assert.match(out, new RegExp(`^ok +${system} \\(`, "m"));
     assert.match(out, /How to reach each system/);
     password = await stack.secret("redisPassword");
     adminPassword = await stack.secret("redisAdminPassword");
@@ -150,7 +199,9 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   });
 
   it("changes nothing on a second up, and finds no drift after a refresh", async () => {
-    await timed("no-op up (--expect-no-changes)", () => ok("pulumi", "up", "--yes", "--expect-no-changes", "--policy-pack", "policy"));
+    await timed("no-op up (--expect-no-changes)", () =>
+      ok("pulumi", "up", "--yes", "--expect-no-changes", "--policy-pack", "policy"),
+    );
     await ok("pulumi", "preview", "--refresh", "--expect-no-changes");
   });
 
@@ -182,20 +233,37 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       await allReady(["redis-0", ...pair, ...ZOOKEEPERS], since);
     });
     assert.strictEqual(await redisCli(await podIp("redis-0"), 6379, password, "get", "e2e:standalone"), "kept");
-    await waitFor("cluster state ok", 120_000, async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined), 1000);
+    await waitFor(
+      "cluster state ok",
+      120_000,
+      async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined),
+      1000,
+    );
     // Read at the address the cluster gives the slot's master now, not through DNS (CoreDNS may
     // serve a restarted pod's old address for its 30 s cache); the timeout names the last answer.
-    await waitFor("the cluster key at its slot's master", 120_000, async () => {
-      const owner = (await clusterNodes()).find((f) => f[2].includes("master") && !f[2].includes("fail") && servesSlot(f, slot));
-      if (!owner) throw new Error(`no master serves slot ${slot} yet`);
-      const value = await redisCli(owner[1].split(":")[0], 6379, password, "get", "e2e:cluster");
-      if (value === "kept") return true;
-      throw new Error(`the master of slot ${slot} (${owner[1]}) answers "${value}"`);
-    }, 1000);
-    const znode = await waitFor("znode readable", 60_000, async () => {
-      const out = await kubectl.exec(NAMESPACE, "zookeeper-1", "zk-cli", "get", "/e2e-persist");
-      return /^kept$/m.test(out) ? out : undefined;
-    }, 1000);
+    await waitFor(
+      "the cluster key at its slot's master",
+      120_000,
+      async () => {
+        const owner = (await clusterNodes()).find(
+          (f) => f[2].includes("master") && !f[2].includes("fail") && servesSlot(f, slot),
+        );
+        if (!owner) throw new Error(`no master serves slot ${slot} yet`);
+        const value = await redisCli(owner[1].split(":")[0], 6379, password, "get", "e2e:cluster");
+        if (value === "kept") return true;
+        throw new Error(`the master of slot ${slot} (${owner[1]}) answers "${value}"`);
+      },
+      1000,
+    );
+    const znode = await waitFor(
+      "znode readable",
+      60_000,
+      async () => {
+        const out = await kubectl.exec(NAMESPACE, "zookeeper-1", "zk-cli", "get", "/e2e-persist");
+        return /^kept$/m.test(out) ? out : undefined;
+      },
+      1000,
+    );
     assert.match(znode, /^kept$/m);
   });
 
@@ -205,10 +273,18 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const since = new Date();
     await deletePods(leader);
     await timed(`ZooKeeper: leader ${leader} deleted -> a new leader serves`, () =>
-      waitFor("a new ZooKeeper leader", 120_000, async () => {
-        const now = await Promise.all(ZOOKEEPERS.filter((p) => p !== leader).map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")));
-        return now.includes("leader") ? true : undefined;
-      }, 250));
+      waitFor(
+        "a new ZooKeeper leader",
+        120_000,
+        async () => {
+          const now = await Promise.all(
+            ZOOKEEPERS.filter((p) => p !== leader).map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")),
+          );
+          return now.includes("leader") ? true : undefined;
+        },
+        250,
+      ),
+    );
     await timed(`ZooKeeper: ${leader} back Ready`, () => allReady([leader], since));
     assert.deepStrictEqual((await zkModes()).sort(), ["follower", "follower", "leader"]);
   });
@@ -225,15 +301,25 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     // Recovered when the slot's owner, as the cluster now names it, takes a write at its own
     // address (not through DNS, which may still hold the deleted pod's address for 30 s).
     const writable = async () => {
-      const owner = (await clusterNodes()).find((f) => f[2].includes("master") && !f[2].includes("fail") && servesSlot(f, slot));
-      return owner && (await redisCli(owner[1].split(":")[0], 6379, password, "set", key, "x").catch(() => "")) === "OK" ? true : undefined;
+      const owner = (await clusterNodes()).find(
+        (f) => f[2].includes("master") && !f[2].includes("fail") && servesSlot(f, slot),
+      );
+      return owner && (await redisCli(owner[1].split(":")[0], 6379, password, "set", key, "x").catch(() => "")) === "OK"
+        ? true
+        : undefined;
     };
     const since = new Date();
     await deletePods(masterPod);
     await timed(`Redis Cluster: master ${masterPod} deleted -> its slots take writes again`, () =>
-      waitFor(`a write to slot ${slot}`, 180_000, () => writable().catch(() => undefined), 250));
+      waitFor(`a write to slot ${slot}`, 180_000, () => writable().catch(() => undefined), 250),
+    );
     await timed(`Redis Cluster: ${masterPod} back Ready`, () => allReady([masterPod], since));
-    await waitFor("the cluster check passes", 120_000, async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined), 1000);
+    await waitFor(
+      "the cluster check passes",
+      120_000,
+      async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined),
+      1000,
+    );
     const promoted = (await redisRole(replica[1].split(":")[0], password).catch(() => "gone")) === "master";
     timings.push([`  (${promoted ? "its replica was promoted" : "the master came back before the failover"})`, ""]);
   });
@@ -244,25 +330,49 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const since = new Date();
     await deletePods(masterPod);
     await timed(`Sentinel: master ${masterPod} deleted -> handed over, sentinels agree on a new master`, () =>
-      waitFor("sentinels to agree on a new master", 180_000, async () => {
-        const now = await sentinelMasters().catch(() => []);
-        return now.length === 3 && new Set(now).size === 1 && now[0] !== before ? true : undefined;
-      }, 250));
+      waitFor(
+        "sentinels to agree on a new master",
+        180_000,
+        async () => {
+          const now = await sentinelMasters().catch(() => []);
+          return now.length === 3 && new Set(now).size === 1 && now[0] !== before ? true : undefined;
+        },
+        250,
+      ),
+    );
     await timed(`Sentinel: ${masterPod} back Ready`, () => allReady([masterPod], since));
     const after = (await sentinelMasters())[0];
     assert.strictEqual(await redisRole(await podIp(after.split(".")[0]), password), "master");
     // A deleted master hands over in its preStop hook (images/redis/redis-handover) rather than
     // leaving the sentinels to notice it gone.
-    const logs = await Promise.all(SENTINELS.map((p) => kubectl.check(["-n", NAMESPACE, "logs", p, `--since-time=${since.toISOString()}`])));
-    assert.ok(logs.some((l) => l.includes("Executing user requested FAILOVER of 'mymaster'")), "no sentinel was asked to fail over by the stopping master");
+    const logs = await Promise.all(
+      SENTINELS.map((p) => kubectl.check(["-n", NAMESPACE, "logs", p, `--since-time=${since.toISOString()}`])),
+    );
+    assert.ok(
+      logs.some((l) => l.includes("Executing user requested FAILOVER of 'mymaster'")),
+      "no sentinel was asked to fail over by the stopping master",
+    );
     assert.ok(!logs.some((l) => /\+odown master mymaster/.test(l)), "the sentinels had to detect the master down");
   });
 
   it("recovers from losing every Redis Cluster pod at once, all at new addresses, with every key", async () => {
     const ids = Array.from({ length: 100 }, (_, i) => i + 1);
-    const pipe = async (of: readonly number[], command: string) => (await kubectl.check(["-n", NAMESPACE, "exec", "redis-cluster-0", "--", "sh", "-c",
-      `for i in ${of.join(" ")}; do echo "${command}"; done | REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli --no-auth-warning -c`]))
-      .split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("-> Redirected"));
+    const pipe = async (of: readonly number[], command: string) =>
+      (
+        await kubectl.check([
+          "-n",
+          NAMESPACE,
+          "exec",
+          "redis-cluster-0",
+          "--",
+          "sh",
+          "-c",
+          `for i in ${of.join(" ")}; do echo "${command}"; done | REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli --no-auth-warning -c`,
+        ])
+      )
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith("-> Redirected"));
     /** The keys of `of` that do not read back as written, through redirects by DNS name. */
     const unreadable = async (of: readonly number[]) => {
       const out = await pipe(of, "GET e2e:all:$i");
@@ -272,12 +382,17 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     // to a name DNS still resolves to the deleted pod's address (cache time 30 s); say so if it did.
     let unwritten = ids;
     const hiccups = new Set<string>();
-    await waitFor("every key written", 60_000, async () => {
-      const out = await pipe(unwritten, "SET e2e:all:$i v$i").catch((e: Error) => [e.message.split("\n")[0]]);
-      for (const line of out) if (line !== "OK") hiccups.add(line);
-      unwritten = await unreadable(unwritten);
-      return unwritten.length === 0 ? true : undefined;
-    }, 2000).catch(() => assert.fail(`keys not written: ${unwritten.join(", ")} (${[...hiccups].join("; ")})`));
+    await waitFor(
+      "every key written",
+      60_000,
+      async () => {
+        const out = await pipe(unwritten, "SET e2e:all:$i v$i").catch((e: Error) => [e.message.split("\n")[0]]);
+        for (const line of out) if (line !== "OK") hiccups.add(line);
+        unwritten = await unreadable(unwritten);
+        return unwritten.length === 0 ? true : undefined;
+      },
+      2000,
+    ).catch(() => assert.fail(`keys not written: ${unwritten.join(", ")} (${[...hiccups].join("; ")})`));
     if (hiccups.size) timings.push([`  (seeding the keys met: ${[...hiccups].slice(0, 3).join("; ")})`, ""]);
     const before = await Promise.all(CLUSTER_PODS.map(podIp));
     const since = new Date();
@@ -286,44 +401,71 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const after = await Promise.all(CLUSTER_PODS.map(podIp));
     // Healthy as the judges see it, from each node: its own state ok, and (for a replica) linked to its master.
     const healthy = async () => {
-      const views = await Promise.all(after.map(async (ip) => [
-        await redisCli(ip, 6379, adminPassword, "--user", "admin", "cluster", "info"),
-        await redisCli(ip, 6379, adminPassword, "--user", "admin", "info", "replication"),
-      ]));
-      return views.every(([c]) => /cluster_state:ok/.test(c)) && views.filter(([, r]) => /role:slave/.test(r) && /master_link_status:up/.test(r)).length === 3 ? true : undefined;
+      const views = await Promise.all(
+        after.map(async (ip) => [
+          await redisCli(ip, 6379, adminPassword, "--user", "admin", "cluster", "info"),
+          await redisCli(ip, 6379, adminPassword, "--user", "admin", "info", "replication"),
+        ]),
+      );
+      return views.every(([c]) => /cluster_state:ok/.test(c)) &&
+        views.filter(([, r]) => /role:slave/.test(r) && /master_link_status:up/.test(r)).length === 3
+        ? true
+        : undefined;
     };
-    timings.push(["Redis Cluster: all 6 pods deleted at once -> Ready", `${((Date.now() - since.getTime()) / 1000).toFixed(1)} s`]);
-    await timed("Redis Cluster: ... then cluster_state:ok everywhere, replicas linked", () => waitFor("the cluster whole again", 180_000, () => healthy().catch(() => undefined), 1000));
+    timings.push([
+      "Redis Cluster: all 6 pods deleted at once -> Ready",
+      `${((Date.now() - since.getTime()) / 1000).toFixed(1)} s`,
+    ]);
+    await timed("Redis Cluster: ... then cluster_state:ok everywhere, replicas linked", () =>
+      waitFor("the cluster whole again", 180_000, () => healthy().catch(() => undefined), 1000),
+    );
     const moved = before.filter((ip) => after.includes(ip)).length;
     timings.push([`  (${6 - moved} of 6 pods came back at a new address)`, ""]);
     // Through redirects by DNS name, which may still give a pod's old address for the cache time.
     let missing: readonly number[] = [];
-    await waitFor("every key readable", 60_000, async () => {
-      missing = await unreadable(ids);
-      return missing.length === 0 ? true : undefined;
-    }, 2000).catch(() => assert.fail(`keys not read back after the restart: ${missing.join(", ")}`));
-    await waitFor("the cluster check passes", 60_000, async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined), 1000);
+    await waitFor(
+      "every key readable",
+      60_000,
+      async () => {
+        missing = await unreadable(ids);
+        return missing.length === 0 ? true : undefined;
+      },
+      2000,
+    ).catch(() => assert.fail(`keys not read back after the restart: ${missing.join(", ")}`));
+    await waitFor(
+      "the cluster check passes",
+      60_000,
+      async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined),
+      1000,
+    );
   });
 
   it("verifies healthy after the failovers, and the next up passes", async () => {
     await timed("verify after failovers (scripts/local-stack verify)", () =>
-      waitFor("verify to pass", 180_000, async () => ((await stack.run("verify")).code === 0 ? true : undefined), 2000));
+      waitFor("verify to pass", 180_000, async () => ((await stack.run("verify")).code === 0 ? true : undefined), 2000),
+    );
     await ok("up");
   });
 
   it("runs up with each documented access: portForward from outside, direct where the cluster's names resolve, and refuses direct from outside at once", async () => {
-    const direct = /health\.access is "direct", but this machine cannot resolve the cluster's names \(kubernetes\.default\.svc\.cluster\.local: ENOTFOUND\)[\s\S]*set health\.access to portForward/;
+    const direct =
+      /health\.access is "direct", but this machine cannot resolve the cluster's names \(kubernetes\.default\.svc\.cluster\.local: ENOTFOUND\)[\s\S]*set health\.access to portForward/;
     stack.writeSettings((c) => (c["middleware:health"].access = "direct"));
     try {
-      const outside = await timed("up with health.access direct from outside the cluster (refused)", () => stack.run("up"));
+      const outside = await timed("up with health.access direct from outside the cluster (refused)", () =>
+        stack.run("up"),
+      );
       assert.notStrictEqual(outside.code, 0, "direct from a host that resolves no cluster name must fail");
       assert.match(outside.stdout + outside.stderr, direct);
       const dns = (await kubectl.json(["-n", "kube-system", "get", "service", "kube-dns"])).spec.clusterIP;
-      const inside = await timed("up with health.access direct where the cluster's names resolve", () => stack.runWithClusterDns(dns, "up"));
+      const inside = await timed("up with health.access direct where the cluster's names resolve", () =>
+        stack.runWithClusterDns(dns, "up"),
+      );
       assert.strictEqual(inside.code, 0, `${inside.stdout.slice(-6000)}\n${inside.stderr.slice(-4000)}`);
       // Every post-deploy resource ran again with the new access, and the checks after up passed.
       assert.match(inside.stdout, /kind +: "portForward" => "direct"/);
-      for (const check of ["ZooKeeper", "Redis", "Redis Cluster", "Redis Sentinel"]) assert.match(inside.stdout, new RegExp(`^ok +${check} \\(`, "m"));
+      for (const check of ["ZooKeeper", "Redis", "Redis Cluster", "Redis Sentinel"])
+        assert.match(inside.stdout, new RegExp(`^ok +${check} \\(`, "m"));
     } finally {
       stack.writeSettings();
     }
@@ -332,43 +474,84 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
   it("rolls a config change one pod at a time and passes the assertions after it", async () => {
     stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
-    const before = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
-    const [out, downs] = await watchingReadiness(CLUSTER_PODS, () => timed("rolling maxmemory change of the 6 cluster pods (up)", () => ok("up")));
+    const before = new Map(
+      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
+    );
+    const [out, downs] = await watchingReadiness(CLUSTER_PODS, () =>
+      timed("rolling maxmemory change of the 6 cluster pods (up)", () => ok("up")),
+    );
     const worst = downs.get("redis-cluster");
     assert.match(out, /^ok +Redis Cluster \(/m);
     assert.strictEqual(worst, 1, `at most one cluster pod may be down at a time during the roll (saw ${worst})`);
-    const now = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
+    const now = new Map(
+      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
+    );
     for (const p of CLUSTER_PODS) assert.notStrictEqual(now.get(p), before.get(p), `${p} must have been replaced`);
     assert.strictEqual(now.get("zookeeper-0"), before.get("zookeeper-0"), "other workloads must not roll");
-    const maxmemory = await redisCli(await podIp("redis-cluster-3"), 6379, adminPassword, "--user", "admin", "config", "get", "maxmemory");
+    const maxmemory = await redisCli(
+      await podIp("redis-cluster-3"),
+      6379,
+      adminPassword,
+      "--user",
+      "admin",
+      "config",
+      "get",
+      "maxmemory",
+    );
     assert.match(maxmemory, new RegExp(`^${48 * 1024 * 1024}$`, "m"));
   });
 
   it("rotates the client password: every Redis pod rolls one at a time, the assertions pass with the new one", async () => {
     const rotated = `rotated-${Date.now()}-client-password`;
-    const set = await stack.runWithInput(rotated, "pulumi", "config", "set", "--secret", "redisPassword", "--non-interactive");
+    const set = await stack.runWithInput(
+      rotated,
+      "pulumi",
+      "config",
+      "set",
+      "--secret",
+      "redisPassword",
+      "--non-interactive",
+    );
     assert.strictEqual(set.code, 0, set.stderr);
     const redisPods = ALL_PODS.filter((p) => !ZOOKEEPERS.includes(p));
-    const before = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
-    const [out, worst] = await watchingReadiness(redisPods, () => timed("client password rotation, 13 Redis pods rolled (up)", () => ok("up")));
-    for (const line of ["Redis", "Redis Cluster", "Redis Sentinel"]) assert.match(out, new RegExp(`^ok +${line} \\(`, "m"));
+    const before = new Map(
+      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
+    );
+    const [out, worst] = await watchingReadiness(redisPods, () =>
+      timed("client password rotation, 13 Redis pods rolled (up)", () => ok("up")),
+    );
+    for (const line of ["Redis", "Redis Cluster", "Redis Sentinel"])
+      assert.match(out, new RegExp(`^ok +${line} \\(`, "m"));
     for (const [sts, n] of worst) assert.ok(n <= 1, `${sts}: ${n} pods down at once during the rotation`);
-    const now = new Map((await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]));
+    const now = new Map(
+      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
+    );
     for (const p of redisPods) assert.notStrictEqual(now.get(p), before.get(p), `${p} must have rolled`);
     for (const p of ZOOKEEPERS) assert.strictEqual(now.get(p), before.get(p), "ZooKeeper must not roll");
     // Each master that rolled handed over first, and only once the DNS named every replica at its
     // new address: no replica sat redialling an address a pod no longer has (repl-timeout, 60 s).
     for (const p of SENTINEL_DATA) {
       const log = await kubectl.check(["-n", NAMESPACE, "logs", p]);
-      const replication = log.split("\n").filter((l) => /Connecting to MASTER|Timeout connecting|REPLICAOF|redis-handover/.test(l));
-      assert.doesNotMatch(log, /Timeout connecting to the MASTER/, `${p} stalled on a master's old address:\n${replication.join("\n")}`);
+      const replication = log
+        .split("\n")
+        .filter((l) => /Connecting to MASTER|Timeout connecting|REPLICAOF|redis-handover/.test(l));
+      assert.doesNotMatch(
+        log,
+        /Timeout connecting to the MASTER/,
+        `${p} stalled on a master's old address:\n${replication.join("\n")}`,
+      );
     }
-    await assert.rejects(redisCli(await podIp("redis-0"), 6379, password, "ping"), /WRONGPASS|invalid username-password/);
+    await assert.rejects(
+      redisCli(await podIp("redis-0"), 6379, password, "ping"),
+      /WRONGPASS|invalid username-password/,
+    );
     assert.strictEqual(await redisCli(await podIp("redis-0"), 6379, rotated, "get", "e2e:standalone"), "kept");
     password = rotated;
     // Nothing in the API server gives the password away: not the StatefulSets, not the pods.
     const visible = JSON.stringify(await kubectl.json(["-n", NAMESPACE, "get", "statefulsets,pods,configmaps"]));
-    assert.ok(!visible.includes(rotated) && !visible.includes(createHash("sha256").update(rotated).digest("hex").slice(0, 16)));
+    assert.ok(
+      !visible.includes(rotated) && !visible.includes(createHash("sha256").update(rotated).digest("hex").slice(0, 16)),
+    );
   });
 
   it("stops a seeded policy violation at preview with the policy's message", async () => {
@@ -390,7 +573,12 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       const r = await timed("preview of a second stack on the same volume root (refused)", () => other.run("preview"));
       assert.notStrictEqual(r.code, 0);
       const out = r.stdout + r.stderr;
-      assert.match(out, new RegExp(`storage\\.local\\.path: ${VOLUME_ROOT} on node middleware-local already holds volumes that are not this stack's: ${NAMESPACE}-`));
+      assert.match(
+        out,
+        new RegExp(
+          `storage\\.local\\.path: ${VOLUME_ROOT} on node middleware-local already holds volumes that are not this stack's: ${NAMESPACE}-`,
+        ),
+      );
       assert.match(out, new RegExp(`claimed from namespace ${NAMESPACE}\\)`));
       assert.match(out, /Give this stack a root of its own/);
     } finally {
@@ -405,7 +593,10 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     });
     const preview = await stack.run("preview");
     assert.notStrictEqual(preview.code, 0);
-    assert.match(preview.stdout + preview.stderr, /zookeeper\.replicas: changing "3" to "5" on a deployed stack is refused/);
+    assert.match(
+      preview.stdout + preview.stderr,
+      /zookeeper\.replicas: changing "3" to "5" on a deployed stack is refused/,
+    );
 
     // Acknowledged but not stopped: the guard finds the members answering before anything changes.
     stack.writeSettings((c) => {
@@ -414,11 +605,18 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     });
     const up = await stack.run("up");
     assert.notStrictEqual(up.code, 0);
-    assert.match(up.stdout + up.stderr, /zookeeper\.replicas change stopped before anything changed: zookeeper-0\.[^ ]+:2181, .* still accept connections/);
+    assert.match(
+      up.stdout + up.stderr,
+      /zookeeper\.replicas change stopped before anything changed: zookeeper-0\.[^ ]+:2181, .* still accept connections/,
+    );
     assert.strictEqual((await kubectl.json(["-n", NAMESPACE, "get", "statefulset", "zookeeper"])).spec.replicas, 3);
     const zooCfg = (await kubectl.json(["-n", NAMESPACE, "get", "configmap", "zookeeper-config"])).data["zoo.cfg"];
     assert.doesNotMatch(zooCfg, /^server\.4=/m, "the members' config did not change");
-    assert.strictEqual((await kubectl.run(["get", "pv", `${NAMESPACE}-zookeeper-3`])).code, 1, "no volume was created for a new member");
+    assert.strictEqual(
+      (await kubectl.run(["get", "pv", `${NAMESPACE}-zookeeper-3`])).code,
+      1,
+      "no volume was created for a new member",
+    );
 
     stack.writeSettings((c) => {
       c["middleware:redisCluster"].maxmemory = "48mb";
@@ -426,19 +624,33 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     });
     const move = await stack.run("preview");
     assert.notStrictEqual(move.code, 0);
-    assert.ok((move.stdout + move.stderr).includes(`storage: changing "local:${NODE}:${VOLUME_ROOT}" to "local:${NODE}:${VOLUME_ROOT}-moved" on a deployed stack is refused`),
-      (move.stdout + move.stderr).slice(-3000));
+    assert.ok(
+      (move.stdout + move.stderr).includes(
+        `storage: changing "local:${NODE}:${VOLUME_ROOT}" to "local:${NODE}:${VOLUME_ROOT}-moved" on a deployed stack is refused`,
+      ),
+      (move.stdout + move.stderr).slice(-3000),
+    );
     stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
     await ok("up");
   });
 
   it("destroys everything but the Retain volumes, which keep their data", async () => {
     await timed("destroy (scripts/local-stack destroy)", () => ok("destroy"));
-    await waitFor(`namespace ${NAMESPACE} gone`, 180_000, async () => ((await kubectl.run(["get", "namespace", NAMESPACE])).code !== 0 ? true : undefined), 1000);
-    const pvs = (await kubectl.json(["get", "pv"])).items.filter((pv: any) => pv.metadata.name.startsWith(`${NAMESPACE}-`));
+    await waitFor(
+      `namespace ${NAMESPACE} gone`,
+      180_000,
+      async () => ((await kubectl.run(["get", "namespace", NAMESPACE])).code !== 0 ? true : undefined),
+      1000,
+    );
+    const pvs = (await kubectl.json(["get", "pv"])).items.filter((pv: any) =>
+      pv.metadata.name.startsWith(`${NAMESPACE}-`),
+    );
     assert.strictEqual(pvs.length, VOLUMES, pvs.map((pv: any) => pv.metadata.name).join(", "));
     for (const pv of pvs) assert.strictEqual(pv.spec.persistentVolumeReclaimPolicy, "Retain");
     const aof = fs.readdirSync(`${VOLUME_ROOT}/redis-0`, { recursive: true }).map(String);
-    assert.ok(aof.some((f) => f.includes("appendonly")), `redis-0's AOF must still be on its volume: ${aof}`);
+    assert.ok(
+      aof.some((f) => f.includes("appendonly")),
+      `redis-0's AOF must still be on its volume: ${aof}`,
+    );
   });
 });

@@ -29,7 +29,10 @@ describe("real Pulumi engine", function () {
     let endpoint: string;
     before(async () => {
       endpoint = (await fleet.add(1))[0].endpoint;
-      for (const args of [["stack", "init", "standalone"], ["config", "set", "endpoint", endpoint]]) {
+      for (const args of [
+        ["stack", "init", "standalone"],
+        ["config", "set", "endpoint", endpoint],
+      ]) {
         const r = await ws.pulumi(FIXTURE, args);
         assert.strictEqual(r.code, 0, r.stdout + r.stderr);
       }
@@ -58,7 +61,10 @@ describe("real Pulumi engine", function () {
       const state = ws.stateText();
       assert.ok(state.length > 0);
       assert.ok(!state.includes(CLIENT_PASSWORD), "plaintext password in state");
-      assert.match(state, /"password":\{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","ciphertext":"v1:/);
+      assert.match(
+        state,
+        /"password":\{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","ciphertext":"v1:/,
+      );
       assert.ok(!fs.readFileSync(path.join(FIXTURE, "Pulumi.standalone.yaml"), "utf8").includes(CLIENT_PASSWORD));
     });
 
@@ -72,7 +78,10 @@ describe("real Pulumi engine", function () {
       await ws.pulumi(FIXTURE, ["config", "set", "trigger", "rev-3"]);
       const failed = await ws.pulumi(FIXTURE, ["up", "--yes"]);
       assert.notStrictEqual(failed.code, 0);
-      assert.match(failed.stdout + failed.stderr, new RegExp(`Redis is not healthy \\(1 problem\\):[\\s\\S]*cannot reach ${endpoint.replace(/\./g, "\\.")}`));
+      assert.match(
+        failed.stdout + failed.stderr,
+        new RegExp(`Redis is not healthy \\(1 problem\\):[\\s\\S]*cannot reach ${endpoint.replace(/\./g, "\\.")}`),
+      );
     });
   });
 
@@ -84,10 +93,15 @@ describe("real Pulumi engine", function () {
     };
     before(async () => {
       await zk.start();
-      await waitFor("every member to answer", 60000, async () => {
-        const replies = await Promise.all(zk.servers.map((s) => fourLetterWord(s, "srvr").catch(() => "")));
-        return replies.every((r) => r.length > 0) || undefined;
-      }, 250);
+      await waitFor(
+        "every member to answer",
+        60000,
+        async () => {
+          const replies = await Promise.all(zk.servers.map((s) => fourLetterWord(s, "srvr").catch(() => "")));
+          return replies.every((r) => r.length > 0) || undefined;
+        },
+        250,
+      );
       const init = await ws.pulumi(GUARD_FIXTURE, ["stack", "init", "resize"]);
       assert.strictEqual(init.code, 0, init.stdout + init.stderr);
       await set("replicas", "3");
@@ -105,22 +119,36 @@ describe("real Pulumi engine", function () {
       const preview = await ws.pulumi(GUARD_FIXTURE, ["preview"]);
       assert.notStrictEqual(preview.code, 0, preview.stdout);
       const out = preview.stdout + preview.stderr;
-      assert.match(out, /zookeeper\.replicas: changing "3" to "5" on a deployed stack is refused: members would roll one by one onto the new member list\./);
-      assert.match(out, /Do it with the pods stopped \(README, "Resizing the ZooKeeper ensemble"\), then set zookeeper\.resizeFrom to "3" and run up/);
+      assert.match(
+        out,
+        /zookeeper\.replicas: changing "3" to "5" on a deployed stack is refused: members would roll one by one onto the new member list\./,
+      );
+      assert.match(
+        out,
+        /Do it with the pods stopped \(README, "Resizing the ZooKeeper ensemble"\), then set zookeeper\.resizeFrom to "3" and run up/,
+      );
     });
 
     it("names a stale acknowledgement instead of taking it", async () => {
       await set("resizeFrom", "7");
       const preview = await ws.pulumi(GUARD_FIXTURE, ["preview"]);
       assert.notStrictEqual(preview.code, 0, preview.stdout);
-      assert.match(preview.stdout + preview.stderr, /is refused \(zookeeper\.resizeFrom is "7", but the deployed value is "3"\)/);
+      assert.match(
+        preview.stdout + preview.stderr,
+        /is refused \(zookeeper\.resizeFrom is "7", but the deployed value is "3"\)/,
+      );
     });
 
     it("stops an acknowledged resize at up while a member still answers, and lets it through once all are stopped", async () => {
       await set("resizeFrom", "3");
       const refused = await ws.pulumi(GUARD_FIXTURE, ["up", "--yes"]);
       assert.notStrictEqual(refused.code, 0, refused.stdout);
-      assert.ok((refused.stdout + refused.stderr).includes(`zookeeper.replicas change stopped before anything changed: ${zk.servers.join(", ")} still accept connections`), refused.stdout + refused.stderr);
+      assert.ok(
+        (refused.stdout + refused.stderr).includes(
+          `zookeeper.replicas change stopped before anything changed: ${zk.servers.join(", ")} still accept connections`,
+        ),
+        refused.stdout + refused.stderr,
+      );
       const recorded = await ws.pulumi(GUARD_FIXTURE, ["stack", "export"]);
       assert.match(recorded.stdout, /"value": "3"/, "the state still records 3 members");
 
@@ -145,8 +173,14 @@ describe("real Pulumi engine", function () {
       const preview = await ws.pulumi(ROOT, ["preview"]);
       assert.notStrictEqual(preview.code, 0);
       const out = preview.stdout + preview.stderr;
-      assert.match(out, /middleware:zookeeper\.replicas[\s\S]*must be odd and >= 3 so a majority survives one loss \(got 4\)/);
-      assert.match(out, /middleware:redisPassword[\s\S]*is stored in plaintext: run `pulumi config set --secret redisPassword <value>`/);
+      assert.match(
+        out,
+        /middleware:zookeeper\.replicas[\s\S]*must be odd and >= 3 so a majority survives one loss \(got 4\)/,
+      );
+      assert.match(
+        out,
+        /middleware:redisPassword[\s\S]*is stored in plaintext: run `pulumi config set --secret redisPassword <value>`/,
+      );
       assert.ok(!out.includes("plaintext-password-1"), "the value is never echoed");
       const exported = await ws.pulumi(ROOT, ["stack", "export"]);
       assert.ok(!/kubernetes:|docker:/.test(exported.stdout), "no resource was registered");

@@ -43,7 +43,10 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
       assert.strictEqual(r.code, 0, r.stdout + r.stderr);
     }
     registryPassword = fs.readFileSync(env.REGISTRY_PASSWORD_FILE, "utf8");
-    for (const [key, value] of [["password", PASSWORD], ["registryPassword", registryPassword]]) {
+    for (const [key, value] of [
+      ["password", PASSWORD],
+      ["registryPassword", registryPassword],
+    ]) {
       const s = await ws.pulumi(FIXTURE, ["config", "set", "--secret", key], value);
       assert.strictEqual(s.code, 0, s.stdout + s.stderr);
     }

@@ -29,8 +29,14 @@ describe("reach through kubectl port-forward (real processes)", function () {
     const reach = openReach({ kind: "portForward", namespace: "mw" });
     const t0 = Date.now();
     try {
-      await assert.rejects(reach.local(endpoint), /cannot start kubectl port-forward to pod redis-cluster-0: kubectl is not on this machine's PATH; install it/);
-      await assert.rejects(reach.internalIp(endpoint), /cannot read the IP of pod redis-cluster-0: kubectl is not on this machine's PATH/);
+      await assert.rejects(
+        reach.local(endpoint),
+        /cannot start kubectl port-forward to pod redis-cluster-0: kubectl is not on this machine's PATH; install it/,
+      );
+      await assert.rejects(
+        reach.internalIp(endpoint),
+        /cannot read the IP of pod redis-cluster-0: kubectl is not on this machine's PATH/,
+      );
     } finally {
       reach.close();
     }
@@ -38,9 +44,15 @@ describe("reach through kubectl port-forward (real processes)", function () {
   });
 
   it("reports it through a provider session as the member that could not be used", async () => {
-    const session = new RedisSession({ kind: "portForward", namespace: "mw" }, { username: "admin", password: "x".repeat(16) });
+    const session = new RedisSession(
+      { kind: "portForward", namespace: "mw" },
+      { username: "admin", password: "x".repeat(16) },
+    );
     try {
-      await assert.rejects(session.connectAll([endpoint]), /1 of 1 Redis members could not be used; nothing was changed:[\s\S]*kubectl is not on this machine's PATH/);
+      await assert.rejects(
+        session.connectAll([endpoint]),
+        /1 of 1 Redis members could not be used; nothing was changed:[\s\S]*kubectl is not on this machine's PATH/,
+      );
     } finally {
       session.close();
     }
@@ -50,12 +62,16 @@ describe("reach through kubectl port-forward (real processes)", function () {
 describe("the access check before cluster init, assertions and change guards (real processes)", function () {
   this.timeout(30000);
   const inCluster = [0, 1, 2].map((i) => `redis-cluster-${i}.redis-cluster-headless.mw.svc.cluster.local:6379`);
-  const fromLaptop = /health\.access is "direct", but this machine cannot resolve the cluster's names \(kubernetes\.default\.svc\.cluster\.local: ENOTFOUND\)[\s\S]*from a laptop or CI runner set health\.access to portForward/;
+  const fromLaptop =
+    /health\.access is "direct", but this machine cannot resolve the cluster's names \(kubernetes\.default\.svc\.cluster\.local: ENOTFOUND\)[\s\S]*from a laptop or CI runner set health\.access to portForward/;
   const fleet = new RedisServers();
   after(() => fleet.stopAll());
 
   it("refuses direct access to the cluster's names from a machine that cannot resolve them", async () => {
-    await assert.rejects(checkAccess({ kind: "direct" }, inCluster), (e: Error) => e.name === "AccessError" && fromLaptop.test(e.message));
+    await assert.rejects(
+      checkAccess({ kind: "direct" }, inCluster),
+      (e: Error) => e.name === "AccessError" && fromLaptop.test(e.message),
+    );
   });
 
   it("lets direct access to plain addresses through", async () => {
@@ -65,7 +81,10 @@ describe("the access check before cluster init, assertions and change guards (re
 
   it("fails an assertion at once with the fix, instead of retrying a check that cannot work from here", async () => {
     // With a retry window the old provider spent it, then failed with the DNS error as a health problem.
-    await assert.rejects(new RedisStandaloneHealthProvider().create({ endpoint: inCluster[0], retryForMs: 3000, ...CLIENT }), fromLaptop);
+    await assert.rejects(
+      new RedisStandaloneHealthProvider().create({ endpoint: inCluster[0], retryForMs: 3000, ...CLIENT }),
+      fromLaptop,
+    );
   });
 
   it("stops cluster init before connecting, naming the setting", async () => {
@@ -80,15 +99,20 @@ describe("the access check before cluster init, assertions and change guards (re
   it("names a kubectl context that does not exist", async () => {
     const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-")), "config");
     fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n");
-    await assert.rejects(checkAccess({ kind: "portForward", namespace: "mw", context: "staging", kubeconfig }, inCluster),
-      /health\.access is "portForward", but kubectl cannot port-forward in namespace mw through context staging: error: context "staging" does not exist\. Check health\.kubeContext/);
+    await assert.rejects(
+      checkAccess({ kind: "portForward", namespace: "mw", context: "staging", kubeconfig }, inCluster),
+      /health\.access is "portForward", but kubectl cannot port-forward in namespace mw through context staging: error: context "staging" does not exist\. Check health\.kubeContext/,
+    );
   });
 
   it("names a missing kubectl", async () => {
     const saved = process.env.PATH;
     process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), "no-kubectl-"));
     try {
-      await assert.rejects(checkAccess({ kind: "portForward", namespace: "mw" }, inCluster), /kubectl cannot port-forward in namespace mw through the current context: kubectl is not on this machine's PATH; install it/);
+      await assert.rejects(
+        checkAccess({ kind: "portForward", namespace: "mw" }, inCluster),
+        /kubectl cannot port-forward in namespace mw through the current context: kubectl is not on this machine's PATH; install it/,
+      );
     } finally {
       process.env.PATH = saved;
     }

@@ -27,14 +27,24 @@ describe("RedisClusterHealthProvider (real redis-server)", function () {
   });
 
   it("fails when the expected shape differs, saying how", async () => {
-    await assert.rejects(assertClusterHealthy({ ...inputs(), expectedMasters: 4 }), /expected 4 masters serving slots, found 3/);
-    await assert.rejects(assertClusterHealthy({ ...inputs(), replicasPerMaster: 2 }), /has 1 connected replica\(s\), expected 2/);
+    await assert.rejects(
+      assertClusterHealthy({ ...inputs(), expectedMasters: 4 }),
+      /expected 4 masters serving slots, found 3/,
+    );
+    await assert.rejects(
+      assertClusterHealthy({ ...inputs(), replicasPerMaster: 2 }),
+      /has 1 connected replica\(s\), expected 2/,
+    );
   });
 
   it("fails naming a killed master, passes after its replica takes over, and keeps data written with WAIT", async () => {
     const victim = fleet.servers.find((s) => s.endpoint === nodes[0])!;
     const admin = await victim.admin();
-    const mySlots = String(await admin.call("CLUSTER", "NODES")).split("\n").find((l) => l.includes("myself"))!.split(" ").slice(8);
+    const mySlots = String(await admin.call("CLUSTER", "NODES"))
+      .split("\n")
+      .find((l) => l.includes("myself"))!
+      .split(" ")
+      .slice(8);
     const slot = Number(mySlots[0].split("-")[0]);
     const key = keyForSlot(slot, "durable:");
     await admin.set(key, "kept");
@@ -55,7 +65,12 @@ describe("RedisClusterHealthProvider (real redis-server)", function () {
       c.disconnect();
       const dead = view.find((n) => n.address === victim.endpoint);
       const owner = view.find((n) => n.slots.includes(slot));
-      return !!dead?.flags.includes("fail") && owner !== undefined && owner.id !== dead.id && info.includes("cluster_state:ok");
+      return (
+        !!dead?.flags.includes("fail") &&
+        owner !== undefined &&
+        owner.id !== dead.id &&
+        info.includes("cluster_state:ok")
+      );
     });
     await victim.start();
     const { outs } = await new RedisClusterHealthProvider().create({ ...inputs(), retryForMs: 30000 });
@@ -63,7 +78,9 @@ describe("RedisClusterHealthProvider (real redis-server)", function () {
     const roles = await victim.admin();
     assert.match(String(await roles.call("INFO", "replication")), /role:slave/, "the old master rejoined as a replica");
     roles.disconnect();
-    const client = new Cluster([{ host: "127.0.0.1", port: survivor.port }], { redisOptions: { ...CLIENT, protocol: 2 } });
+    const client = new Cluster([{ host: "127.0.0.1", port: survivor.port }], {
+      redisOptions: { ...CLIENT, protocol: 2 },
+    });
     try {
       assert.strictEqual(await client.get(key), "kept");
     } finally {

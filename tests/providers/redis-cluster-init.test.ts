@@ -12,7 +12,9 @@ import { ADMIN, ADMIN_PASSWORD, CLIENT, RedisServer, RedisServers, waitUntil } f
 const provider = new RedisClusterInitProvider();
 
 async function redisCliCheck(node: string): Promise<string> {
-  const r = await run("redis-cli", ["--no-auth-warning", "--user", "admin", "--cluster", "check", node], { env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD } });
+  const r = await run("redis-cli", ["--no-auth-warning", "--user", "admin", "--cluster", "check", node], {
+    env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD },
+  });
   assert.strictEqual(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /\[OK\] All nodes agree about slots configuration/);
   assert.match(r.stdout, /\[OK\] All 16384 slots covered/);
@@ -20,8 +22,21 @@ async function redisCliCheck(node: string): Promise<string> {
 }
 
 async function redisCliCreate(nodes: readonly string[], replicas: number): Promise<void> {
-  const r = await run("redis-cli", ["--no-auth-warning", "--user", "admin", "--cluster", "create", ...nodes, "--cluster-replicas", String(replicas), "--cluster-yes"],
-    { env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD } });
+  const r = await run(
+    "redis-cli",
+    [
+      "--no-auth-warning",
+      "--user",
+      "admin",
+      "--cluster",
+      "create",
+      ...nodes,
+      "--cluster-replicas",
+      String(replicas),
+      "--cluster-yes",
+    ],
+    { env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD } },
+  );
   assert.strictEqual(r.code, 0, r.stdout + r.stderr);
 }
 
@@ -30,7 +45,8 @@ async function writeKeys(port: number, prefix: string, count: number): Promise<s
   const cluster = new Cluster([{ host: "127.0.0.1", port }], { redisOptions: { ...CLIENT, protocol: 2 } });
   const keys = Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
   try {
-    for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k) => cluster.set(k, `value-${k}`)));
+    for (let i = 0; i < keys.length; i += 500)
+      await Promise.all(keys.slice(i, i + 500).map((k) => cluster.set(k, `value-${k}`)));
   } finally {
     cluster.disconnect();
   }
@@ -55,7 +71,16 @@ async function clusterWriteCounts(servers: readonly RedisServer[]): Promise<stri
     const c = await s.admin();
     const stats = String(await c.call("INFO", "commandstats"));
     c.disconnect();
-    out.push(...stats.split("\n").filter((l) => /^cmdstat_(cluster\|(meet|addslots|addslotsrange|replicate|setslot|set-config-epoch|forget|reset)|migrate):/.test(l)).map((l) => `${s.port} ${l.split(",")[0]}`));
+    out.push(
+      ...stats
+        .split("\n")
+        .filter((l) =>
+          /^cmdstat_(cluster\|(meet|addslots|addslotsrange|replicate|setslot|set-config-epoch|forget|reset)|migrate):/.test(
+            l,
+          ),
+        )
+        .map((l) => `${s.port} ${l.split(",")[0]}`),
+    );
   }
   return out.sort().join("\n");
 }
@@ -64,19 +89,32 @@ async function clusterWriteCounts(servers: readonly RedisServer[]): Promise<stri
  * Forms a cluster as an operator would by hand: master i takes `ranges[i]`, node `ranges.length + j`
  * replicates master `replicaOf[j]`, and any node after those is left untouched; resolves once it is ok.
  */
-async function formByHand(servers: readonly RedisServer[], ranges: readonly (readonly [number, number])[], replicaOf: readonly number[]): Promise<void> {
+async function formByHand(
+  servers: readonly RedisServer[],
+  ranges: readonly (readonly [number, number])[],
+  replicaOf: readonly number[],
+): Promise<void> {
   const admins = await Promise.all(servers.map((s) => s.admin()));
   try {
-    for (const [i, [from, to]] of ranges.entries()) await admins[i].call("CLUSTER", "ADDSLOTSRANGE", String(from), String(to));
-    for (const s of servers.slice(1, ranges.length + replicaOf.length)) await admins[0].call("CLUSTER", "MEET", "127.0.0.1", String(s.port));
+    for (const [i, [from, to]] of ranges.entries())
+      await admins[i].call("CLUSTER", "ADDSLOTSRANGE", String(from), String(to));
+    for (const s of servers.slice(1, ranges.length + replicaOf.length))
+      await admins[0].call("CLUSTER", "MEET", "127.0.0.1", String(s.port));
     const ids = await Promise.all(admins.map(async (c) => String(await c.call("CLUSTER", "MYID"))));
     for (const [j, m] of replicaOf.entries()) {
       const replica = admins[ranges.length + j];
-      await waitUntil("the replica to know its master", 20000, async () => String(await replica.call("CLUSTER", "NODES")).includes(`${ids[m]} 127.0.0.1`));
+      await waitUntil("the replica to know its master", 20000, async () =>
+        String(await replica.call("CLUSTER", "NODES")).includes(`${ids[m]} 127.0.0.1`),
+      );
       await replica.call("CLUSTER", "REPLICATE", ids[m]);
     }
     await waitUntil("the hand-formed cluster to be ok", 20000, async () =>
-      (await Promise.all(admins.slice(0, ranges.length + replicaOf.length).map(async (c) => String(await c.call("CLUSTER", "INFO"))))).every((info) => info.includes("cluster_state:ok")));
+      (
+        await Promise.all(
+          admins.slice(0, ranges.length + replicaOf.length).map(async (c) => String(await c.call("CLUSTER", "INFO"))),
+        )
+      ).every((info) => info.includes("cluster_state:ok")),
+    );
   } finally {
     admins.forEach((c) => c.disconnect());
   }
@@ -94,7 +132,8 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     assert.strictEqual(outs.action, "formed");
     assert.strictEqual(outs.masters.length, 3);
     assert.strictEqual(Object.keys(outs.replicaOf).length, 3);
-    for (const [replica, master] of Object.entries(outs.replicaOf as Record<string, string>)) assert.notStrictEqual(replica, master);
+    for (const [replica, master] of Object.entries(outs.replicaOf as Record<string, string>))
+      assert.notStrictEqual(replica, master);
     assert.ok(!("password" in outs), "the password is not an output");
     const check = await redisCliCheck(nodes[0]);
     assert.strictEqual((check.match(/M: [0-9a-f]{40}/g) ?? []).length, 3);
@@ -110,8 +149,14 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
 
   it("reports no diff for the same inputs and an update when nodes change", async () => {
     const olds = { nodes: ["a:1", "b:2"], replicasPerMaster: 1, username: "admin" };
-    assert.strictEqual((await provider.diff("id", olds as never, { ...olds, password: "changed-password" } as never)).changes, false);
-    assert.strictEqual((await provider.diff("id", olds as never, { ...olds, nodes: ["a:1", "b:2", "c:3"] } as never)).changes, true);
+    assert.strictEqual(
+      (await provider.diff("id", olds as never, { ...olds, password: "changed-password" } as never)).changes,
+      false,
+    );
+    assert.strictEqual(
+      (await provider.diff("id", olds as never, { ...olds, nodes: ["a:1", "b:2", "c:3"] } as never)).changes,
+      true,
+    );
   });
 
   it("finishes a cluster a previous run left after MEET, before any slot was assigned", async () => {
@@ -147,12 +192,15 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     await holder.call("CLUSTER", "DELSLOTS", "12182");
     await holder.call("CONFIG", "SET", "cluster-require-full-coverage", "yes");
     const before = String(await holder.call("CLUSTER", "NODES"));
-    await assert.rejects(provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
-      assert.match(e.message, /nothing was changed/);
-      assert.ok(e.message.includes(`${servers[3].endpoint} (node `), e.message);
-      assert.match(e.message, /holds 1 key\(s\) but serves no slot of this cluster/);
-      return true;
-    });
+    await assert.rejects(
+      provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, ...ADMIN }),
+      (e: Error) => {
+        assert.match(e.message, /nothing was changed/);
+        assert.ok(e.message.includes(`${servers[3].endpoint} (node `), e.message);
+        assert.match(e.message, /holds 1 key\(s\) but serves no slot of this cluster/);
+        return true;
+      },
+    );
     assert.strictEqual(await holder.call("DBSIZE"), 1);
     assert.strictEqual(String(await holder.call("CLUSTER", "NODES")), before);
     holder.disconnect();
@@ -182,12 +230,25 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     // Three masters someone formed by hand with uneven shares and data; the stack's three replicas-to-be are fresh.
     const servers = await fleet.add(6, { cluster: true });
     const nodes = servers.map((s) => s.endpoint);
-    await formByHand(servers, [[0, 8191], [8192, 12287], [12288, 16383]], []);
+    await formByHand(
+      servers,
+      [
+        [0, 8191],
+        [8192, 12287],
+        [12288, 16383],
+      ],
+      [],
+    );
     const keys = await writeKeys(servers[0].port, "theirs", 500);
     const before = await clusterWriteCounts(servers);
     await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
       assert.match(e.message, /nothing was changed/);
-      assert.match(e.message, new RegExp(`${nodes[0]} \\(node [0-9a-f]{40}\\) serves slots 0-8191 \\(\\d+ key\\(s\\)\\), but this stack would form it as the master of slots 0-5461`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `${nodes[0]} \\(node [0-9a-f]{40}\\) serves slots 0-8191 \\(\\d+ key\\(s\\)\\), but this stack would form it as the master of slots 0-5461`,
+        ),
+      );
       assert.ok(e.message.includes(`${nodes[1]} (node `) && e.message.includes("serves slots 8192-12287"), e.message);
       assert.ok(!e.message.includes(`${nodes[3]} (node `), `the untouched node is not blamed: ${e.message}`);
       assert.match(e.message, /never reshards a cluster formed another way/);
@@ -205,9 +266,24 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     const before = await clusterWriteCounts(servers);
     await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
       assert.match(e.message, /nothing was changed/);
-      assert.ok(e.message.includes(`${nodes[0]} (node `) && e.message.includes("serves slots 0-5460 (0 key(s)), but this stack would form it as the master of slots 0-5461"), e.message);
-      assert.ok(e.message.includes(`${nodes[1]} (node `) && e.message.includes("serves slots 5461-10922 (0 key(s)), but this stack would form it as the master of slots 5462-10922"), e.message);
-      assert.ok(!e.message.includes(`${nodes[2]} (node `), `the master laid out as planned is not blamed: ${e.message}`);
+      assert.ok(
+        e.message.includes(`${nodes[0]} (node `) &&
+          e.message.includes(
+            "serves slots 0-5460 (0 key(s)), but this stack would form it as the master of slots 0-5461",
+          ),
+        e.message,
+      );
+      assert.ok(
+        e.message.includes(`${nodes[1]} (node `) &&
+          e.message.includes(
+            "serves slots 5461-10922 (0 key(s)), but this stack would form it as the master of slots 5462-10922",
+          ),
+        e.message,
+      );
+      assert.ok(
+        !e.message.includes(`${nodes[2]} (node `),
+        `the master laid out as planned is not blamed: ${e.message}`,
+      );
       return true;
     });
     assert.strictEqual(await clusterWriteCounts(servers), before, "not one cluster-changing command");
@@ -221,9 +297,15 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     await assert.rejects(provider.create({ nodes, replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
       for (const [j, r] of nodes.slice(3).entries()) {
         assert.ok(e.message.includes(`${r} (node `), `${r} is named: ${e.message}`);
-        assert.ok(e.message.includes(`replicates ${nodes[j]} (0 key(s)), but this stack would form it as a replica of ${nodes[(j + 1) % 3]}`), e.message);
+        assert.ok(
+          e.message.includes(
+            `replicates ${nodes[j]} (0 key(s)), but this stack would form it as a replica of ${nodes[(j + 1) % 3]}`,
+          ),
+          e.message,
+        );
       }
-      for (const m of nodes.slice(0, 3)) assert.ok(!e.message.includes(`${m} (node `), `the master laid out as planned is not blamed: ${e.message}`);
+      for (const m of nodes.slice(0, 3))
+        assert.ok(!e.message.includes(`${m} (node `), `the master laid out as planned is not blamed: ${e.message}`);
       return true;
     });
   });
@@ -236,15 +318,19 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     const promoted = servers.find((s) => s.endpoint === replica)!;
     const c = await promoted.admin();
     await c.call("CLUSTER", "FAILOVER");
-    await waitUntil("the replica to take over its shard", 20000, async () => String(await c.call("ROLE")).startsWith("master"));
+    await waitUntil("the replica to take over its shard", 20000, async () =>
+      String(await c.call("ROLE")).startsWith("master"),
+    );
     c.disconnect();
     await waitUntil("every node to agree on the failover", 20000, async () => {
-      const views = await Promise.all(servers.map(async (s) => {
-        const a = await s.admin();
-        const mine = parseClusterNodes(String(await a.call("CLUSTER", "NODES"))).find((e) => e.address === replica)!;
-        a.disconnect();
-        return mine.slots.length > 0;
-      }));
+      const views = await Promise.all(
+        servers.map(async (s) => {
+          const a = await s.admin();
+          const mine = parseClusterNodes(String(await a.call("CLUSTER", "NODES"))).find((e) => e.address === replica)!;
+          a.disconnect();
+          return mine.slots.length > 0;
+        }),
+      );
       return views.every(Boolean);
     });
     // The stack lost its record (destroyed with the volumes kept, or a first `up` that failed late).
@@ -268,12 +354,15 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN });
     const keys = await writeKeys(servers[0].port, "restored", 300);
     const before = await clusterWriteCounts(servers);
-    await assert.rejects(provider.update("id", outs, { nodes, replicasPerMaster: 1, ...ADMIN, trigger: "rolled" }), (e: Error) => {
-      assert.match(e.message, /nothing was changed/);
-      for (const n of nodes) assert.ok(e.message.includes(`${n} is node `), `${n} is named: ${e.message}`);
-      assert.ok(e.message.includes(`but this stack formed node ${outs.nodeIds[nodes[0]]} there`), e.message);
-      return true;
-    });
+    await assert.rejects(
+      provider.update("id", outs, { nodes, replicasPerMaster: 1, ...ADMIN, trigger: "rolled" }),
+      (e: Error) => {
+        assert.match(e.message, /nothing was changed/);
+        for (const n of nodes) assert.ok(e.message.includes(`${n} is node `), `${n} is named: ${e.message}`);
+        assert.ok(e.message.includes(`but this stack formed node ${outs.nodeIds[nodes[0]]} there`), e.message);
+        return true;
+      },
+    );
     assert.strictEqual(await clusterWriteCounts(servers), before);
     assert.deepStrictEqual(await lostKeys(servers[0].port, keys), []);
   });
@@ -282,21 +371,32 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     const servers = await fleet.add(5, { cluster: true });
     const dead = `127.0.0.1:${await freePort()}`;
     const t0 = Date.now();
-    await assert.rejects(provider.create({ nodes: [...servers.map((s) => s.endpoint), dead], replicasPerMaster: 1, ...ADMIN }), (e: Error) => {
-      assert.ok(e.message.includes(`cannot reach ${dead}`), e.message);
-      assert.match(e.message, /nothing was changed/);
-      return true;
-    });
+    await assert.rejects(
+      provider.create({ nodes: [...servers.map((s) => s.endpoint), dead], replicasPerMaster: 1, ...ADMIN }),
+      (e: Error) => {
+        assert.ok(e.message.includes(`cannot reach ${dead}`), e.message);
+        assert.match(e.message, /nothing was changed/);
+        return true;
+      },
+    );
     assert.ok(Date.now() - t0 < 15000, `took ${Date.now() - t0} ms`);
   });
 
   it("names a wrong password as an authentication failure, without echoing it", async () => {
     const servers = await fleet.add(6, { cluster: true });
-    await assert.rejects(provider.create({ nodes: servers.map((s) => s.endpoint), replicasPerMaster: 1, username: "admin", password: "not-the-password" }), (e: Error) => {
-      assert.match(e.message, /authentication to 127\.0\.0\.1:\d+ failed/);
-      assert.ok(!e.message.includes("not-the-password"));
-      return true;
-    });
+    await assert.rejects(
+      provider.create({
+        nodes: servers.map((s) => s.endpoint),
+        replicasPerMaster: 1,
+        username: "admin",
+        password: "not-the-password",
+      }),
+      (e: Error) => {
+        assert.match(e.message, /authentication to 127\.0\.0\.1:\d+ failed/);
+        assert.ok(!e.message.includes("not-the-password"));
+        return true;
+      },
+    );
   });
 
   it("scales out from 3 to 4 masters, moving slots with their keys, losing none", async () => {
@@ -335,7 +435,10 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     const watch = (async () => {
       while (watching && !stalledAt) {
         for (const w of watchers) {
-          const mine = String(await w.call("CLUSTER", "NODES")).split("\n").find((l) => l.includes("myself")) ?? "";
+          const mine =
+            String(await w.call("CLUSTER", "NODES"))
+              .split("\n")
+              .find((l) => l.includes("myself")) ?? "";
           if (/-<-/.test(mine) && !stalledAt) {
             await w.call("CLIENT", "PAUSE", "7000", "WRITE");
             stalledAt = Date.now();

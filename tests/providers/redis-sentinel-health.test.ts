@@ -26,7 +26,10 @@ describe("RedisSentinelHealthProvider (real redis-server and sentinels)", functi
   });
 
   it("fails naming the gap when more replicas are expected", async () => {
-    await assert.rejects(assertSentinelHealthy({ ...inputs(), expectedReplicas: 3 }), /has 2 replica\(s\) online, expected 3/);
+    await assert.rejects(
+      assertSentinelHealthy({ ...inputs(), expectedReplicas: 3 }),
+      /has 2 replica\(s\) online, expected 3/,
+    );
   });
 
   it("passes with the promoted master after the master is killed", async () => {

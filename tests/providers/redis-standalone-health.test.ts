@@ -33,11 +33,14 @@ describe("RedisStandaloneHealthProvider (real redis-server)", function () {
 
   it("gives clear errors for a wrong password and an unreachable server, in bounded time", async () => {
     const [server] = await fleet.add(1);
-    await assert.rejects(assertStandaloneHealthy({ endpoint: server.endpoint, password: "wrong-password-x" }), (e: Error) => {
-      assert.match(e.message, /authentication to 127\.0\.0\.1:\d+ failed/);
-      assert.ok(!e.message.includes("wrong-password-x"));
-      return true;
-    });
+    await assert.rejects(
+      assertStandaloneHealthy({ endpoint: server.endpoint, password: "wrong-password-x" }),
+      (e: Error) => {
+        assert.match(e.message, /authentication to 127\.0\.0\.1:\d+ failed/);
+        assert.ok(!e.message.includes("wrong-password-x"));
+        return true;
+      },
+    );
     const dead = `127.0.0.1:${await freePort()}`;
     const t0 = Date.now();
     await assert.rejects(assertStandaloneHealthy({ endpoint: dead, ...CLIENT }), new RegExp(`cannot reach ${dead}`));

@@ -30,7 +30,11 @@ describe("a serialized provider in a plain node process", function () {
       const provider = requireFromString(require("fs").readFileSync(${JSON.stringify(path.join(dir, "provider.js"))}, "utf8")).handler();
       let input = ""; process.stdin.on("data", (d) => (input += d)).on("end", () =>
         provider.create(JSON.parse(input)).then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); }));`;
-    const r = await run("node", ["-e", script], { cwd: ROOT, input: JSON.stringify({ endpoint: server.endpoint, ...CLIENT }), env: { PATH: process.env.PATH } });
+    const r = await run("node", ["-e", script], {
+      cwd: ROOT,
+      input: JSON.stringify({ endpoint: server.endpoint, ...CLIENT }),
+      env: { PATH: process.env.PATH },
+    });
     assert.strictEqual(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout);
     assert.deepStrictEqual(result.outs.report, { appendonly: "yes", role: "master" });

@@ -12,13 +12,29 @@ describe("verify's check runner (real redis-server)", function () {
     const [server] = await fleet.add(1);
     const dead = `127.0.0.1:${await freePort()}`;
     const lines: string[] = [];
-    const ok = await runChecks([
-      { name: "Redis", logicFile: "standalone-health-logic", assertion: "assertStandaloneHealthy", inputs: { endpoint: server.endpoint, ...CLIENT } },
-      { name: "Redis (gone)", logicFile: "standalone-health-logic", assertion: "assertStandaloneHealthy", inputs: { endpoint: dead, ...CLIENT } },
-    ], (l) => lines.push(l));
+    const ok = await runChecks(
+      [
+        {
+          name: "Redis",
+          logicFile: "standalone-health-logic",
+          assertion: "assertStandaloneHealthy",
+          inputs: { endpoint: server.endpoint, ...CLIENT },
+        },
+        {
+          name: "Redis (gone)",
+          logicFile: "standalone-health-logic",
+          assertion: "assertStandaloneHealthy",
+          inputs: { endpoint: dead, ...CLIENT },
+        },
+      ],
+      (l) => lines.push(l),
+    );
     assert.strictEqual(ok, false);
     assert.match(lines[0], /^ok {4}Redis \(\d+ ms\): \{"appendonly":"yes","role":"master"\}$/);
-    assert.match(lines[1], new RegExp(`^FAIL  Redis \\(gone\\) \\(\\d+ ms\\): Redis is not healthy .*cannot reach ${dead}`, "s"));
+    assert.match(
+      lines[1],
+      new RegExp(`^FAIL  Redis \\(gone\\) \\(\\d+ ms\\): Redis is not healthy .*cannot reach ${dead}`, "s"),
+    );
     assert.ok(!lines.join().includes(CLIENT.password));
   });
 });

@@ -1,5 +1,11 @@
 import * as assert from "assert";
-import { ZkClient, assertZooKeeperHealthy, fourLetterWord, withTimeout, zkConnect } from "../../components/providers/zookeeper-health-logic";
+import {
+  ZkClient,
+  assertZooKeeperHealthy,
+  fourLetterWord,
+  withTimeout,
+  zkConnect,
+} from "../../components/providers/zookeeper-health-logic";
 import { ZooKeeperHealthProvider } from "../../components/providers/zookeeper-health";
 import { waitFor } from "../support/processes";
 import { ZK_CLIENT_USER, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
@@ -7,7 +13,12 @@ import * as fs from "fs";
 import * as path from "path";
 
 const SUPER = ZK_TEST_AUTH["admin-password"];
-const inputs = (zk: ZooKeeperEnsembleProcess) => ({ servers: zk.servers, expectedSize: 3, clientUser: ZK_CLIENT_USER, password: SUPER });
+const inputs = (zk: ZooKeeperEnsembleProcess) => ({
+  servers: zk.servers,
+  expectedSize: 3,
+  clientUser: ZK_CLIENT_USER,
+  password: SUPER,
+});
 
 /** A session on the whole ensemble, as the assertion opens them; authenticated with `digest` when given. */
 const session = (servers: readonly string[], digest?: string) => zkConnect(servers.join(","), digest);
@@ -16,7 +27,9 @@ async function rootAcl(zk: ZooKeeperEnsembleProcess): Promise<string> {
   const c = await session(zk.servers, `super:${SUPER}`);
   try {
     // Safe here: super is never refused (the binding crashes on a refused get_acl).
-    const [acl] = await (c as ZkClient & { get_acl(p: string): Promise<[{ scheme: string; auth: string; perms: number }[], unknown]> }).get_acl("/");
+    const [acl] = await (
+      c as ZkClient & { get_acl(p: string): Promise<[{ scheme: string; auth: string; perms: number }[], unknown]> }
+    ).get_acl("/");
     return acl.map((a) => `${a.scheme}:${a.auth}:${a.perms}`).join(",");
   } finally {
     c.close();
@@ -24,11 +37,22 @@ async function rootAcl(zk: ZooKeeperEnsembleProcess): Promise<string> {
 }
 
 async function leaderIndex(zk: ZooKeeperEnsembleProcess): Promise<number> {
-  return waitFor("a leader", 60000, async () => {
-    const modes = await Promise.all(zk.servers.map((s) => fourLetterWord(s, "srvr").then((r) => /^Mode: (\w+)/m.exec(r)?.[1]).catch(() => undefined)));
-    const i = modes.indexOf("leader");
-    return i >= 0 && modes.every((m) => m === "leader" || m === "follower") ? i : undefined;
-  }, 250);
+  return waitFor(
+    "a leader",
+    60000,
+    async () => {
+      const modes = await Promise.all(
+        zk.servers.map((s) =>
+          fourLetterWord(s, "srvr")
+            .then((r) => /^Mode: (\w+)/m.exec(r)?.[1])
+            .catch(() => undefined),
+        ),
+      );
+      const i = modes.indexOf("leader");
+      return i >= 0 && modes.every((m) => m === "leader" || m === "follower") ? i : undefined;
+    },
+    250,
+  );
 }
 
 describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
@@ -38,7 +62,12 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     await zk.start();
     await leaderIndex(zk);
     // The entrypoints close the root znode once their member serves.
-    await waitFor("the entrypoint to set the root ACL", 90000, async () => ((await rootAcl(zk)) === `sasl:${ZK_CLIENT_USER}:15` ? true : undefined), 1000);
+    await waitFor(
+      "the entrypoint to set the root ACL",
+      90000,
+      async () => ((await rootAcl(zk)) === `sasl:${ZK_CLIENT_USER}:15` ? true : undefined),
+      1000,
+    );
   });
   after(() => zk.stop());
 
@@ -57,10 +86,23 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
       return true;
     });
     // The two survivors elect a leader first; restarted at once, the old leader (highest zxid) could win again.
-    await waitFor("the survivors to elect a leader", 60000, async () => {
-      const modes = await Promise.all(zk.servers.map((s, i) => (i === old ? undefined : fourLetterWord(s, "srvr").then((r) => /^Mode: (\w+)/m.exec(r)?.[1]).catch(() => undefined))));
-      return modes.includes("leader") ? true : undefined;
-    }, 250);
+    await waitFor(
+      "the survivors to elect a leader",
+      60000,
+      async () => {
+        const modes = await Promise.all(
+          zk.servers.map((s, i) =>
+            i === old
+              ? undefined
+              : fourLetterWord(s, "srvr")
+                  .then((r) => /^Mode: (\w+)/m.exec(r)?.[1])
+                  .catch(() => undefined),
+          ),
+        );
+        return modes.includes("leader") ? true : undefined;
+      },
+      250,
+    );
     zk.startMember(old); // as the pod would be restarted
     const { outs } = await new ZooKeeperHealthProvider().create({ ...inputs(zk), retryForMs: 60000 });
     assert.notStrictEqual(outs.report.leader, zk.servers[old], "a different member leads now");
@@ -69,13 +111,19 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
   it("refuses a client that never authenticated: it can neither read nor write", async () => {
     const anon = await session(zk.servers);
     try {
-      await assert.rejects(withTimeout(anon.get_children("/", false), 8000, "listing /"), /SASL authentication|closed|-124|auth/i);
+      await assert.rejects(
+        withTimeout(anon.get_children("/", false), 8000, "listing /"),
+        /SASL authentication|closed|-124|auth/i,
+      );
     } finally {
       anon.close();
     }
     const again = await session(zk.servers);
     try {
-      await assert.rejects(withTimeout(again.create("/anonymous", "x", 0), 8000, "creating /anonymous"), /SASL authentication|closed|-124|auth/i);
+      await assert.rejects(
+        withTimeout(again.create("/anonymous", "x", 0), 8000, "creating /anonymous"),
+        /SASL authentication|closed|-124|auth/i,
+      );
     } finally {
       again.close();
     }
@@ -86,7 +134,10 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     try {
       await assert.rejects(forged.get_children("/", false), /not authenticated/);
       await assert.rejects(forged.create("/mallory", "x", 0), /not authenticated/);
-      await assert.rejects(forged.set_acl("/", -1, [{ perms: 31, scheme: "world", auth: "anyone" }]), /not authenticated/);
+      await assert.rejects(
+        forged.set_acl("/", -1, [{ perms: 31, scheme: "world", auth: "anyone" }]),
+        /not authenticated/,
+      );
     } finally {
       forged.close();
     }
@@ -97,8 +148,10 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     assert.match(ok.stdout + ok.stderr, /Created \/app-data/);
     const wrongDir = path.join(zk.memberDir(0), "wrong-run");
     fs.mkdirSync(wrongDir, { recursive: true });
-    fs.writeFileSync(path.join(wrongDir, "client-jaas.conf"),
-      `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="${ZK_CLIENT_USER}"\n  password="not-the-password-1";\n};\n`);
+    fs.writeFileSync(
+      path.join(wrongDir, "client-jaas.conf"),
+      `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="${ZK_CLIENT_USER}"\n  password="not-the-password-1";\n};\n`,
+    );
     const refused = await zk.cli(0, ["get", "/app-data"], wrongDir);
     assert.match(refused.stdout + refused.stderr, /AuthFailed/);
     assert.doesNotMatch(refused.stdout, /^hello$/m);
@@ -108,12 +161,18 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     const admin = await session(zk.servers, `super:${SUPER}`);
     try {
       await admin.set_acl("/", -1, [{ perms: 31, scheme: "world", auth: "anyone" }]);
-      await assert.rejects(assertZooKeeperHealthy(inputs(zk)), /a client with a made-up identity listed the root znode/);
+      await assert.rejects(
+        assertZooKeeperHealthy(inputs(zk)),
+        /a client with a made-up identity listed the root znode/,
+      );
       await admin.set_acl("/", -1, [{ perms: 15, scheme: "sasl", auth: ZK_CLIENT_USER }]);
     } finally {
       admin.close();
     }
-    await assert.rejects(assertZooKeeperHealthy({ ...inputs(zk), password: "not-the-super-password" }), /the members refused zookeeperAdminPassword as super's password/);
+    await assert.rejects(
+      assertZooKeeperHealthy({ ...inputs(zk), password: "not-the-super-password" }),
+      /the members refused zookeeperAdminPassword as super's password/,
+    );
     await assertZooKeeperHealthy(inputs(zk));
   });
 
@@ -125,7 +184,9 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     zk.startMember(outsider);
     try {
       await new Promise((r) => setTimeout(r, 15000));
-      const mode = await fourLetterWord(zk.servers[outsider], "srvr").then((r) => /^Mode: (\w+)/m.exec(r)?.[1]).catch(() => undefined);
+      const mode = await fourLetterWord(zk.servers[outsider], "srvr")
+        .then((r) => /^Mode: (\w+)/m.exec(r)?.[1])
+        .catch(() => undefined);
       assert.ok(mode !== "follower" && mode !== "leader", `the outsider joined as ${mode}`);
       const log = fs.readFileSync(path.join(zk.memberDir(outsider), "server.log"), "utf8");
       assert.match(log, /SASL|[Aa]uthentication/);

@@ -20,7 +20,13 @@ export function restrictedNamespace(name: string) {
   return {
     apiVersion: "v1",
     kind: "Namespace",
-    metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } },
+    metadata: {
+      name,
+      labels: {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+      },
+    },
   };
 }
 
@@ -38,7 +44,9 @@ export function pullSecret(namespace: string, registry: string, username: string
 
 /** redis-server from our image, bypassing the product entrypoint: these tests are about the cluster. */
 function redisContainer(image: string, persistent: boolean) {
-  const persistence = persistent ? ["--dir", "/data", "--appendonly", "yes", "--appendfsync", "always"] : ["--save", "", "--appendonly", "no"];
+  const persistence = persistent
+    ? ["--dir", "/data", "--appendonly", "yes", "--appendfsync", "always"]
+    : ["--save", "", "--appendonly", "no"];
   return {
     name: "redis",
     image,
@@ -71,8 +79,18 @@ export function redisPod(namespace: string, name: string, image: string, pullSec
 export function redisStatefulSet(namespace: string, name: string, image: string, replicas: number) {
   const labels = { app: name };
   return [
-    { apiVersion: "v1", kind: "Service", metadata: { name, namespace }, spec: { clusterIP: "None", selector: labels, ports: [{ name: "redis", port: 6379 }] } },
-    { apiVersion: "v1", kind: "Service", metadata: { name: `${name}-client`, namespace }, spec: { selector: labels, ports: [{ name: "redis", port: 6379 }] } },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace },
+      spec: { clusterIP: "None", selector: labels, ports: [{ name: "redis", port: 6379 }] },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `${name}-client`, namespace },
+      spec: { selector: labels, ports: [{ name: "redis", port: 6379 }] },
+    },
     {
       apiVersion: "apps/v1",
       kind: "StatefulSet",
@@ -91,17 +109,29 @@ export function redisStatefulSet(namespace: string, name: string, image: string,
             containers: [{ ...redisContainer(image, true), volumeMounts: [{ name: "data", mountPath: "/data" }] }],
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: "data" },
-          spec: { accessModes: ["ReadWriteOnce"], storageClassName: "", resources: { requests: { storage: "64Mi" } } },
-        }],
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data" },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: "",
+              resources: { requests: { storage: "64Mi" } },
+            },
+          },
+        ],
       },
     },
   ];
 }
 
 /** A node-local PV bound ahead of time to exactly one claim, as the program's `local` storage mode does. */
-export function preboundLocalVolume(name: string, dir: string, node: string, claimNamespace: string, claimName: string) {
+export function preboundLocalVolume(
+  name: string,
+  dir: string,
+  node: string,
+  claimNamespace: string,
+  claimName: string,
+) {
   return {
     apiVersion: "v1",
     kind: "PersistentVolume",
@@ -113,7 +143,13 @@ export function preboundLocalVolume(name: string, dir: string, node: string, cla
       storageClassName: "",
       claimRef: { namespace: claimNamespace, name: claimName },
       local: { path: dir },
-      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] }] } },
+      nodeAffinity: {
+        required: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [node] }] },
+          ],
+        },
+      },
     },
   };
 }

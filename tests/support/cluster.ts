@@ -28,7 +28,12 @@ export interface ClusterEnv {
 
 export async function clusterEnv(): Promise<ClusterEnv> {
   const out = await check(SCRIPT, ["env"]);
-  return Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])) as unknown as ClusterEnv;
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  ) as unknown as ClusterEnv;
 }
 
 export function localCluster(...args: string[]): Promise<RunResult> {
@@ -72,15 +77,25 @@ export class Kubectl {
    * On time-out the error carries the pod's description and events.
    */
   async waitReady(namespace: string, pod: string, timeoutMs = 120_000, startedAfter?: Date): Promise<void> {
-    await waitFor(`pod ${namespace}/${pod} Ready`, timeoutMs, async () => {
-      const r = await this.run(["-n", namespace, "get", "pod", pod, "-o", "json"]);
-      if (r.code !== 0) return undefined;
-      const status = JSON.parse(r.stdout).status;
-      const ready = status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
-      const fresh = !startedAfter || (status.containerStatuses ?? []).every((c: any) =>
-        c.state?.running && new Date(c.state.running.startedAt).getTime() >= Math.floor(startedAfter.getTime() / 1000) * 1000);
-      return ready && fresh ? true : undefined;
-    }, 500).catch(async (e) => {
+    await waitFor(
+      `pod ${namespace}/${pod} Ready`,
+      timeoutMs,
+      async () => {
+        const r = await this.run(["-n", namespace, "get", "pod", pod, "-o", "json"]);
+        if (r.code !== 0) return undefined;
+        const status = JSON.parse(r.stdout).status;
+        const ready = status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
+        const fresh =
+          !startedAfter ||
+          (status.containerStatuses ?? []).every(
+            (c: any) =>
+              c.state?.running &&
+              new Date(c.state.running.startedAt).getTime() >= Math.floor(startedAfter.getTime() / 1000) * 1000,
+          );
+        return ready && fresh ? true : undefined;
+      },
+      500,
+    ).catch(async (e) => {
       const described = await this.run(["-n", namespace, "describe", "pod", pod]);
       throw new Error(`${e.message}\n${described.stdout}`);
     });

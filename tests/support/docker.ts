@@ -40,7 +40,9 @@ export async function cleanup(): Promise<void> {
   if (ids.length) await run("docker", ["rm", "-f", ...ids]);
   const nets = (await docker("network", "ls", "-q", "--filter", `label=${RUN_LABEL}`)).split(/\s+/).filter(Boolean);
   if (nets.length) await run("docker", ["network", "rm", ...nets]);
-  const volumes = (await docker("volume", "ls", "-q", "--filter", `name=-${process.pid}$`)).split(/\s+/).filter(Boolean);
+  const volumes = (await docker("volume", "ls", "-q", "--filter", `name=-${process.pid}$`))
+    .split(/\s+/)
+    .filter(Boolean);
   if (volumes.length) await run("docker", ["volume", "rm", ...volumes]);
 }
 
@@ -55,7 +57,15 @@ export async function network(name: string, fixedAddresses = false): Promise<str
     return name;
   }
   for (let x = 200; x < 255; x++) {
-    const created = await run("docker", ["network", "create", "--label", RUN_LABEL, "--subnet", `192.168.${x}.0/24`, name]);
+    const created = await run("docker", [
+      "network",
+      "create",
+      "--label",
+      RUN_LABEL,
+      "--subnet",
+      `192.168.${x}.0/24`,
+      name,
+    ]);
     if (created.code === 0) return name;
     if (!/overlap/i.test(created.stderr)) throw new Error(`docker network create ${name}: ${created.stderr.trim()}`);
   }
@@ -68,7 +78,10 @@ export class LocalRegistry {
   private dir = "";
   address = "";
 
-  constructor(readonly username: string, readonly password: string) {}
+  constructor(
+    readonly username: string,
+    readonly password: string,
+  ) {}
 
   async start(): Promise<void> {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-"));
@@ -77,13 +90,16 @@ export class LocalRegistry {
     // htpasswd reads the password from stdin (-i), keeping it off the process list.
     const entry = await check("htpasswd", ["-niB", this.username], { input: `${this.password}\n` });
     fs.writeFileSync(path.join(this.dir, "htpasswd"), entry);
-    fs.writeFileSync(path.join(this.dir, "config.yml"), [
-      "version: 0.1",
-      "log: { level: warn }",
-      `storage: { filesystem: { rootdirectory: ${this.dir}/data }, delete: { enabled: true } }`,
-      `http: { addr: "${this.address}" }`,
-      `auth: { htpasswd: { realm: test-registry, path: ${this.dir}/htpasswd } }`,
-    ].join("\n"));
+    fs.writeFileSync(
+      path.join(this.dir, "config.yml"),
+      [
+        "version: 0.1",
+        "log: { level: warn }",
+        `storage: { filesystem: { rootdirectory: ${this.dir}/data }, delete: { enabled: true } }`,
+        `http: { addr: "${this.address}" }`,
+        `auth: { htpasswd: { realm: test-registry, path: ${this.dir}/htpasswd } }`,
+      ].join("\n"),
+    );
     this.proc = spawn("docker-registry", ["serve", path.join(this.dir, "config.yml")], { stdio: "ignore" });
     await waitFor(`registry on ${this.address}`, 15000, async () => {
       const r = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${this.address}/v2/`]);
@@ -118,14 +134,44 @@ export function filesDir(files: Record<string, string>): string {
  * `docker run` with the pod's hardening: read-only root, no capabilities, no privilege gain, uid 10001.
  * /data is a named volume when `dataVolume` is given (it outlives the container, like a PV), else a tmpfs.
  */
-export function runHardened(image: string, name: string, net: string, mounts: Record<string, string>, env: Record<string, string>, extra: string[] = [], dataVolume?: string): Promise<string> {
+export function runHardened(
+  image: string,
+  name: string,
+  net: string,
+  mounts: Record<string, string>,
+  env: Record<string, string>,
+  extra: string[] = [],
+  dataVolume?: string,
+): Promise<string> {
   const data = dataVolume ? ["--mount", `type=volume,src=${dataVolume},dst=/data`] : ["--tmpfs", "/data:uid=10001"];
-  return docker("run", "-d", "--name", name, "--hostname", name, "--network", net, "--label", RUN_LABEL,
-    "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "10001:10001",
-    "--tmpfs", "/tmp", "--tmpfs", "/run/app:uid=10001", ...data,
+  return docker(
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--hostname",
+    name,
+    "--network",
+    net,
+    "--label",
+    RUN_LABEL,
+    "--read-only",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    "--user",
+    "10001:10001",
+    "--tmpfs",
+    "/tmp",
+    "--tmpfs",
+    "/run/app:uid=10001",
+    ...data,
     ...Object.entries(mounts).flatMap(([dir, at]) => ["-v", `${dir}:${at}:ro`]),
     ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    ...extra, image);
+    ...extra,
+    image,
+  );
 }
 
 export function execIn(container: string, ...cmd: string[]) {

@@ -6,11 +6,13 @@ import * as path from "path";
 import { RunResult, run } from "./processes";
 import { ROOT } from "./stack-files";
 
-export const TOOLS_BIN = process.env.MIDDLEWARE_TOOLS_BIN ?? path.join(os.homedir(), ".cache", "middleware-tools", "bin");
+export const TOOLS_BIN =
+  process.env.MIDDLEWARE_TOOLS_BIN ?? path.join(os.homedir(), ".cache", "middleware-tools", "bin");
 
 export function requireEngine(): void {
   for (const tool of ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy"]) {
-    if (!fs.existsSync(path.join(TOOLS_BIN, tool))) throw new Error(`${tool} is missing from ${TOOLS_BIN}; run scripts/setup (or scripts/install-tools all)`);
+    if (!fs.existsSync(path.join(TOOLS_BIN, tool)))
+      throw new Error(`${tool} is missing from ${TOOLS_BIN}; run scripts/setup (or scripts/install-tools all)`);
   }
 }
 
@@ -35,10 +37,17 @@ export class EngineWorkspace {
    * scripts/install-tools does into ~/.pulumi (a real plugin there would be left in use).
    */
   async installOfflinePlugin(name: "kubernetes" | "docker"): Promise<void> {
-    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies[`@pulumi/${name}`];
+    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies[
+      `@pulumi/${name}`
+    ];
     const binary = path.join(TOOLS_BIN, "..", "plugins", `pulumi-resource-${name}`);
     if (!fs.existsSync(binary)) throw new Error(`${binary} is missing; run scripts/install-tools ${name}-plugin`);
-    const r = await run(path.join(ROOT, "scripts", "install-plugin"), [name, version, binary, path.join(this.root, "home")]);
+    const r = await run(path.join(ROOT, "scripts", "install-plugin"), [
+      name,
+      version,
+      binary,
+      path.join(this.root, "home"),
+    ]);
     if (r.code !== 0) throw new Error(r.stderr);
   }
 

@@ -26,7 +26,8 @@ export async function redisCli(host: string, port: number, password: string, ...
     env: { ...process.env, REDISCLI_AUTH: password },
     timeout: 10_000,
   });
-  if (r.code !== 0 || /^(ERR|NOAUTH|WRONGPASS|NOPERM)/m.test(r.stdout)) throw new Error(`redis-cli -h ${host} ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+  if (r.code !== 0 || /^(ERR|NOAUTH|WRONGPASS|NOPERM)/m.test(r.stdout))
+    throw new Error(`redis-cli -h ${host} ${args.join(" ")}: ${r.stdout}${r.stderr}`);
   return r.stdout.trim();
 }
 

@@ -54,8 +54,20 @@ export class E2eStack {
   runWithClusterDns(dnsServiceIp: string, ...args: string[]): Promise<RunResult> {
     const resolvConf = path.join(this.state, "cluster-resolv.conf");
     fs.writeFileSync(resolvConf, `nameserver ${dnsServiceIp}\n`);
-    return run("unshare", ["--mount", "sh", "-c", 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', "sh", resolvConf, SCRIPT, ...args],
-      { cwd: ROOT, env: this.env() });
+    return run(
+      "unshare",
+      [
+        "--mount",
+        "sh",
+        "-c",
+        'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"',
+        "sh",
+        resolvConf,
+        SCRIPT,
+        ...args,
+      ],
+      { cwd: ROOT, env: this.env() },
+    );
   }
 
   async secret(key: "redisPassword" | "redisAdminPassword"): Promise<string> {

@@ -14,7 +14,11 @@ export async function freePort(alsoFree?: number): Promise<number> {
   for (;;) {
     const port = await osPort();
     const partner = alsoFree === undefined ? undefined : port + alsoFree;
-    if (handedOut.has(port) || (partner !== undefined && (partner > 65535 || handedOut.has(partner) || !(await isFree(partner))))) continue;
+    if (
+      handedOut.has(port) ||
+      (partner !== undefined && (partner > 65535 || handedOut.has(partner) || !(await isFree(partner))))
+    )
+      continue;
     handedOut.add(port);
     if (partner !== undefined) handedOut.add(partner);
     return port;
@@ -47,7 +51,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; never throws on a non-zero exit (the caller asserts on `code`). */
-export function run(cmd: string, args: readonly string[], opts: ExecFileOptions & { input?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: ExecFileOptions & { input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024, ...opts }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
@@ -58,14 +66,23 @@ export function run(cmd: string, args: readonly string[], opts: ExecFileOptions 
 }
 
 /** Runs a command and returns stdout, or throws with everything it printed. */
-export async function check(cmd: string, args: readonly string[], opts: ExecFileOptions & { input?: string } = {}): Promise<string> {
+export async function check(
+  cmd: string,
+  args: readonly string[],
+  opts: ExecFileOptions & { input?: string } = {},
+): Promise<string> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 
 /** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes; the error says what was awaited. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -75,7 +92,8 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     } catch (e) {
       lastError = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

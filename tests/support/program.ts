@@ -12,12 +12,20 @@ export interface ProgramRun {
  * Runs index.ts under mocks with the given stack config, as the engine would: structured values
  * as JSON text, secrets listed in PULUMI_CONFIG_SECRET_KEYS.
  */
-export async function runProgram(stack: string, config: Record<string, unknown>, secrets: Record<string, string> = TEST_SECRETS): Promise<ProgramRun> {
+export async function runProgram(
+  stack: string,
+  config: Record<string, unknown>,
+  secrets: Record<string, string> = TEST_SECRETS,
+): Promise<ProgramRun> {
   resetRegistered();
   setMocks(stack);
   const all: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...config, ...secrets })) all[`middleware:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-  pulumi.runtime.setAllConfig(all, Object.keys(secrets).map((k) => `middleware:${k}`));
+  for (const [k, v] of Object.entries({ ...config, ...secrets }))
+    all[`middleware:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  pulumi.runtime.setAllConfig(
+    all,
+    Object.keys(secrets).map((k) => `middleware:${k}`),
+  );
   const entry = require.resolve(path.join(ROOT, "index.ts"));
   delete require.cache[entry];
   const mod = require(entry) as Record<string, unknown>;

@@ -12,7 +12,10 @@ export const INTERNAL_SECRET = "internal-secret-for-tests";
 export const AUTH_FILES: Readonly<Record<AuthFile, string>> = {
   [AuthFile.Password]: CLIENT_PASSWORD,
   [AuthFile.AdminPassword]: ADMIN_PASSWORD,
-  ...(Object.fromEntries(INTERNAL_USERS.map((u) => [u, internalPassword(INTERNAL_SECRET, u)])) as Record<(typeof INTERNAL_USERS)[number], string>),
+  ...(Object.fromEntries(INTERNAL_USERS.map((u) => [u, internalPassword(INTERNAL_SECRET, u)])) as Record<
+    (typeof INTERNAL_USERS)[number],
+    string
+  >),
 };
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");

@@ -39,24 +39,44 @@ export class RedisServer {
 
   private readonly sentinel: boolean;
 
-  constructor(readonly port: number, opts: RedisServerOptions, root: string) {
+  constructor(
+    readonly port: number,
+    opts: RedisServerOptions,
+    root: string,
+  ) {
     this.dir = path.join(root, String(port));
     fs.mkdirSync(this.dir, { recursive: true });
     this.sentinel = opts.sentinelOf !== undefined;
     if (opts.sentinelOf) {
       // What the sentinel entrypoint writes, on loopback.
       const conf = renderAuth(sentinelConf({ ...opts.sentinelOf, downAfterMs: 1000, failoverTimeoutMs: 5000 }))
-        .replace(MASTER_HOST_PLACEHOLDER, "127.0.0.1").replace(/^dir .*$/m, `dir ${this.dir}`);
-      fs.writeFileSync(path.join(this.dir, "redis.conf"), conf + [
-        `port ${port}`, "bind 127.0.0.1", `logfile ${path.join(this.dir, "redis.log")}`,
-      ].join("\n") + "\n", { mode: 0o600 });
+        .replace(MASTER_HOST_PLACEHOLDER, "127.0.0.1")
+        .replace(/^dir .*$/m, `dir ${this.dir}`);
+      fs.writeFileSync(
+        path.join(this.dir, "redis.conf"),
+        conf + [`port ${port}`, "bind 127.0.0.1", `logfile ${path.join(this.dir, "redis.log")}`].join("\n") + "\n",
+        { mode: 0o600 },
+      );
       return;
     }
     const lines = [
-      `port ${port}`, "bind 127.0.0.1", `dir ${this.dir}`, "daemonize no", "save \"\"", "appendonly yes", "appendfsync everysec",
-      "loglevel warning", `logfile ${path.join(this.dir, "redis.log")}`,
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${this.dir}`,
+      "daemonize no",
+      'save ""',
+      "appendonly yes",
+      "appendfsync everysec",
+      "loglevel warning",
+      `logfile ${path.join(this.dir, "redis.log")}`,
       ...dataNodeAcl(DEFAULT_CLIENT_ACL, { sentinelManaged: opts.sentinelManaged }).map(renderAuth),
-      ...(opts.cluster ? ["cluster-enabled yes", "cluster-config-file nodes.conf", `cluster-node-timeout ${opts.nodeTimeoutMs ?? 1000}`] : []),
+      ...(opts.cluster
+        ? [
+            "cluster-enabled yes",
+            "cluster-config-file nodes.conf",
+            `cluster-node-timeout ${opts.nodeTimeoutMs ?? 1000}`,
+          ]
+        : []),
       ...(opts.extraConfig ?? []),
     ];
     fs.writeFileSync(path.join(this.dir, "redis.conf"), lines.join("\n") + "\n", { mode: 0o600 });
@@ -72,12 +92,16 @@ export class RedisServer {
 
   async start(): Promise<void> {
     this.startedAt = performance.now();
-    this.proc = spawn("redis-server", [path.join(this.dir, "redis.conf"), ...(this.sentinel ? ["--sentinel"] : [])], { stdio: "ignore" });
+    this.proc = spawn("redis-server", [path.join(this.dir, "redis.conf"), ...(this.sentinel ? ["--sentinel"] : [])], {
+      stdio: "ignore",
+    });
     try {
       const c = await connectRedis(this.port, CLIENT, 15000);
       c.disconnect();
     } catch (e) {
-      const log = fs.existsSync(path.join(this.dir, "redis.log")) ? fs.readFileSync(path.join(this.dir, "redis.log"), "utf8").slice(-2000) : "(no log)";
+      const log = fs.existsSync(path.join(this.dir, "redis.log"))
+        ? fs.readFileSync(path.join(this.dir, "redis.log"), "utf8").slice(-2000)
+        : "(no log)";
       throw new Error(`redis-server on port ${this.port} did not start: ${(e as Error).message}\n${log}`);
     }
   }

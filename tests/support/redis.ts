@@ -2,9 +2,21 @@ import Redis, { RedisOptions } from "ioredis";
 import { waitFor } from "./processes";
 
 /** Connects once the server answers PING, retrying while it starts; failed attempts are closed. */
-export function connectRedis(port: number, opts: RedisOptions = {}, timeoutMs = 20000, host = "127.0.0.1"): Promise<Redis> {
+export function connectRedis(
+  port: number,
+  opts: RedisOptions = {},
+  timeoutMs = 20000,
+  host = "127.0.0.1",
+): Promise<Redis> {
   return waitFor(`redis on ${host}:${port}`, timeoutMs, async () => {
-    const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...opts });
+    const client = new Redis({
+      host,
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      ...opts,
+    });
     client.on("error", () => undefined);
     try {
       await client.connect();

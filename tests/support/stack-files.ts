@@ -6,7 +6,9 @@ export const ROOT = path.join(__dirname, "..", "..");
 
 /** A stack file's `middleware:` keys with the prefix removed, values as YAML gives them. */
 export function readStackFile(stack: string): Record<string, unknown> {
-  const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+  const doc = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc.config ?? {})) {
     if (k.startsWith("middleware:")) out[k.slice("middleware:".length)] = v;

@@ -17,11 +17,33 @@ describe("dynamic resources under mocks", function () {
     setMocks("unit");
     const nodes = ["a:6379", "b:6379", "c:6379"];
     new RedisClusterInit("init", { nodes, replicasPerMaster: 0, username: "admin", password: "secret-password-1" });
-    new RedisClusterHealth("cluster-health", { nodes, expectedMasters: 3, replicasPerMaster: 0, password: "secret-password-1" });
-    new ZooKeeperHealth("zk-health", { servers: ["z:2181"], expectedSize: 1, clientUser: "app", password: "secret-password-1" });
-    new RedisSentinelHealth("sentinel-health", { sentinels: ["s:26379"], masterName: "m", expectedReplicas: 2, password: "secret-password-1" });
+    new RedisClusterHealth("cluster-health", {
+      nodes,
+      expectedMasters: 3,
+      replicasPerMaster: 0,
+      password: "secret-password-1",
+    });
+    new ZooKeeperHealth("zk-health", {
+      servers: ["z:2181"],
+      expectedSize: 1,
+      clientUser: "app",
+      password: "secret-password-1",
+    });
+    new RedisSentinelHealth("sentinel-health", {
+      sentinels: ["s:26379"],
+      masterName: "m",
+      expectedReplicas: 2,
+      password: "secret-password-1",
+    });
     new RedisStandaloneHealth("standalone-health", { endpoint: "r:6379", password: "secret-password-1" });
-    new ChangeGuard("guard", { setting: "s", value: "1", ackSetting: "a", risk: "r", procedure: "p", members: ["z:2181"] });
+    new ChangeGuard("guard", {
+      setting: "s",
+      value: "1",
+      ackSetting: "a",
+      risk: "r",
+      procedure: "p",
+      members: ["z:2181"],
+    });
   });
 
   for (const name of ["init", "cluster-health", "zk-health", "sentinel-health", "standalone-health", "guard"]) {

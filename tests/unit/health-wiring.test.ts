@@ -11,15 +11,43 @@ describe("post-deploy resources in the program", function () {
   it("registers cluster init and one health assertion per workload, wired to the pods", async () => {
     const run = await runProgram("dev", readStackFile("dev"));
     const dyn = new Map(run.resources.filter((r) => r.type === DYNAMIC).map((r) => [r.name, r.inputs]));
-    const guards = ["redis-cluster-storage", "redis-sentinel-data-storage", "redis-sentinel-storage", "redis-storage", "zookeeper-size", "zookeeper-storage"];
+    const guards = [
+      "redis-cluster-storage",
+      "redis-sentinel-data-storage",
+      "redis-sentinel-storage",
+      "redis-storage",
+      "zookeeper-size",
+      "zookeeper-storage",
+    ];
     const preflight = ["storage-root"]; // and node-capacity with required anti-affinity (program.test.ts)
-    assert.deepStrictEqual([...dyn.keys()].sort(), ["redis-cluster-health", "redis-cluster-init", "redis-health", "redis-sentinel-health", "zookeeper-health", ...guards, ...preflight].sort());
+    assert.deepStrictEqual(
+      [...dyn.keys()].sort(),
+      [
+        "redis-cluster-health",
+        "redis-cluster-init",
+        "redis-health",
+        "redis-sentinel-health",
+        "zookeeper-health",
+        ...guards,
+        ...preflight,
+      ].sort(),
+    );
 
     const init = dyn.get("redis-cluster-init")!;
-    assert.deepStrictEqual(init.nodes, Array.from({ length: 6 }, (_, i) => `redis-cluster-${i}.redis-cluster-headless.middleware-dev.svc.cluster.local:6379`));
+    assert.deepStrictEqual(
+      init.nodes,
+      Array.from(
+        { length: 6 },
+        (_, i) => `redis-cluster-${i}.redis-cluster-headless.middleware-dev.svc.cluster.local:6379`,
+      ),
+    );
     assert.strictEqual(init.replicasPerMaster, 1);
     assert.strictEqual(init.username, "admin", "cluster management runs as the admin user");
-    assert.strictEqual(init.password[Object.keys(init.password)[0]], SECRET_SIG, "the password travels as a secret input");
+    assert.strictEqual(
+      init.password[Object.keys(init.password)[0]],
+      SECRET_SIG,
+      "the password travels as a secret input",
+    );
 
     const health = dyn.get("redis-cluster-health")!;
     assert.strictEqual(health.expectedMasters, 3);
@@ -27,21 +55,42 @@ describe("post-deploy resources in the program", function () {
     assert.strictEqual(health.retryForMs, 300000);
     assert.deepStrictEqual(health.access, { kind: "direct" });
     // image | config hash | replicas | password fingerprint: a password change re-runs the assertions.
-    assert.match(health.trigger, /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6\|[0-9a-f]{32}$/);
+    assert.match(
+      health.trigger,
+      /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6\|[0-9a-f]{32}$/,
+    );
 
-    assert.deepStrictEqual(dyn.get("zookeeper-health")!.servers, [0, 1, 2].map((i) => `zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2181`));
+    assert.deepStrictEqual(
+      dyn.get("zookeeper-health")!.servers,
+      [0, 1, 2].map((i) => `zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2181`),
+    );
     assert.strictEqual(dyn.get("zookeeper-health")!.expectedSize, 3);
     const size = dyn.get("zookeeper-size")!;
-    assert.deepStrictEqual([size.setting, size.value, size.ackSetting, size.ack, size.members, size.access],
-      ["zookeeper.replicas", "3", "zookeeper.resizeFrom", undefined, dyn.get("zookeeper-health")!.servers, { kind: "direct" }]);
+    assert.deepStrictEqual(
+      [size.setting, size.value, size.ackSetting, size.ack, size.members, size.access],
+      [
+        "zookeeper.replicas",
+        "3",
+        "zookeeper.resizeFrom",
+        undefined,
+        dyn.get("zookeeper-health")!.servers,
+        { kind: "direct" },
+      ],
+    );
     const storage = dyn.get("redis-cluster-storage")!;
-    assert.deepStrictEqual([storage.setting, storage.value, storage.ackSetting], ["storage", "nfs:nfs.dev.example.internal:/exports/middleware", undefined]);
+    assert.deepStrictEqual(
+      [storage.setting, storage.value, storage.ackSetting],
+      ["storage", "nfs:nfs.dev.example.internal:/exports/middleware", undefined],
+    );
     assert.deepStrictEqual(storage.members, init.nodes, "every pod must be stopped before its volumes move");
     const sentinel = dyn.get("redis-sentinel-health")!;
     assert.strictEqual(sentinel.expectedReplicas, 2);
     assert.strictEqual(sentinel.masterName, "mymaster");
     assert.strictEqual(sentinel.sentinels.length, 3);
-    assert.strictEqual(dyn.get("redis-health")!.endpoint, "redis-0.redis-headless.middleware-dev.svc.cluster.local:6379");
+    assert.strictEqual(
+      dyn.get("redis-health")!.endpoint,
+      "redis-0.redis-headless.middleware-dev.svc.cluster.local:6379",
+    );
   });
 
   it("reaches the pods through kubectl port-forward when asked", async () => {
@@ -55,6 +104,9 @@ describe("post-deploy resources in the program", function () {
   it("registers none of them when health checks are disabled, only the change guards and the preflight checks", async () => {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
     const left = run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name);
-    assert.ok(left.every((n) => /-(size|storage)$|^storage-root$/.test(n)), left.join(", "));
+    assert.ok(
+      left.every((n) => /-(size|storage)$|^storage-root$/.test(n)),
+      left.join(", "),
+    );
   });
 });

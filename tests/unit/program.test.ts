@@ -49,14 +49,17 @@ const unwrap = (v: any) => (isSecret(v) ? v.value : v);
 describe("stack files", () => {
   for (const stack of ["dev", "staging", "prod", "local"]) {
     it(`Pulumi.${stack}.yaml validates (with its secrets set as an operator would)`, () => {
-      const secrets = Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }]));
+      const secrets = Object.fromEntries(
+        Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }]),
+      );
       const s = parseStackConfig(stack, readStackFile(stack), secrets as never);
       assert.strictEqual(s.namespace, `middleware-${stack}`);
     });
 
     it(`Pulumi.${stack}.yaml commits no secret in plaintext`, () => {
       const raw = readStackFile(stack);
-      for (const key of Object.keys(TEST_SECRETS)) assert.ok(!(key in raw), `${key} must be set with --secret, not committed`);
+      for (const key of Object.keys(TEST_SECRETS))
+        assert.ok(!(key in raw), `${key} must be set with --secret, not committed`);
     });
   }
 
@@ -66,9 +69,18 @@ describe("stack files", () => {
     for (const stack of ["dev", "staging", "prod"]) {
       const operatorStack = fs.readFileSync(path.join(ROOT, "deploy", "operator", `stack-${stack}.yaml`), "utf8");
       assert.match(operatorStack, new RegExp(`namespace: ${account[2]}\\b`));
-      assert.strictEqual((readStackFile(stack) as any).health?.runnerNamespace, account[2], `Pulumi.${stack}.yaml health.runnerNamespace`);
+      assert.strictEqual(
+        (readStackFile(stack) as any).health?.runnerNamespace,
+        account[2],
+        `Pulumi.${stack}.yaml health.runnerNamespace`,
+      );
     }
-    for (const resource of ["nodes", "persistentvolumes"]) assert.match(rbac, new RegExp(`resources: \\[[^\\]]*\\b${resource}\\b[^\\]]*\\]\\s+verbs: \\[get, list`), resource);
+    for (const resource of ["nodes", "persistentvolumes"])
+      assert.match(
+        rbac,
+        new RegExp(`resources: \\[[^\\]]*\\b${resource}\\b[^\\]]*\\]\\s+verbs: \\[get, list`),
+        resource,
+      );
   });
 
   it("differ in sizes, resources and replicas between environments", () => {
@@ -85,7 +97,10 @@ describe("program with a broken stack file", () => {
     raw.zookeeper = { ...raw.zookeeper, replicas: 4 };
     await assert.rejects(runProgram("dev", raw), (e: Error) => {
       assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /middleware:zookeeper\.replicas: must be odd and >= 3 so a majority survives one loss \(got 4\)/);
+      assert.match(
+        e.message,
+        /middleware:zookeeper\.replicas: must be odd and >= 3 so a majority survives one loss \(got 4\)/,
+      );
       return true;
     });
     assert.strictEqual(registered.length, 0);
@@ -113,12 +128,18 @@ describe("program on the dev stack", () => {
   ];
 
   it("declares exactly the five StatefulSets", () => {
-    assert.deepStrictEqual(of(run, T.sts).map((r) => [r.inputs.metadata.name, r.inputs.spec.replicas]).sort(),
-      workloads.map((w) => [w.sts, w.replicas]).sort());
+    assert.deepStrictEqual(
+      of(run, T.sts)
+        .map((r) => [r.inputs.metadata.name, r.inputs.spec.replicas])
+        .sort(),
+      workloads.map((w) => [w.sts, w.replicas]).sort(),
+    );
   });
 
   it("puts every namespaced object in the stack's namespace", () => {
-    for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:") && ![T.pv, "kubernetes:core/v1:Namespace"].includes(x.type))) {
+    for (const r of run.resources.filter(
+      (x) => x.type.startsWith("kubernetes:") && ![T.pv, "kubernetes:core/v1:Namespace"].includes(x.type),
+    )) {
       assert.strictEqual(r.inputs.metadata.namespace, "middleware-dev", `${r.type} ${r.name}`);
     }
   });
@@ -140,7 +161,8 @@ describe("program on the dev stack", () => {
         assert.deepStrictEqual(named(run, T.svc, w.sts).inputs.spec.selector, selector);
         assert.deepStrictEqual(named(run, T.pdb, w.sts).inputs.spec.selector.matchLabels, selector);
         assert.strictEqual(named(run, T.pdb, w.sts).inputs.spec.maxUnavailable, 1);
-        const term = pod().spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
+        const term =
+          pod().spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
         assert.deepStrictEqual(term.labelSelector.matchLabels, selector);
         assert.strictEqual(term.topologyKey, "kubernetes.io/hostname");
         assert.deepStrictEqual(named(run, T.netpol, w.sts).inputs.spec.podSelector.matchLabels, selector);
@@ -158,8 +180,14 @@ describe("program on the dev stack", () => {
         const template = sts().spec.volumeClaimTemplates[0];
         for (let i = 0; i < w.replicas; i++) {
           const pv = named(run, T.pv, `middleware-dev-${w.sts}-${i}`).inputs.spec;
-          assert.deepStrictEqual(pv.claimRef, { namespace: "middleware-dev", name: `${template.metadata.name}-${w.sts}-${i}` });
-          assert.deepStrictEqual(pv.nfs, { server: "nfs.dev.example.internal", path: `/exports/middleware/${w.sts}-${i}` });
+          assert.deepStrictEqual(pv.claimRef, {
+            namespace: "middleware-dev",
+            name: `${template.metadata.name}-${w.sts}-${i}`,
+          });
+          assert.deepStrictEqual(pv.nfs, {
+            server: "nfs.dev.example.internal",
+            path: `/exports/middleware/${w.sts}-${i}`,
+          });
           assert.strictEqual(pv.persistentVolumeReclaimPolicy, "Retain");
           assert.strictEqual(pv.storageClassName, template.spec.storageClassName);
           assert.strictEqual(pv.capacity.storage, template.spec.resources.requests.storage);
@@ -195,7 +223,8 @@ describe("program on the dev stack", () => {
       });
 
       it("pulls its image from Harbor by digest with the pull secret", () => {
-        for (const c of pod().spec.containers) assert.match(c.image, /^harbor\.dev\.example\.internal\/middleware\/[a-z-]+@sha256:[0-9a-f]{64}$/);
+        for (const c of pod().spec.containers)
+          assert.match(c.image, /^harbor\.dev\.example\.internal\/middleware\/[a-z-]+@sha256:[0-9a-f]{64}$/);
         assert.deepStrictEqual(pod().spec.imagePullSecrets, [{ name: "harbor-pull" }]);
       });
 
@@ -209,7 +238,11 @@ describe("program on the dev stack", () => {
   it("renders zoo.cfg from stable DNS names with the four-letter words the probes use", () => {
     const cfg: string = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"];
     for (let i = 0; i < 3; i++) {
-      assert.ok(cfg.includes(`server.${i + 1}=zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2888:3888;2181`));
+      assert.ok(
+        cfg.includes(
+          `server.${i + 1}=zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2888:3888;2181`,
+        ),
+      );
     }
     assert.match(cfg, /^4lw\.commands\.whitelist=srvr,mntr,ruok$/m);
   });
@@ -221,13 +254,24 @@ describe("program on the dev stack", () => {
     assert.match(conf, /^cluster-enabled yes$/m);
     assert.match(conf, /^cluster-config-file \/data\/nodes\.conf$/m);
     assert.match(conf, /^cluster-preferred-endpoint-type hostname$/m);
-    assert.deepStrictEqual(c.env.find((e: any) => e.name === "POD_DOMAIN").value, "redis-cluster-headless.middleware-dev.svc.cluster.local");
+    assert.deepStrictEqual(
+      c.env.find((e: any) => e.name === "POD_DOMAIN").value,
+      "redis-cluster-headless.middleware-dev.svc.cluster.local",
+    );
   });
 
   it("lets only peers reach the cluster bus and ZooKeeper quorum ports", () => {
     const np = named(run, T.netpol, "redis-cluster").inputs.spec;
-    const clientRule = np.ingress.find((r: any) => r.from.some((f: any) => f.podSelector && Object.keys(f.podSelector).length === 0 || f.podSelector?.matchLabels === undefined));
-    assert.deepStrictEqual(clientRule.ports.map((p: any) => p.port), [6379]);
+    const clientRule = np.ingress.find((r: any) =>
+      r.from.some(
+        (f: any) =>
+          (f.podSelector && Object.keys(f.podSelector).length === 0) || f.podSelector?.matchLabels === undefined,
+      ),
+    );
+    assert.deepStrictEqual(
+      clientRule.ports.map((p: any) => p.port),
+      [6379],
+    );
     const zk = named(run, T.netpol, "zookeeper").inputs.spec;
     const peerRule = zk.ingress.find((r: any) => r.from[0].podSelector?.matchLabels);
     assert.deepStrictEqual(peerRule.ports.map((p: any) => p.port).sort(), [2181, 2888, 3888]);
@@ -253,12 +297,22 @@ describe("program on the dev stack", () => {
       const auth = spec.volumes.find((v: any) => v.name === "auth");
       assert.ok(auth?.secret?.secretName, `${name} mounts an auth Secret`);
       const secret = named(run, T.secret, auth.secret.secretName).inputs;
-      const internal = {
-        "redis": ["replication-password"],
-        "redis-cluster": ["replication-password", "cluster-peers-password"],
-        "redis-sentinel-data": ["discovery-password", "handover-password", "replication-password", "sentinel-password", "sentinel-peer-password"],
-      }[name === "redis-sentinel" ? "redis-sentinel-data" : name] ?? [];
-      assert.deepStrictEqual(Object.keys(unwrap(secret.stringData)).sort(), ["admin-password", "password", ...internal].sort());
+      const internal =
+        {
+          redis: ["replication-password"],
+          "redis-cluster": ["replication-password", "cluster-peers-password"],
+          "redis-sentinel-data": [
+            "discovery-password",
+            "handover-password",
+            "replication-password",
+            "sentinel-password",
+            "sentinel-peer-password",
+          ],
+        }[name === "redis-sentinel" ? "redis-sentinel-data" : name] ?? [];
+      assert.deepStrictEqual(
+        Object.keys(unwrap(secret.stringData)).sort(),
+        ["admin-password", "password", ...internal].sort(),
+      );
       // Internal passwords are derived (64 hex), distinct per user, and none is a configured secret.
       const files = unwrap(secret.stringData) as Record<string, string>;
       for (const f of internal) assert.match(files[f], /^[0-9a-f]{64}$/);
@@ -274,18 +328,30 @@ describe("program on the dev stack", () => {
     const env = sts.template.spec.containers[0].env.find((e: any) => e.name === "CLUSTER_PEERS")?.value;
     const hosts = String(env).split(" ");
     assert.strictEqual(hosts.length, sts.replicas);
-    hosts.forEach((h, i) => assert.match(h, new RegExp(`^redis-cluster-${i}\\.redis-cluster-headless\\.[a-z0-9-]+\\.svc\\.cluster\\.local$`)));
+    hosts.forEach((h, i) =>
+      assert.match(h, new RegExp(`^redis-cluster-${i}\\.redis-cluster-headless\\.[a-z0-9-]+\\.svc\\.cluster\\.local$`)),
+    );
   });
 
   it("lets a Sentinel master hand its role to a replica before it stops, within the grace period", () => {
     const data = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec;
     assert.deepStrictEqual(data.containers[0].lifecycle?.preStop?.exec?.command, ["/usr/local/bin/redis-handover"]);
     const timeout = Number(data.containers[0].env.find((e: any) => e.name === "HANDOVER_TIMEOUT_SECONDS")?.value);
-    assert.ok(timeout > 0 && data.terminationGracePeriodSeconds >= timeout + 20, "the grace period covers the handover and the shutdown after it");
+    assert.ok(
+      timeout > 0 && data.terminationGracePeriodSeconds >= timeout + 20,
+      "the grace period covers the handover and the shutdown after it",
+    );
     const peers = data.containers[0].env.find((e: any) => e.name === "SENTINEL_PEERS")?.value;
-    assert.deepStrictEqual(peers.split(" "), [0, 1, 2].map((i) => `redis-sentinel-${i}.redis-sentinel-headless.middleware-dev.svc.cluster.local`));
+    assert.deepStrictEqual(
+      peers.split(" "),
+      [0, 1, 2].map((i) => `redis-sentinel-${i}.redis-sentinel-headless.middleware-dev.svc.cluster.local`),
+    );
     for (const name of ["redis", "redis-cluster", "redis-sentinel"]) {
-      assert.strictEqual(named(run, T.sts, name).inputs.spec.template.spec.containers[0].lifecycle, undefined, `${name} has no handover`);
+      assert.strictEqual(
+        named(run, T.sts, name).inputs.spec.template.spec.containers[0].lifecycle,
+        undefined,
+        `${name} has no handover`,
+      );
     }
   });
 
@@ -296,32 +362,56 @@ describe("program on the dev stack", () => {
     const cfg = JSON.parse(unwrap(s.stringData)[".dockerconfigjson"]);
     assert.deepStrictEqual(Object.keys(cfg.auths), ["harbor.dev.example.internal"]);
     const auth = cfg.auths["harbor.dev.example.internal"];
-    assert.deepStrictEqual([auth.username, auth.password], ["robot$middleware+puller", TEST_SECRETS.registryPullPassword]);
+    assert.deepStrictEqual(
+      [auth.username, auth.password],
+      ["robot$middleware+puller", TEST_SECRETS.registryPullPassword],
+    );
     for (const r of run.resources.filter((x) => x.type !== T.image)) {
       const text = JSON.stringify(r.inputs);
-      assert.ok(!text.includes(TEST_SECRETS.registryPassword) && !text.includes("robot$middleware+deployer"), `${r.type} ${r.name} carries the push credential`);
+      assert.ok(
+        !text.includes(TEST_SECRETS.registryPassword) && !text.includes("robot$middleware+deployer"),
+        `${r.type} ${r.name} carries the push credential`,
+      );
     }
-    for (const image of of(run, T.image)) assert.ok(JSON.stringify(image.inputs).includes("robot$middleware+deployer"), "the build pushes with the push account");
+    for (const image of of(run, T.image))
+      assert.ok(
+        JSON.stringify(image.inputs).includes("robot$middleware+deployer"),
+        "the build pushes with the push account",
+      );
   });
 
   it("rolls a workload's pods when one of its passwords changes, with a salted fingerprint that reveals none", async () => {
     const fingerprints = (r: ProgramRun) =>
-      Object.fromEntries(["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel", "zookeeper"].map((n) => [n, named(r, T.sts, n).inputs.spec.template.metadata.annotations[AUTH_FINGERPRINT_ANNOTATION]]));
+      Object.fromEntries(
+        ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel", "zookeeper"].map((n) => [
+          n,
+          named(r, T.sts, n).inputs.spec.template.metadata.annotations[AUTH_FINGERPRINT_ANNOTATION],
+        ]),
+      );
     const before = fingerprints(run);
-    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel", "zookeeper"]) assert.match(before[n], /^[0-9a-f]{32}$/);
+    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel", "zookeeper"])
+      assert.match(before[n], /^[0-9a-f]{32}$/);
     // Same passwords in two workloads, different fingerprints: the salt is per Secret (Sentinel's two StatefulSets share one).
     assert.notStrictEqual(before.redis, before["redis-cluster"]);
     assert.strictEqual(before["redis-sentinel"], before["redis-sentinel-data"]);
     const sha = (x: string) => createHash("sha256").update(x).digest("hex");
     const annotations = JSON.stringify(run.resources.map((r) => r.inputs?.spec?.template?.metadata?.annotations ?? {}));
-    for (const v of secretValues) assert.ok(!annotations.includes(sha(v).slice(0, 16)), "no unsalted hash of a password in an annotation");
-    const rotated = await runProgram("dev", readStackFile("dev"), { ...TEST_SECRETS, redisPassword: "redis-rotated-password-555" });
+    for (const v of secretValues)
+      assert.ok(!annotations.includes(sha(v).slice(0, 16)), "no unsalted hash of a password in an annotation");
+    const rotated = await runProgram("dev", readStackFile("dev"), {
+      ...TEST_SECRETS,
+      redisPassword: "redis-rotated-password-555",
+    });
     const after = fingerprints(rotated);
-    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"]) assert.notStrictEqual(after[n], before[n], `${n} rolls`);
+    for (const n of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"])
+      assert.notStrictEqual(after[n], before[n], `${n} rolls`);
     assert.deepStrictEqual(named(rotated, T.sts, "zookeeper").inputs.spec, named(run, T.sts, "zookeeper").inputs.spec);
-    const zkRotated = fingerprints(await runProgram("dev", readStackFile("dev"), { ...TEST_SECRETS, zookeeperPassword: "zookeeper-rotated-pw-777" }));
+    const zkRotated = fingerprints(
+      await runProgram("dev", readStackFile("dev"), { ...TEST_SECRETS, zookeeperPassword: "zookeeper-rotated-pw-777" }),
+    );
     assert.notStrictEqual(zkRotated.zookeeper, before.zookeeper, "zookeeper rolls");
-    for (const n of ["redis", "redis-cluster", "redis-sentinel"]) assert.strictEqual(zkRotated[n], before[n], `${n} does not roll`);
+    for (const n of ["redis", "redis-cluster", "redis-sentinel"])
+      assert.strictEqual(zkRotated[n], before[n], `${n} does not roll`);
   });
 
   it("makes ZooKeeper clients and peers authenticate, with passwords only in the mounted Secret", () => {
@@ -330,28 +420,45 @@ describe("program on the dev stack", () => {
     assert.ok(!/superDigest/.test(cfg), "super's digest is rendered in the pod, not in the ConfigMap");
     const secret = named(run, T.secret, "zookeeper-auth").inputs.stringData.value;
     assert.deepStrictEqual(secret, {
-      password: TEST_SECRETS.zookeeperPassword, "admin-password": TEST_SECRETS.zookeeperAdminPassword,
+      password: TEST_SECRETS.zookeeperPassword,
+      "admin-password": TEST_SECRETS.zookeeperAdminPassword,
       "quorum-password": internalPassword(TEST_SECRETS.internalSecret, "quorum-password"),
     });
     const spec = named(run, T.sts, "zookeeper").inputs.spec.template.spec;
-    assert.ok(spec.volumes.some((v: any) => v.secret?.secretName === "zookeeper-auth"), "the auth Secret is a volume");
-    assert.ok(spec.containers[0].volumeMounts.some((m: any) => m.mountPath === "/etc/auth" && m.readOnly), "mounted read-only at /etc/auth");
+    assert.ok(
+      spec.volumes.some((v: any) => v.secret?.secretName === "zookeeper-auth"),
+      "the auth Secret is a volume",
+    );
+    assert.ok(
+      spec.containers[0].volumeMounts.some((m: any) => m.mountPath === "/etc/auth" && m.readOnly),
+      "mounted read-only at /etc/auth",
+    );
     const health = of(run, T.dynamic).find((r) => r.name === "zookeeper-health");
     assert.strictEqual(health?.inputs.clientUser, ZOOKEEPER_CLIENT_USER);
   });
 
   it("admits only pods labelled as ZooKeeper clients to ZooKeeper's client port", () => {
     const ingress = named(run, T.netpol, "zookeeper").inputs.spec.ingress;
-    const clientRule = ingress.find((r: any) => r.ports.some((p: any) => p.port === 2181) && !r.ports.some((p: any) => p.port === 2888));
-    for (const peer of clientRule.from) assert.deepStrictEqual(peer.podSelector, { matchLabels: ZOOKEEPER_CLIENT_LABEL }, JSON.stringify(peer));
+    const clientRule = ingress.find(
+      (r: any) => r.ports.some((p: any) => p.port === 2181) && !r.ports.some((p: any) => p.port === 2888),
+    );
+    for (const peer of clientRule.from)
+      assert.deepStrictEqual(peer.podSelector, { matchLabels: ZOOKEEPER_CLIENT_LABEL }, JSON.stringify(peer));
     const redisRule = named(run, T.netpol, "redis").inputs.spec.ingress[1];
-    assert.deepStrictEqual(redisRule.from[0].podSelector, {}, "Redis keeps admitting every pod of the namespace (the password guards it)");
+    assert.deepStrictEqual(
+      redisRule.from[0].podSelector,
+      {},
+      "Redis keeps admitting every pod of the namespace (the password guards it)",
+    );
   });
 
   it("builds each image once with a content tag, never latest", () => {
-    const names = of(run, T.image).map((r) => r.inputs.imageName as string).sort();
+    const names = of(run, T.image)
+      .map((r) => r.inputs.imageName as string)
+      .sort();
     assert.strictEqual(names.length, 2);
-    for (const n of names) assert.match(n, /^harbor\.dev\.example\.internal\/middleware\/(redis|zookeeper):[0-9a-f]{12}$/);
+    for (const n of names)
+      assert.match(n, /^harbor\.dev\.example\.internal\/middleware\/(redis|zookeeper):[0-9a-f]{12}$/);
   });
 });
 
@@ -361,11 +468,15 @@ describe("program storage modes", () => {
     const run = await runProgram("dev", raw);
     assert.strictEqual(of(run, T.pv).length, 0);
     assert.strictEqual(of(run, T.job).length, 0);
-    for (const s of of(run, T.sts)) assert.strictEqual(s.inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "fast-ssd");
+    for (const s of of(run, T.sts))
+      assert.strictEqual(s.inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "fast-ssd");
   });
 
   it("local mode uses the same PV/PVC shape with a local source pinned to the node", async () => {
-    const raw = { ...readStackFile("dev"), storage: { mode: "local", local: { path: "/var/lib/middleware", node: "node-1" } } };
+    const raw = {
+      ...readStackFile("dev"),
+      storage: { mode: "local", local: { path: "/var/lib/middleware", node: "node-1" } },
+    };
     const run = await runProgram("dev", raw);
     const pv = named(run, T.pv, "middleware-dev-zookeeper-1").inputs.spec;
     assert.deepStrictEqual(pv.local, { path: "/var/lib/middleware/zookeeper-1" });
@@ -380,36 +491,68 @@ describe("program storage modes", () => {
     const zone = "middleware-dev.svc.corp.internal";
     for (const sts of of(run, T.sts)) {
       const env = sts.inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[];
-      assert.strictEqual(env.find((e) => e.name === "POD_DOMAIN")?.value, `${sts.inputs.metadata.name}-headless.${zone}`);
+      assert.strictEqual(
+        env.find((e) => e.name === "POD_DOMAIN")?.value,
+        `${sts.inputs.metadata.name}-headless.${zone}`,
+      );
     }
-    assert.match(String(named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"]), new RegExp(`^server\\.1=zookeeper-0\\.zookeeper-headless\\.${zone.replace(/\./g, "\\.")}:`, "m"));
-    const sentinelEnv = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    assert.match(
+      String(named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"]),
+      new RegExp(`^server\\.1=zookeeper-0\\.zookeeper-headless\\.${zone.replace(/\./g, "\\.")}:`, "m"),
+    );
+    const sentinelEnv = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec.containers[0].env as {
+      name: string;
+      value?: string;
+    }[];
     assert.strictEqual(sentinelEnv.find((e) => e.name === "SENTINEL_HOST")?.value, `redis-sentinel.${zone}`);
     const clusterHealth = of(run, T.dynamic).find((r) => r.name === "redis-cluster-health")!;
-    for (const n of clusterHealth.inputs.nodes as string[]) assert.ok(n.endsWith(`.redis-cluster-headless.${zone}:6379`), n);
+    for (const n of clusterHealth.inputs.nodes as string[])
+      assert.ok(n.endsWith(`.redis-cluster-headless.${zone}:6379`), n);
   });
 
   it("admits an in-cluster runner's namespace to every workload's client ports, and nowhere else", async () => {
     const dev = readStackFile("dev");
-    const run = await runProgram("dev", { ...dev, health: { ...(dev.health as object), runnerNamespace: "pulumi-operator" } });
+    const run = await runProgram("dev", {
+      ...dev,
+      health: { ...(dev.health as object), runnerNamespace: "pulumi-operator" },
+    });
     const runnerPeer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "pulumi-operator" } } };
     const peerPorts: Record<string, number[]> = { zookeeper: [2888, 3888], "redis-cluster": [16379] };
     for (const np of of(run, T.netpol)) {
-      const rules = (np.inputs.spec.ingress as any[]).filter((r) => r.from.some((f: any) => JSON.stringify(f) === JSON.stringify(runnerPeer)));
+      const rules = (np.inputs.spec.ingress as any[]).filter((r) =>
+        r.from.some((f: any) => JSON.stringify(f) === JSON.stringify(runnerPeer)),
+      );
       assert.strictEqual(rules.length, 1, `${np.name}: one rule admits the runner`);
       const ports = rules[0].ports.map((p: any) => p.port);
-      assert.ok(ports.length > 0 && !ports.some((p: number) => (peerPorts[np.inputs.metadata.name] ?? []).includes(p)), `${np.name}: client ports only, got ${ports}`);
+      assert.ok(
+        ports.length > 0 && !ports.some((p: number) => (peerPorts[np.inputs.metadata.name] ?? []).includes(p)),
+        `${np.name}: client ports only, got ${ports}`,
+      );
     }
-    const zkClientRule = (named(run, T.netpol, "zookeeper").inputs.spec.ingress as any[]).find((r) => r.from.some((f: any) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "pulumi-operator"));
-    assert.deepStrictEqual(zkClientRule.ports.map((p: any) => p.port), [2181], "the runner reaches ZooKeeper's client port without the client label");
+    const zkClientRule = (named(run, T.netpol, "zookeeper").inputs.spec.ingress as any[]).find((r) =>
+      r.from.some((f: any) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "pulumi-operator"),
+    );
+    assert.deepStrictEqual(
+      zkClientRule.ports.map((p: any) => p.port),
+      [2181],
+      "the runner reaches ZooKeeper's client port without the client label",
+    );
     const without = await runProgram("dev", { ...dev, health: {} });
     assert.ok(!JSON.stringify(of(without, T.netpol).map((n) => n.inputs)).includes("pulumi-operator"));
   });
 
   it("checks the node count for required anti-affinity with every pod to spread, and not with preferred", async () => {
     const dev = readStackFile("dev");
-    const required = of(await runProgram("dev", { ...dev, scheduling: { antiAffinity: "required" } }), T.dynamic).find((r) => r.name === "node-capacity");
-    assert.deepStrictEqual(required?.inputs.pods, { zookeeper: 3, redis: 1, "redis-cluster": 6, "redis-sentinel-data": 3, "redis-sentinel": 3 });
+    const required = of(await runProgram("dev", { ...dev, scheduling: { antiAffinity: "required" } }), T.dynamic).find(
+      (r) => r.name === "node-capacity",
+    );
+    assert.deepStrictEqual(required?.inputs.pods, {
+      zookeeper: 3,
+      redis: 1,
+      "redis-cluster": 6,
+      "redis-sentinel-data": 3,
+      "redis-sentinel": 3,
+    });
     const preferred = await runProgram("dev", dev);
     assert.ok(!of(preferred, T.dynamic).some((r) => r.name === "node-capacity"));
   });
@@ -417,9 +560,17 @@ describe("program storage modes", () => {
   it("checks that no other stack keeps volumes in the storage root, except where a StorageClass provisions them", async () => {
     const dev = readStackFile("dev");
     const check = of(await runProgram("dev", dev), T.dynamic).find((r) => r.name === "storage-root");
-    assert.deepStrictEqual({ namespace: check?.inputs.namespace, root: check?.inputs.root },
-      { namespace: "middleware-dev", root: { kind: "nfs", server: (dev.storage as any).nfs.server, path: (dev.storage as any).nfs.path } });
-    const provisioned = await runProgram("dev", { ...dev, storage: { mode: "storageClass", storageClassName: "fast-ssd" } });
+    assert.deepStrictEqual(
+      { namespace: check?.inputs.namespace, root: check?.inputs.root },
+      {
+        namespace: "middleware-dev",
+        root: { kind: "nfs", server: (dev.storage as any).nfs.server, path: (dev.storage as any).nfs.path },
+      },
+    );
+    const provisioned = await runProgram("dev", {
+      ...dev,
+      storage: { mode: "storageClass", storageClassName: "fast-ssd" },
+    });
     assert.ok(!of(provisioned, T.dynamic).some((r) => r.name === "storage-root"));
   });
 

@@ -22,39 +22,79 @@ describe("spec builders", () => {
 
   it("numbers zoo.cfg servers from 1 in host order", () => {
     const cfg = zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, ["a", "b", "c"]);
-    assert.deepStrictEqual(cfg.split("\n").filter((l) => l.startsWith("server.")), [
-      "server.1=a:2888:3888;2181", "server.2=b:2888:3888;2181", "server.3=c:2888:3888;2181",
-    ]);
+    assert.deepStrictEqual(
+      cfg.split("\n").filter((l) => l.startsWith("server.")),
+      ["server.1=a:2888:3888;2181", "server.2=b:2888:3888;2181", "server.3=c:2888:3888;2181"],
+    );
     assert.match(cfg, /^standaloneEnabled=false$/m);
   });
 
   it("renders redis.conf with AOF always on and cluster settings only in cluster mode", () => {
-    const standalone = redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL });
+    const standalone = redisConf({
+      mode: RedisMode.Standalone,
+      maxmemory: "1gb",
+      appendfsync: "always",
+      clientAcl: DEFAULT_CLIENT_ACL,
+    });
     assert.match(standalone, /^appendonly yes$/m);
     assert.match(standalone, /^appendfsync always$/m);
     assert.doesNotMatch(standalone, /cluster-enabled/);
-    assert.match(redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL, clusterNodeTimeoutMs: 7000 }), /^cluster-node-timeout 7000$/m);
+    assert.match(
+      redisConf({
+        mode: RedisMode.Cluster,
+        maxmemory: "1gb",
+        appendfsync: "everysec",
+        clientAcl: DEFAULT_CLIENT_ACL,
+        clusterNodeTimeoutMs: 7000,
+      }),
+      /^cluster-node-timeout 7000$/m,
+    );
   });
 
   it("renders the ACL users with references to the Secret's files, never a value", () => {
-    const data = redisConf({ mode: RedisMode.SentinelData, maxmemory: "1gb", appendfsync: "everysec", clientAcl: "~app:* +@read" });
+    const data = redisConf({
+      mode: RedisMode.SentinelData,
+      maxmemory: "1gb",
+      appendfsync: "everysec",
+      clientAcl: "~app:* +@read",
+    });
     assert.match(data, /^user default on @HASH:password@ resetkeys resetchannels -@all ~app:\* \+@read$/m);
     assert.match(data, /^user sentinel on @HASH:sentinel-password@ resetchannels &__sentinel__:hello -@all /m);
-    assert.match(data, /^user handover on @HASH:handover-password@ resetchannels -@all \+ping \+role \+info \+client\|list \+client\|pause \+client\|unpause \+replicaof$/m);
+    assert.match(
+      data,
+      /^user handover on @HASH:handover-password@ resetchannels -@all \+ping \+role \+info \+client\|list \+client\|pause \+client\|unpause \+replicaof$/m,
+    );
     assert.match(data, /^masterauth @SECRET:replication-password@$/m);
-    assert.doesNotMatch(redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }), /^user (sentinel|handover|cluster-peers) /m);
+    assert.doesNotMatch(
+      redisConf({ mode: RedisMode.Standalone, maxmemory: "1gb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }),
+      /^user (sentinel|handover|cluster-peers) /m,
+    );
     assert.doesNotMatch(data, /^user cluster-peers /m);
-    const cluster = redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
-    assert.match(cluster, /^user cluster-peers on @HASH:cluster-peers-password@ resetchannels -@all \+ping \+role \+cluster\|myid \+cluster\|nodes \+cluster\|meet \+cluster\|replicate$/m);
+    const cluster = redisConf({
+      mode: RedisMode.Cluster,
+      maxmemory: "1gb",
+      appendfsync: "everysec",
+      clientAcl: DEFAULT_CLIENT_ACL,
+    });
+    assert.match(
+      cluster,
+      /^user cluster-peers on @HASH:cluster-peers-password@ resetchannels -@all \+ping \+role \+cluster\|myid \+cluster\|nodes \+cluster\|meet \+cluster\|replicate$/m,
+    );
     assert.doesNotMatch(cluster, /^user (sentinel|handover) /m);
     const sentinel = sentinelConf({ masterName: "m", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000 });
     const lines = sentinel.split("\n");
     // auth-user/auth-pass name the master, so they must follow its monitor line.
-    assert.ok(lines.findIndex((l) => l.startsWith("sentinel monitor m ")) < lines.findIndex((l) => l.startsWith("sentinel auth-user m sentinel")));
+    assert.ok(
+      lines.findIndex((l) => l.startsWith("sentinel monitor m ")) <
+        lines.findIndex((l) => l.startsWith("sentinel auth-user m sentinel")),
+    );
     assert.match(sentinel, /^sentinel auth-pass m @SECRET:sentinel-password@$/m);
     assert.match(sentinel, /^sentinel sentinel-pass @SECRET:sentinel-peer-password@$/m);
     assert.match(sentinel, /^dir \/run\/app$/m, "the rewritten config, which holds passwords, stays in memory");
-    assert.match(sentinel, /^user handover on @HASH:handover-password@ resetchannels -@all \+auth \+hello \+ping \+sentinel\|get-master-addr-by-name \+sentinel\|replicas \+sentinel\|failover$/m);
+    assert.match(
+      sentinel,
+      /^user handover on @HASH:handover-password@ resetchannels -@all \+auth \+hello \+ping \+sentinel\|get-master-addr-by-name \+sentinel\|replicas \+sentinel\|failover$/m,
+    );
     for (const l of lines.filter((x) => x.startsWith("user "))) assert.match(l, /^user [a-z-]+ on @HASH:[a-z-]+@ /);
   });
 
@@ -81,6 +121,14 @@ describe("spec builders", () => {
 
   it("builds the docker config JSON kubelet reads", () => {
     const cfg = JSON.parse(dockerConfigJson("harbor.example.internal", "robot$x", "pw"));
-    assert.deepStrictEqual(cfg, { auths: { "harbor.example.internal": { username: "robot$x", password: "pw", auth: Buffer.from("robot$x:pw").toString("base64") } } });
+    assert.deepStrictEqual(cfg, {
+      auths: {
+        "harbor.example.internal": {
+          username: "robot$x",
+          password: "pw",
+          auth: Buffer.from("robot$x:pw").toString("base64"),
+        },
+      },
+    });
   });
 });

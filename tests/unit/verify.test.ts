@@ -5,7 +5,9 @@ import { rawFromCliConfig } from "../../scripts/verify";
 import { runProgram } from "../support/program";
 import { TEST_SECRETS, readStackFile } from "../support/stack-files";
 
-const secrets = Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }])) as never;
+const secrets = Object.fromEntries(
+  Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }]),
+) as never;
 
 describe("npm run verify", function () {
   this.timeout(60000);
@@ -14,13 +16,18 @@ describe("npm run verify", function () {
     const settings = parseStackConfig("dev", readStackFile("dev"), secrets);
     const plan = new Map(verificationPlan(settings, TEST_SECRETS).map((c) => [c.name, c.inputs]));
     const run = await runProgram("dev", readStackFile("dev"));
-    const dyn = new Map(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => [r.name, r.inputs]));
+    const dyn = new Map(
+      run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => [r.name, r.inputs]),
+    );
     assert.deepStrictEqual(plan.get("ZooKeeper")!.servers, dyn.get("zookeeper-health")!.servers);
     assert.strictEqual(plan.get("ZooKeeper")!.clientUser, dyn.get("zookeeper-health")!.clientUser);
     assert.deepStrictEqual(plan.get("Redis Cluster")!.nodes, dyn.get("redis-cluster-health")!.nodes);
     assert.strictEqual(plan.get("Redis Cluster")!.expectedMasters, dyn.get("redis-cluster-health")!.expectedMasters);
     assert.deepStrictEqual(plan.get("Redis Sentinel")!.sentinels, dyn.get("redis-sentinel-health")!.sentinels);
-    assert.strictEqual(plan.get("Redis Sentinel")!.expectedReplicas, dyn.get("redis-sentinel-health")!.expectedReplicas);
+    assert.strictEqual(
+      plan.get("Redis Sentinel")!.expectedReplicas,
+      dyn.get("redis-sentinel-health")!.expectedReplicas,
+    );
     assert.strictEqual(plan.get("Redis")!.endpoint, dyn.get("redis-health")!.endpoint);
   });
 
@@ -31,7 +38,11 @@ describe("npm run verify", function () {
       "middleware:storage": { value: "{}", objectValue: { mode: "storageClass" }, secret: false },
       "middleware:redisPassword": { value: "decrypted-value-123", secret: true },
       // Passwords that look like JSON are still passwords, not structured config.
-      "middleware:redisAdminPassword": { value: '{"a":"admin-value-1"}', objectValue: { a: "admin-value-1" }, secret: true },
+      "middleware:redisAdminPassword": {
+        value: '{"a":"admin-value-1"}',
+        objectValue: { a: "admin-value-1" },
+        secret: true,
+      },
       "middleware:internalSecret": { value: "[not-json-but-bracketed", secret: true },
       "kubernetes:context": { value: "other" },
     });

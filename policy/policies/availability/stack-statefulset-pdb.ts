@@ -17,9 +17,14 @@ export const stackStatefulsetPdb: StackValidationPolicy = {
       const n = sts.props.spec?.replicas;
       if (!labels || typeof n !== "number") continue;
       const ns = sts.props.metadata?.namespace;
-      const mine = pdbs.filter((p) => p.props.metadata?.namespace === ns && selects(p.props.spec?.selector?.matchLabels, labels));
+      const mine = pdbs.filter(
+        (p) => p.props.metadata?.namespace === ns && selects(p.props.spec?.selector?.matchLabels, labels),
+      );
       if (mine.length === 0) {
-        report(`StatefulSet ${name} has no PodDisruptionBudget selecting its pods (${JSON.stringify(labels)}); add one with maxUnavailable: 1 so drains cannot take down a quorum.`, sts.urn);
+        report(
+          `StatefulSet ${name} has no PodDisruptionBudget selecting its pods (${JSON.stringify(labels)}); add one with maxUnavailable: 1 so drains cannot take down a quorum.`,
+          sts.urn,
+        );
         continue;
       }
       const quorum = QUORUM_APPS.includes(appOf(sts.type, sts.props) ?? "");
@@ -29,8 +34,16 @@ export const stackStatefulsetPdb: StackValidationPolicy = {
         const minA = p.props.spec?.minAvailable;
         const allowed = typeof maxU === "number" ? maxU : typeof minA === "number" ? n - minA : undefined;
         if (allowed === undefined) continue;
-        if (allowed < 1) report(`PDB ${nameOf(p.props, p.name)} lets no pod of ${name} be evicted, which blocks every node drain; use maxUnavailable: 1.`, p.urn);
-        else if (allowed > tolerable) report(`PDB ${nameOf(p.props, p.name)} lets ${allowed} of ${n} pods of ${name} go at once; at most ${tolerable} keeps ${quorum ? "quorum" : "a master and its replica from going together"} (use maxUnavailable: ${tolerable}).`, p.urn);
+        if (allowed < 1)
+          report(
+            `PDB ${nameOf(p.props, p.name)} lets no pod of ${name} be evicted, which blocks every node drain; use maxUnavailable: 1.`,
+            p.urn,
+          );
+        else if (allowed > tolerable)
+          report(
+            `PDB ${nameOf(p.props, p.name)} lets ${allowed} of ${n} pods of ${name} go at once; at most ${tolerable} keeps ${quorum ? "quorum" : "a master and its replica from going together"} (use maxUnavailable: ${tolerable}).`,
+            p.urn,
+          );
       }
     }
   },

@@ -10,7 +10,9 @@ export const statefulsetAntiAffinityRequired: ResourceValidationPolicy = {
     if (args.type !== Kind.StatefulSet || !((args.props.spec?.replicas ?? 0) > 1)) return;
     const aa = args.props.spec?.template?.spec?.affinity?.podAntiAffinity;
     if (!aa?.requiredDuringSchedulingIgnoredDuringExecution?.length) {
-      report(`StatefulSet ${nameOf(args.props, args.name)} only prefers to spread its pods; one node failure can take several members. Use scheduling.antiAffinity: required where the cluster has enough nodes.`);
+      report(
+        `StatefulSet ${nameOf(args.props, args.name)} only prefers to spread its pods; one node failure can take several members. Use scheduling.antiAffinity: required where the cluster has enough nodes.`,
+      );
     }
   },
 };

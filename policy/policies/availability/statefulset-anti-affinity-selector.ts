@@ -16,7 +16,9 @@ export const statefulsetAntiAffinitySelector: ResourceValidationPolicy = {
     ];
     for (const t of terms) {
       if (selects(t?.labelSelector?.matchLabels, labels) === false) {
-        report(`StatefulSet ${nameOf(args.props, args.name)} has an anti-affinity term selecting ${JSON.stringify(t.labelSelector.matchLabels)}, which its pods (${JSON.stringify(labels)}) do not carry; derive the selector from the pod labels.`);
+        report(
+          `StatefulSet ${nameOf(args.props, args.name)} has an anti-affinity term selecting ${JSON.stringify(t.labelSelector.matchLabels)}, which its pods (${JSON.stringify(labels)}) do not carry; derive the selector from the pod labels.`,
+        );
       }
     }
   },

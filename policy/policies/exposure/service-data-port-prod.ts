@@ -10,7 +10,9 @@ export const serviceDataPortProd: ResourceValidationPolicy = {
     if (args.type !== Kind.Service || args.props.metadata?.labels?.[STACK_LABEL] !== "prod") return;
     const type = args.props.spec?.type;
     if (type === "NodePort" || type === "LoadBalancer") {
-      report(`Service ${nameOf(args.props, args.name)} is ${type} in prod, exposing data ports outside the cluster; use ClusterIP and reach it from inside (or through a reviewed gateway).`);
+      report(
+        `Service ${nameOf(args.props, args.name)} is ${type} in prod, exposing data ports outside the cluster; use ClusterIP and reach it from inside (or through a reviewed gateway).`,
+      );
     }
   },
 };

@@ -15,14 +15,21 @@ export const statefulsetRedisClusterShape: ResourceValidationPolicy = {
     const a = args.props.metadata?.annotations ?? {};
     const pods = args.props.spec?.replicas;
     if (a[MASTERS_ANNOTATION] === undefined || a[REPLICAS_ANNOTATION] === undefined) {
-      report(`Redis Cluster StatefulSet ${name} must carry the ${MASTERS_ANNOTATION} and ${REPLICAS_ANNOTATION} annotations so its shape can be checked; deploy it through the RedisCluster component.`);
+      report(
+        `Redis Cluster StatefulSet ${name} must carry the ${MASTERS_ANNOTATION} and ${REPLICAS_ANNOTATION} annotations so its shape can be checked; deploy it through the RedisCluster component.`,
+      );
       return;
     }
     const masters = Number(a[MASTERS_ANNOTATION]);
     const replicas = Number(a[REPLICAS_ANNOTATION]);
-    if (masters < 3) report(`Redis Cluster ${name} has ${masters} masters; use at least 3 so a majority of masters can authorise a failover (set redisCluster.masters).`);
+    if (masters < 3)
+      report(
+        `Redis Cluster ${name} has ${masters} masters; use at least 3 so a majority of masters can authorise a failover (set redisCluster.masters).`,
+      );
     if (typeof pods === "number" && pods !== masters * (1 + replicas)) {
-      report(`Redis Cluster ${name} runs ${pods} pods but ${masters} masters with ${replicas} replica(s) each need ${masters * (1 + replicas)}; set replicas to masters x (1 + replicasPerMaster).`);
+      report(
+        `Redis Cluster ${name} runs ${pods} pods but ${masters} masters with ${replicas} replica(s) each need ${masters * (1 + replicas)}; set replicas to masters x (1 + replicasPerMaster).`,
+      );
     }
   },
 };

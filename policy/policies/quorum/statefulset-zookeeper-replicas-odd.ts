@@ -10,7 +10,9 @@ export const statefulsetZookeeperReplicasOdd: ResourceValidationPolicy = {
     const n = args.props.spec?.replicas;
     if (typeof n !== "number") return;
     if (n < 3 || n % 2 === 0) {
-      report(`ZooKeeper StatefulSet ${nameOf(args.props, args.name)} has ${n} replicas; use an odd number >= 3 (3 or 5) so a majority survives the loss of a member (set zookeeper.replicas).`);
+      report(
+        `ZooKeeper StatefulSet ${nameOf(args.props, args.name)} has ${n} replicas; use an odd number >= 3 (3 or 5) so a majority survives the loss of a member (set zookeeper.replicas).`,
+      );
     }
   },
 };

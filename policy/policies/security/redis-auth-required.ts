@@ -11,7 +11,12 @@ export const redisAuthRequired: ResourceValidationPolicy = {
     const spec = podSpecOf(args.type, args.props);
     if (!spec) return;
     const secretVolumes = (spec.volumes ?? []).filter((v: any) => v?.secret).map((v: any) => v.name);
-    const mounted = containersOf(spec).some((c) => (c.volumeMounts ?? []).some((m: any) => secretVolumes.includes(m?.name)));
-    if (!mounted) report(`Redis StatefulSet ${nameOf(args.props, args.name)} mounts no auth Secret, so it would run without a password; mount the workload's auth Secret at /etc/auth.`);
+    const mounted = containersOf(spec).some((c) =>
+      (c.volumeMounts ?? []).some((m: any) => secretVolumes.includes(m?.name)),
+    );
+    if (!mounted)
+      report(
+        `Redis StatefulSet ${nameOf(args.props, args.name)} mounts no auth Secret, so it would run without a password; mount the workload's auth Secret at /etc/auth.`,
+      );
   },
 };

@@ -31,7 +31,10 @@ export const secretPlaintextForbidden: ResourceValidationPolicy = {
     if (args.type === Kind.ConfigMap) {
       for (const [file, text] of Object.entries(args.props.data ?? {})) {
         const m = typeof text === "string" ? SECRET_CONF.exec(text) : null;
-        if (m) report(`ConfigMap ${name} holds a credential in ${file} ("${withoutValue(m[0])} ..."); put it in a Secret and mount it.`);
+        if (m)
+          report(
+            `ConfigMap ${name} holds a credential in ${file} ("${withoutValue(m[0])} ..."); put it in a Secret and mount it.`,
+          );
       }
       return;
     }
@@ -39,13 +42,17 @@ export const secretPlaintextForbidden: ResourceValidationPolicy = {
     for (const c of containersOf(podSpecOf(args.type, args.props))) {
       for (const e of c.env ?? []) {
         if (e && typeof e.value === "string" && e.value !== "" && SECRET_NAME.test(e.name ?? "")) {
-          report(`Container ${c.name} of ${name} sets ${e.name} as a literal; use valueFrom.secretKeyRef or a mounted Secret.`);
+          report(
+            `Container ${c.name} of ${name} sets ${e.name} as a literal; use valueFrom.secretKeyRef or a mounted Secret.`,
+          );
         }
       }
       const argv: unknown[] = [...(c.command ?? []), ...(c.args ?? [])];
       argv.forEach((a, i) => {
         if (typeof a === "string" && SECRET_FLAG.test(a) && (a.includes("=") || typeof argv[i + 1] === "string")) {
-          report(`Container ${c.name} of ${name} passes a credential on its command line (${a.split("=")[0]}); argv is visible to every process on the node. Read it from a mounted Secret file.`);
+          report(
+            `Container ${c.name} of ${name} passes a credential on its command line (${a.split("=")[0]}); argv is visible to every process on the node. Read it from a mounted Secret file.`,
+          );
         }
       });
     }

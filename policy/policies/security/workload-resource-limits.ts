@@ -9,7 +9,10 @@ export const workloadResourceLimits: ResourceValidationPolicy = {
     if (!WORKLOAD_KINDS.includes(args.type)) return;
     for (const c of containersOf(podSpecOf(args.type, args.props))) {
       const limits = c.resources?.limits ?? {};
-      if (!limits.cpu || !limits.memory) report(`Container ${c.name} of ${nameOf(args.props, args.name)} has no ${!limits.cpu ? "CPU" : "memory"} limit; set resources.limits so one pod cannot starve its node.`);
+      if (!limits.cpu || !limits.memory)
+        report(
+          `Container ${c.name} of ${nameOf(args.props, args.name)} has no ${!limits.cpu ? "CPU" : "memory"} limit; set resources.limits so one pod cannot starve its node.`,
+        );
     }
   },
 };

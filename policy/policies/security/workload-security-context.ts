@@ -12,9 +12,12 @@ export const workloadSecurityContext: ResourceValidationPolicy = {
     const name = nameOf(args.props, args.name);
     for (const c of containersOf(spec)) {
       const sc = c.securityContext ?? {};
-      if (sc.runAsNonRoot !== true && spec.securityContext?.runAsNonRoot !== true) report(`Container ${c.name} of ${name} may run as root; set runAsNonRoot: true (and a numeric runAsUser).`);
-      if (sc.allowPrivilegeEscalation !== false) report(`Container ${c.name} of ${name} allows privilege escalation; set allowPrivilegeEscalation: false.`);
-      if (!(sc.capabilities?.drop ?? []).includes("ALL")) report(`Container ${c.name} of ${name} keeps Linux capabilities; set capabilities.drop: ["ALL"].`);
+      if (sc.runAsNonRoot !== true && spec.securityContext?.runAsNonRoot !== true)
+        report(`Container ${c.name} of ${name} may run as root; set runAsNonRoot: true (and a numeric runAsUser).`);
+      if (sc.allowPrivilegeEscalation !== false)
+        report(`Container ${c.name} of ${name} allows privilege escalation; set allowPrivilegeEscalation: false.`);
+      if (!(sc.capabilities?.drop ?? []).includes("ALL"))
+        report(`Container ${c.name} of ${name} keeps Linux capabilities; set capabilities.drop: ["ALL"].`);
     }
   },
 };

@@ -2,7 +2,12 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, nameOf } from "../../lib/k8s";
 
 /** Settings without which a ZooKeeper member serves unauthenticated clients or unauthenticated peers. */
-const REQUIRED = ["enforce.auth.enabled=true", "quorum.auth.enableSasl=true", "quorum.auth.learnerRequireSasl=true", "quorum.auth.serverRequireSasl=true"];
+const REQUIRED = [
+  "enforce.auth.enabled=true",
+  "quorum.auth.enableSasl=true",
+  "quorum.auth.learnerRequireSasl=true",
+  "quorum.auth.serverRequireSasl=true",
+];
 
 /** ZooKeeper without these answers anyone who reaches the port, and lets any host that can dial the quorum port join. */
 export const zookeeperAuthRequired: ResourceValidationPolicy = {
@@ -15,6 +20,9 @@ export const zookeeperAuthRequired: ResourceValidationPolicy = {
     if (typeof cfg !== "string") return;
     const lines = new Set(cfg.split("\n").map((l) => l.replace(/\s+/g, "")));
     const missing = REQUIRED.filter((r) => !lines.has(r));
-    if (missing.length) report(`ConfigMap ${nameOf(args.props, args.name)}'s zoo.cfg lacks ${missing.join(", ")}; without them ZooKeeper admits unauthenticated clients or peers.`);
+    if (missing.length)
+      report(
+        `ConfigMap ${nameOf(args.props, args.name)}'s zoo.cfg lacks ${missing.join(", ")}; without them ZooKeeper admits unauthenticated clients or peers.`,
+      );
   },
 };

@@ -9,6 +9,9 @@ export const persistentvolumeNfsHardMount: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type !== Kind.PersistentVolume || !args.props.spec?.nfs) return;
     const opts: string[] = args.props.spec.mountOptions ?? [];
-    if (!opts.includes("hard")) report(`NFS PersistentVolume ${nameOf(args.props, args.name)} does not mount with "hard"; add it to mountOptions so a server hiccup stalls writes instead of failing them.`);
+    if (!opts.includes("hard"))
+      report(
+        `NFS PersistentVolume ${nameOf(args.props, args.name)} does not mount with "hard"; add it to mountOptions so a server hiccup stalls writes instead of failing them.`,
+      );
   },
 };

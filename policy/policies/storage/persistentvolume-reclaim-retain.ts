@@ -9,7 +9,9 @@ export const persistentvolumeReclaimRetain: ResourceValidationPolicy = {
     if (args.type !== Kind.PersistentVolume) return;
     const policy = args.props.spec?.persistentVolumeReclaimPolicy;
     if (policy !== undefined && policy !== "Retain") {
-      report(`PersistentVolume ${nameOf(args.props, args.name)} has reclaim policy ${policy}; use Retain (storage.reclaimPolicy) so deleting a claim or the stack never deletes data.`);
+      report(
+        `PersistentVolume ${nameOf(args.props, args.name)} has reclaim policy ${policy}; use Retain (storage.reclaimPolicy) so deleting a claim or the stack never deletes data.`,
+      );
     }
   },
 };

@@ -8,12 +8,20 @@ export const statefulsetDataPersisted: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type !== Kind.StatefulSet || args.props.spec === undefined) return;
     const name = nameOf(args.props, args.name);
-    const templates: string[] = (args.props.spec.volumeClaimTemplates ?? []).map((t: any) => t?.metadata?.name).filter(Boolean);
+    const templates: string[] = (args.props.spec.volumeClaimTemplates ?? [])
+      .map((t: any) => t?.metadata?.name)
+      .filter(Boolean);
     if (templates.length === 0) {
-      report(`StatefulSet ${name} has no volumeClaimTemplates; its data would be lost with its pods. Add one and mount it at the data directory.`);
+      report(
+        `StatefulSet ${name} has no volumeClaimTemplates; its data would be lost with its pods. Add one and mount it at the data directory.`,
+      );
       return;
     }
-    const mounted = containersOf(args.props.spec.template?.spec).flatMap((c) => (c.volumeMounts ?? []).map((m: any) => m?.name));
-    for (const t of templates) if (!mounted.includes(t)) report(`StatefulSet ${name} claims volume ${t} but no container mounts it; mount it at the data directory.`);
+    const mounted = containersOf(args.props.spec.template?.spec).flatMap((c) =>
+      (c.volumeMounts ?? []).map((m: any) => m?.name),
+    );
+    for (const t of templates)
+      if (!mounted.includes(t))
+        report(`StatefulSet ${name} claims volume ${t} but no container mounts it; mount it at the data directory.`);
   },
 };

@@ -9,7 +9,10 @@ export const workloadNfsInlineForbidden: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (!WORKLOAD_KINDS.includes(args.type)) return;
     for (const v of podSpecOf(args.type, args.props)?.volumes ?? []) {
-      if (v?.nfs) report(`${nameOf(args.props, args.name)} mounts NFS ${v.nfs.server}:${v.nfs.path} inline as volume ${v.name}; declare a PersistentVolume and claim it with a PVC instead.`);
+      if (v?.nfs)
+        report(
+          `${nameOf(args.props, args.name)} mounts NFS ${v.nfs.server}:${v.nfs.path} inline as volume ${v.name}; declare a PersistentVolume and claim it with a PVC instead.`,
+        );
     }
   },
 };

@@ -8,7 +8,8 @@ interface ImageConfig {
 
 export const workloadImagePinned: ResourceValidationPolicy = {
   name: "workload-image-pinned",
-  description: "Images come from the configured Harbor registry, pinned by digest, pulled with an imagePullSecret; never latest.",
+  description:
+    "Images come from the configured Harbor registry, pinned by digest, pulled with an imagePullSecret; never latest.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { registry: { type: "string" } } },
   validateResource: (args, report) => {
@@ -19,9 +20,18 @@ export const workloadImagePinned: ResourceValidationPolicy = {
     for (const c of containersOf(spec)) {
       const image = c.image;
       if (typeof image !== "string") continue; // unknown until the image is pushed
-      if (/:latest(@|$)/.test(image) || !/[:@]/.test(image.split("/").pop() ?? "")) report(`Container ${c.name} of ${name} uses ${image}, a moving tag; reference the pushed image by digest (the HarborImage component's ref).`);
-      if (!/@sha256:[0-9a-f]{64}$/.test(image)) report(`Container ${c.name} of ${name} uses ${image}, not pinned by digest; use <registry>/<project>/<name>@sha256:<digest>.`);
-      if (registry && !image.startsWith(`${registry.replace(/\/+$/, "")}/`)) report(`Container ${c.name} of ${name} pulls ${image} from outside ${registry}; build and push it to the Harbor registry.`);
+      if (/:latest(@|$)/.test(image) || !/[:@]/.test(image.split("/").pop() ?? ""))
+        report(
+          `Container ${c.name} of ${name} uses ${image}, a moving tag; reference the pushed image by digest (the HarborImage component's ref).`,
+        );
+      if (!/@sha256:[0-9a-f]{64}$/.test(image))
+        report(
+          `Container ${c.name} of ${name} uses ${image}, not pinned by digest; use <registry>/<project>/<name>@sha256:<digest>.`,
+        );
+      if (registry && !image.startsWith(`${registry.replace(/\/+$/, "")}/`))
+        report(
+          `Container ${c.name} of ${name} pulls ${image} from outside ${registry}; build and push it to the Harbor registry.`,
+        );
     }
     if (spec && containersOf(spec).length > 0 && !(spec.imagePullSecrets ?? []).length) {
       report(`${name} has no imagePullSecrets; Harbor projects are private, so reference the registry pull secret.`);

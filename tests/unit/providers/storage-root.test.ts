@@ -5,13 +5,23 @@ import { StorageRoot, VolumeObject, nested, rootConflict } from "../../../compon
 const nfsRoot: StorageRoot = { kind: "nfs", server: "nfs.example.internal", path: "/exports/middleware" };
 const localRoot: StorageRoot = { kind: "local", node: "node-1", path: "/var/lib/middleware" };
 const nfsVolume = (name: string, path: string, namespace?: string, server = "nfs.example.internal"): VolumeObject => ({
-  metadata: { name }, spec: { nfs: { server, path }, ...(namespace ? { claimRef: { namespace } } : {}) },
+  metadata: { name },
+  spec: { nfs: { server, path }, ...(namespace ? { claimRef: { namespace } } : {}) },
 });
 const localVolume = (name: string, path: string, node: string | undefined, namespace: string): VolumeObject => ({
   metadata: { name },
   spec: {
-    local: { path }, claimRef: { namespace },
-    ...(node ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", values: [node] }] }] } } } : {}),
+    local: { path },
+    claimRef: { namespace },
+    ...(node
+      ? {
+          nodeAffinity: {
+            required: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", values: [node] }] }],
+            },
+          },
+        }
+      : {}),
   },
 });
 
@@ -46,20 +56,29 @@ describe("storage root shared with another stack", () => {
       nfsVolume("legacy", "/exports", undefined),
       nfsVolume("middleware-dev-zookeeper-0", "/exports/middleware/zookeeper-0", "middleware-dev"),
     ];
-    assert.strictEqual(rootConflict({ namespace: "middleware-dev", root: nfsRoot }, volumes),
+    assert.strictEqual(
+      rootConflict({ namespace: "middleware-dev", root: nfsRoot }, volumes),
       "storage.nfs.path: /exports/middleware on nfs.example.internal already holds volumes that are not this stack's: " +
-      "middleware-staging-zookeeper-0 (/exports/middleware/zookeeper-0, claimed from namespace middleware-staging), legacy (/exports, unclaimed). " +
-      "Two stacks on one root share data directories, each starting on the other's data. Give this stack a root of its own; " +
-      "if those volumes are left from a destroyed stack, keep what you need from their directories and delete them (kubectl delete pv <name>)");
+        "middleware-staging-zookeeper-0 (/exports/middleware/zookeeper-0, claimed from namespace middleware-staging), legacy (/exports, unclaimed). " +
+        "Two stacks on one root share data directories, each starting on the other's data. Give this stack a root of its own; " +
+        "if those volumes are left from a destroyed stack, keep what you need from their directories and delete them (kubectl delete pv <name>)",
+    );
   });
 
   it("counts a local volume on the root's node, or one pinned to no node, and shortens a long list", () => {
     const volumes = [
       localVolume("unpinned", "/var/lib/middleware/redis-0", undefined, "middleware-e2e"),
-      ...[0, 1, 2, 3, 4, 5].map((i) => localVolume(`e2e-${i}`, `/var/lib/middleware/redis-cluster-${i}`, "node-1", "middleware-e2e")),
+      ...[0, 1, 2, 3, 4, 5].map((i) =>
+        localVolume(`e2e-${i}`, `/var/lib/middleware/redis-cluster-${i}`, "node-1", "middleware-e2e"),
+      ),
     ];
     const refusal = rootConflict({ namespace: "middleware-local", root: localRoot }, volumes)!;
-    assert.ok(refusal.startsWith("storage.local.path: /var/lib/middleware on node node-1 already holds volumes that are not this stack's: unpinned (/var/lib/middleware/redis-0, claimed from namespace middleware-e2e), e2e-0 "), refusal);
+    assert.ok(
+      refusal.startsWith(
+        "storage.local.path: /var/lib/middleware on node node-1 already holds volumes that are not this stack's: unpinned (/var/lib/middleware/redis-0, claimed from namespace middleware-e2e), e2e-0 ",
+      ),
+      refusal,
+    );
     assert.match(refusal, /e2e-3 \([^)]*\) and 2 more\. Two stacks/);
   });
 });
