@@ -22,4 +22,15 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // Dynamic providers are serialized with their closure: they require their modules inside
+    // their methods, and a top-level import would be captured and break the serialization.
+    files: ["components/providers/**/*.ts"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    // Tests read back what the mocks and the engine recorded: untyped JSON resource inputs.
+    files: ["tests/**/*.ts", "policy/tests/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
 );

@@ -16,7 +16,7 @@ export interface CommentTarget {
 /** The account GITHUB_TOKEN acts as in Actions. */
 export const ACTIONS_BOT = "github-actions[bot]";
 
-async function github(t: CommentTarget, method: string, url: string, body?: object): Promise<any> {
+async function github<T = unknown>(t: CommentTarget, method: string, url: string, body?: object): Promise<T> {
   const res = await fetch(url, {
     method,
     headers: {
@@ -27,7 +27,7 @@ async function github(t: CommentTarget, method: string, url: string, body?: obje
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  return res.json();
+  return (await res.json()) as T;
 }
 
 /** Updates the comment carrying this stack's marker, or creates it; returns what it did. */
@@ -35,7 +35,7 @@ export async function upsertComment(t: CommentTarget, stack: string, markdown: s
   const marker = commentMarker(stack);
   const body = markdown.startsWith(marker) ? markdown : `${marker}\n${markdown}`;
   for (let page = 1; ; page++) {
-    const comments: { id: number; body?: string; user?: { login?: string } }[] = await github(
+    const comments = await github<{ id: number; body?: string; user?: { login?: string } }[]>(
       t,
       "GET",
       `${t.apiUrl}/repos/${t.repository}/issues/${t.pr}/comments?per_page=100&page=${page}`,

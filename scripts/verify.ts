@@ -3,7 +3,6 @@
 // the Pulumi CLI (secrets arrive on stdout, never argv), validates it like the program does, and
 // asserts each enabled workload. Exits 1 if any assertion fails.
 import { execFileSync } from "child_process";
-import * as path from "path";
 import { applyRunnerOverrides } from "../components/config";
 import {
   SecretKey,
@@ -13,6 +12,7 @@ import {
   parseStackConfig,
   secretStates,
 } from "../components/stack-config";
+import { loadLogic } from "../components/providers/provider-kit";
 import { checkAccess } from "../components/providers/reach";
 import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
 import { stackArgs } from "./pulumi-cli";
@@ -44,10 +44,7 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): {
 export async function runChecks(checks: readonly PlannedCheck[], log: (line: string) => void): Promise<boolean> {
   let ok = true;
   for (const c of checks) {
-    const logic = require(path.join(__dirname, "..", "components", "providers", c.logicFile)) as Record<
-      string,
-      (i: unknown) => Promise<unknown>
-    >;
+    const logic = loadLogic<Record<string, (i: unknown) => Promise<unknown>>>(c.logicFile);
     const t0 = Date.now();
     try {
       const report = await logic[c.assertion](c.inputs);

@@ -122,7 +122,7 @@ async function writeReadEveryMaster(inputs: ClusterHealthInputs, reach: Reach, s
     }
     return slots.length;
   } catch (e) {
-    throw new Error(`a write/read through a cluster client failed: ${(e as Error).message}`);
+    throw new Error(`a write/read through a cluster client failed: ${(e as Error).message}`, { cause: e });
   } finally {
     cluster.disconnect();
   }

@@ -55,7 +55,7 @@ export async function connect(
     return client;
   } catch (e) {
     client?.disconnect();
-    throw new Error(describeFailure(endpoint, firstError ?? e));
+    throw new Error(describeFailure(endpoint, firstError ?? e), { cause: e });
   }
 }
 

@@ -348,7 +348,7 @@ function powerLoss(env: ClusterEnv, components: Record<string, number>): void {
   // containerd's shims are found by the socket of ours they serve, never by name.
   const socket = path.join(env.CLUSTER_RUN, "containerd.sock");
   for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    let cmdline = "";
+    let cmdline: string;
     try {
       cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
     } catch {

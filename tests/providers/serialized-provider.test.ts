@@ -19,7 +19,7 @@ describe("a serialized provider in a plain node process", function () {
   it("loads its logic and asserts a real redis-server", async () => {
     const [server] = await fleet.add(1);
     resetRegistered();
-    setMocks("unit");
+    await setMocks("unit");
     new RedisStandaloneHealth("standalone", { endpoint: server.endpoint, ...CLIENT });
     const text = await serializedProvider("standalone");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));

@@ -12,6 +12,8 @@ export async function serializedProvider(name: string): Promise<string> {
 
 /** Loads a serialized provider exactly as the engine's dynamic-provider host does. */
 export function loadSerialized(text: string): Record<string, (...a: unknown[]) => Promise<unknown>> {
+  // The engine's own loader, resolved where @pulumi/pulumi finds it (it is not our dependency).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const requireFromString = require(
     require.resolve("require-from-string", { paths: [path.join(ROOT, "node_modules/@pulumi/pulumi")] }),
   );

@@ -16,8 +16,8 @@ export function resetRegistered(): void {
   registered.length = 0;
 }
 
-export function setMocks(stack: string): void {
-  pulumi.runtime.setMocks(
+export function setMocks(stack: string): Promise<void> {
+  return pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs });
@@ -39,7 +39,7 @@ export function setMocks(stack: string): void {
   );
 }
 
-setMocks("unit");
+void setMocks("unit");
 
 /** Resolves an Output's value in a test (mocks run with preview off, so values are known). */
 export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {

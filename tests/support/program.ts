@@ -18,7 +18,7 @@ export async function runProgram(
   secrets: Record<string, string> = TEST_SECRETS,
 ): Promise<ProgramRun> {
   resetRegistered();
-  setMocks(stack);
+  await setMocks(stack);
   const all: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...config, ...secrets }))
     all[`middleware:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
@@ -28,6 +28,8 @@ export async function runProgram(
   );
   const entry = require.resolve(path.join(ROOT, "index.ts"));
   delete require.cache[entry];
+  // Loaded again for every run: the program registers its resources as a side effect of loading.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(entry) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(mod)) outputs[k] = await promiseOf(pulumi.output(v));

@@ -102,7 +102,7 @@ export class RedisServer {
       const log = fs.existsSync(path.join(this.dir, "redis.log"))
         ? fs.readFileSync(path.join(this.dir, "redis.log"), "utf8").slice(-2000)
         : "(no log)";
-      throw new Error(`redis-server on port ${this.port} did not start: ${(e as Error).message}\n${log}`);
+      throw new Error(`redis-server on port ${this.port} did not start: ${(e as Error).message}\n${log}`, { cause: e });
     }
   }
 

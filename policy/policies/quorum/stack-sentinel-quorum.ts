@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { Kind, appOf, majority, nameOf } from "../../lib/k8s";
+import { Kind, appOf, majority, nameOf, Props } from "../../lib/k8s";
 
 /** Sentinels are odd and >= 3, and their quorum is a majority of them but not more than all. */
 export const stackSentinelQuorum: StackValidationPolicy = {
@@ -18,7 +18,7 @@ export const stackSentinelQuorum: StackValidationPolicy = {
           `Sentinel StatefulSet ${name} has ${n} sentinels; use an odd number >= 3 (set redisSentinel.sentinels).`,
           sts.urn,
         );
-      const cmName = (sts.props.spec?.template?.spec?.volumes ?? []).find((v: any) => v?.configMap)?.configMap?.name;
+      const cmName = (sts.props.spec?.template?.spec?.volumes ?? []).find((v: Props) => v?.configMap)?.configMap?.name;
       const cm = args.resources.find((r) => r.type === Kind.ConfigMap && r.props.metadata?.name === cmName);
       const text: string | undefined = cm?.props.data?.["sentinel.conf"];
       const m = text ? /^sentinel monitor \S+ \S+ \d+ (\d+)$/m.exec(text) : null;

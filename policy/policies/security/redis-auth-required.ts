@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Kind, REDIS_APPS, appOf, containersOf, nameOf, podSpecOf } from "../../lib/k8s";
+import { Kind, REDIS_APPS, appOf, containersOf, nameOf, podSpecOf, Props } from "../../lib/k8s";
 
 /** Redis without auth answers anyone who reaches the port; ours take passwords from a mounted Secret. */
 export const redisAuthRequired: ResourceValidationPolicy = {
@@ -10,9 +10,9 @@ export const redisAuthRequired: ResourceValidationPolicy = {
     if (args.type !== Kind.StatefulSet || !REDIS_APPS.includes(appOf(args.type, args.props) ?? "")) return;
     const spec = podSpecOf(args.type, args.props);
     if (!spec) return;
-    const secretVolumes = (spec.volumes ?? []).filter((v: any) => v?.secret).map((v: any) => v.name);
+    const secretVolumes = (spec.volumes ?? []).filter((v: Props) => v?.secret).map((v: Props) => v.name);
     const mounted = containersOf(spec).some((c) =>
-      (c.volumeMounts ?? []).some((m: any) => secretVolumes.includes(m?.name)),
+      (c.volumeMounts ?? []).some((m: Props) => secretVolumes.includes(m?.name)),
     );
     if (!mounted)
       report(

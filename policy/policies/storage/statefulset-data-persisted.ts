@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Kind, containersOf, nameOf } from "../../lib/k8s";
+import { Kind, containersOf, nameOf, Props } from "../../lib/k8s";
 
 export const statefulsetDataPersisted: ResourceValidationPolicy = {
   name: "statefulset-data-persisted",
@@ -9,7 +9,7 @@ export const statefulsetDataPersisted: ResourceValidationPolicy = {
     if (args.type !== Kind.StatefulSet || args.props.spec === undefined) return;
     const name = nameOf(args.props, args.name);
     const templates: string[] = (args.props.spec.volumeClaimTemplates ?? [])
-      .map((t: any) => t?.metadata?.name)
+      .map((t: Props) => t?.metadata?.name)
       .filter(Boolean);
     if (templates.length === 0) {
       report(
@@ -18,7 +18,7 @@ export const statefulsetDataPersisted: ResourceValidationPolicy = {
       return;
     }
     const mounted = containersOf(args.props.spec.template?.spec).flatMap((c) =>
-      (c.volumeMounts ?? []).map((m: any) => m?.name),
+      (c.volumeMounts ?? []).map((m: Props) => m?.name),
     );
     for (const t of templates)
       if (!mounted.includes(t))
