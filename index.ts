@@ -12,7 +12,7 @@ import {
   RedisStandalone,
   RegistryPullSecret,
   StorageRootCheck,
-  WorkloadName,
+  WORKLOAD_NAME,
   ZooKeeperEnsemble,
   accessOf,
   loadStackConfig,
@@ -66,7 +66,7 @@ const sizes = s.storage.sizes;
 
 const zookeeper =
   zookeeperImage &&
-  new ZooKeeperEnsemble(WorkloadName.ZooKeeper, {
+  new ZooKeeperEnsemble(WORKLOAD_NAME.zookeeper, {
     platform,
     settings: s.zookeeper,
     image: zookeeperImage.ref,
@@ -80,7 +80,7 @@ const zookeeper =
 const redis =
   redisImage &&
   s.redis.enabled &&
-  new RedisStandalone(WorkloadName.Redis, {
+  new RedisStandalone(WORKLOAD_NAME.redis, {
     platform,
     settings: s.redis,
     image: redisImage.ref,
@@ -90,7 +90,7 @@ const redis =
 const redisCluster =
   redisImage &&
   s.redisCluster.enabled &&
-  new RedisCluster(WorkloadName.RedisCluster, {
+  new RedisCluster(WORKLOAD_NAME.redisCluster, {
     platform,
     settings: s.redisCluster,
     image: redisImage.ref,
@@ -100,7 +100,7 @@ const redisCluster =
 const redisSentinel =
   redisImage &&
   s.redisSentinel.enabled &&
-  new RedisSentinel(WorkloadName.RedisSentinel, {
+  new RedisSentinel(WORKLOAD_NAME.redisSentinel, {
     platform,
     settings: s.redisSentinel,
     image: redisImage.ref,

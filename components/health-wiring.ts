@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Access } from "./providers/reach";
-import { HealthSettings } from "./stack-config";
+import { HealthSettings } from "./config/settings";
 import { accessOf } from "./verification-plan";
 
 /** How the post-deploy resources of one workload reach its pods and how long they wait. */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ReclaimPolicy, StorageMode, StorageSettings } from "./stack-config";
+import { ReclaimPolicy, StorageMode, StorageSettings } from "./config/settings";
 import { containerSecurityContext, podSecurityContext } from "./specs/pod-security";
 import { claimName, persistentVolumeName, persistentVolumeSpec, volumeDir } from "./specs/storage";
 

@@ -1,7 +1,7 @@
 // What the node-capacity preflight check (providers/preflight-checks.ts) asks the cluster about.
-import { AntiAffinity, StackSettings } from "./settings";
+import { AntiAffinity, StackSettings, WORKLOAD_NAME } from "./config/settings";
+import { sentinelDataName } from "./redis-sentinel";
 import { clusterSize } from "./specs/slot-plan";
-import { WorkloadName } from "./verification-plan";
 
 /**
  * Pods per StatefulSet that `required` anti-affinity keeps one per node, for the node-capacity
@@ -10,13 +10,13 @@ import { WorkloadName } from "./verification-plan";
 export function podsToSpread(s: StackSettings): Record<string, number> {
   if (s.antiAffinity !== AntiAffinity.Required) return {};
   const pods: Record<string, number> = {};
-  if (s.zookeeper.enabled) pods[WorkloadName.ZooKeeper] = s.zookeeper.replicas;
-  if (s.redis.enabled) pods[WorkloadName.Redis] = 1;
+  if (s.zookeeper.enabled) pods[WORKLOAD_NAME.zookeeper] = s.zookeeper.replicas;
+  if (s.redis.enabled) pods[WORKLOAD_NAME.redis] = 1;
   if (s.redisCluster.enabled)
-    pods[WorkloadName.RedisCluster] = clusterSize(s.redisCluster.masters, s.redisCluster.replicasPerMaster);
+    pods[WORKLOAD_NAME.redisCluster] = clusterSize(s.redisCluster.masters, s.redisCluster.replicasPerMaster);
   if (s.redisSentinel.enabled) {
-    pods[`${WorkloadName.RedisSentinel}-data`] = s.redisSentinel.dataReplicas;
-    pods[WorkloadName.RedisSentinel] = s.redisSentinel.sentinels;
+    pods[sentinelDataName(WORKLOAD_NAME.redisSentinel)] = s.redisSentinel.dataReplicas;
+    pods[WORKLOAD_NAME.redisSentinel] = s.redisSentinel.sentinels;
   }
   return pods;
 }

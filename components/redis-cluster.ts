@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AppendFsync, RedisClusterSettings } from "./stack-config";
+import { AppendFsync, RedisClusterSettings } from "./config/settings";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
 import { Credentials, authSecret } from "./auth-secret";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AppendFsync, RedisSentinelSettings } from "./stack-config";
+import { AppendFsync, RedisSentinelSettings } from "./config/settings";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { Credentials, authSecret } from "./auth-secret";
 import { SENTINEL_INTERNAL_USERS } from "./specs/redis-acl";
@@ -21,6 +21,11 @@ export interface RedisSentinelArgs {
 
 /** Sentinels keep only a small state file (master, epochs; no password) on their volumes. */
 const SENTINEL_VOLUME = "64Mi";
+
+/** The StatefulSet of the Redis servers the sentinels watch, beside the sentinels' own `name`. */
+export function sentinelDataName(name: string): string {
+  return `${name}-data`;
+}
 
 /**
  * Redis replication watched by Sentinel: a data StatefulSet (pod 0 is master on a fresh
@@ -50,7 +55,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       },
       this,
     );
-    const dataName = `${name}-data`;
+    const dataName = sentinelDataName(name);
     const discoveryEnv = [
       { name: "MASTER_NAME", value: s.masterName },
       // The sentinels' client Service: asked for the current master before a pod starts.

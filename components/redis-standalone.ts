@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 import { AuthFile, Credentials, authSecret } from "./auth-secret";
-import { RedisSettings } from "./stack-config";
+import { RedisSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf } from "./specs/redis-conf";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HealthWiring, podsRevision } from "./health-wiring";
 import { ChangeGuard } from "./providers/change-guard";
 import { NfsVolumeSet } from "./nfs-volume-set";
-import { AntiAffinity, Resources, StorageSettings } from "./stack-config";
+import { AntiAffinity, Resources, StorageSettings } from "./config/settings";
 import { configHash } from "./specs/config-hash";
 import { WorkloadLabels, workloadLabels } from "./specs/labels";
 import {

@@ -1,19 +1,11 @@
 // The assertions a deployed stack must pass, derived from its settings alone: the same members
 // the components register, so `npm run verify` re-checks a live stack without its state file.
 import type { Access } from "./providers/reach";
-import { HealthAccess, StackSettings } from "./stack-config";
+import { HealthAccess, StackSettings, WORKLOAD_NAME } from "./config/settings";
 import { podHosts, serviceZone } from "./specs/network";
 import { Port } from "./specs/ports";
 import { clusterSize } from "./specs/slot-plan";
 import { ZOOKEEPER_CLIENT_USER } from "./specs/zoo-cfg";
-
-/** Names of the workloads' StatefulSets; pod DNS names derive from them. */
-export const WorkloadName = {
-  ZooKeeper: "zookeeper",
-  Redis: "redis",
-  RedisCluster: "redis-cluster",
-  RedisSentinel: "redis-sentinel",
-} as const;
 
 export interface PlannedCheck {
   readonly name: string;
@@ -56,7 +48,7 @@ export function verificationPlan(
       logicFile: "zookeeper-health-logic",
       assertion: "assertZooKeeperHealthy",
       inputs: {
-        servers: hosts(s, WorkloadName.ZooKeeper, s.zookeeper.replicas, Port.ZooKeeperClient),
+        servers: hosts(s, WORKLOAD_NAME.zookeeper, s.zookeeper.replicas, Port.ZooKeeperClient),
         expectedSize: s.zookeeper.replicas,
         clientUser: ZOOKEEPER_CLIENT_USER,
         password: zookeeperAdminPassword,
@@ -69,7 +61,7 @@ export function verificationPlan(
       name: "Redis",
       logicFile: "standalone-health-logic",
       assertion: "assertStandaloneHealthy",
-      inputs: { endpoint: hosts(s, WorkloadName.Redis, 1, Port.Redis)[0], password: redisPassword, access },
+      inputs: { endpoint: hosts(s, WORKLOAD_NAME.redis, 1, Port.Redis)[0], password: redisPassword, access },
     });
   }
   if (s.redisCluster.enabled) {
@@ -79,7 +71,7 @@ export function verificationPlan(
       logicFile: "cluster-health-logic",
       assertion: "assertClusterHealthy",
       inputs: {
-        nodes: hosts(s, WorkloadName.RedisCluster, clusterSize(c.masters, c.replicasPerMaster), Port.Redis),
+        nodes: hosts(s, WORKLOAD_NAME.redisCluster, clusterSize(c.masters, c.replicasPerMaster), Port.Redis),
         expectedMasters: c.masters,
         replicasPerMaster: c.replicasPerMaster,
         password: redisPassword,
@@ -94,7 +86,7 @@ export function verificationPlan(
       logicFile: "sentinel-health-logic",
       assertion: "assertSentinelHealthy",
       inputs: {
-        sentinels: hosts(s, WorkloadName.RedisSentinel, r.sentinels, Port.Sentinel),
+        sentinels: hosts(s, WORKLOAD_NAME.redisSentinel, r.sentinels, Port.Sentinel),
         masterName: r.masterName,
         expectedReplicas: r.dataReplicas - 1,
         password: redisPassword,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Credentials, authSecret } from "./auth-secret";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
 import { ChangeGuard } from "./providers/change-guard";
-import { ZooKeeperSettings } from "./stack-config";
+import { ZooKeeperSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
 import { Port } from "./specs/ports";

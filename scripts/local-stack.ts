@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
-import { SecretKey } from "../components/stack-config";
+import { SecretKey } from "../components/config/settings";
 import { ROOT, stackArgs } from "./pulumi-cli";
 
 const STACK = "local";

@@ -3,15 +3,10 @@
 // the Pulumi CLI (secrets arrive on stdout, never argv), validates it like the program does, and
 // asserts each enabled workload. Exits 1 if any assertion fails.
 import { execFileSync } from "child_process";
-import { applyRunnerOverrides } from "../components/config";
-import {
-  SecretKey,
-  SecretState,
-  configValue,
-  isSecretKey,
-  parseStackConfig,
-  secretStates,
-} from "../components/stack-config";
+import { applyRunnerOverrides } from "../components/config/read";
+import { SecretKey } from "../components/config/settings";
+import { SecretState, configValue, isSecretKey, secretStates } from "../components/config/secrets";
+import { parseStackConfig } from "../components/config/validate";
 import { loadLogic } from "../components/providers/provider-kit";
 import { checkAccess } from "../components/providers/reach";
 import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";

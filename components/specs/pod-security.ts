@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { Resources } from "../stack-config";
+import { Resources } from "../config/settings";
 
 /** The numeric user every image runs as; the images create it with this id. */
 export const RUN_AS_USER = 10001;

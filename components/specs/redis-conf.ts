@@ -1,4 +1,4 @@
-import { AppendFsync } from "../stack-config";
+import { AppendFsync } from "../config/settings";
 import { Port } from "./ports";
 import { dataNodeAcl, sentinelAcl } from "./redis-acl";
 

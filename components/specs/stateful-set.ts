@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AntiAffinity, Resources, StorageSettings } from "../stack-config";
+import { AntiAffinity, Resources, StorageSettings } from "../config/settings";
 import { AUTH_FINGERPRINT_ANNOTATION, CONFIG_HASH_ANNOTATION } from "./config-hash";
 import { WorkloadLabels } from "./labels";
 import { containerResources, containerSecurityContext, podSecurityContext } from "./pod-security";

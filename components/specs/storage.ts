@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { StorageRoot } from "../providers/storage-root-logic";
-import { ReclaimPolicy, StorageMode, StorageSettings } from "../stack-config";
+import { ReclaimPolicy, StorageMode, StorageSettings } from "../config/settings";
 
 /** Name of the volumeClaimTemplate; Kubernetes names each claim `<template>-<statefulset>-<ordinal>`. */
 export const DATA_VOLUME = "data";

@@ -1,4 +1,4 @@
-import { ZooKeeperSettings } from "../stack-config";
+import { ZooKeeperSettings } from "../config/settings";
 import { Port } from "./ports";
 
 /** Files of a ZooKeeper auth Secret (mounted at /etc/auth; the first two named as Redis names them); images/zookeeper/zk-entrypoint reads them. */

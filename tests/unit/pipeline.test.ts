@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { applyRunnerOverrides } from "../../components/config";
+import { applyRunnerOverrides } from "../../components/config/read";
 import { ACTIONS_BOT, upsertComment } from "../../scripts/pr-comment";
 import {
   EngineEvent,

@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { ConfigError } from "../../components/config-reader";
+import { ConfigError } from "../../components/config/section";
 import { createHash } from "crypto";
 import { AUTH_FINGERPRINT_ANNOTATION, configHash, CONFIG_HASH_ANNOTATION } from "../../components/specs/config-hash";
-import { parseStackConfig } from "../../components/stack-config";
+import { parseStackConfig } from "../../components/config/validate";
 import { internalPassword } from "../../components/auth-secret";
 import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER } from "../../components/specs/zoo-cfg";
 import { ZOOKEEPER_CLIENT_LABEL } from "../../components/zookeeper-ensemble";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { quantityBytes, suffixedBytes } from "../../components/config-reader";
+import { quantityBytes, suffixedBytes } from "../../components/config/section";
 import { dockerConfigJson } from "../../components/registry-pull-secret";
 import { configHash } from "../../components/specs/config-hash";
 import { imageContentTag } from "../../components/specs/image-tag";

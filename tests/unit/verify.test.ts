@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { parseStackConfig } from "../../components/stack-config";
+import { parseStackConfig } from "../../components/config/validate";
 import { verificationPlan } from "../../components/verification-plan";
 import { rawFromCliConfig } from "../../scripts/verify";
 import { runProgram } from "../support/program";

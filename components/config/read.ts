@@ -1,16 +1,9 @@
 // The only reader of pulumi.Config: turns the stack's raw config into validated settings plus
 // secret Outputs. Validation runs before any resource is registered, so a bad value costs nothing.
 import * as pulumi from "@pulumi/pulumi";
-import {
-  HealthAccess,
-  PROJECT,
-  SecretKey,
-  SecretState,
-  StackSettings,
-  configValue,
-  parseStackConfig,
-  secretStates,
-} from "./stack-config";
+import { HealthAccess, PROJECT, SecretKey, StackSettings } from "./settings";
+import { SecretState, configValue, secretStates } from "./secrets";
+import { parseStackConfig } from "./validate";
 
 export interface StackSecrets {
   readonly registryPassword: pulumi.Output<string>;

@@ -1,8 +1,10 @@
 import * as assert from "assert";
-import { ConfigError } from "../../components/config-reader";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { SecretState, StorageMode, configValue, parseStackConfig } from "../../components/stack-config";
-import { TEST_SECRETS } from "../support/stack-files";
+import { ConfigError } from "../../../components/config/section";
+import { DEFAULT_CLIENT_ACL } from "../../../components/specs/redis-acl";
+import { SecretState, configValue } from "../../../components/config/secrets";
+import { StorageMode } from "../../../components/config/settings";
+import { parseStackConfig } from "../../../components/config/validate";
+import { TEST_SECRETS } from "../../support/stack-files";
 
 type Raw = Record<string, any>;
 

@@ -1,5 +1,8 @@
 // The typed shape of one stack's settings: closed sets as `as const` objects with a same-named
-// type, so they read the same in YAML config, code and policies. Validation is in stack-config.ts.
+// type, so they read the same in YAML config, code and policies. Validation is in validate.ts.
+
+/** The Pulumi project, and so the namespace of every config key (middleware:zookeeper). */
+export const PROJECT = "middleware";
 
 export const StorageMode = { Nfs: "nfs", Local: "local", StorageClass: "storageClass" } as const;
 export type StorageMode = (typeof StorageMode)[keyof typeof StorageMode];
@@ -33,6 +36,7 @@ export interface HealthSettings {
   readonly retrySeconds: number;
 }
 
+/** The workloads, by the config section each is set in (middleware:redisCluster). */
 export const Workload = {
   ZooKeeper: "zookeeper",
   Redis: "redis",
@@ -41,7 +45,15 @@ export const Workload = {
 } as const;
 export type Workload = (typeof Workload)[keyof typeof Workload];
 
-/** The secret config keys; their values never enter StackSettings (see config.ts). */
+/** The name each workload's component and StatefulSet take; its pods' DNS names derive from it. */
+export const WORKLOAD_NAME: Readonly<Record<Workload, string>> = {
+  zookeeper: "zookeeper",
+  redis: "redis",
+  redisCluster: "redis-cluster",
+  redisSentinel: "redis-sentinel",
+};
+
+/** The secret config keys; their values never enter StackSettings (see read.ts). */
 export const SecretKey = {
   /** Push credential of registry.username; used only by the image build. */
   RegistryPassword: "registryPassword",
