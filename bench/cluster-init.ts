@@ -1,8 +1,8 @@
 // Benchmark (not a test): our cluster init vs `redis-cli --cluster create` on identical fresh
 // loopback nodes, in one run, medians side by side. Usage:
 //   npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000]
-import { assertClusterHealthy } from "../components/providers/cluster-health-logic";
-import { initCluster } from "../components/providers/cluster-init-logic";
+import { assertClusterHealthy } from "../components/providers/redis-cluster-health-logic";
+import { initCluster } from "../components/providers/redis-cluster-init-logic";
 import { check } from "../tests/support/processes";
 import { ADMIN, ADMIN_PASSWORD, CLIENT, RedisServers } from "../tests/support/redis-servers";
 import Redis from "ioredis";

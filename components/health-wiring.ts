@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Access } from "./providers/reach";
+import type { Access } from "./providers/shared/reach";
 import { HealthSettings } from "./config/settings";
 import { accessOf } from "./verification-plan";
 

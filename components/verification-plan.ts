@@ -1,6 +1,7 @@
 // The assertions a deployed stack must pass, derived from its settings alone: the same members
 // the components register, so `npm run verify` re-checks a live stack without its state file.
-import type { Access } from "./providers/reach";
+import { Assertion } from "./providers/assertions";
+import type { Access } from "./providers/shared/reach";
 import { HealthAccess, StackSettings, WORKLOAD_NAME } from "./config/settings";
 import { podHosts, serviceZone } from "./specs/network";
 import { Port } from "./specs/ports";
@@ -8,10 +9,9 @@ import { clusterSize } from "./specs/slot-plan";
 import { ZOOKEEPER_CLIENT_USER } from "./specs/zoo-cfg";
 
 export interface PlannedCheck {
+  /** What it reports as; the assertion's title unless a caller names it. */
   readonly name: string;
-  /** Logic module under components/providers and the assertion it exports. */
-  readonly logicFile: string;
-  readonly assertion: string;
+  readonly assertion: Assertion;
   readonly inputs: Record<string, unknown>;
 }
 
@@ -44,9 +44,8 @@ export function verificationPlan(
   const checks: PlannedCheck[] = [];
   if (s.zookeeper.enabled) {
     checks.push({
-      name: "ZooKeeper",
-      logicFile: "zookeeper-health-logic",
-      assertion: "assertZooKeeperHealthy",
+      name: Assertion.ZooKeeper.title,
+      assertion: "ZooKeeper",
       inputs: {
         servers: hosts(s, WORKLOAD_NAME.zookeeper, s.zookeeper.replicas, Port.ZooKeeperClient),
         expectedSize: s.zookeeper.replicas,
@@ -58,18 +57,16 @@ export function verificationPlan(
   }
   if (s.redis.enabled) {
     checks.push({
-      name: "Redis",
-      logicFile: "standalone-health-logic",
-      assertion: "assertStandaloneHealthy",
+      name: Assertion.RedisStandalone.title,
+      assertion: "RedisStandalone",
       inputs: { endpoint: hosts(s, WORKLOAD_NAME.redis, 1, Port.Redis)[0], password: redisPassword, access },
     });
   }
   if (s.redisCluster.enabled) {
     const c = s.redisCluster;
     checks.push({
-      name: "Redis Cluster",
-      logicFile: "cluster-health-logic",
-      assertion: "assertClusterHealthy",
+      name: Assertion.RedisCluster.title,
+      assertion: "RedisCluster",
       inputs: {
         nodes: hosts(s, WORKLOAD_NAME.redisCluster, clusterSize(c.masters, c.replicasPerMaster), Port.Redis),
         expectedMasters: c.masters,
@@ -82,9 +79,8 @@ export function verificationPlan(
   if (s.redisSentinel.enabled) {
     const r = s.redisSentinel;
     checks.push({
-      name: "Redis Sentinel",
-      logicFile: "sentinel-health-logic",
-      assertion: "assertSentinelHealthy",
+      name: Assertion.RedisSentinel.title,
+      assertion: "RedisSentinel",
       inputs: {
         sentinels: hosts(s, WORKLOAD_NAME.redisSentinel, r.sentinels, Port.Sentinel),
         masterName: r.masterName,

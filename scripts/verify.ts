@@ -7,8 +7,9 @@ import { applyRunnerOverrides } from "../components/config/read";
 import { SecretKey } from "../components/config/settings";
 import { SecretState, configValue, isSecretKey, secretStates } from "../components/config/secrets";
 import { parseStackConfig } from "../components/config/validate";
-import { loadLogic } from "../components/providers/provider-kit";
-import { checkAccess } from "../components/providers/reach";
+import { Assertion } from "../components/providers/assertions";
+import { loadLogic } from "../components/providers/shared/provider-kit";
+import { checkAccess } from "../components/providers/shared/reach";
 import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
 import { stackArgs } from "./pulumi-cli";
 
@@ -39,10 +40,11 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): {
 export async function runChecks(checks: readonly PlannedCheck[], log: (line: string) => void): Promise<boolean> {
   let ok = true;
   for (const c of checks) {
-    const logic = loadLogic<Record<string, (i: unknown) => Promise<unknown>>>(c.logicFile);
+    const { logicFile, assertion } = Assertion[c.assertion];
+    const logic = loadLogic<Record<string, (i: unknown) => Promise<unknown>>>(logicFile);
     const t0 = Date.now();
     try {
-      const report = await logic[c.assertion](c.inputs);
+      const report = await logic[assertion](c.inputs);
       log(`ok    ${c.name} (${Date.now() - t0} ms): ${JSON.stringify(report)}`);
     } catch (e) {
       ok = false;

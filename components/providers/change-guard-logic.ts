@@ -3,7 +3,7 @@
 // good, or until the operator acknowledges it by naming the old value, and then at up while any
 // member still answers. No Pulumi import.
 import * as net from "net";
-import { Access, checkAccess, openReach, splitEndpoint } from "./reach";
+import { Access, checkAccess, openReach, splitEndpoint } from "./shared/reach";
 
 export interface ChangeGuardInputs {
   /** The stack setting guarded, e.g. "zookeeper.replicas". */

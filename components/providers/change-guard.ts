@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ChangeGuardInputs } from "./change-guard-logic";
-import type { Access } from "./reach";
-import { loadLogic, stableId } from "./provider-kit";
+import type { Access } from "./shared/reach";
+import { loadLogic, stableId } from "./shared/provider-kit";
 
 type GuardLogic = typeof import("./change-guard-logic");
 

@@ -1,8 +1,8 @@
 // Whether the cluster has a node for every pod that `required` anti-affinity must keep apart.
 // Without this check the pods beyond the node count stay Pending until the deploy times out.
 // No Pulumi import: loaded inside provider methods and by the tests.
-import { kubectlGet } from "./kubectl";
-import { Access, kubeContextOf } from "./reach";
+import { kubectlGet } from "./shared/kubectl";
+import { Access, kubeContextOf } from "./shared/reach";
 
 export interface NodeCapacityInputs {
   /** Pods per StatefulSet that must each run on a node of their own. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeCapacityInputs } from "./node-capacity-logic";
 import type { StorageRootInputs } from "./storage-root-logic";
-import { loadLogic, stableId } from "./provider-kit";
+import { loadLogic, stableId } from "./shared/provider-kit";
 
 /**
  * A question put to the live cluster before anything is deployed: its `check` runs the named

@@ -1,24 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHealthInputs, ClusterHealthReport } from "./cluster-health-logic";
-import {
-  AssertionArgs,
-  AssertionInputs,
-  AssertionProvider,
-  RedisCredentialArgs,
-  withSecretPassword,
-} from "./provider-kit";
+import { Assertion, AssertionArgs, AssertionInputs, AssertionProvider, AssertionResource } from "./assertions";
+import type { RedisCredentialArgs } from "./shared/provider-kit";
+import type { ClusterHealthInputs, ClusterHealthReport } from "./redis-cluster-health-logic";
 
 export type RedisClusterHealthInputs = ClusterHealthInputs & AssertionInputs;
 
 /** Fails the deployment unless the Redis Cluster is formed, agreed, fully covered and writable. */
 export class RedisClusterHealthProvider extends AssertionProvider<RedisClusterHealthInputs> {
   constructor() {
-    super(
-      "cluster-health-logic",
-      "assertClusterHealthy",
-      ["nodes", "expectedMasters", "replicasPerMaster", "username", "access"],
-      "nodes",
-    );
+    super(Assertion.RedisCluster);
   }
 }
 
@@ -28,10 +18,8 @@ export interface RedisClusterHealthArgs extends AssertionArgs, RedisCredentialAr
   readonly replicasPerMaster: pulumi.Input<number>;
 }
 
-export class RedisClusterHealth extends pulumi.dynamic.Resource {
-  declare public readonly report: pulumi.Output<ClusterHealthReport>;
-
+export class RedisClusterHealth extends AssertionResource<ClusterHealthReport> {
   constructor(name: string, args: RedisClusterHealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new RedisClusterHealthProvider(), name, { ...withSecretPassword(args), report: undefined }, opts);
+    super(new RedisClusterHealthProvider(), name, args, opts);
   }
 }

@@ -1,24 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-  AssertionArgs,
-  AssertionInputs,
-  AssertionProvider,
-  RedisCredentialArgs,
-  withSecretPassword,
-} from "./provider-kit";
-import type { SentinelHealthInputs, SentinelHealthReport } from "./sentinel-health-logic";
+import { Assertion, AssertionArgs, AssertionInputs, AssertionProvider, AssertionResource } from "./assertions";
+import type { RedisCredentialArgs } from "./shared/provider-kit";
+import type { SentinelHealthInputs, SentinelHealthReport } from "./redis-sentinel-health-logic";
 
 export type RedisSentinelHealthInputs = SentinelHealthInputs & AssertionInputs;
 
 /** Fails the deployment unless the sentinels agree on a master with quorum and replicas that serve its writes. */
 export class RedisSentinelHealthProvider extends AssertionProvider<RedisSentinelHealthInputs> {
   constructor() {
-    super(
-      "sentinel-health-logic",
-      "assertSentinelHealthy",
-      ["sentinels", "masterName", "expectedReplicas", "username", "access"],
-      "sentinels",
-    );
+    super(Assertion.RedisSentinel);
   }
 }
 
@@ -28,10 +18,8 @@ export interface RedisSentinelHealthArgs extends AssertionArgs, RedisCredentialA
   readonly expectedReplicas: pulumi.Input<number>;
 }
 
-export class RedisSentinelHealth extends pulumi.dynamic.Resource {
-  declare public readonly report: pulumi.Output<SentinelHealthReport>;
-
+export class RedisSentinelHealth extends AssertionResource<SentinelHealthReport> {
   constructor(name: string, args: RedisSentinelHealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new RedisSentinelHealthProvider(), name, { ...withSecretPassword(args), report: undefined }, opts);
+    super(new RedisSentinelHealthProvider(), name, args, opts);
   }
 }

@@ -1,8 +1,8 @@
 // Whether another stack (or anything else) already keeps volumes in this stack's storage root.
 // Two stacks on one root would share data directories: each would start on the other's data.
 // No Pulumi import: loaded inside provider methods and by the tests.
-import { kubectlGet } from "./kubectl";
-import { Access, kubeContextOf } from "./reach";
+import { kubectlGet } from "./shared/kubectl";
+import { Access, kubeContextOf } from "./shared/reach";
 
 export type StorageRoot =
   | { readonly kind: "nfs"; readonly server: string; readonly path: string }

@@ -2,8 +2,8 @@
 // an unauthenticated session refused, the root znode not open to the world, and a znode written
 // through the native client (as super) read back from every member. No Pulumi import.
 import * as net from "net";
-import { HealthError } from "./health-error";
-import { Access, openReach, splitEndpoint } from "./reach";
+import { HealthError } from "./shared/health-error";
+import { Access, openReach, splitEndpoint } from "./shared/reach";
 
 export interface ZooKeeperHealthInputs {
   readonly servers: readonly string[];

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AssertionArgs, AssertionInputs, AssertionProvider, withSecretPassword } from "./provider-kit";
+import { Assertion, AssertionArgs, AssertionInputs, AssertionProvider, AssertionResource } from "./assertions";
 import type { ZooKeeperHealthInputs as LogicInputs, ZooKeeperHealthReport } from "./zookeeper-health-logic";
 
 export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
@@ -10,12 +10,7 @@ export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
  */
 export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthInputs> {
   constructor() {
-    super(
-      "zookeeper-health-logic",
-      "assertZooKeeperHealthy",
-      ["servers", "expectedSize", "clientUser", "access"],
-      "servers",
-    );
+    super(Assertion.ZooKeeper);
   }
 }
 
@@ -28,10 +23,8 @@ export interface ZooKeeperHealthArgs extends AssertionArgs {
   readonly password: pulumi.Input<string>;
 }
 
-export class ZooKeeperHealth extends pulumi.dynamic.Resource {
-  declare public readonly report: pulumi.Output<ZooKeeperHealthReport>;
-
+export class ZooKeeperHealth extends AssertionResource<ZooKeeperHealthReport> {
   constructor(name: string, args: ZooKeeperHealthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(new ZooKeeperHealthProvider(), name, { ...withSecretPassword(args), report: undefined }, opts);
+    super(new ZooKeeperHealthProvider(), name, args, opts);
   }
 }

@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { assertMembersStopped } from "../../components/providers/change-guard-logic";
-import { initCluster } from "../../components/providers/cluster-init-logic";
-import { checkAccess, openReach } from "../../components/providers/reach";
-import { RedisSession } from "../../components/providers/redis-client";
+import { initCluster } from "../../components/providers/redis-cluster-init-logic";
+import { checkAccess, openReach } from "../../components/providers/shared/reach";
+import { RedisSession } from "../../components/providers/shared/redis-client";
 import { RedisStandaloneHealthProvider } from "../../components/providers/redis-standalone-health";
 import { ADMIN, CLIENT, RedisServers } from "../support/redis-servers";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { Cluster } from "ioredis";
-import { assertClusterHealthy } from "../../components/providers/cluster-health-logic";
-import { parseClusterNodes } from "../../components/providers/cluster-nodes";
+import { assertClusterHealthy } from "../../components/providers/redis-cluster-health-logic";
+import { parseClusterNodes } from "../../components/providers/shared/cluster-nodes";
 import { RedisClusterHealthProvider } from "../../components/providers/redis-cluster-health";
 import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
 import { keyForSlot } from "../../components/specs/slot-plan";

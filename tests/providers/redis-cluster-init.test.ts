@@ -3,7 +3,7 @@
 // and a scale-out that loses no key.
 import * as assert from "assert";
 import { Cluster } from "ioredis";
-import { parseClusterNodes } from "../../components/providers/cluster-nodes";
+import { parseClusterNodes } from "../../components/providers/shared/cluster-nodes";
 import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
 import { evenSlotRanges } from "../../components/specs/slot-plan";
 import { freePort, run } from "../support/processes";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { RedisSentinelHealthProvider } from "../../components/providers/redis-sentinel-health";
-import { assertSentinelHealthy } from "../../components/providers/sentinel-health-logic";
+import { assertSentinelHealthy } from "../../components/providers/redis-sentinel-health-logic";
 import { connectRedis } from "../support/redis";
 import { CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
 

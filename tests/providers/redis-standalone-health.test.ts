@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { RedisStandaloneHealthProvider } from "../../components/providers/redis-standalone-health";
-import { assertStandaloneHealthy } from "../../components/providers/standalone-health-logic";
+import { assertStandaloneHealthy } from "../../components/providers/redis-standalone-health-logic";
 import { freePort } from "../support/processes";
 import { connectRedis } from "../support/redis";
 import { CLIENT, RedisServers } from "../support/redis-servers";

@@ -16,14 +16,12 @@ describe("verify's check runner (real redis-server)", function () {
       [
         {
           name: "Redis",
-          logicFile: "standalone-health-logic",
-          assertion: "assertStandaloneHealthy",
+          assertion: "RedisStandalone",
           inputs: { endpoint: server.endpoint, ...CLIENT },
         },
         {
           name: "Redis (gone)",
-          logicFile: "standalone-health-logic",
-          assertion: "assertStandaloneHealthy",
+          assertion: "RedisStandalone",
           inputs: { endpoint: dead, ...CLIENT },
         },
       ],

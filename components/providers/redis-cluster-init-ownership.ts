@@ -3,7 +3,7 @@
 // plan this stack forms from: each node untouched, or where the plan puts it. On update they are
 // compared with the node identities recorded in state. Pure: no I/O, no Pulumi import.
 import { SlotRange, Shard, formationPlan, toRanges } from "../specs/slot-plan";
-import { ClusterNodeEntry } from "./cluster-nodes";
+import { ClusterNodeEntry } from "./shared/cluster-nodes";
 
 export interface ObservedNode {
   readonly endpoint: string;

@@ -1,7 +1,7 @@
 // Asserts a standalone Redis serves authenticated clients with AOF on. No Pulumi import.
-import { HealthError } from "./health-error";
-import type { Access } from "./reach";
-import { RedisAuth, parseInfo, withRedisSession } from "./redis-client";
+import { HealthError } from "./shared/health-error";
+import type { Access } from "./shared/reach";
+import { RedisAuth, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface StandaloneHealthInputs extends RedisAuth {
   readonly endpoint: string;

@@ -1,18 +1,19 @@
 // What the dynamic providers share. Everything here is serialized with the providers' closures,
 // so it must not capture module imports: modules are required inside the functions.
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Access } from "./reach";
 
-/** Where the logic modules live; captured as a plain string when a provider is serialized. */
-const PROVIDERS_DIR = __dirname;
+/** Where the logic modules live (this file is in its shared/ folder); captured as a plain string when a provider is serialized. */
+const PROVIDERS_DIR = path.dirname(__dirname);
 
 /** Loads a logic module by file name, registering TypeScript when the host process has not. */
 export function loadLogic<T>(file: string): T {
-  const path = require("path");
+  const { join } = require("path");
   // The engine's dynamic-provider host is plain node; the program runs under ts-node.
   if (!require.extensions[".ts"])
     require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
-  return require(path.join(PROVIDERS_DIR, file)) as T;
+  return require(join(PROVIDERS_DIR, file)) as T;
 }
 
 /** Inputs as outputs minus the password: it reaches the provider as a secret input only, never an output. */
@@ -69,12 +70,6 @@ export interface PostDeployArgs {
   readonly trigger?: pulumi.Input<string>;
 }
 
-/** Args of an assertion resource. */
-export interface AssertionArgs extends PostDeployArgs {
-  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
-  readonly retryForMs?: pulumi.Input<number>;
-}
-
 /** Credentials of a Redis-facing resource; the password always travels as a Pulumi secret. */
 export interface RedisCredentialArgs {
   /** ACL user. Defaults to the default user. */
@@ -85,55 +80,4 @@ export interface RedisCredentialArgs {
 /** The inputs a dynamic resource registers: the password marked secret, so state holds it encrypted. */
 export function withSecretPassword<T extends RedisCredentialArgs>(args: T): T {
   return { ...args, password: args.password === undefined ? undefined : pulumi.secret(args.password) };
-}
-
-export interface AssertionInputs {
-  readonly password?: string;
-  readonly access?: Access;
-  /** Keep retrying a failing assertion this long before failing the deployment. Defaults to 0. */
-  readonly retryForMs?: number;
-  /** Changes when anything the assertion watches changes (image, config, replicas). */
-  readonly trigger?: string;
-}
-
-/**
- * A provider whose resource is an assertion: create and update run the named check from a
- * logic module and record its report; a failing check fails the deployment with its message.
- */
-export class AssertionProvider<I extends AssertionInputs> implements pulumi.dynamic.ResourceProvider {
-  constructor(
-    private readonly logicFile: string,
-    private readonly assertion: string,
-    private readonly watched: readonly string[],
-    /** The input holding the endpoint (or list of endpoints) the check connects to. */
-    private readonly endpointsKey: string,
-  ) {}
-
-  private async run(inputs: I): Promise<Record<string, unknown>> {
-    const logic = loadLogic<Record<string, (i: I) => Promise<unknown>>>(this.logicFile);
-    // Outside the retries: an access that cannot work from this machine fails now, with its fix.
-    await loadLogic<typeof import("./reach")>("reach").checkAccess(
-      inputs.access,
-      [(inputs as Record<string, unknown>)[this.endpointsKey] as string | string[]].flat(),
-    );
-    const report = await retrying(inputs.retryForMs ?? 0, () => logic[this.assertion](inputs));
-    return { ...withoutSecrets(inputs), report };
-  }
-
-  async create(inputs: I): Promise<pulumi.dynamic.CreateResult> {
-    const watched = Object.fromEntries(this.watched.map((k) => [k, (inputs as Record<string, unknown>)[k]]));
-    return { id: stableId(this.logicFile.replace(/-logic$/, ""), watched), outs: await this.run(inputs) };
-  }
-
-  async diff(_id: string, olds: Record<string, unknown>, news: I): Promise<pulumi.dynamic.DiffResult> {
-    return diffOf(olds, news as unknown as Record<string, unknown>, [...this.watched, "trigger"]);
-  }
-
-  async update(_id: string, _olds: unknown, news: I): Promise<pulumi.dynamic.UpdateResult> {
-    return { outs: await this.run(news) };
-  }
-
-  async delete(): Promise<void> {
-    // Intentionally nothing: an assertion owns no state.
-  }
 }

@@ -5,11 +5,11 @@
 // slot owners, a cluster this stack did not form) stops the run before any write. No Pulumi import.
 import Redis from "ioredis";
 import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "../specs/slot-plan";
-import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./cluster-nodes";
-import { OWNERSHIP_HELP, unplannedNodes, unrecordedNodes } from "./cluster-ownership";
-import { NodeView, waitForAgreement } from "./cluster-state";
-import { Access, Reach, checkAccess, splitEndpoint } from "./reach";
-import { RedisAuth, RedisSession, parseInfo, withRedisSession } from "./redis-client";
+import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./shared/cluster-nodes";
+import { OWNERSHIP_HELP, unplannedNodes, unrecordedNodes } from "./redis-cluster-init-ownership";
+import { NodeView, waitForAgreement } from "./shared/cluster-state";
+import { Access, Reach, checkAccess, splitEndpoint } from "./shared/reach";
+import { RedisAuth, RedisSession, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface ClusterInitInputs extends RedisAuth {
   /** `host:port` of every node as announced inside the cluster, in ordinal order. */

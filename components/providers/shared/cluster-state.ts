@@ -1,6 +1,6 @@
 // Reading and comparing what each Redis Cluster node believes. No Pulumi import.
 import Redis from "ioredis";
-import { toRanges } from "../specs/slot-plan";
+import { toRanges } from "../../specs/slot-plan";
 import { ClusterNodeEntry, parseClusterNodes } from "./cluster-nodes";
 import { parseInfo } from "./redis-client";
 

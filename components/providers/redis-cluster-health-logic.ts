@@ -3,11 +3,11 @@
 // write/read through a cluster client on every master. No Pulumi import.
 import { Cluster } from "ioredis";
 import { SLOTS, keyForSlot } from "../specs/slot-plan";
-import { isFailing } from "./cluster-nodes";
-import { NodeView, disagreement, readView } from "./cluster-state";
-import { HealthError, collect } from "./health-error";
-import { Access, Reach, splitEndpoint } from "./reach";
-import { DEFAULT_TIMEOUT_MS, RedisAuth, withRedisSession } from "./redis-client";
+import { isFailing } from "./shared/cluster-nodes";
+import { NodeView, disagreement, readView } from "./shared/cluster-state";
+import { HealthError, collect } from "./shared/health-error";
+import { Access, Reach, splitEndpoint } from "./shared/reach";
+import { DEFAULT_TIMEOUT_MS, RedisAuth, withRedisSession } from "./shared/redis-client";
 
 export interface ClusterHealthInputs extends RedisAuth {
   readonly nodes: readonly string[];

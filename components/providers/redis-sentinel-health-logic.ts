@@ -2,9 +2,9 @@
 // master has the expected replicas online, and a write on the master is read from a replica.
 // No Pulumi import.
 import Redis from "ioredis";
-import { HealthError, collect } from "./health-error";
-import type { Access } from "./reach";
-import { RedisAuth, parseInfo, withRedisSession } from "./redis-client";
+import { HealthError, collect } from "./shared/health-error";
+import type { Access } from "./shared/reach";
+import { RedisAuth, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface SentinelHealthInputs extends RedisAuth {
   readonly sentinels: readonly string[];

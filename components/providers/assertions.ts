@@ -1,0 +1,125 @@
+// The post-deploy assertions: one table of what each runs, used by the health resources and by
+// `npm run verify` (verification-plan.ts), and the one provider and resource they all are.
+import * as pulumi from "@pulumi/pulumi";
+import type { Access } from "./shared/reach";
+import {
+  PostDeployArgs,
+  RedisCredentialArgs,
+  diffOf,
+  loadLogic,
+  retrying,
+  stableId,
+  withSecretPassword,
+  withoutSecrets,
+} from "./shared/provider-kit";
+
+/** One assertion: the logic module that runs it and what makes it run again. */
+export interface AssertionSpec {
+  /** What it asserts the health of, as `verify` reports it. */
+  readonly title: string;
+  /** Logic module beside this file, and the check it exports. */
+  readonly logicFile: string;
+  readonly assertion: string;
+  /** Inputs whose change makes it run again (besides `trigger`). */
+  readonly watched: readonly string[];
+  /** The input holding the endpoint, or list of endpoints, the check connects to. */
+  readonly endpointsKey: string;
+}
+
+export const Assertion = {
+  ZooKeeper: {
+    title: "ZooKeeper",
+    logicFile: "zookeeper-health-logic",
+    assertion: "assertZooKeeperHealthy",
+    watched: ["servers", "expectedSize", "clientUser", "access"],
+    endpointsKey: "servers",
+  },
+  RedisStandalone: {
+    title: "Redis",
+    logicFile: "redis-standalone-health-logic",
+    assertion: "assertStandaloneHealthy",
+    watched: ["endpoint", "username", "access"],
+    endpointsKey: "endpoint",
+  },
+  RedisCluster: {
+    title: "Redis Cluster",
+    logicFile: "redis-cluster-health-logic",
+    assertion: "assertClusterHealthy",
+    watched: ["nodes", "expectedMasters", "replicasPerMaster", "username", "access"],
+    endpointsKey: "nodes",
+  },
+  RedisSentinel: {
+    title: "Redis Sentinel",
+    logicFile: "redis-sentinel-health-logic",
+    assertion: "assertSentinelHealthy",
+    watched: ["sentinels", "masterName", "expectedReplicas", "username", "access"],
+    endpointsKey: "sentinels",
+  },
+} as const satisfies Record<string, AssertionSpec>;
+export type Assertion = keyof typeof Assertion;
+
+/** Args of an assertion resource. */
+export interface AssertionArgs extends PostDeployArgs {
+  /** How long a failing check is retried before the deployment fails. Defaults to 0. */
+  readonly retryForMs?: pulumi.Input<number>;
+}
+
+export interface AssertionInputs {
+  readonly password?: string;
+  readonly access?: Access;
+  /** Keep retrying a failing assertion this long before failing the deployment. Defaults to 0. */
+  readonly retryForMs?: number;
+  /** Changes when anything the assertion watches changes (image, config, replicas). */
+  readonly trigger?: string;
+}
+
+/**
+ * A provider whose resource is an assertion: create and update run the named check from a
+ * logic module and record its report; a failing check fails the deployment with its message.
+ */
+export class AssertionProvider<I extends AssertionInputs> implements pulumi.dynamic.ResourceProvider {
+  constructor(private readonly spec: AssertionSpec) {}
+
+  private async run(inputs: I): Promise<Record<string, unknown>> {
+    const { logicFile, assertion, endpointsKey } = this.spec;
+    const logic = loadLogic<Record<string, (i: I) => Promise<unknown>>>(logicFile);
+    // Outside the retries: an access that cannot work from this machine fails now, with its fix.
+    await loadLogic<typeof import("./shared/reach")>("shared/reach").checkAccess(
+      inputs.access,
+      [(inputs as Record<string, unknown>)[endpointsKey] as string | string[]].flat(),
+    );
+    const report = await retrying(inputs.retryForMs ?? 0, () => logic[assertion](inputs));
+    return { ...withoutSecrets(inputs), report };
+  }
+
+  async create(inputs: I): Promise<pulumi.dynamic.CreateResult> {
+    const watched = Object.fromEntries(this.spec.watched.map((k) => [k, (inputs as Record<string, unknown>)[k]]));
+    return { id: stableId(this.spec.logicFile.replace(/-logic$/, ""), watched), outs: await this.run(inputs) };
+  }
+
+  async diff(_id: string, olds: Record<string, unknown>, news: I): Promise<pulumi.dynamic.DiffResult> {
+    return diffOf(olds, news as unknown as Record<string, unknown>, [...this.spec.watched, "trigger"]);
+  }
+
+  async update(_id: string, _olds: unknown, news: I): Promise<pulumi.dynamic.UpdateResult> {
+    return { outs: await this.run(news) };
+  }
+
+  async delete(): Promise<void> {
+    // Intentionally nothing: an assertion owns no state.
+  }
+}
+
+/** An assertion as a resource: its report is the only output, the password a secret input. */
+export abstract class AssertionResource<Report> extends pulumi.dynamic.Resource {
+  declare public readonly report: pulumi.Output<Report>;
+
+  protected constructor(
+    provider: AssertionProvider<AssertionInputs>,
+    name: string,
+    args: AssertionArgs & RedisCredentialArgs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(provider, name, { ...withSecretPassword(args), report: undefined }, opts);
+  }
+}
