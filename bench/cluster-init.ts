@@ -7,14 +7,11 @@ import { check } from "../tests/support/processes";
 import { ADMIN, ADMIN_PASSWORD, CLIENT, RedisServers } from "../tests/support/redis-servers";
 import Redis from "ioredis";
 import { connectRedis } from "../tests/support/redis";
+import { options } from "../scripts/cli";
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-
-const rounds = arg("rounds", 5);
-const nodeTimeoutMs = arg("node-timeout", 5000);
+const opts = options("npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000]", ["rounds", "node-timeout"]);
+const rounds = Number(opts.rounds ?? 5);
+const nodeTimeoutMs = Number(opts["node-timeout"] ?? 5000);
 // Redis keeps a master that is in FAIL state from turning ok until 2 s after the server started
 // (CLUSTER_WRITABLE_DELAY), so on just-started nodes nothing can finish sooner than that.
 const WRITABLE_DELAY_MS = 2000;

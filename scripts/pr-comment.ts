@@ -2,6 +2,7 @@
 // Creates the pull request's comment for this stack, or updates it: one comment per stack, found by
 // its marker among the workflow's own comments (never one someone else wrote with the marker). Needs GITHUB_TOKEN, GITHUB_API_URL, GITHUB_REPOSITORY and PR_NUMBER (Actions sets them).
 import * as fs from "fs";
+import { options, runMain } from "./cli";
 import { commentMarker } from "./preview-summary";
 
 export interface CommentTarget {
@@ -53,18 +54,14 @@ export async function upsertComment(t: CommentTarget, stack: string, markdown: s
 }
 
 async function main(): Promise<void> {
-  const arg = (n: string) => {
-    const i = process.argv.indexOf(`--${n}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
   const need = (k: string) => {
     const v = process.env[k];
     if (!v) throw new Error(`${k} is not set; this runs inside a GitHub Actions pull_request job`);
     return v;
   };
-  const stack = arg("stack");
-  const file = arg("file");
-  if (!stack || !file) throw new Error("usage: npm run pr-comment -- --stack <name> --file <markdown>");
+  const usage = "npm run pr-comment -- --stack <name> --file <markdown>";
+  const { stack, file } = options(usage, ["stack", "file"]);
+  if (!stack || !file) throw new Error(`usage: ${usage}`);
   const target = {
     apiUrl: need("GITHUB_API_URL"),
     repository: need("GITHUB_REPOSITORY"),
@@ -74,9 +71,4 @@ async function main(): Promise<void> {
   console.log(`preview comment for ${stack}: ${await upsertComment(target, stack, fs.readFileSync(file, "utf8"))}`);
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error((e as Error).message);
-    process.exit(2);
-  });
-}
+if (require.main === module) runMain(main);

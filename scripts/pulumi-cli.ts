@@ -8,14 +8,9 @@ import * as path from "path";
 export const ROOT = path.join(__dirname, "..");
 export const POLICY_PACK = path.join(ROOT, "policy");
 
-export function argOf(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-
-export function requireStack(): string {
-  const stack = argOf("stack");
-  if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new Error("usage: --stack <dev|staging|prod|local>");
+/** The --stack option, checked: the one name every pipeline script needs. */
+export function requireStack(stack: string | undefined, usage: string): string {
+  if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new Error(`usage: ${usage}`);
   return stack;
 }
 

@@ -7,10 +7,11 @@ import { applyRunnerOverrides } from "../components/config/read";
 import { SecretKey } from "../components/config/settings";
 import { SecretState, configValue, isSecretKey, secretStates } from "../components/config/secrets";
 import { parseStackConfig } from "../components/config/validate";
-import { Assertion } from "../components/providers/assertions";
+import { Assertion, endpointsOf } from "../components/providers/assertions";
 import { loadLogic } from "../components/providers/shared/provider-kit";
 import { checkAccess } from "../components/providers/shared/reach";
 import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
+import { options, runMain } from "./cli";
 import { stackArgs } from "./pulumi-cli";
 
 interface CliConfigEntry {
@@ -55,37 +56,29 @@ export async function runChecks(checks: readonly PlannedCheck[], log: (line: str
 }
 
 async function main(): Promise<void> {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const stack = arg("stack");
-  if (!stack) throw new Error("usage: npm run verify -- --stack <name> [--access direct|portForward]");
+  const usage = "npm run verify -- --stack <name> [--access direct|portForward]";
+  const { stack, access } = options(usage, ["stack", "access"]);
+  if (!stack) throw new Error(`usage: ${usage}`);
   const json = JSON.parse(
     execFileSync("pulumi", ["config", "--json", "--show-secrets", ...stackArgs(stack)], { encoding: "utf8" }),
   );
   const { raw: fromCli, secrets } = rawFromCliConfig(json);
-  const access = arg("access");
   const raw = applyRunnerOverrides(
     fromCli,
     access ? { ...process.env, MIDDLEWARE_HEALTH_ACCESS: access } : process.env,
   );
   const settings = parseStackConfig(stack, raw, secrets);
+  const plan = verificationPlan(settings, {
+    redisPassword: secrets.redisPassword.value ?? "",
+    zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
+  });
   // One message with the fix, rather than every member failing on its own.
-  await checkAccess(accessOf(settings), [`kubernetes.default.svc.${settings.clusterDomain}:443`]);
-  const ok = await runChecks(
-    verificationPlan(settings, {
-      redisPassword: secrets.redisPassword.value ?? "",
-      zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
-    }),
-    (l) => console.log(l),
+  await checkAccess(
+    accessOf(settings),
+    plan.flatMap((c) => endpointsOf(Assertion[c.assertion], c.inputs)),
   );
+  const ok = await runChecks(plan, (l) => console.log(l));
   process.exit(ok ? 0 : 1);
 }
 
-if (require.main === module) {
-  main().catch((e) => {
-    console.error((e as Error).message);
-    process.exit(2);
-  });
-}
+if (require.main === module) runMain(main);

@@ -58,6 +58,11 @@ export const Assertion = {
 } as const satisfies Record<string, AssertionSpec>;
 export type Assertion = keyof typeof Assertion;
 
+/** The endpoints an assertion's inputs name, one or a list. */
+export function endpointsOf(spec: AssertionSpec, inputs: Record<string, unknown>): string[] {
+  return [inputs[spec.endpointsKey] as string | string[]].flat();
+}
+
 /** Args of an assertion resource. */
 export interface AssertionArgs extends PostDeployArgs {
   /** How long a failing check is retried before the deployment fails. Defaults to 0. */
@@ -81,12 +86,12 @@ export class AssertionProvider<I extends AssertionInputs> implements pulumi.dyna
   constructor(private readonly spec: AssertionSpec) {}
 
   private async run(inputs: I): Promise<Record<string, unknown>> {
-    const { logicFile, assertion, endpointsKey } = this.spec;
+    const { logicFile, assertion } = this.spec;
     const logic = loadLogic<Record<string, (i: I) => Promise<unknown>>>(logicFile);
     // Outside the retries: an access that cannot work from this machine fails now, with its fix.
     await loadLogic<typeof import("./shared/reach")>("shared/reach").checkAccess(
       inputs.access,
-      [(inputs as Record<string, unknown>)[endpointsKey] as string | string[]].flat(),
+      endpointsOf(this.spec, inputs as Record<string, unknown>),
     );
     const report = await retrying(inputs.retryForMs ?? 0, () => logic[assertion](inputs));
     return { ...withoutSecrets(inputs), report };

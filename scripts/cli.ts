@@ -1,0 +1,33 @@
+// What every pipeline script's command line shares: --name value options parsed by node's own
+// parseArgs (an unknown option or a missing value is refused with the usage line, not ignored),
+// and a main whose thrown error prints its message alone and exits 2.
+import { parseArgs } from "node:util";
+
+export type Options<K extends string> = Partial<Record<K, string>>;
+
+/** The `--name value` options in `names`; anything else on the command line fails with `usage`. */
+export function options<K extends string>(
+  usage: string,
+  names: readonly K[],
+  argv = process.argv.slice(2),
+): Options<K> {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    });
+    return { ...values } as Options<K>;
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; usage: ${usage}`, { cause: e });
+  }
+}
+
+/** Runs a script's main: 0 or its own exit code when it succeeds, 2 with the message when it throws. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e) => {
+    console.error((e as Error).message);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,24 @@
+import * as assert from "assert";
+import { options } from "../../../scripts/cli";
+
+describe("pipeline scripts' options", () => {
+  const usage = "npm run preview -- --stack <name> [--output file.md]";
+
+  it("reads --name value and --name=value, leaving absent options out", () => {
+    assert.deepStrictEqual(options(usage, ["stack", "output"], ["--stack", "dev", "--output=p.md"]), {
+      stack: "dev",
+      output: "p.md",
+    });
+    assert.deepStrictEqual(options(usage, ["stack", "output"], ["--stack", "dev"]), { stack: "dev" });
+  });
+
+  it("refuses an unknown option, a missing value and a stray argument, with the usage line", () => {
+    for (const argv of [["--stak", "dev"], ["--stack"], ["--stack", "dev", "prod"]]) {
+      assert.throws(
+        () => options(usage, ["stack", "output"], argv),
+        (e: Error) => e.message.endsWith(`; usage: ${usage}`),
+        argv.join(" "),
+      );
+    }
+  });
+});
