@@ -5,6 +5,7 @@ import { RedisClusterInit } from "./providers/redis-cluster-init";
 import { Credentials, authSecret } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
+import { redisClusterHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
 import { RedisMode, redisConf } from "./specs/redis-conf";
@@ -79,7 +80,8 @@ export class RedisCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.nodes = this.workload.hosts.map((h) => `${h}:${Port.Redis}`);
+    const shape = redisClusterHealthInputs(name, s, p.zone);
+    this.nodes = shape.nodes;
     const h = p.health;
     if (h) {
       // Slot and replica management needs @admin commands, which the client user is denied.
@@ -98,9 +100,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       this.health = new RedisClusterHealth(
         `${name}-health`,
         {
-          nodes: this.nodes,
-          expectedMasters: s.masters,
-          replicasPerMaster: s.replicasPerMaster,
+          ...shape,
           password: args.credentials.password,
           access: h.access,
           retryForMs: h.retryForMs,

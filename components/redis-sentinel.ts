@@ -5,6 +5,7 @@ import { Credentials, authSecret } from "./auth-secret";
 import { SENTINEL_INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHost, podHosts } from "./specs/network";
+import { redisSentinelHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf, sentinelConf } from "./specs/redis-conf";
 import { SENTINEL_DATA_GRACE_SECONDS, redisServerContainer, sentinelContainer } from "./specs/redis-container";
@@ -110,15 +111,14 @@ export class RedisSentinel extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.data] },
     );
-    this.sentinelEndpoints = this.sentinels.hosts.map((h) => `${h}:${Port.Sentinel}`);
+    const shape = redisSentinelHealthInputs(name, s, p.zone);
+    this.sentinelEndpoints = shape.sentinels;
     this.masterName = s.masterName;
     if (p.health) {
       this.health = new RedisSentinelHealth(
         `${name}-health`,
         {
-          sentinels: this.sentinelEndpoints,
-          masterName: s.masterName,
-          expectedReplicas: s.dataReplicas - 1,
+          ...shape,
           password: args.credentials.password,
           access: p.health.access,
           retryForMs: p.health.retryForMs,

@@ -3,6 +3,7 @@ import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 import { AuthFile, Credentials, authSecret } from "./auth-secret";
 import { RedisSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { redisStandaloneHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode, redisConf } from "./specs/redis-conf";
 import { redisServerContainer } from "./specs/redis-container";
@@ -69,7 +70,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
       this.health = new RedisStandaloneHealth(
         `${name}-health`,
         {
-          endpoint: `${this.workload.hosts[0]}:${Port.Redis}`,
+          ...redisStandaloneHealthInputs(name, p.zone),
           password: args.credentials.password,
           access: p.health.access,
           retryForMs: p.health.retryForMs,

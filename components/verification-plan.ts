@@ -3,20 +3,19 @@
 import { Assertion } from "./providers/assertions";
 import type { Access } from "./providers/shared/reach";
 import { HealthAccess, StackSettings, WORKLOAD_NAME } from "./config/settings";
-import { podHosts, serviceZone } from "./specs/network";
-import { Port } from "./specs/ports";
-import { clusterSize } from "./specs/slot-plan";
-import { ZOOKEEPER_CLIENT_USER } from "./specs/zoo-cfg";
+import {
+  redisClusterHealthInputs,
+  redisSentinelHealthInputs,
+  redisStandaloneHealthInputs,
+  zookeeperHealthInputs,
+} from "./specs/health-inputs";
+import { serviceZone } from "./specs/network";
 
 export interface PlannedCheck {
   /** What it reports as; the assertion's title unless a caller names it. */
   readonly name: string;
   readonly assertion: Assertion;
   readonly inputs: Record<string, unknown>;
-}
-
-function hosts(s: StackSettings, set: string, replicas: number, port: number): string[] {
-  return podHosts(set, replicas, serviceZone(s.namespace, s.clusterDomain)).map((h) => `${h}:${port}`);
 }
 
 /** How the post-deploy resources and `verify` reach the pods, from the health settings. */
@@ -41,54 +40,27 @@ export function verificationPlan(
   { redisPassword, zookeeperAdminPassword }: VerificationSecrets,
 ): PlannedCheck[] {
   const access = accessOf(s);
+  const zone = serviceZone(s.namespace, s.clusterDomain);
+  const check = (assertion: Assertion, inputs: object, password: string): PlannedCheck => ({
+    name: Assertion[assertion].title,
+    assertion,
+    inputs: { ...inputs, password, access },
+  });
   const checks: PlannedCheck[] = [];
   if (s.zookeeper.enabled) {
-    checks.push({
-      name: Assertion.ZooKeeper.title,
-      assertion: "ZooKeeper",
-      inputs: {
-        servers: hosts(s, WORKLOAD_NAME.zookeeper, s.zookeeper.replicas, Port.ZooKeeperClient),
-        expectedSize: s.zookeeper.replicas,
-        clientUser: ZOOKEEPER_CLIENT_USER,
-        password: zookeeperAdminPassword,
-        access,
-      },
-    });
+    const inputs = zookeeperHealthInputs(WORKLOAD_NAME.zookeeper, s.zookeeper, zone);
+    checks.push(check("ZooKeeper", inputs, zookeeperAdminPassword));
   }
   if (s.redis.enabled) {
-    checks.push({
-      name: Assertion.RedisStandalone.title,
-      assertion: "RedisStandalone",
-      inputs: { endpoint: hosts(s, WORKLOAD_NAME.redis, 1, Port.Redis)[0], password: redisPassword, access },
-    });
+    checks.push(check("RedisStandalone", redisStandaloneHealthInputs(WORKLOAD_NAME.redis, zone), redisPassword));
   }
   if (s.redisCluster.enabled) {
-    const c = s.redisCluster;
-    checks.push({
-      name: Assertion.RedisCluster.title,
-      assertion: "RedisCluster",
-      inputs: {
-        nodes: hosts(s, WORKLOAD_NAME.redisCluster, clusterSize(c.masters, c.replicasPerMaster), Port.Redis),
-        expectedMasters: c.masters,
-        replicasPerMaster: c.replicasPerMaster,
-        password: redisPassword,
-        access,
-      },
-    });
+    const inputs = redisClusterHealthInputs(WORKLOAD_NAME.redisCluster, s.redisCluster, zone);
+    checks.push(check("RedisCluster", inputs, redisPassword));
   }
   if (s.redisSentinel.enabled) {
-    const r = s.redisSentinel;
-    checks.push({
-      name: Assertion.RedisSentinel.title,
-      assertion: "RedisSentinel",
-      inputs: {
-        sentinels: hosts(s, WORKLOAD_NAME.redisSentinel, r.sentinels, Port.Sentinel),
-        masterName: r.masterName,
-        expectedReplicas: r.dataReplicas - 1,
-        password: redisPassword,
-        access,
-      },
-    });
+    const inputs = redisSentinelHealthInputs(WORKLOAD_NAME.redisSentinel, s.redisSentinel, zone);
+    checks.push(check("RedisSentinel", inputs, redisPassword));
   }
   return checks;
 }

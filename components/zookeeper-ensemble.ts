@@ -5,6 +5,7 @@ import { ChangeGuard } from "./providers/change-guard";
 import { ZooKeeperSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
+import { zookeeperHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
 import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cfg";
@@ -36,8 +37,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     super("middleware:zookeeper:ZooKeeperEnsemble", name, {}, opts);
     const s = args.settings;
     const p = args.platform;
-    const hosts = podHosts(name, s.replicas, p.zone);
-    const servers = hosts.map((h) => `${h}:${Port.ZooKeeperClient}`);
+    const shape = zookeeperHealthInputs(name, s, p.zone);
+    const servers = shape.servers;
     // Reconfig is off: members read the ensemble from a static zoo.cfg, so a roll onto a new count mixes two lists.
     const guard = new ChangeGuard(
       `${name}-size`,
@@ -71,7 +72,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         gate: guard,
         replicas: s.replicas,
         image: args.image,
-        configFiles: { "zoo.cfg": zooCfg(s, hosts) },
+        configFiles: { "zoo.cfg": zooCfg(s, podHosts(name, s.replicas, p.zone)) },
         authSecretName: auth.secret.metadata.name,
         authFingerprint: auth.fingerprint,
         clientPodLabel: ZOOKEEPER_CLIENT_LABEL,
@@ -119,9 +120,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       this.health = new ZooKeeperHealth(
         `${name}-health`,
         {
-          servers: this.servers,
-          expectedSize: s.replicas,
-          clientUser: ZOOKEEPER_CLIENT_USER,
+          ...shape,
           password: args.credentials.adminPassword,
           access: h.access,
           retryForMs: h.retryForMs,
