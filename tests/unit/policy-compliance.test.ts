@@ -1,10 +1,10 @@
 // The pack against what the program really declares (under Pulumi mocks): the shipped stacks must
 // pass every mandatory policy, so a policy that misfires on our own objects fails here first.
 import * as assert from "assert";
-import { runProgram } from "../../tests/support/program";
-import { readStackFile } from "../../tests/support/stack-files";
-import { policies } from "../policies";
-import { violations } from "./harness";
+import { runProgram } from "../support/program";
+import { readStackFile } from "../support/stack-files";
+import { policies } from "../../policy/policies";
+import { violations } from "../../policy/tests/harness";
 
 describe("policy pack on the program's own resources", function () {
   this.timeout(60000);
