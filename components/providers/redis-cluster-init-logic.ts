@@ -79,7 +79,7 @@ async function inspect(endpoint: string, client: Redis): Promise<NodeState> {
   return { endpoint, client, view, me: myself(view), keys: Number(keys) };
 }
 
-/** Everything that must stop the run before a single write; `ownership` from cluster-ownership. */
+/** Everything that must stop the run before a single write; `ownership` from redis-cluster-init-ownership. */
 function refuseForeign(states: readonly NodeState[], ownership: readonly string[]): void {
   const ours = new Set(states.map((s) => s.me.id));
   const problems: string[] = [];
