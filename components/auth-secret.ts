@@ -43,8 +43,11 @@ export function authFingerprint(salt: string, files: Readonly<Record<string, str
 }
 
 export interface AuthSecretArgs {
+  /** Namespace the Secret is created in. */
   readonly namespace: pulumi.Input<string>;
+  /** The same namespace as a plain string, for names computed from it. */
   readonly namespaceName: string;
+  /** The stack's passwords for this workload, as Pulumi secrets. */
   readonly credentials: Credentials;
   /** Files derived from internalSecret this workload needs, e.g. Redis's replication user or ZooKeeper's quorum password. */
   readonly internalFiles: readonly string[];

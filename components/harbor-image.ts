@@ -8,11 +8,14 @@ export interface RegistryArgs {
   readonly server: string;
   /** Harbor project the images live in. */
   readonly project: string;
+  /** Robot account the image build pushes as. */
   readonly username: pulumi.Input<string>;
+  /** Its password, a Pulumi secret. */
   readonly password: pulumi.Input<string>;
 }
 
 export interface HarborImageArgs {
+  /** Where the image is pushed, and the push credential. */
   readonly registry: RegistryArgs;
   /** Directory under images/ with the Dockerfile. */
   readonly imageDir: string;

@@ -5,6 +5,7 @@ import { containerSecurityContext, podSecurityContext } from "./specs/pod-securi
 import { claimName, persistentVolumeName, persistentVolumeSpec, volumeDir } from "./specs/storage";
 
 export interface NfsVolumeSetArgs {
+  /** Namespace of the claims and of the directory-creating Job. */
   readonly namespace: pulumi.Input<string>;
   /** Namespace name as a plain string: PV names and claimRefs are computed from it. */
   readonly namespaceName: string;
@@ -14,9 +15,11 @@ export interface NfsVolumeSetArgs {
   readonly replicas: number;
   /** Capacity of each volume, e.g. "10Gi". */
   readonly size: string;
+  /** Where the volumes live (nfs, local or storageClass) and their reclaim policy. */
   readonly storage: StorageSettings;
   /** An image with mkdir, run as the workload user to create the per-replica directories. */
   readonly image: pulumi.Input<string>;
+  /** imagePullSecret of the directory-creating Job. */
   readonly pullSecretName: pulumi.Input<string>;
 }
 

@@ -13,12 +13,15 @@ import { redisServerContainer } from "./specs/redis-container";
 import { clusterSize } from "./specs/slot-plan";
 
 export interface RedisClusterArgs {
+  /** Namespace, storage, scheduling and health wiring shared by every workload. */
   readonly platform: PlatformArgs;
+  /** Masters, replicas, timeouts, memory and resources, validated. */
   readonly settings: RedisClusterSettings;
   /** Digest-pinned Redis image. */
   readonly image: pulumi.Input<string>;
   /** Capacity of each node's volume, e.g. "10Gi". */
   readonly storageSize: string;
+  /** The client and admin passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
 }
 

@@ -11,12 +11,15 @@ import { RedisMode, redisConf, sentinelConf } from "./specs/redis-conf";
 import { SENTINEL_DATA_GRACE_SECONDS, redisServerContainer, sentinelContainer } from "./specs/redis-container";
 
 export interface RedisSentinelArgs {
+  /** Namespace, storage, scheduling and health wiring shared by every workload. */
   readonly platform: PlatformArgs;
+  /** Data replicas, sentinels, quorum, timeouts, memory and resources, validated. */
   readonly settings: RedisSentinelSettings;
   /** Digest-pinned Redis image (it has both entrypoints). */
   readonly image: pulumi.Input<string>;
   /** Capacity of each data pod's volume, e.g. "8Gi". */
   readonly storageSize: string;
+  /** The client and admin passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
 }
 

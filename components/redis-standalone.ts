@@ -9,12 +9,15 @@ import { RedisMode, redisConf } from "./specs/redis-conf";
 import { redisServerContainer } from "./specs/redis-container";
 
 export interface RedisStandaloneArgs {
+  /** Namespace, storage, scheduling and health wiring shared by every workload. */
   readonly platform: PlatformArgs;
+  /** Memory, fsync policy, client ACL and resources, validated. */
   readonly settings: RedisSettings;
   /** Digest-pinned Redis image. */
   readonly image: pulumi.Input<string>;
   /** Capacity of the data volume, e.g. "8Gi". */
   readonly storageSize: string;
+  /** The client and admin passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
 }
 

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryArgs } from "./harbor-image";
 
 export interface RegistryPullSecretArgs {
+  /** Namespace the pods that pull run in. */
   readonly namespace: pulumi.Input<string>;
+  /** The registry and its pull-only credential. */
   readonly registry: RegistryArgs;
 }
 

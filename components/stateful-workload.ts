@@ -20,44 +20,60 @@ import { storageLocation } from "./specs/storage";
 
 /** What every stateful workload shares; the four middleware components pass it through. */
 export interface PlatformArgs {
+  /** Namespace every object of the workload is created in. */
   readonly namespace: pulumi.Input<string>;
+  /** The same namespace as a plain string, for names computed from it. */
   readonly namespaceName: string;
   /** DNS zone of the namespace's Services (`<namespace>.svc.<clusterDomain>`); every pod name ends in it. */
   readonly zone: string;
+  /** The stack's name, carried as the middleware/stack label. */
   readonly stack: string;
+  /** Where the volumes live (nfs, local or storageClass). */
   readonly storage: StorageSettings;
+  /** Whether pods of one workload must, or only should, run on different nodes. */
   readonly antiAffinity: AntiAffinity;
+  /** Namespaces besides this one whose pods may reach the client ports. */
   readonly clientNamespaces: readonly string[];
   /** Where an in-cluster pulumi runs; admitted to the client ports. Defaults to none. */
   readonly runnerNamespace?: string;
+  /** imagePullSecret of every pod. */
   readonly pullSecretName: pulumi.Input<string>;
-  /** Post-deploy init and health assertions; none when disabled. */
+  /** Post-deploy init and health assertions. Defaults to none: health checks disabled. */
   readonly health?: HealthWiring;
   /** Preflight checks every workload's volumes, config and StatefulSet wait for. Defaults to none. */
   readonly gates?: readonly pulumi.Resource[];
 }
 
 export interface StatefulWorkloadArgs {
+  /** Namespace, storage, scheduling and health wiring shared by every workload. */
   readonly platform: PlatformArgs;
   /** app.kubernetes.io/name of the pods, e.g. "zookeeper". */
   readonly app: string;
   /** Number of pods; decides how many PVs exist, so a plain number. */
   readonly replicas: number;
+  /** Digest-pinned image of the pods. */
   readonly image: pulumi.Input<string>;
   /** Rendered config files, mounted at /config; their hash rolls the pods on change. */
   readonly configFiles: Readonly<Record<string, string>>;
+  /** Secret with the passwords, mounted read-only at /etc/auth. Defaults to none. */
   readonly authSecretName?: pulumi.Input<string>;
-  /** Fingerprint of the auth Secret's passwords (auth-secret.ts); a change rolls the pods. */
+  /** Fingerprint of the auth Secret's passwords (auth-secret.ts); a change rolls the pods. Defaults to none. */
   readonly authFingerprint?: pulumi.Input<string>;
+  /** Requests and limits of the main container. */
   readonly resources: Resources;
+  /** Capacity of each pod's volume, e.g. "10Gi". */
   readonly storageSize: string;
+  /** Ports clients reach, through the client Service and past the NetworkPolicy. */
   readonly clientPorts: readonly NamedPort[];
+  /** Ports only the workload's own pods reach (quorum, election, cluster bus). */
   readonly peerPorts: readonly NamedPort[];
   /** Label a pod must carry to reach the client ports. Defaults to none: any pod of an admitted namespace. */
   readonly clientPodLabel?: Readonly<Record<string, string>>;
   /** Pods that may be down at once by voluntary disruption. Defaults to 1. */
   readonly maxUnavailable?: number;
+  /** Container name, command, env, ports and probes; mounts and security are added. */
   readonly container: StatefulSetSpecArgs["container"];
+  /** How long a stopping pod may take. Defaults to 30. */
   readonly terminationGracePeriodSeconds?: number;
   /** A resource whose failure must stop any change to the volumes, config and pods (a guard). Defaults to none. */
   readonly gate?: pulumi.Resource;

@@ -14,12 +14,15 @@ import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cf
 export const ZOOKEEPER_CLIENT_LABEL: Readonly<Record<string, string>> = { "middleware/zookeeper-client": "true" };
 
 export interface ZooKeeperEnsembleArgs {
+  /** Namespace, storage, scheduling and health wiring shared by every workload. */
   readonly platform: PlatformArgs;
+  /** Members, timing, heap and resources, validated. */
   readonly settings: ZooKeeperSettings;
   /** Digest-pinned ZooKeeper image. */
   readonly image: pulumi.Input<string>;
   /** Capacity of each member's volume, e.g. "10Gi". */
   readonly storageSize: string;
+  /** The client and super passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
 }
 

@@ -36,14 +36,19 @@ export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
 }
 
 export interface ChangeGuardArgs {
+  /** The stack setting the guard watches, as the refusal names it, e.g. zookeeper.replicas. */
   readonly setting: string;
+  /** Its value now; a change from the recorded one is refused unless acknowledged. */
   readonly value: pulumi.Input<string>;
   /** The setting that acknowledges a change. Defaults to none: a change is always refused. */
   readonly ackSetting?: string;
   /** The old value, named by the operator to acknowledge a change. Defaults to none. */
   readonly ack?: pulumi.Input<string>;
+  /** What goes wrong if the change is made under running pods, as the refusal says it. */
   readonly risk: string;
+  /** The README section that says how to make the change safely. */
   readonly procedure: string;
+  /** `host:port` of every member that must be stopped before an acknowledged change goes through. */
   readonly members: pulumi.Input<pulumi.Input<string>[]>;
   /** How to reach the members to see that they are stopped. Defaults to direct. */
   readonly access?: pulumi.Input<Access>;

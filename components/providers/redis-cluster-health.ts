@@ -13,8 +13,11 @@ export class RedisClusterHealthProvider extends AssertionProvider<RedisClusterHe
 }
 
 export interface RedisClusterHealthArgs extends AssertionArgs, RedisCredentialArgs {
+  /** `host:port` of every node, masters and replicas. */
   readonly nodes: pulumi.Input<pulumi.Input<string>[]>;
+  /** Masters that must serve slots. */
   readonly expectedMasters: pulumi.Input<number>;
+  /** Connected replicas each master must have. */
   readonly replicasPerMaster: pulumi.Input<number>;
 }
 

@@ -59,7 +59,9 @@ export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider
 
 /** `username` must name a user with cluster-management (@admin) rights. */
 export interface RedisClusterInitArgs extends PostDeployArgs, RedisCredentialArgs {
+  /** `host:port` of every node, in ordinal order: the first masters, the rest their replicas. */
   readonly nodes: pulumi.Input<pulumi.Input<string>[]>;
+  /** Replicas each master gets; the node count must be a multiple of 1 + this. */
   readonly replicasPerMaster: pulumi.Input<number>;
 }
 

@@ -13,8 +13,11 @@ export class RedisSentinelHealthProvider extends AssertionProvider<RedisSentinel
 }
 
 export interface RedisSentinelHealthArgs extends AssertionArgs, RedisCredentialArgs {
+  /** `host:port` of every sentinel. */
   readonly sentinels: pulumi.Input<pulumi.Input<string>[]>;
+  /** The name the sentinels monitor the master under. */
   readonly masterName: pulumi.Input<string>;
+  /** Replicas the master must have, connected and known to every sentinel. */
   readonly expectedReplicas: pulumi.Input<number>;
 }
 

@@ -13,6 +13,7 @@ export class RedisStandaloneHealthProvider extends AssertionProvider<RedisStanda
 }
 
 export interface RedisStandaloneHealthArgs extends AssertionArgs, RedisCredentialArgs {
+  /** `host:port` of the Redis pod. */
   readonly endpoint: pulumi.Input<string>;
 }
 

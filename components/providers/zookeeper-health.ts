@@ -15,7 +15,9 @@ export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthIn
 }
 
 export interface ZooKeeperHealthArgs extends AssertionArgs {
+  /** `host:port` client endpoint of every member. */
   readonly servers: pulumi.Input<pulumi.Input<string>[]>;
+  /** Members that must be in the quorum, one of them the leader. */
   readonly expectedSize: pulumi.Input<number>;
   /** The SASL user the root znode's ACL must name. */
   readonly clientUser: pulumi.Input<string>;

@@ -65,11 +65,13 @@ export function podDisruptionBudgetSpec(
 }
 
 export interface NetworkPolicyArgs {
+  /** Labels of the workload's own pods, its peers. */
   readonly selector: Record<string, string>;
   /** Ports only members of the workload itself may reach (quorum, election, cluster bus). */
   readonly peerPorts: readonly NamedPort[];
   /** Ports clients reach: from this namespace and from clientNamespaces. */
   readonly clientPorts: readonly NamedPort[];
+  /** Namespaces besides the workload's own whose pods may reach the client ports. */
   readonly clientNamespaces: readonly string[];
   /** When set, only pods carrying this label reach the client ports (in either namespace set). Defaults to any pod. */
   readonly clientPodLabel?: Readonly<Record<string, string>>;

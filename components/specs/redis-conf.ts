@@ -7,9 +7,13 @@ export const RedisMode = { Standalone: "standalone", Cluster: "cluster", Sentine
 export type RedisMode = (typeof RedisMode)[keyof typeof RedisMode];
 
 export interface RedisConfArgs {
+  /** Standalone, Redis Cluster node or Sentinel-managed data node; decides the cluster lines and ACL users. */
   readonly mode: RedisMode;
+  /** Memory limit with its unit, e.g. "1gb"; writes are refused beyond it (noeviction). */
   readonly maxmemory: string;
+  /** How often the AOF is synced to disk. */
   readonly appendfsync: AppendFsync;
+  /** Redis Cluster's node timeout, in cluster mode only. Defaults to 5000. */
   readonly clusterNodeTimeoutMs?: number;
   /** ACL rules of the `default` user (see redis-acl.ts). */
   readonly clientAcl: string;
@@ -57,9 +61,13 @@ export function redisConf(a: RedisConfArgs): string {
 }
 
 export interface SentinelConfArgs {
+  /** The name the sentinels monitor the master under. */
   readonly masterName: string;
+  /** Sentinels that must agree the master is down before a failover. */
   readonly quorum: number;
+  /** How long the master may not answer before a sentinel thinks it down. */
   readonly downAfterMs: number;
+  /** How long one failover may take before another sentinel tries. */
   readonly failoverTimeoutMs: number;
   /** Port of the data pods. Defaults to 6379. */
   readonly masterPort?: number;

@@ -20,26 +20,38 @@ export function antiAffinity(labels: WorkloadLabels, mode: AntiAffinity): k8s.ty
 }
 
 export interface StatefulSetSpecArgs {
+  /** The workload's labels: pods carry all of them, the selector and anti-affinity use the selector. */
   readonly labels: WorkloadLabels;
+  /** Number of pods. */
   readonly replicas: number;
+  /** The headless Service that gives the pods their DNS names. */
   readonly serviceName: string;
+  /** Digest-pinned image of the main container. */
   readonly image: pulumi.Input<string>;
+  /** imagePullSecret of the pods. */
   readonly pullSecretName: pulumi.Input<string>;
+  /** ConfigMap with the rendered config files, mounted at /config. */
   readonly configMapName: pulumi.Input<string>;
+  /** Hash of those files, as a pod annotation: a config change rolls the pods. */
   readonly configHash: string;
-  /** Secret with the passwords, mounted read-only at Mount.Auth. */
+  /** Secret with the passwords, mounted read-only at Mount.Auth. Defaults to none. */
   readonly authSecretName?: pulumi.Input<string>;
-  /** Fingerprint of that Secret's passwords; as a pod annotation, a password change rolls the pods. */
+  /** Fingerprint of that Secret's passwords; as a pod annotation, a password change rolls the pods. Defaults to none. */
   readonly authFingerprint?: pulumi.Input<string>;
+  /** Where the volumes live; decides the claim's StorageClass. */
   readonly storage: StorageSettings;
+  /** Capacity each pod's claim asks for, e.g. "10Gi". */
   readonly storageSize: string;
+  /** Whether pods must, or only should, run on different nodes. */
   readonly antiAffinity: AntiAffinity;
+  /** Requests and limits of the main container. */
   readonly resources: Resources;
   /** Container name, command, env, ports and probes; mounts and security are added here. */
   readonly container: Omit<
     k8s.types.input.core.v1.Container,
     "image" | "volumeMounts" | "securityContext" | "resources"
   >;
+  /** How long a stopping pod may take. Defaults to 30. */
   readonly terminationGracePeriodSeconds?: number;
 }
 

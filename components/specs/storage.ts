@@ -64,10 +64,15 @@ function source(storage: StorageSettings, dir: string): Partial<k8s.types.input.
 }
 
 export interface StaticVolumeArgs {
+  /** Namespace of the claim the volume is bound to. */
   readonly namespace: string;
+  /** Name of that claim (the StatefulSet's claim of one ordinal). */
   readonly claim: string;
+  /** The volume's directory under the NFS export or local root. */
   readonly dir: string;
+  /** Capacity, e.g. "10Gi". */
   readonly size: string;
+  /** Access mode the claim asks for. */
   readonly accessMode: "ReadWriteOnce" | "ReadWriteMany";
 }
 

@@ -66,7 +66,7 @@ export function stableId(prefix: string, value: unknown): string {
 export interface PostDeployArgs {
   /** How to reach the pods. Defaults to direct. */
   readonly access?: pulumi.Input<Access>;
-  /** Changes when the pods change (image, config), so the resource runs again. */
+  /** Changes when the pods change (image, config), so the resource runs again. Defaults to none. */
   readonly trigger?: pulumi.Input<string>;
 }
 
@@ -74,6 +74,7 @@ export interface PostDeployArgs {
 export interface RedisCredentialArgs {
   /** ACL user. Defaults to the default user. */
   readonly username?: pulumi.Input<string>;
+  /** Password of that user, a Pulumi secret. Defaults to none (no AUTH). */
   readonly password?: pulumi.Input<string>;
 }
 
