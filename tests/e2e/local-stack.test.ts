@@ -357,7 +357,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
   it("recovers from losing every Redis Cluster pod at once, all at new addresses, with every key", async () => {
     const ids = Array.from({ length: 100 }, (_, i) => i + 1);
-    const pipe = async (of: readonly number[], command: string) =>
+    // `errors` adds redis-cli's stderr (a redirect it could not follow) to what the seeding reports.
+    const pipe = async (of: readonly number[], command: string, errors = "") =>
       (
         await kubectl.check([
           "-n",
@@ -367,7 +368,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
           "--",
           "sh",
           "-c",
-          `for i in ${of.join(" ")}; do echo "${command}"; done | REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli --no-auth-warning -c`,
+          `for i in ${of.join(" ")}; do echo "${command}"; done | REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli --no-auth-warning -c ${errors}`,
         ])
       )
         .split("\n")
@@ -379,14 +380,15 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       return of.filter((id, k) => out[k] !== `v${id}`);
     };
     // Seeded until every key reads back: a write right after the master test may meet a redirect
-    // to a name DNS still resolves to the deleted pod's address (cache time 30 s); say so if it did.
+    // to a name DNS still resolves to the deleted pod's address (cache time 30 s), or one redis-cli
+    // cannot follow at all (once seen for a whole minute, with nothing on stdout); say which it was.
     let unwritten = ids;
     const hiccups = new Set<string>();
     await waitFor(
       "every key written",
-      60_000,
+      180_000,
       async () => {
-        const out = await pipe(unwritten, "SET e2e:all:$i v$i").catch((e: Error) => [e.message.split("\n")[0]]);
+        const out = await pipe(unwritten, "SET e2e:all:$i v$i", "2>&1").catch((e: Error) => [e.message.split("\n")[0]]);
         for (const line of out) if (line !== "OK") hiccups.add(line);
         unwritten = await unreadable(unwritten);
         return unwritten.length === 0 ? true : undefined;
