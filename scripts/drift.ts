@@ -2,12 +2,11 @@
 // Fails when a live object no longer matches what the stack declares (someone ran kubectl by hand,
 // a PV was edited, ...): refresh, then preview, in memory only. A bare `refresh --expect-no-changes`
 // would also fail on status the cluster itself moves on (a PV going Bound, a Job finishing).
-import { options, runMain } from "./cli";
-import { pulumi, requireStack, stackArgs } from "./pulumi-cli";
+import { runMain } from "./cli";
+import { pulumi, stackArgs, stackOptions } from "./pulumi-cli";
 
 async function main(): Promise<void> {
-  const usage = "npm run drift -- --stack <dev|staging|prod|local>";
-  const stack = requireStack(options(usage, ["stack"]).stack, usage);
+  const { stack } = stackOptions("npm run drift -- --stack <dev|staging|prod|local>");
   const r = await pulumi(["preview", "--refresh", "--expect-no-changes", ...stackArgs(stack), "--diff"]);
   if (r.code !== 0)
     console.error(`drift: stack ${stack} differs from its live state (or the refresh failed); see the diff above`);

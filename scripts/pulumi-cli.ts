@@ -4,14 +4,20 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Options, options } from "./cli";
 
 export const ROOT = path.join(__dirname, "..");
 export const POLICY_PACK = path.join(ROOT, "policy");
 
-/** The --stack option, checked: the one name every pipeline script needs. */
-export function requireStack(stack: string | undefined, usage: string): string {
+/** A pipeline script's options: --stack, checked (every script needs it), plus its `extra` ones. */
+export function stackOptions<K extends string>(
+  usage: string,
+  extra: readonly K[] = [],
+): Options<K> & { readonly stack: string } {
+  const opts = options(usage, ["stack", ...extra]);
+  const stack = opts.stack;
   if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new Error(`usage: ${usage}`);
-  return stack;
+  return { ...opts, stack };
 }
 
 /**
