@@ -1,4 +1,4 @@
-import { Policies } from "@pulumi/policy";
+import { EnforcementLevel, Policies, Policy } from "@pulumi/policy";
 import { stackStatefulsetPdb } from "./availability/stack-statefulset-pdb";
 import { stackZookeeperHeadlessNotReady } from "./availability/stack-zookeeper-headless-not-ready";
 import { statefulsetAntiAffinityRequired } from "./availability/statefulset-anti-affinity-required";
@@ -18,7 +18,11 @@ import { statefulsetDataPersisted } from "./storage/statefulset-data-persisted";
 import { workloadNfsInlineForbidden } from "./storage/workload-nfs-inline-forbidden";
 import { workloadImagePinned } from "./supply-chain/workload-image-pinned";
 
-export const policies: Policies = [
+/**
+ * Every policy of the pack as a factory taking its enforcement level, as Pulumi's own policy packs
+ * do: another pack can reuse them at the level it needs. Each defaults to the level this pack uses.
+ */
+export const policyFactories: readonly ((level?: EnforcementLevel) => Policy)[] = [
   statefulsetZookeeperReplicasOdd,
   statefulsetRedisClusterShape,
   stackSentinelQuorum,
@@ -38,3 +42,6 @@ export const policies: Policies = [
   secretPlaintextForbidden,
   serviceDataPortProd,
 ];
+
+/** The pack: each policy at its default level. */
+export const policies: Policies = policyFactories.map((make) => make());

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Kind } from "../lib/k8s";
-import { policies } from "../policies";
+import { policies, policyFactories } from "../policies";
 import { stackStatefulsetPdb } from "../policies/availability/stack-statefulset-pdb";
 import { stackZookeeperHeadlessNotReady } from "../policies/availability/stack-zookeeper-headless-not-ready";
 import { statefulsetAntiAffinityRequired } from "../policies/availability/statefulset-anti-affinity-required";
@@ -39,14 +39,14 @@ const main = (p: any) => p.spec.template.spec.containers[0];
 const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   [
     "zookeeper replicas",
-    statefulsetZookeeperReplicasOdd,
+    statefulsetZookeeperReplicasOdd(),
     [sts("zookeeper", 3)],
     [sts("zookeeper", 4)],
     /ZooKeeper StatefulSet zookeeper has 4 replicas; use an odd number >= 3/,
   ],
   [
     "redis cluster shape",
-    statefulsetRedisClusterShape,
+    statefulsetRedisClusterShape(),
     [
       sts("redis-cluster", 6, (p) =>
         Object.assign(p.metadata.annotations, { [MASTERS_ANNOTATION]: "3", [REPLICAS_ANNOTATION]: "1" }),
@@ -61,7 +61,7 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "sentinel quorum",
-    stackSentinelQuorum,
+    stackSentinelQuorum(),
     [
       sts("redis-sentinel", 3),
       {
@@ -86,28 +86,28 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "pdb present and keeping quorum",
-    stackStatefulsetPdb,
+    stackStatefulsetPdb(),
     [sts("zookeeper", 5), pdb("zookeeper", { maxUnavailable: 2 })],
     [sts("zookeeper", 5), pdb("zookeeper", { maxUnavailable: 3 })],
     /lets 3 of 5 pods of zookeeper go at once; at most 2 keeps quorum/,
   ],
   [
     "pdb missing",
-    stackStatefulsetPdb,
+    stackStatefulsetPdb(),
     [sts("redis", 1), pdb("redis", { maxUnavailable: 1 })],
     [sts("redis", 1)],
     /StatefulSet redis has no PodDisruptionBudget selecting its pods/,
   ],
   [
     "pdb blocking drains",
-    stackStatefulsetPdb,
+    stackStatefulsetPdb(),
     [sts("redis-cluster", 6), pdb("redis-cluster", { maxUnavailable: 1 })],
     [sts("redis-cluster", 6), pdb("redis-cluster", { maxUnavailable: 0 })],
     /lets no pod of redis-cluster be evicted, which blocks every node drain/,
   ],
   [
     "anti-affinity selector",
-    statefulsetAntiAffinitySelector,
+    statefulsetAntiAffinitySelector(),
     [sts("zookeeper", 3)],
     [
       sts(
@@ -122,14 +122,14 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "anti-affinity required (advisory)",
-    statefulsetAntiAffinityRequired,
+    statefulsetAntiAffinityRequired(),
     [sts("zookeeper", 3)],
     [sts("zookeeper", 3, (p) => (pod(p).affinity = {}))],
     /only prefers to spread its pods/,
   ],
   [
     "zookeeper headless publishes not-ready",
-    stackZookeeperHeadlessNotReady,
+    stackZookeeperHeadlessNotReady(),
     [
       sts("zookeeper", 3),
       {
@@ -151,7 +151,7 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "pv retain",
-    persistentvolumeReclaimRetain,
+    persistentvolumeReclaimRetain(),
     [
       {
         type: Kind.PersistentVolume,
@@ -168,21 +168,21 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "no inline nfs",
-    workloadNfsInlineForbidden,
+    workloadNfsInlineForbidden(),
     [sts("redis", 1)],
     [sts("redis", 1, (p) => pod(p).volumes.push({ name: "share", nfs: { server: "nfs.x", path: "/e" } }))],
     /mounts NFS nfs.x:\/e inline as volume share; declare a PersistentVolume/,
   ],
   [
     "data persisted",
-    statefulsetDataPersisted,
+    statefulsetDataPersisted(),
     [sts("redis", 1)],
     [sts("redis", 1, (p) => (p.spec.volumeClaimTemplates = []))],
     /StatefulSet redis has no volumeClaimTemplates; its data would be lost/,
   ],
   [
     "nfs hard mount (advisory)",
-    persistentvolumeNfsHardMount,
+    persistentvolumeNfsHardMount(),
     [
       {
         type: Kind.PersistentVolume,
@@ -194,21 +194,21 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "image by digest",
-    workloadImagePinned,
+    workloadImagePinned(),
     [sts("redis", 1)],
     [sts("redis", 1, (p) => (main(p).image = "harbor.example.internal/middleware/redis:latest"))],
     /uses harbor\.example\.internal\/middleware\/redis:latest, a moving tag/,
   ],
   [
     "image pull secret",
-    workloadImagePinned,
+    workloadImagePinned(),
     [sts("redis", 1)],
     [sts("redis", 1, (p) => (pod(p).imagePullSecrets = []))],
     /redis has no imagePullSecrets/,
   ],
   [
     "security context",
-    workloadSecurityContext,
+    workloadSecurityContext(),
     [sts("redis", 1)],
     [
       sts(
@@ -224,42 +224,42 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "capabilities dropped",
-    workloadSecurityContext,
+    workloadSecurityContext(),
     [sts("redis", 1)],
     [sts("redis", 1, (p) => (main(p).securityContext.capabilities = { add: ["NET_ADMIN"] }))],
     /Container main of redis keeps Linux capabilities/,
   ],
   [
     "resource limits",
-    workloadResourceLimits,
+    workloadResourceLimits(),
     [sts("redis", 1)],
     [sts("redis", 1, (p) => delete main(p).resources.limits.memory)],
     /Container main of redis has no memory limit/,
   ],
   [
     "redis auth",
-    redisAuthRequired,
+    redisAuthRequired(),
     [sts("redis-cluster", 6)],
     [sts("redis-cluster", 6, (p) => (pod(p).volumes = pod(p).volumes.filter((v: any) => !v.secret)))],
     /Redis StatefulSet redis-cluster mounts no auth Secret/,
   ],
   [
     "no password env literal",
-    secretPlaintextForbidden,
+    secretPlaintextForbidden(),
     [sts("redis", 1, (p) => (main(p).env = [{ name: "REDIS_MODE", value: "cluster" }]))],
     [sts("redis", 1, (p) => (main(p).env = [{ name: "REDIS_PASSWORD", value: "hunter2hunter2" }]))],
     /sets REDIS_PASSWORD as a literal/,
   ],
   [
     "no password in argv",
-    secretPlaintextForbidden,
+    secretPlaintextForbidden(),
     [sts("redis", 1, (p) => (main(p).args = ["--appendonly", "yes"]))],
     [sts("redis", 1, (p) => (main(p).args = ["--requirepass", "hunter2hunter2"]))],
     /passes a credential on its command line \(--requirepass\)/,
   ],
   [
     "no password in a ConfigMap",
-    secretPlaintextForbidden,
+    secretPlaintextForbidden(),
     [{ type: Kind.ConfigMap, props: { metadata: { name: "c" }, data: { "redis.conf": "appendonly yes\n" } } }],
     [
       {
@@ -271,7 +271,7 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "Secret references in a ConfigMap, not values",
-    secretPlaintextForbidden,
+    secretPlaintextForbidden(),
     [
       {
         type: Kind.ConfigMap,
@@ -295,7 +295,7 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "no ACL password in a ConfigMap",
-    secretPlaintextForbidden,
+    secretPlaintextForbidden(),
     [
       {
         type: Kind.ConfigMap,
@@ -312,7 +312,7 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "no ZooKeeper super digest or JAAS user in a ConfigMap",
-    secretPlaintextForbidden,
+    secretPlaintextForbidden(),
     [
       {
         type: Kind.ConfigMap,
@@ -339,7 +339,7 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "zookeeper auth",
-    zookeeperAuthRequired,
+    zookeeperAuthRequired(),
     [
       {
         type: Kind.ConfigMap,
@@ -367,7 +367,7 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
   ],
   [
     "prod data ports",
-    serviceDataPortProd,
+    serviceDataPortProd(),
     [
       {
         type: Kind.Service,
@@ -407,7 +407,7 @@ describe("policy pack", () => {
 
   it("checks images against the configured registry", async () => {
     const v = await violations(
-      workloadImagePinned,
+      workloadImagePinned(),
       [statefulSetWithImage("other.registry.internal/lib/redis@sha256:" + "b".repeat(64))],
       { registry: "harbor.example.internal/middleware" },
     );
@@ -419,6 +419,16 @@ describe("policy pack", () => {
       ),
       JSON.stringify(v),
     );
+  });
+
+  it("builds every policy at the enforcement level it is given, by default at the pack's", () => {
+    for (const make of policyFactories) {
+      assert.strictEqual(make("disabled").enforcementLevel, "disabled");
+      assert.strictEqual(make("remediate").name, make().name);
+    }
+    const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
+    assert.deepStrictEqual(advisory.sort(), ["persistentvolume-nfs-hard-mount", "statefulset-anti-affinity-required"]);
+    assert.strictEqual(policies.length - advisory.length, 16, "every other policy stops a preview");
   });
 
   it("names every policy <kind>-<subject>-<rule>, uniquely, with a description", () => {

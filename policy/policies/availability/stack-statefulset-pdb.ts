@@ -1,14 +1,14 @@
-import { StackValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, StackValidationPolicy } from "@pulumi/policy";
 import { Kind, QUORUM_APPS, appOf, majority, nameOf, podLabelsOf, selects } from "../../lib/k8s";
 
 /**
  * Every StatefulSet has a PodDisruptionBudget that selects its pods and lets at most as many go as
  * keeps quorum, but at least one (a budget of zero blocks every node drain).
  */
-export const stackStatefulsetPdb: StackValidationPolicy = {
+export const stackStatefulsetPdb = (enforcementLevel: EnforcementLevel = "mandatory"): StackValidationPolicy => ({
   name: "stack-statefulset-pdb",
   description: "Every StatefulSet has a PDB whose selector matches its pods, with a budget that keeps quorum.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateStack: (args, report) => {
     const pdbs = args.resources.filter((r) => r.type === Kind.PodDisruptionBudget);
     for (const sts of args.resources.filter((r) => r.type === Kind.StatefulSet)) {
@@ -47,4 +47,4 @@ export const stackStatefulsetPdb: StackValidationPolicy = {
       }
     }
   },
-};
+});

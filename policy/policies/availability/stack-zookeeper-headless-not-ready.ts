@@ -1,11 +1,13 @@
-import { StackValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, StackValidationPolicy } from "@pulumi/policy";
 import { Kind, appOf, nameOf } from "../../lib/k8s";
 
 /** ZooKeeper members find each other by DNS before they are ready; the governing Service must publish them. */
-export const stackZookeeperHeadlessNotReady: StackValidationPolicy = {
+export const stackZookeeperHeadlessNotReady = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): StackValidationPolicy => ({
   name: "stack-zookeeper-headless-not-ready",
   description: "The headless Service of a ZooKeeper StatefulSet publishes not-ready addresses.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateStack: (args, report) => {
     for (const sts of args.resources.filter(
       (r) => r.type === Kind.StatefulSet && appOf(r.type, r.props) === "zookeeper",
@@ -31,4 +33,4 @@ export const stackZookeeperHeadlessNotReady: StackValidationPolicy = {
       }
     }
   },
-};
+});

@@ -1,11 +1,13 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, nameOf } from "../../lib/k8s";
 
 /** Advisory: preferred anti-affinity lets the scheduler stack members of one quorum on one node. */
-export const statefulsetAntiAffinityRequired: ResourceValidationPolicy = {
+export const statefulsetAntiAffinityRequired = (
+  enforcementLevel: EnforcementLevel = "advisory",
+): ResourceValidationPolicy => ({
   name: "statefulset-anti-affinity-required",
   description: "Multi-replica StatefulSets spread their pods over nodes with required anti-affinity.",
-  enforcementLevel: "advisory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.StatefulSet || !((args.props.spec?.replicas ?? 0) > 1)) return;
     const aa = args.props.spec?.template?.spec?.affinity?.podAntiAffinity;
@@ -15,4 +17,4 @@ export const statefulsetAntiAffinityRequired: ResourceValidationPolicy = {
       );
     }
   },
-};
+});

@@ -1,11 +1,13 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, nameOf, podLabelsOf, selects, Props } from "../../lib/k8s";
 
 /** An anti-affinity term whose selector misses the pods' own labels spreads nothing. */
-export const statefulsetAntiAffinitySelector: ResourceValidationPolicy = {
+export const statefulsetAntiAffinitySelector = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "statefulset-anti-affinity-selector",
   description: "Pod anti-affinity selectors of a StatefulSet match its own pod labels.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.StatefulSet) return;
     const labels = podLabelsOf(args.type, args.props);
@@ -22,4 +24,4 @@ export const statefulsetAntiAffinitySelector: ResourceValidationPolicy = {
       }
     }
   },
-};
+});

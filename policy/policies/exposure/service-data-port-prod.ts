@@ -1,11 +1,11 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, STACK_LABEL, nameOf } from "../../lib/k8s";
 
 /** In prod, data ports stay inside the cluster: NodePort and LoadBalancer expose them to the network. */
-export const serviceDataPortProd: ResourceValidationPolicy = {
+export const serviceDataPortProd = (enforcementLevel: EnforcementLevel = "mandatory"): ResourceValidationPolicy => ({
   name: "service-data-port-prod",
   description: "In prod, no NodePort or LoadBalancer Service exposes a data port.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.Service || args.props.metadata?.labels?.[STACK_LABEL] !== "prod") return;
     const type = args.props.spec?.type;
@@ -15,4 +15,4 @@ export const serviceDataPortProd: ResourceValidationPolicy = {
       );
     }
   },
-};
+});

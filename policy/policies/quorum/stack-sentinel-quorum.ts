@@ -1,11 +1,11 @@
-import { StackValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, StackValidationPolicy } from "@pulumi/policy";
 import { Kind, appOf, majority, nameOf, Props } from "../../lib/k8s";
 
 /** Sentinels are odd and >= 3, and their quorum is a majority of them but not more than all. */
-export const stackSentinelQuorum: StackValidationPolicy = {
+export const stackSentinelQuorum = (enforcementLevel: EnforcementLevel = "mandatory"): StackValidationPolicy => ({
   name: "stack-sentinel-quorum",
   description: "Redis Sentinel runs an odd number >= 3 of sentinels with sentinels/2 < quorum <= sentinels.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateStack: (args, report) => {
     for (const sts of args.resources.filter(
       (r) => r.type === Kind.StatefulSet && appOf(r.type, r.props) === "redis-sentinel",
@@ -32,4 +32,4 @@ export const stackSentinelQuorum: StackValidationPolicy = {
       }
     }
   },
-};
+});

@@ -1,14 +1,16 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, appOf, nameOf } from "../../lib/k8s";
 
 /** Annotations the RedisCluster component puts on its StatefulSet, so the intent is checkable. */
 export const MASTERS_ANNOTATION = "middleware/redis-cluster-masters";
 export const REPLICAS_ANNOTATION = "middleware/redis-cluster-replicas-per-master";
 
-export const statefulsetRedisClusterShape: ResourceValidationPolicy = {
+export const statefulsetRedisClusterShape = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "statefulset-redis-cluster-shape",
   description: "A Redis Cluster has masters x (1 + replicas per master) pods and at least 3 masters.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.StatefulSet || appOf(args.type, args.props) !== "redis-cluster") return;
     const name = nameOf(args.props, args.name);
@@ -32,4 +34,4 @@ export const statefulsetRedisClusterShape: ResourceValidationPolicy = {
       );
     }
   },
-};
+});

@@ -1,10 +1,12 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, appOf, nameOf } from "../../lib/k8s";
 
-export const statefulsetZookeeperReplicasOdd: ResourceValidationPolicy = {
+export const statefulsetZookeeperReplicasOdd = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "statefulset-zookeeper-replicas-odd",
   description: "A ZooKeeper ensemble has an odd number of members, at least 3.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.StatefulSet || appOf(args.type, args.props) !== "zookeeper") return;
     const n = args.props.spec?.replicas;
@@ -15,4 +17,4 @@ export const statefulsetZookeeperReplicasOdd: ResourceValidationPolicy = {
       );
     }
   },
-};
+});

@@ -1,4 +1,4 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, WORKLOAD_KINDS, containersOf, nameOf, podSpecOf } from "../../lib/k8s";
 
 const SECRET_NAME = /pass(word)?|secret|token|credential|auth/i;
@@ -22,10 +22,12 @@ function withoutValue(match: string): string {
 }
 
 /** Passwords belong in Secrets (and Pulumi secrets), never in env literals, argv or ConfigMaps. */
-export const secretPlaintextForbidden: ResourceValidationPolicy = {
+export const secretPlaintextForbidden = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "secret-plaintext-forbidden",
   description: "No password or secret value in plain config: env literals, container args, or ConfigMaps.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     const name = nameOf(args.props, args.name);
     if (args.type === Kind.ConfigMap) {
@@ -57,4 +59,4 @@ export const secretPlaintextForbidden: ResourceValidationPolicy = {
       });
     }
   },
-};
+});

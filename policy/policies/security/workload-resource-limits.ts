@@ -1,10 +1,10 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { WORKLOAD_KINDS, containersOf, nameOf, podSpecOf } from "../../lib/k8s";
 
-export const workloadResourceLimits: ResourceValidationPolicy = {
+export const workloadResourceLimits = (enforcementLevel: EnforcementLevel = "mandatory"): ResourceValidationPolicy => ({
   name: "workload-resource-limits",
   description: "Every container declares CPU and memory limits.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (!WORKLOAD_KINDS.includes(args.type)) return;
     for (const c of containersOf(podSpecOf(args.type, args.props))) {
@@ -15,4 +15,4 @@ export const workloadResourceLimits: ResourceValidationPolicy = {
         );
     }
   },
-};
+});

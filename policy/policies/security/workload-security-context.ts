@@ -1,10 +1,12 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { WORKLOAD_KINDS, containersOf, nameOf, podSpecOf } from "../../lib/k8s";
 
-export const workloadSecurityContext: ResourceValidationPolicy = {
+export const workloadSecurityContext = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "workload-security-context",
   description: "Containers run as non-root, cannot escalate privileges and drop all capabilities.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (!WORKLOAD_KINDS.includes(args.type)) return;
     const spec = podSpecOf(args.type, args.props);
@@ -20,4 +22,4 @@ export const workloadSecurityContext: ResourceValidationPolicy = {
         report(`Container ${c.name} of ${name} keeps Linux capabilities; set capabilities.drop: ["ALL"].`);
     }
   },
-};
+});

@@ -1,4 +1,4 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, nameOf } from "../../lib/k8s";
 
 /** Settings without which a ZooKeeper member serves unauthenticated clients or unauthenticated peers. */
@@ -10,10 +10,10 @@ const REQUIRED = [
 ];
 
 /** ZooKeeper without these answers anyone who reaches the port, and lets any host that can dial the quorum port join. */
-export const zookeeperAuthRequired: ResourceValidationPolicy = {
+export const zookeeperAuthRequired = (enforcementLevel: EnforcementLevel = "mandatory"): ResourceValidationPolicy => ({
   name: "zookeeper-auth-required",
   description: "Every zoo.cfg makes clients authenticate and members authenticate each other (SASL).",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.ConfigMap) return;
     const cfg = args.props.data?.["zoo.cfg"];
@@ -25,4 +25,4 @@ export const zookeeperAuthRequired: ResourceValidationPolicy = {
         `ConfigMap ${nameOf(args.props, args.name)}'s zoo.cfg lacks ${missing.join(", ")}; without them ZooKeeper admits unauthenticated clients or peers.`,
       );
   },
-};
+});

@@ -1,10 +1,12 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, nameOf } from "../../lib/k8s";
 
-export const persistentvolumeReclaimRetain: ResourceValidationPolicy = {
+export const persistentvolumeReclaimRetain = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "persistentvolume-reclaim-retain",
   description: "PersistentVolumes keep their data when released.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.PersistentVolume) return;
     const policy = args.props.spec?.persistentVolumeReclaimPolicy;
@@ -14,4 +16,4 @@ export const persistentvolumeReclaimRetain: ResourceValidationPolicy = {
       );
     }
   },
-};
+});

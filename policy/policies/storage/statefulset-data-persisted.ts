@@ -1,10 +1,12 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { Kind, containersOf, nameOf, Props } from "../../lib/k8s";
 
-export const statefulsetDataPersisted: ResourceValidationPolicy = {
+export const statefulsetDataPersisted = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "statefulset-data-persisted",
   description: "Every StatefulSet keeps its data directory on a claim from its volumeClaimTemplates.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (args.type !== Kind.StatefulSet || args.props.spec === undefined) return;
     const name = nameOf(args.props, args.name);
@@ -24,4 +26,4 @@ export const statefulsetDataPersisted: ResourceValidationPolicy = {
       if (!mounted.includes(t))
         report(`StatefulSet ${name} claims volume ${t} but no container mounts it; mount it at the data directory.`);
   },
-};
+});

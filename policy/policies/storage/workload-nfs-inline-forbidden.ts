@@ -1,11 +1,13 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { WORKLOAD_KINDS, nameOf, podSpecOf } from "../../lib/k8s";
 
 /** Inline NFS bypasses PVs: no reclaim policy, no binding, no capacity, and the server address spreads into pods. */
-export const workloadNfsInlineForbidden: ResourceValidationPolicy = {
+export const workloadNfsInlineForbidden = (
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy => ({
   name: "workload-nfs-inline-forbidden",
   description: "Pods reach NFS only through PersistentVolumeClaims, never an inline nfs volume.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   validateResource: (args, report) => {
     if (!WORKLOAD_KINDS.includes(args.type)) return;
     for (const v of podSpecOf(args.type, args.props)?.volumes ?? []) {
@@ -15,4 +17,4 @@ export const workloadNfsInlineForbidden: ResourceValidationPolicy = {
         );
     }
   },
-};
+});

@@ -1,4 +1,4 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { WORKLOAD_KINDS, containersOf, nameOf, podSpecOf } from "../../lib/k8s";
 
 interface ImageConfig {
@@ -6,11 +6,11 @@ interface ImageConfig {
   readonly registry?: string;
 }
 
-export const workloadImagePinned: ResourceValidationPolicy = {
+export const workloadImagePinned = (enforcementLevel: EnforcementLevel = "mandatory"): ResourceValidationPolicy => ({
   name: "workload-image-pinned",
   description:
     "Images come from the configured Harbor registry, pinned by digest, pulled with an imagePullSecret; never latest.",
-  enforcementLevel: "mandatory",
+  enforcementLevel,
   configSchema: { properties: { registry: { type: "string" } } },
   validateResource: (args, report) => {
     if (!WORKLOAD_KINDS.includes(args.type)) return;
@@ -37,4 +37,4 @@ export const workloadImagePinned: ResourceValidationPolicy = {
       report(`${name} has no imagePullSecrets; Harbor projects are private, so reference the registry pull secret.`);
     }
   },
-};
+});
