@@ -19,6 +19,48 @@ import { ROOT } from "../support/stack-files";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const workflow = (f: string) => yaml.load(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as any;
+const composite = (name: string) =>
+  yaml.load(fs.readFileSync(path.join(ROOT, ".github", "actions", name, "action.yml"), "utf8")) as any;
+const PREVIEW_ACTION = "./.github/actions/preview";
+/** The inputs pulumi/actions v6 declares (its README's Configuration section). */
+const PULUMI_ACTIONS_V6_INPUTS = [
+  "command",
+  "stack-name",
+  "work-dir",
+  "cloud-url",
+  "comment-on-pr",
+  "comment-on-summary",
+  "github-token",
+  "refresh",
+  "secrets-provider",
+  "color",
+  "log-verbosity",
+  "log-flow",
+  "debug",
+  "config-map",
+  "diff",
+  "comment-on-pr-number",
+  "edit-pr-comment",
+  "expect-no-changes",
+  "message",
+  "parallel",
+  "policyPacks",
+  "policyPackConfigs",
+  "pulumi-version",
+  "pulumi-version-file",
+  "remove",
+  "replace",
+  "target",
+  "target-dependents",
+  "upsert",
+  "exclude-protected",
+  "suppress-outputs",
+  "suppress-progress",
+  "omit-stdout",
+  "plan",
+  "always-include-summary",
+  "continue-on-error",
+];
 
 describe("pipeline", function () {
   this.timeout(30000);
@@ -67,6 +109,45 @@ describe("pipeline", function () {
           assert.ok(job.environment, "secrets only come from an environment");
       }
       assert.ok(!JSON.stringify(w.jobs.preview).includes("prod"), "the unprotected matrix never touches prod");
+    });
+
+    it("preview: pulumi/actions previews each stack with the policy pack and posts its diff; our notes add what it lacks", () => {
+      const w = workflow("preview.yml");
+      assert.deepStrictEqual(
+        [w.jobs.preview, w.jobs["preview-prod"]].map((j) => j.steps.find((s: any) => s.uses === PREVIEW_ACTION)?.with),
+        [{ stack: "${{ matrix.stack }}" }, { stack: "prod" }],
+      );
+      const steps = composite("preview").runs.steps;
+      const official = steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
+      assert.strictEqual(official.uses, "pulumi/actions@v6");
+      assert.deepStrictEqual(
+        Object.keys(official.with).filter((k) => !PULUMI_ACTIONS_V6_INPUTS.includes(k)),
+        [],
+        "an input the action does not declare is silently ignored (a misspelt policyPacks would drop the policy pack)",
+      );
+      assert.strictEqual(official.with.command, "preview");
+      assert.strictEqual(official.with["stack-name"], "${{ inputs.stack }}");
+      assert.strictEqual(official.with.policyPacks, "policy");
+      assert.strictEqual(official.with["comment-on-pr"], true);
+      assert.strictEqual(official.with["edit-pr-comment"], true);
+      // Without PULUMI_ACCESS_TOKEN the action logs in to Pulumi Cloud unless told the backend.
+      assert.strictEqual(official.with["cloud-url"], "${{ env.PULUMI_BACKEND_URL }}");
+      // No pulumi-version: the engine the setup action built (the SDK's version) satisfies the default ^3.
+      assert.ok(!("pulumi-version" in official.with));
+      assert.match(
+        JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"],
+        /^3\./,
+      );
+      // The kubeconfig the action reads: a 0600 file from the secret, never printed.
+      const kube = steps.find((s: any) => s.id === "kubeconfig").run;
+      assert.match(kube, /umask 077\nprintf '%s' "\$KUBECONFIG_DATA" > "\$RUNNER_TEMP\/kubeconfig"/);
+      // Our notes run even when the action's preview failed (it then posts nothing), and are posted.
+      const notes = steps.find((s: any) => s.id === "notes");
+      assert.match(notes.if, /^always\(\)/);
+      assert.match(notes.run, /npm run --silent preview -- --stack "\$STACK" --report notes --output/);
+      const comment = steps[steps.indexOf(notes) + 1];
+      assert.match(comment.if, /^always\(\) && steps\.notes\.outcome != 'skipped'/);
+      assert.match(comment.run, /npm run --silent pr-comment -- --stack "\$STACK"/);
     });
 
     it("deploy: dev, then staging, then prod, each in its environment, never two at once per stack", () => {
@@ -141,6 +222,18 @@ describe("pipeline", function () {
         /MANDATORY `statefulset-zookeeper-replicas-odd` on `zookeeper`: has 4 replicas \\\| use 3/,
       );
       assert.strictEqual(s.mandatoryViolations, 1);
+    });
+
+    it("renders only the notes for the pull request: verdict, policy results and errors, no change table or diff", () => {
+      const failed = [...events, { diagnosticEvent: { message: "program threw | here", severity: "error" } }];
+      const s = renderPreview("dev", failed, "+ zookeeper\n", false, "notes");
+      assert.ok(s.markdown.startsWith(commentMarker("dev")));
+      assert.match(s.markdown, /Preview of `dev`: \*\*fails\*\*/);
+      assert.match(s.markdown, /advisory `statefulset-anti-affinity-required` on `zookeeper`: only prefers to spread/);
+      assert.match(s.markdown, /\*\*Errors\*\*\n\n- program threw \\\| here/);
+      assert.ok(!s.markdown.includes("| change |"), "pulumi/actions' comment lists the changes");
+      assert.ok(!s.markdown.includes("Full diff") && !s.markdown.includes("+ zookeeper"), "and holds the diff");
+      assert.deepStrictEqual([s.mandatoryViolations, s.errors], [1, 1]);
     });
 
     it("lists each change with the properties it changes, marking those that force a replace", () => {
