@@ -4,12 +4,12 @@ import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
 import { Credentials, authSecret } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { redisDataWorkload } from "./redis-data-workload";
 import { podHosts } from "./specs/network";
 import { redisClusterHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
-import { RedisMode, redisConf } from "./specs/redis-conf";
-import { redisServerContainer } from "./specs/redis-container";
+import { RedisMode } from "./specs/redis-conf";
 import { clusterSize } from "./specs/slot-plan";
 
 export interface RedisClusterArgs {
@@ -52,29 +52,26 @@ export class RedisCluster extends pulumi.ComponentResource {
     this.workload = new StatefulWorkload(
       name,
       {
-        platform: p,
-        app: "redis-cluster",
-        replicas,
-        image: args.image,
-        configFiles: {
-          "redis.conf": redisConf({
+        ...redisDataWorkload({
+          platform: p,
+          app: "redis-cluster",
+          name,
+          replicas,
+          image: args.image,
+          conf: {
             mode: RedisMode.Cluster,
             maxmemory: s.maxmemory,
             appendfsync: AppendFsync.EverySec,
             clusterNodeTimeoutMs: s.nodeTimeoutMs,
             clientAcl: s.clientAcl,
-          }),
-        },
-        authSecretName: auth.secret.metadata.name,
-        authFingerprint: auth.fingerprint,
-        resources: s.resources,
-        storageSize: args.storageSize,
-        clientPorts: [{ name: "redis", port: Port.Redis }],
-        peerPorts: [{ name: "bus", port: Port.RedisBus }],
-        // Every node by name: a node finds its peers again after they all restart at new addresses (images/redis/redis-cluster-peers).
-        container: redisServerContainer(RedisMode.Cluster, name, p.zone, [
-          { name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.zone).join(" ") },
-        ]),
+          },
+          auth,
+          resources: s.resources,
+          storageSize: args.storageSize,
+          peerPorts: [{ name: "bus", port: Port.RedisBus }],
+          // Every node by name: a node finds its peers again after they all restart at new addresses (images/redis/redis-cluster-peers).
+          env: [{ name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.zone).join(" ") }],
+        }),
         // The intended shape, for the statefulset-redis-cluster-shape policy to check against the replica count.
         annotations: {
           "middleware/redis-cluster-masters": String(s.masters),

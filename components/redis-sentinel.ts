@@ -4,11 +4,12 @@ import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { Credentials, authSecret } from "./auth-secret";
 import { SENTINEL_INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { redisDataWorkload } from "./redis-data-workload";
 import { podHost, podHosts } from "./specs/network";
 import { redisSentinelHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
-import { RedisMode, redisConf, sentinelConf } from "./specs/redis-conf";
-import { SENTINEL_DATA_GRACE_SECONDS, redisServerContainer, sentinelContainer } from "./specs/redis-container";
+import { RedisMode, sentinelConf } from "./specs/redis-conf";
+import { SENTINEL_DATA_GRACE_SECONDS, sentinelContainer } from "./specs/redis-container";
 
 export interface RedisSentinelArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -69,29 +70,27 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.data = new StatefulWorkload(
       dataName,
       {
-        platform: p,
-        app: "redis-sentinel-data",
-        replicas: s.dataReplicas,
-        image: args.image,
-        configFiles: {
-          "redis.conf": redisConf({
+        ...redisDataWorkload({
+          platform: p,
+          app: "redis-sentinel-data",
+          name: dataName,
+          replicas: s.dataReplicas,
+          image: args.image,
+          conf: {
             mode: RedisMode.SentinelData,
             maxmemory: s.maxmemory,
             appendfsync: AppendFsync.EverySec,
             clientAcl: s.clientAcl,
-          }),
-        },
-        authSecretName: auth.secret.metadata.name,
-        authFingerprint: auth.fingerprint,
-        resources: s.resources,
-        storageSize: args.storageSize,
-        clientPorts: [{ name: "redis", port: Port.Redis }],
-        peerPorts: [],
-        container: redisServerContainer(RedisMode.SentinelData, dataName, p.zone, [
-          ...discoveryEnv,
-          // Each sentinel by name: a stopping master asks one that can promote a replica (images/redis/redis-handover).
-          { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.zone).join(" ") },
-        ]),
+          },
+          auth,
+          resources: s.resources,
+          storageSize: args.storageSize,
+          env: [
+            ...discoveryEnv,
+            // Each sentinel by name: a stopping master asks one that can promote a replica (images/redis/redis-handover).
+            { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.zone).join(" ") },
+          ],
+        }),
         terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
       },
       { parent: this },

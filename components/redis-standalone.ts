@@ -3,10 +3,10 @@ import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 import { AuthFile, Credentials, authSecret } from "./auth-secret";
 import { RedisSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
+import { redisDataWorkload } from "./redis-data-workload";
 import { redisStandaloneHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
-import { RedisMode, redisConf } from "./specs/redis-conf";
-import { redisServerContainer } from "./specs/redis-container";
+import { RedisMode } from "./specs/redis-conf";
 
 export interface RedisStandaloneArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -44,27 +44,22 @@ export class RedisStandalone extends pulumi.ComponentResource {
     );
     this.workload = new StatefulWorkload(
       name,
-      {
+      redisDataWorkload({
         platform: p,
         app: "redis",
+        name,
         replicas: 1,
         image: args.image,
-        configFiles: {
-          "redis.conf": redisConf({
-            mode: RedisMode.Standalone,
-            maxmemory: args.settings.maxmemory,
-            appendfsync: args.settings.appendfsync,
-            clientAcl: args.settings.clientAcl,
-          }),
+        conf: {
+          mode: RedisMode.Standalone,
+          maxmemory: args.settings.maxmemory,
+          appendfsync: args.settings.appendfsync,
+          clientAcl: args.settings.clientAcl,
         },
-        authSecretName: auth.secret.metadata.name,
-        authFingerprint: auth.fingerprint,
+        auth,
         resources: args.settings.resources,
         storageSize: args.storageSize,
-        clientPorts: [{ name: "redis", port: Port.Redis }],
-        peerPorts: [],
-        container: redisServerContainer(RedisMode.Standalone, name, p.zone),
-      },
+      }),
       { parent: this },
     );
     this.endpoint = `${this.workload.clientServiceName}.${p.zone}:${Port.Redis}`;

@@ -1,0 +1,53 @@
+// What every workload of redis-server pods (standalone, Redis Cluster nodes, Sentinel-managed data
+// nodes) gives its StatefulWorkload, so the three components only state how they differ.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AuthSecret } from "./auth-secret";
+import { Resources } from "./config/settings";
+import { PlatformArgs, StatefulWorkloadArgs } from "./stateful-workload";
+import { Port } from "./specs/ports";
+import { RedisConfArgs, redisConf } from "./specs/redis-conf";
+import { redisServerContainer } from "./specs/redis-container";
+
+export interface RedisDataWorkloadArgs {
+  /** Namespace, storage, scheduling and health wiring shared by every workload. */
+  readonly platform: PlatformArgs;
+  /** app.kubernetes.io/name of the pods, e.g. "redis-cluster". */
+  readonly app: string;
+  /** Name of the StatefulSet; the pods' DNS names derive from it. */
+  readonly name: string;
+  /** Number of pods. */
+  readonly replicas: number;
+  /** Digest-pinned Redis image. */
+  readonly image: pulumi.Input<string>;
+  /** redis.conf of every pod; its mode also picks the entrypoint's mode. */
+  readonly conf: RedisConfArgs;
+  /** The Secret with the passwords, mounted at /etc/auth; its fingerprint rolls the pods. */
+  readonly auth: AuthSecret;
+  /** Requests and limits of the redis-server container. */
+  readonly resources: Resources;
+  /** Capacity of each pod's data volume, e.g. "8Gi". */
+  readonly storageSize: string;
+  /** Ports only the workload's own pods reach (the cluster bus). Defaults to none. */
+  readonly peerPorts?: StatefulWorkloadArgs["peerPorts"];
+  /** Extra environment of the redis-server container (peers to find again, discovery). Defaults to none. */
+  readonly env?: k8s.types.input.core.v1.EnvVar[];
+}
+
+/** StatefulWorkload arguments for redis-server pods: redis.conf, auth, the Redis client port, the container. */
+export function redisDataWorkload(a: RedisDataWorkloadArgs): StatefulWorkloadArgs {
+  return {
+    platform: a.platform,
+    app: a.app,
+    replicas: a.replicas,
+    image: a.image,
+    configFiles: { "redis.conf": redisConf(a.conf) },
+    authSecretName: a.auth.secret.metadata.name,
+    authFingerprint: a.auth.fingerprint,
+    resources: a.resources,
+    storageSize: a.storageSize,
+    clientPorts: [{ name: "redis", port: Port.Redis }],
+    peerPorts: a.peerPorts ?? [],
+    container: redisServerContainer(a.conf.mode, a.name, a.platform.zone, a.env),
+  };
+}
