@@ -3,8 +3,8 @@
 //   npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000]
 import { assertClusterHealthy } from "../components/providers/redis-cluster-health-logic";
 import { initCluster } from "../components/providers/redis-cluster-init-logic";
-import { check } from "../tests/support/processes";
-import { ADMIN, ADMIN_PASSWORD, CLIENT, RedisServers } from "../tests/support/redis-servers";
+import { redisCliCreate } from "../tests/support/redis-cli";
+import { ADMIN, CLIENT, RedisServers } from "../tests/support/redis-servers";
 import Redis from "ioredis";
 import { connectRedis } from "../tests/support/redis";
 import { options } from "../scripts/cli";
@@ -58,24 +58,7 @@ async function timeToOk(
 }
 
 const ours = (nodes: string[]) => initCluster({ nodes, replicasPerMaster: 1, ...ADMIN });
-const redisCli = (nodes: string[]) =>
-  check(
-    "redis-cli",
-    [
-      "--no-auth-warning",
-      "--user",
-      "admin",
-      "--cluster",
-      "create",
-      ...nodes,
-      "--cluster-replicas",
-      "1",
-      "--cluster-yes",
-    ],
-    {
-      env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD },
-    },
-  );
+const redisCli = (nodes: string[]) => redisCliCreate(nodes, 1);
 
 async function main(): Promise<void> {
   const oursMs: number[] = [];

@@ -6,38 +6,17 @@ import { Cluster } from "ioredis";
 import { parseClusterNodes } from "../../components/providers/shared/cluster-nodes";
 import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
 import { evenSlotRanges } from "../../components/specs/slot-plan";
-import { freePort, run } from "../support/processes";
-import { ADMIN, ADMIN_PASSWORD, CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
+import { freePort } from "../support/processes";
+import { redisCliCluster, redisCliCreate } from "../support/redis-cli";
+import { ADMIN, CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
 
 const provider = new RedisClusterInitProvider();
 
 async function redisCliCheck(node: string): Promise<string> {
-  const r = await run("redis-cli", ["--no-auth-warning", "--user", "admin", "--cluster", "check", node], {
-    env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD },
-  });
-  assert.strictEqual(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /\[OK\] All nodes agree about slots configuration/);
-  assert.match(r.stdout, /\[OK\] All 16384 slots covered/);
-  return r.stdout;
-}
-
-async function redisCliCreate(nodes: readonly string[], replicas: number): Promise<void> {
-  const r = await run(
-    "redis-cli",
-    [
-      "--no-auth-warning",
-      "--user",
-      "admin",
-      "--cluster",
-      "create",
-      ...nodes,
-      "--cluster-replicas",
-      String(replicas),
-      "--cluster-yes",
-    ],
-    { env: { ...process.env, REDISCLI_AUTH: ADMIN_PASSWORD } },
-  );
-  assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+  const out = await redisCliCluster(["check", node]);
+  assert.match(out, /\[OK\] All nodes agree about slots configuration/);
+  assert.match(out, /\[OK\] All 16384 slots covered/);
+  return out;
 }
 
 /** Writes `count` keys through a cluster client and returns them; each key's value is `value-<key>`. */
