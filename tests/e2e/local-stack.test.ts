@@ -102,22 +102,18 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       "-c",
       'REDISCLI_AUTH="$(cat /etc/auth/admin-password)" exec redis-cli --no-auth-warning --user admin --cluster check 127.0.0.1:6379',
     ]);
-  /** redis-cli -c inside a cluster pod, where the nodes' announced DNS names resolve (redirects work). */
-  const clusterCli = (pod: string, ...args: string[]) =>
-    kubectl
-      .check([
-        "-n",
-        NAMESPACE,
-        "exec",
-        pod,
-        "--",
-        "sh",
-        "-c",
-        'REDISCLI_AUTH="$(cat /etc/auth/password)" exec redis-cli --no-auth-warning -c "$@"',
-        "sh",
-        ...args,
-      ])
-      .then((o) => o.trim());
+  /**
+   * redis-cli -c inside a cluster pod, where the nodes' announced DNS names resolve (redirects
+   * work). `feed`: a shell loop whose lines redis-cli reads as commands, many in one exec;
+   * `stderr`: keep what redis-cli prints there too (a redirect it could not follow).
+   */
+  const clusterCliOutput = (pod: string, args: readonly string[], opts: { feed?: string; stderr?: boolean } = {}) => {
+    const cli = `redis-cli --no-auth-warning -c "$@"${opts.stderr ? " 2>&1" : ""}`;
+    const auth = 'REDISCLI_AUTH="$(cat /etc/auth/password)"';
+    const script = opts.feed ? `${opts.feed} | ${auth} ${cli}` : `${auth} exec ${cli}`;
+    return kubectl.check(["-n", NAMESPACE, "exec", pod, "--", "sh", "-c", script, "sh", ...args]);
+  };
+  const clusterCli = (pod: string, ...args: string[]) => clusterCliOutput(pod, args).then((o) => o.trim());
   /** The cluster pod behind a CLUSTER NODES line, found by the address in its second field. */
   const podOfNode = async (fields: readonly string[]) => {
     const ip = fields[1].split(":")[0];
@@ -357,19 +353,13 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
   it("recovers from losing every Redis Cluster pod at once, all at new addresses, with every key", async () => {
     const ids = Array.from({ length: 100 }, (_, i) => i + 1);
-    // `errors` adds redis-cli's stderr (a redirect it could not follow) to what the seeding reports.
-    const pipe = async (of: readonly number[], command: string, errors = "") =>
+    // `stderr` adds redis-cli's stderr (a redirect it could not follow) to what the seeding reports.
+    const pipe = async (of: readonly number[], command: string, stderr = false) =>
       (
-        await kubectl.check([
-          "-n",
-          NAMESPACE,
-          "exec",
-          "redis-cluster-0",
-          "--",
-          "sh",
-          "-c",
-          `for i in ${of.join(" ")}; do echo "${command}"; done | REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli --no-auth-warning -c ${errors}`,
-        ])
+        await clusterCliOutput("redis-cluster-0", [], {
+          feed: `for i in ${of.join(" ")}; do echo "${command}"; done`,
+          stderr,
+        })
       )
         .split("\n")
         .map((l) => l.trim())
@@ -388,7 +378,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       "every key written",
       180_000,
       async () => {
-        const out = await pipe(unwritten, "SET e2e:all:$i v$i", "2>&1").catch((e: Error) => [e.message.split("\n")[0]]);
+        const out = await pipe(unwritten, "SET e2e:all:$i v$i", true).catch((e: Error) => [e.message.split("\n")[0]]);
         for (const line of out) if (line !== "OK") hiccups.add(line);
         unwritten = await unreadable(unwritten);
         return unwritten.length === 0 ? true : undefined;
