@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHmac, scryptSync } from "crypto";
+import type { PlatformArgs } from "./stateful-workload";
 import { AuthFile } from "./specs/redis-acl";
 
 export { AuthFile } from "./specs/redis-acl";
@@ -43,10 +44,8 @@ export function authFingerprint(salt: string, files: Readonly<Record<string, str
 }
 
 export interface AuthSecretArgs {
-  /** Namespace the Secret is created in. */
-  readonly namespace: pulumi.Input<string>;
-  /** The same namespace as a plain string, for names computed from it. */
-  readonly namespaceName: string;
+  /** The workload's namespace: the Secret is created in it. */
+  readonly platform: Pick<PlatformArgs, "namespace" | "namespaceName">;
   /** The stack's passwords for this workload, as Pulumi secrets. */
   readonly credentials: Credentials;
   /** Files derived from internalSecret this workload needs, e.g. Redis's replication user or ZooKeeper's quorum password. */
@@ -60,11 +59,12 @@ export interface AuthSecret {
 }
 
 /**
- * The Secret a workload mounts as files (`password`, `admin-password`, then one per internal
+ * The Secret `<workload>-auth` a workload mounts as files (`password`, `admin-password`, then one per internal
  * file); passwords never travel in env literals or argv. Redis and ZooKeeper name the two
  * personal files alike (AuthFile, ZooKeeperAuthFile), so one builder serves both.
  */
-export function authSecret(name: string, args: AuthSecretArgs, parent: pulumi.Resource): AuthSecret {
+export function authSecret(workload: string, args: AuthSecretArgs, parent: pulumi.Resource): AuthSecret {
+  const name = `${workload}-auth`;
   const c = args.credentials;
   const files = pulumi
     .all([c.password, c.adminPassword, c.internalSecret])
@@ -76,7 +76,7 @@ export function authSecret(name: string, args: AuthSecretArgs, parent: pulumi.Re
   const secret = new k8s.core.v1.Secret(
     name,
     {
-      metadata: { name, namespace: args.namespace },
+      metadata: { name, namespace: args.platform.namespace },
       type: "Opaque",
       stringData: pulumi.secret(files),
     },
@@ -84,6 +84,6 @@ export function authSecret(name: string, args: AuthSecretArgs, parent: pulumi.Re
   );
   return {
     secret,
-    fingerprint: pulumi.unsecret(files.apply((f) => authFingerprint(`${args.namespaceName}/${name}`, f))),
+    fingerprint: pulumi.unsecret(files.apply((f) => authFingerprint(`${args.platform.namespaceName}/${name}`, f))),
   };
 }

@@ -40,13 +40,8 @@ export class RedisCluster extends pulumi.ComponentResource {
     const s = args.settings;
     const replicas = clusterSize(s.masters, s.replicasPerMaster);
     const auth = authSecret(
-      `${name}-auth`,
-      {
-        namespace: p.namespace,
-        namespaceName: p.namespaceName,
-        credentials: args.credentials,
-        internalFiles: CLUSTER_INTERNAL_USERS,
-      },
+      name,
+      { platform: p, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS },
       this,
     );
     this.workload = new StatefulWorkload(

@@ -51,13 +51,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const p = args.platform;
     const s = args.settings;
     const auth = authSecret(
-      `${name}-auth`,
-      {
-        namespace: p.namespace,
-        namespaceName: p.namespaceName,
-        credentials: args.credentials,
-        internalFiles: SENTINEL_INTERNAL_USERS,
-      },
+      name,
+      { platform: p, credentials: args.credentials, internalFiles: SENTINEL_INTERNAL_USERS },
       this,
     );
     const dataName = sentinelDataName(name);

@@ -33,13 +33,8 @@ export class RedisStandalone extends pulumi.ComponentResource {
     super("middleware:redis:RedisStandalone", name, {}, opts);
     const p = args.platform;
     const auth = authSecret(
-      `${name}-auth`,
-      {
-        namespace: p.namespace,
-        namespaceName: p.namespaceName,
-        credentials: args.credentials,
-        internalFiles: [AuthFile.Replication],
-      },
+      name,
+      { platform: p, credentials: args.credentials, internalFiles: [AuthFile.Replication] },
       this,
     );
     this.workload = new StatefulWorkload(

@@ -58,13 +58,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       { parent: this },
     );
     const auth = authSecret(
-      `${name}-auth`,
-      {
-        namespace: p.namespace,
-        namespaceName: p.namespaceName,
-        credentials: args.credentials,
-        internalFiles: [ZooKeeperAuthFile.QuorumPassword],
-      },
+      name,
+      { platform: p, credentials: args.credentials, internalFiles: [ZooKeeperAuthFile.QuorumPassword] },
       this,
     );
     this.workload = new StatefulWorkload(
