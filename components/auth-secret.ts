@@ -59,9 +59,9 @@ export interface AuthSecret {
 }
 
 /**
- * The Secret `<workload>-auth` a workload mounts as files (`password`, `admin-password`, then one per internal
- * file); passwords never travel in env literals or argv. Redis and ZooKeeper name the two
- * personal files alike (AuthFile, ZooKeeperAuthFile), so one builder serves both.
+ * The Secret `<workload>-auth` a workload mounts as files (`password`, `admin-password`, then one
+ * per internal file); passwords never travel in env literals or argv. Redis and ZooKeeper name the
+ * two personal files alike (AuthFile, ZooKeeperAuthFile), so one builder serves both.
  */
 export function authSecret(workload: string, args: AuthSecretArgs, parent: pulumi.Resource): AuthSecret {
   const name = `${workload}-auth`;

@@ -1,6 +1,6 @@
 // npm run preview -- --stack <name> [--output file.md] [--report full|notes]
 // `pulumi preview` with the policy pack; prints (or writes) its markdown summary: in full, or only
-// the notes the pull request gets beside pulumi/actions' own comment (see .github/workflows/preview.yml).
+// the notes the pull request gets beside pulumi/actions' own comment (see .github/actions/preview).
 // Exits 1 when the preview fails or a mandatory policy is violated.
 import * as fs from "fs";
 import { runMain } from "./cli";
