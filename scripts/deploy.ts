@@ -1,14 +1,18 @@
-// npm run deploy -- --stack <name>
-// `pulumi up` with the policy pack (the health assertions run inside it), then verify.
+// npm run deploy -- --stack <name> [--diff] [-v|--verbose]
+// `pulumi up` with the policy pack (the health assertions run inside it), then verify. Shows the
+// compact view (a line per finished step, failures and why, the totals); --diff shows the CLI's
+// own output with every property diff instead, -v also lists the resources left unchanged.
 import { runMain } from "./cli";
-import { POLICY_PACK, pulumi, stackArgs, stackOptions } from "./pulumi-cli";
+import { POLICY_PACK, pulumi, pulumiCompact, stackArgs, stackOptions } from "./pulumi-cli";
 import { spawnSync } from "child_process";
 
 async function main(): Promise<void> {
-  const { stack } = stackOptions("npm run deploy -- --stack <dev|staging|prod|local>");
-  const up = await pulumi(["up", "--yes", ...stackArgs(stack), "--policy-pack", POLICY_PACK, "--diff"]);
-  if (up.code !== 0) process.exit(up.code);
-  const verify = spawnSync("npm", ["run", "--silent", "verify", "--", "--stack", stack], { stdio: "inherit" });
+  const usage = "npm run deploy -- --stack <dev|staging|prod|local> [--diff] [-v|--verbose]";
+  const opts = stackOptions(usage, [], [{ name: "diff" }, { name: "verbose", short: "v" }]);
+  const up = ["up", "--yes", ...stackArgs(opts.stack), "--policy-pack", POLICY_PACK];
+  const r = opts.diff ? await pulumi([...up, "--diff"]) : await pulumiCompact(up, { verbose: !!opts.verbose });
+  if (r.code !== 0) process.exit(r.code);
+  const verify = spawnSync("npm", ["run", "--silent", "verify", "--", "--stack", opts.stack], { stdio: "inherit" });
   process.exit(verify.status ?? 1);
 }
 

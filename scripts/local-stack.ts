@@ -247,7 +247,7 @@ function main(): void {
     case "up": {
       const env = prepare();
       say(`pulumi up on stack "${STACK}" with the policy pack, then every health assertion again`);
-      const r = run("npm", ["run", "--silent", "deploy", "--", "--stack", STACK], { env });
+      const r = run("npm", ["run", "--silent", "deploy", "--", "--stack", STACK, ...rest], { env });
       if (r.status === 0) printAccess(env);
       return exitWith(r);
     }

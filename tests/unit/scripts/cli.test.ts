@@ -21,4 +21,14 @@ describe("pipeline scripts' options", () => {
       );
     }
   });
+
+  it('reads on/off switches, long and short, as "true", and refuses a value given to one', () => {
+    const switches = [{ name: "diff" as const }, { name: "verbose" as const, short: "v" }];
+    assert.deepStrictEqual(options(usage, ["stack", "diff", "verbose"], ["--stack", "dev", "-v", "--diff"], switches), {
+      stack: "dev",
+      verbose: "true",
+      diff: "true",
+    });
+    assert.throws(() => options(usage, ["stack", "diff"], ["--diff=yes"], switches), /usage:/);
+  });
 });
