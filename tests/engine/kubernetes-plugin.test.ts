@@ -1,7 +1,8 @@
 // The real Pulumi engine deploying @pulumi/kubernetes and @pulumi/docker resources to the local
-// cluster and its registry through the plugins (our offline stand-ins, installed as
-// scripts/install-tools installs them): an image built, pushed and pulled by digest with an
-// imagePullSecret; up, a no-change up, a drift-free refresh, an in-place update, secrets only as
+// cluster and its registry through the plugins, installed as scripts/install-tools installs them
+// (the real kubernetes provider built from its source; the docker stand-in): an image built,
+// pushed and pulled by digest with an imagePullSecret; up, a no-change up, a drift-free refresh,
+// an in-place update, a replacement previewed with the field that forces it, secrets only as
 // ciphertext, destroy.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -25,8 +26,8 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
 
   before(async () => {
     requireEngine();
-    await ws.installOfflinePlugin("kubernetes");
-    await ws.installOfflinePlugin("docker");
+    await ws.installPlugin("kubernetes");
+    await ws.installPlugin("docker");
     startedCluster = await ensureCluster();
     env = await clusterEnv();
     kubectl = new Kubectl(env);
@@ -98,6 +99,19 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
     assert.match(up.stdout, /1 updated/);
     const cm = await kubectl.json(["-n", NAMESPACE, "get", "configmap", "settings"]);
     assert.strictEqual(cm.data.greeting, "bonjour");
+  });
+
+  it("previews a change of an immutable StatefulSet field as a replacement naming that field", async () => {
+    assert.strictEqual((await ws.pulumi(FIXTURE, ["config", "set", "podManagementPolicy", "Parallel"])).code, 0);
+    try {
+      const preview = await ws.pulumi(FIXTURE, ["preview", "--diff"]);
+      assert.strictEqual(preview.code, 0, preview.stdout + preview.stderr);
+      assert.match(preview.stdout, /\+-\s*kubernetes:apps\/v1:StatefulSet: \(replace\)/);
+      assert.match(preview.stdout, /~ podManagementPolicy\s*: "OrderedReady" => "Parallel"/);
+      assert.match(preview.stdout, /1 to replace/);
+    } finally {
+      assert.strictEqual((await ws.pulumi(FIXTURE, ["config", "rm", "podManagementPolicy"])).code, 0);
+    }
   });
 
   it("destroys everything and waits until it is gone", async () => {

@@ -33,10 +33,10 @@ export class EngineWorkspace {
   }
 
   /**
-   * Installs an offline plugin (kubernetes, docker) into this workspace's plugin cache, exactly as
-   * scripts/install-tools does into ~/.pulumi (a real plugin there would be left in use).
+   * Installs a resource plugin this project builds (the real kubernetes provider, the docker
+   * stand-in) into this workspace's plugin cache, exactly as scripts/install-tools does into ~/.pulumi.
    */
-  async installOfflinePlugin(name: "kubernetes" | "docker"): Promise<void> {
+  async installPlugin(name: "kubernetes" | "docker"): Promise<void> {
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies[
       `@pulumi/${name}`
     ];
@@ -46,6 +46,7 @@ export class EngineWorkspace {
       name,
       version,
       binary,
+      `installed by the tests from ${binary}`,
       path.join(this.root, "home"),
     ]);
     if (r.code !== 0) throw new Error(r.stderr);
