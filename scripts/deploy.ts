@@ -3,14 +3,17 @@
 // compact view (a line per finished step, failures and why, the totals); --diff shows the CLI's
 // own output with every property diff instead, -v also lists the resources left unchanged.
 import { runMain } from "./cli";
-import { POLICY_PACK, pulumi, pulumiCompact, stackArgs, stackOptions } from "./pulumi-cli";
+import { POLICY_PACK, pulumi, pulumiCompact, stackArgs, stackOptions, typeCheckedEnv } from "./pulumi-cli";
 import { spawnSync } from "child_process";
 
 async function main(): Promise<void> {
   const usage = "npm run deploy -- --stack <dev|staging|prod|local> [--diff] [-v|--verbose]";
   const opts = stackOptions(usage, [], [{ name: "diff" }, { name: "verbose", short: "v" }]);
   const up = ["up", "--yes", ...stackArgs(opts.stack), "--policy-pack", POLICY_PACK];
-  const r = opts.diff ? await pulumi([...up, "--diff"]) : await pulumiCompact(up, { verbose: !!opts.verbose });
+  const env = typeCheckedEnv();
+  const r = opts.diff
+    ? await pulumi([...up, "--diff"], env)
+    : await pulumiCompact(up, { env, verbose: !!opts.verbose });
   if (r.code !== 0) process.exit(r.code);
   const verify = spawnSync("npm", ["run", "--silent", "verify", "--", "--stack", opts.stack], { stdio: "inherit" });
   process.exit(verify.status ?? 1);

@@ -13,7 +13,7 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { SecretKey } from "../components/config/settings";
-import { ROOT, stackArgs } from "./pulumi-cli";
+import { ROOT, pulumiCompact, stackArgs } from "./pulumi-cli";
 
 const STACK = "local";
 const STATE = process.env.MIDDLEWARE_LOCAL_STATE ?? path.join(os.homedir(), ".local", "state", "middleware");
@@ -140,9 +140,16 @@ function ensureBackend(env: NodeJS.ProcessEnv): void {
   say(`created stack "${STACK}" in ${BACKEND}`);
 }
 
-function configGet(env: NodeJS.ProcessEnv, key: SecretKey): string | undefined {
-  const r = run("pulumi", ["config", "get", key, ...stackArgs(STACK, env)], { env, quiet: true });
-  return r.status === 0 ? r.stdout.replace(/\n$/, "") : undefined;
+/** The stack's secrets as they are now, read in one call (each pulumi start costs ~0.3 s). */
+function configSecrets(env: NodeJS.ProcessEnv): Partial<Record<SecretKey, string>> {
+  const r = run("pulumi", ["config", "--json", "--show-secrets", ...stackArgs(STACK, env)], { env, quiet: true });
+  if (r.status !== 0) fail(`pulumi config failed: ${r.stderr.trim()}`);
+  const all = JSON.parse(r.stdout) as Record<string, { value?: string }>;
+  return Object.fromEntries(
+    Object.values(SecretKey)
+      .map((key) => [key, all[`middleware:${key}`]?.value] as const)
+      .filter(([, v]) => v),
+  ) as Partial<Record<SecretKey, string>>;
 }
 
 function configSetSecret(env: NodeJS.ProcessEnv, key: SecretKey, value: string): void {
@@ -160,9 +167,10 @@ function ensureSecrets(env: NodeJS.ProcessEnv, cluster: Record<string, string>):
     [SecretKey.RegistryPassword, cluster.REGISTRY_PASSWORD_FILE],
     [SecretKey.RegistryPullPassword, cluster.REGISTRY_PULL_PASSWORD_FILE],
   ];
+  const held = configSecrets(env);
   for (const [key, file] of fromRegistry) {
     const password = fs.readFileSync(file, "utf8").trim();
-    if (configGet(env, key) === password) continue;
+    if (held[key] === password) continue;
     configSetSecret(env, key, password);
     say(`set ${key} from ${file}`);
   }
@@ -173,7 +181,7 @@ function ensureSecrets(env: NodeJS.ProcessEnv, cluster: Record<string, string>):
     SecretKey.ZooKeeperAdminPassword,
     SecretKey.InternalSecret,
   ]) {
-    if (configGet(env, key)) continue;
+    if (held[key]) continue;
     configSetSecret(env, key, crypto.randomBytes(24).toString("base64url"));
     say(`generated ${key}`);
   }
@@ -256,8 +264,13 @@ function main(): void {
     case "verify":
       return exitWith(run("npm", ["run", "--silent", "verify", "--", "--stack", STACK, ...rest], { env: prepare() }));
     case "destroy": {
+      // The compact view, as for up: a line per deleted object, not the CLI's ~400 lines.
       const env = prepare();
-      return exitWith(run("pulumi", ["destroy", "--yes", ...stackArgs(STACK, env), ...rest], { env }));
+      void pulumiCompact(["destroy", "--yes", ...stackArgs(STACK, env), ...rest], { env }).then(
+        (r) => process.exit(r.code),
+        (e: Error) => fail(e.message),
+      );
+      return;
     }
     case "pulumi": {
       const env = prepare();

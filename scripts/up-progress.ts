@@ -11,7 +11,7 @@ export interface UpEvent {
   resOpFailedEvent?: { metadata: StepMeta };
   diagnosticEvent?: { urn?: string; message: string; severity: string; ephemeral?: boolean };
   policyEvent?: { resourceUrn?: string; message: string; policyName: string; enforcementLevel: string };
-  summaryEvent?: { durationSeconds?: number; resourceChanges?: Record<string, number> };
+  summaryEvent?: { durationSeconds?: number; resourceChanges?: Record<string, number>; isPreview?: boolean };
 }
 
 interface StepMeta {
@@ -54,7 +54,9 @@ export interface ProgressOptions {
 
 export class UpProgress {
   private readonly started = new Map<string, number>();
-  private readonly registered = new Set<string>();
+  /** The steps the count runs up to: real objects that change (and, verbose, those that do not). */
+  private readonly planned = new Set<string>();
+  private readonly policyLines = new Set<string>();
   private done = 0;
   private failed = 0;
   private readonly verbose: boolean;
@@ -65,20 +67,20 @@ export class UpProgress {
 
   /** The lines one event adds to the view (often none). */
   handle(e: UpEvent, now = e.timestamp ? e.timestamp * 1000 : Date.now()): string[] {
-    if (e.resourcePreEvent && !e.resourcePreEvent.planning) {
+    if (e.resourcePreEvent) {
+      // `up` previews first (planning): its steps are the total the count runs up to. Without a
+      // preview (destroy, --skip-preview) each step joins the total as it starts.
       const m = e.resourcePreEvent.metadata;
-      if (counted(m)) {
-        this.registered.add(m.urn);
-        this.started.set(m.urn, now);
-      }
+      if (!this.shown(m)) return [];
+      this.planned.add(m.urn);
+      if (!e.resourcePreEvent.planning) this.started.set(m.urn, now);
       return [];
     }
     if (e.resOutputsEvent && !e.resOutputsEvent.planning) {
       const m = e.resOutputsEvent.metadata;
-      if (!this.registered.has(m.urn)) return [];
+      if (!this.shown(m)) return [];
       this.done++;
-      const line = this.line(m, DONE[m.op] ?? m.op, now);
-      return m.op === "same" && !this.verbose ? [] : [line];
+      return [this.line(m, DONE[m.op] ?? m.op, now)];
     }
     if (e.resOpFailedEvent) {
       const m = e.resOpFailedEvent.metadata;
@@ -88,15 +90,26 @@ export class UpProgress {
     if (e.diagnosticEvent) return this.diagnostic(e.diagnosticEvent);
     if (e.policyEvent) {
       const p = e.policyEvent;
+      // The engine runs the pack on the preview, with values not yet known, and again on the update:
+      // a policy that could not judge an unknown value says so, then judges the real one.
+      if (/^can't run policy .* during preview/.test(p.message)) return [];
       const level = p.enforcementLevel === "mandatory" ? "MANDATORY" : "advisory";
-      return [`policy ${level} ${p.policyName}${p.resourceUrn ? ` on ${nameOf(p.resourceUrn)}` : ""}: ${p.message}`];
+      const line = `policy ${level} ${p.policyName}${p.resourceUrn ? ` on ${nameOf(p.resourceUrn)}` : ""}: ${p.message
+        .trim()
+        .replace(/\s*\n\s*/g, " ")}`;
+      if (this.policyLines.has(line)) return [];
+      this.policyLines.add(line);
+      return [line];
     }
     if (e.summaryEvent) {
-      const changes = Object.entries(e.summaryEvent.resourceChanges ?? {})
-        .filter(([, n]) => n > 0)
-        .map(([op, n]) => `${n} ${DONE[op] ?? op}`);
+      const changes = Object.entries(e.summaryEvent.resourceChanges ?? {}).filter(([, n]) => n > 0);
+      if (e.summaryEvent.isPreview)
+        return [
+          `Plan: ${changes.map(([op, n]) => `${n} ${op === "same" ? "unchanged" : `to ${op}`}`).join(", ") || "nothing"}`,
+        ];
+      const done = changes.map(([op, n]) => `${n} ${DONE[op] ?? op}`);
       const took = e.summaryEvent.durationSeconds !== undefined ? ` in ${e.summaryEvent.durationSeconds}s` : "";
-      return [`Resources: ${changes.join(", ") || "none"}${this.failed ? `, ${this.failed} failed` : ""}${took}`];
+      return [`Resources: ${done.join(", ") || "none"}${this.failed ? `, ${this.failed} failed` : ""}${took}`];
     }
     return [];
   }
@@ -108,11 +121,15 @@ export class UpProgress {
       .map(([urn, t]) => `${nameOf(urn)} (${seconds(now - t)})`);
   }
 
+  private shown(m: StepMeta): boolean {
+    return counted(m) && (m.op !== "same" || this.verbose);
+  }
+
   private line(m: StepMeta, what: string, now: number): string {
     const t0 = this.started.get(m.urn);
     this.started.delete(m.urn);
-    const width = String(Math.max(this.registered.size, 1)).length;
-    const count = `[${String(this.done).padStart(width)}/${this.registered.size}]`;
+    const total = Math.max(this.planned.size, this.done);
+    const count = `[${String(this.done).padStart(String(total).length)}/${total}]`;
     return `${count} ${what} ${kindOf(m.type)} ${nameOf(m.urn)}${t0 !== undefined ? ` (${seconds(now - t0)})` : ""}`;
   }
 

@@ -35,14 +35,29 @@ describe("compact view of pulumi up (scripts/up-progress)", () => {
     ]);
   });
 
-  it("counts unchanged resources without listing them, unless verbose", () => {
+  it("counts up to the steps up's own preview planned, and says the plan", () => {
+    const planning = (op: string, name: string): UpEvent => ({
+      resourcePreEvent: { metadata: { op, type: STS, urn: urn(STS, name), new: custom }, planning: true },
+    });
+    const lines = feed(new UpProgress(), [
+      planning("update", "redis"),
+      planning("same", "zookeeper"),
+      planning("update", "redis-cluster"),
+      { summaryEvent: { isPreview: true, resourceChanges: { update: 2, same: 1 } } },
+      pre("update", STS, "redis", 10),
+      outputs("update", STS, "redis", 30),
+    ]);
+    assert.deepStrictEqual(lines, ["Plan: 2 to update, 1 unchanged", "[1/2] updated StatefulSet redis (20.0s)"]);
+  });
+
+  it("lists only the resources that change, unless verbose", () => {
     const events = [
       pre("same", STS, "zookeeper", 1),
       outputs("same", STS, "zookeeper", 1),
       pre("update", STS, "redis", 1),
       outputs("update", STS, "redis", 20),
     ];
-    assert.deepStrictEqual(feed(new UpProgress(), events), ["[2/2] updated StatefulSet redis (19.0s)"]);
+    assert.deepStrictEqual(feed(new UpProgress(), events), ["[1/1] updated StatefulSet redis (19.0s)"]);
     assert.deepStrictEqual(feed(new UpProgress({ verbose: true }), events), [
       "[1/1] unchanged StatefulSet zookeeper (0.0s)",
       "[2/2] updated StatefulSet redis (19.0s)",
@@ -89,6 +104,30 @@ describe("compact view of pulumi up (scripts/up-progress)", () => {
     assert.deepStrictEqual(lines, [
       "policy MANDATORY persistentvolume-reclaim-retain on zookeeper-pv-0: has reclaim policy Delete; use Retain",
       "  zk: ok quorum",
+    ]);
+  });
+
+  it("says each policy result once, and not the preview's can't-judge-an-unknown-value notices", () => {
+    const advisory = {
+      resourceUrn: urn(STS, "zookeeper"),
+      policyName: "statefulset-anti-affinity-required",
+      enforcementLevel: "advisory",
+      message: "Multi-replica StatefulSets spread their pods.\nStatefulSet zookeeper only prefers to spread.\n",
+    };
+    const lines = feed(new UpProgress(), [
+      {
+        policyEvent: {
+          ...advisory,
+          policyName: "workload-image-pinned",
+          message:
+            "can't run policy 'workload-image-pinned' from policy pack 'middleware@v0.1.0' during preview: string value at .spec can't be known during preview",
+        },
+      },
+      { policyEvent: advisory },
+      { policyEvent: advisory },
+    ]);
+    assert.deepStrictEqual(lines, [
+      "policy advisory statefulset-anti-affinity-required on zookeeper: Multi-replica StatefulSets spread their pods. StatefulSet zookeeper only prefers to spread.",
     ]);
   });
 
