@@ -90,7 +90,7 @@ export class RedisCluster extends pulumi.ComponentResource {
           access: h.access,
           trigger: this.workload.revision,
         },
-        { parent: this, dependsOn: [this.workload.statefulSet] },
+        { parent: this, dependsOn: [this.workload.ready] },
       );
       this.health = new RedisClusterHealth(
         `${name}-health`,

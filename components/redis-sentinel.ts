@@ -121,7 +121,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
           retryForMs: p.health.retryForMs,
           trigger: pulumi.interpolate`${this.data.revision}|${this.sentinels.revision}`,
         },
-        { parent: this, dependsOn: [this.data.statefulSet, this.sentinels.statefulSet] },
+        { parent: this, dependsOn: [this.data.ready, this.sentinels.ready] },
       );
     }
     this.registerOutputs({

@@ -69,7 +69,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
           retryForMs: p.health.retryForMs,
           trigger: this.workload.revision,
         },
-        { parent: this, dependsOn: [this.workload.statefulSet] },
+        { parent: this, dependsOn: [this.workload.ready] },
       );
     }
     this.registerOutputs({ endpoint: this.endpoint, health: this.health?.report });

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { HealthWiring, podsRevision } from "./health-wiring";
 import { ChangeGuard } from "./providers/change-guard";
+import { StatefulSetRollout } from "./providers/rollout";
 import { NfsVolumeSet } from "./nfs-volume-set";
 import { AntiAffinity, Resources, StorageSettings } from "./config/settings";
 import { configHash } from "./specs/config-hash";
@@ -95,6 +96,11 @@ export class StatefulWorkload extends pulumi.ComponentResource {
   public readonly hosts: string[];
   /** What the pods run: image and config; changes when the pods roll. */
   public readonly revision: pulumi.Output<string>;
+  /**
+   * What post-deploy work waits for: the StatefulSet's rollout (every pod on the latest spec and
+   * Ready) when health checks are wired, else the StatefulSet itself.
+   */
+  public readonly ready: pulumi.Resource;
 
   constructor(name: string, args: StatefulWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:k8s:StatefulWorkload", name, {}, opts);
@@ -181,6 +187,19 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true },
     );
     this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, args.authFingerprint);
+    this.ready = p.health
+      ? new StatefulSetRollout(
+          `${name}-rollout`,
+          {
+            namespace: p.namespace,
+            statefulSet: this.statefulSet.metadata.name,
+            revision: this.revision,
+            generation: this.statefulSet.metadata.generation,
+            access: p.health.access,
+          },
+          { parent: this },
+        )
+      : this.statefulSet;
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
       {

@@ -124,7 +124,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
           retryForMs: h.retryForMs,
           trigger: this.workload.revision,
         },
-        { parent: this, dependsOn: [this.workload.statefulSet] },
+        { parent: this, dependsOn: [this.workload.ready] },
       );
     }
     this.registerOutputs({ servers: this.servers, connectString: this.connectString, health: this.health?.report });

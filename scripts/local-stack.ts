@@ -225,7 +225,7 @@ function printAccess(env: NodeJS.ProcessEnv): void {
     );
   }
   if (o.redisClusterNodes) {
-    // Redirects name the nodes' cluster DNS names, which resolve only inside the cluster.
+    // Redirects name the nodes' pod addresses, which only the cluster's network reaches.
     lines.push(
       `  Redis Cluster  kubectl -n ${ns} exec -it redis-cluster-0 -- sh -c 'REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli -c'`,
     );

@@ -3,7 +3,7 @@
 // write/read through a cluster client on every master. No Pulumi import.
 import { Cluster } from "ioredis";
 import { SLOTS, keyForSlot } from "../specs/slot-plan";
-import { isFailing } from "./shared/cluster-nodes";
+import { isFailing, myself } from "./shared/cluster-nodes";
 import { NodeView, disagreement, readView } from "./shared/cluster-state";
 import { HealthError, collect } from "./shared/health-error";
 import { Access, Reach, splitEndpoint } from "./shared/reach";
@@ -77,6 +77,7 @@ export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise
           writeReadEveryMaster(
             inputs,
             session.reach,
+            views,
             masters.map((m) => m.slots[0]),
           ),
         );
@@ -89,12 +90,20 @@ export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise
 }
 
 /** Writes and reads back one key on each master through a real cluster client. */
-async function writeReadEveryMaster(inputs: ClusterHealthInputs, reach: Reach, slots: number[]): Promise<number> {
-  // Nodes announce their in-cluster names; map each to where this process can reach it.
+async function writeReadEveryMaster(
+  inputs: ClusterHealthInputs,
+  reach: Reach,
+  views: readonly NodeView[],
+  slots: number[],
+): Promise<number> {
+  // The cluster hands a client each node's address as it knows it (the pod IP: see
+  // cluster-preferred-endpoint-type in redis-conf.ts); map it, and the node's name, to where this
+  // process reaches that node (itself, or a port-forward from outside the cluster).
   const natMap: Record<string, { host: string; port: number }> = {};
-  for (const e of inputs.nodes) {
-    const local = splitEndpoint(await reach.local(e));
-    natMap[e] = local;
+  for (const v of views) {
+    const local = splitEndpoint(await reach.local(v.endpoint));
+    natMap[v.endpoint] = local;
+    natMap[myself(v.nodes).address] = local;
   }
   const first = natMap[inputs.nodes[0]];
   const cluster = new Cluster([first], {

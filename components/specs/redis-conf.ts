@@ -19,6 +19,11 @@ export interface RedisConfArgs {
   readonly clientAcl: string;
 }
 
+/** Replicas in reach a Sentinel-managed master needs to accept a write. */
+export const MIN_REPLICAS_TO_WRITE = 1;
+/** How long (seconds since its last ack) a replica still counts as in reach. */
+export const MIN_REPLICAS_MAX_LAG_SECONDS = 10;
+
 /**
  * redis.conf with the ACL users; the entrypoint fills in password hashes and the replication
  * password, and appends what differs per pod: announced hostname and, for Sentinel data pods, replicaof.
@@ -33,6 +38,10 @@ export function redisConf(a: RedisConfArgs): string {
     "appendonly yes",
     `appendfsync ${a.appendfsync}`,
     "aof-use-rdb-preamble yes",
+    // The AOF is the persistence. RDB save points beside it fork the server every minute under
+    // load (copy-on-write can double memory at maxmemory) and make every shutdown write a full
+    // snapshot, which on NFS can outlast the termination grace period.
+    'save ""',
     `maxmemory ${a.maxmemory}`,
     // A data store must refuse writes when full rather than silently evict data.
     "maxmemory-policy noeviction",
@@ -48,14 +57,26 @@ export function redisConf(a: RedisConfArgs): string {
       "cluster-enabled yes",
       "cluster-config-file /data/nodes.conf",
       `cluster-node-timeout ${a.clusterNodeTimeoutMs ?? 5000}`,
-      // Clients are redirected to stable DNS names, so a pod that comes back with a new IP is still found.
-      "cluster-preferred-endpoint-type hostname",
+      // Redirects and CLUSTER SLOTS carry the address the cluster itself knows (gossip updates it
+      // within a second of a pod coming back elsewhere). A DNS name would be served stale for up to
+      // the records' TTL plus any client cache (CoreDNS: 30 s), leaving those slots unwritable to
+      // every client. The names stay announced (cluster-announce-hostname) for people and tools.
+      "cluster-preferred-endpoint-type ip",
       "cluster-require-full-coverage yes",
       "cluster-allow-reads-when-down no",
     );
   }
   if (a.mode === RedisMode.SentinelData) {
-    lines.push("replica-read-only yes", "replica-serve-stale-data yes", "repl-diskless-sync yes");
+    lines.push(
+      "replica-read-only yes",
+      "replica-serve-stale-data yes",
+      "repl-diskless-sync yes",
+      // A master cut off from every replica (a partition, a replica resyncing) refuses writes
+      // rather than acknowledge ones a failover on the other side would discard. With two
+      // replicas one may be down or syncing and writes go on.
+      `min-replicas-to-write ${MIN_REPLICAS_TO_WRITE}`,
+      `min-replicas-max-lag ${MIN_REPLICAS_MAX_LAG_SECONDS}`,
+    );
   }
   return lines.join("\n") + "\n";
 }

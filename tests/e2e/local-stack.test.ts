@@ -451,7 +451,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       assert.match(outside.stdout + outside.stderr, direct);
       const dns = (await kubectl.json(["-n", "kube-system", "get", "service", "kube-dns"])).spec.clusterIP;
       const inside = await timed("up with health.access direct where the cluster's names resolve", () =>
-        stack.runWithClusterDns(dns, "up"),
+        stack.runWithClusterDns(dns, "up", "--diff"),
       );
       assert.strictEqual(inside.code, 0, `${inside.stdout.slice(-6000)}\n${inside.stderr.slice(-4000)}`);
       // Every post-deploy resource ran again with the new access, and the checks after up passed.

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DEFAULT_CLIENT_ACL, dataNodeAcl } from "../../components/specs/redis-acl";
-import { MASTER_HOST_PLACEHOLDER, sentinelConf } from "../../components/specs/redis-conf";
+import { MASTER_HOST_PLACEHOLDER, RedisConfArgs, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { freePort, waitFor } from "./processes";
 import { connectRedis } from "./redis";
 import { ADMIN_PASSWORD, CLIENT_PASSWORD, renderAuth } from "./redis-auth";
@@ -29,6 +29,12 @@ export interface RedisServerOptions {
   /** cluster-node-timeout; small values make failover tests quick. Defaults to 1000. */
   readonly nodeTimeoutMs?: number;
   readonly extraConfig?: readonly string[];
+  /**
+   * Run the product's own redis.conf (components/specs/redis-conf.ts, auth rendered as the
+   * entrypoint does) instead of the test defaults; only what ties it to a pod (port, bind, dir,
+   * log) is changed for loopback.
+   */
+  readonly product?: RedisConfArgs;
 }
 
 export class RedisServer {
@@ -57,6 +63,16 @@ export class RedisServer {
         conf + [`port ${port}`, "bind 127.0.0.1", `logfile ${path.join(this.dir, "redis.log")}`].join("\n") + "\n",
         { mode: 0o600 },
       );
+      return;
+    }
+    if (opts.product) {
+      const conf = renderAuth(redisConf(opts.product))
+        .replace(/^port .*$/m, `port ${port}`)
+        .replace(/^bind .*$/m, "bind 127.0.0.1")
+        .replace(/^dir .*$/m, `dir ${this.dir}`)
+        .replace(/^cluster-config-file .*$/m, "cluster-config-file nodes.conf");
+      const pod = [`logfile ${path.join(this.dir, "redis.log")}`, ...(opts.extraConfig ?? [])];
+      fs.writeFileSync(path.join(this.dir, "redis.conf"), conf + pod.join("\n") + "\n", { mode: 0o600 });
       return;
     }
     const lines = [
@@ -112,6 +128,15 @@ export class RedisServer {
     if (!p || !this.running) return;
     const exited = new Promise((r) => p.once("exit", r));
     p.kill("SIGKILL");
+    await exited;
+  }
+
+  /** SHUTDOWN as a pod's SIGTERM does: the server persists what its config says, then exits. */
+  async shutdown(): Promise<void> {
+    const p = this.proc;
+    if (!p || !this.running) return;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGTERM");
     await exited;
   }
 

@@ -6,6 +6,7 @@ import { RedisClusterHealth } from "../../components/providers/redis-cluster-hea
 import { RedisClusterInit } from "../../components/providers/redis-cluster-init";
 import { RedisSentinelHealth } from "../../components/providers/redis-sentinel-health";
 import { RedisStandaloneHealth } from "../../components/providers/redis-standalone-health";
+import { StatefulSetRollout } from "../../components/providers/rollout";
 import { ZooKeeperHealth } from "../../components/providers/zookeeper-health";
 import { loadSerialized, serializedProvider } from "../support/dynamic";
 import { resetRegistered, setMocks } from "../support/mocks";
@@ -36,6 +37,7 @@ describe("dynamic resources under mocks", function () {
       password: "secret-password-1",
     });
     new RedisStandaloneHealth("standalone-health", { endpoint: "r:6379", password: "secret-password-1" });
+    new StatefulSetRollout("rollout", { namespace: "ns", statefulSet: "s", revision: "r", generation: 1 });
     new ChangeGuard("guard", {
       setting: "s",
       value: "1",
@@ -46,14 +48,29 @@ describe("dynamic resources under mocks", function () {
     });
   });
 
-  for (const name of ["init", "cluster-health", "zk-health", "sentinel-health", "standalone-health", "guard"]) {
+  for (const name of [
+    "init",
+    "cluster-health",
+    "zk-health",
+    "sentinel-health",
+    "standalone-health",
+    "guard",
+    "rollout",
+  ]) {
     it(`serializes ${name}'s provider into a module the engine can load`, async () => {
       const text = await serializedProvider(name);
       assert.ok(text.length > 100);
       assert.ok(!text.includes("secret-password-1"), "no secret is captured in the closure");
       const provider = loadSerialized(text);
       for (const m of ["create", "diff", "update", "delete"]) assert.strictEqual(typeof provider[m], "function", m);
-      const d = (await provider.diff("id", { trigger: "rev-1" }, { trigger: "rev-2" })) as { changes: boolean };
+      // What each watches changed (assertions: trigger; the rollout: revision).
+      const d = (await provider.diff(
+        "id",
+        { trigger: "rev-1", revision: "rev-1" },
+        { trigger: "rev-2", revision: "rev-2" },
+      )) as {
+        changes: boolean;
+      };
       assert.strictEqual(d.changes, true);
     });
   }

@@ -20,6 +20,9 @@ describe("post-deploy resources in the program", function () {
       "zookeeper-storage",
     ];
     const preflight = ["storage-root"]; // and node-capacity with required anti-affinity (program.test.ts)
+    const rollouts = ["redis", "redis-cluster", "redis-sentinel", "redis-sentinel-data", "zookeeper"].map(
+      (w) => `${w}-rollout`,
+    );
     assert.deepStrictEqual(
       [...dyn.keys()].sort(),
       [
@@ -30,6 +33,7 @@ describe("post-deploy resources in the program", function () {
         "zookeeper-health",
         ...guards,
         ...preflight,
+        ...rollouts,
       ].sort(),
     );
 
@@ -58,6 +62,13 @@ describe("post-deploy resources in the program", function () {
     assert.match(
       health.trigger,
       /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6\|[0-9a-f]{32}$/,
+    );
+
+    // Init and the assertions wait for the roll of what they judge: same StatefulSet, same revision.
+    const rollout = dyn.get("redis-cluster-rollout")!;
+    assert.deepStrictEqual(
+      [rollout.namespace, rollout.statefulSet, rollout.revision, rollout.access],
+      ["middleware-dev", "redis-cluster", health.trigger, { kind: "direct" }],
     );
 
     assert.deepStrictEqual(

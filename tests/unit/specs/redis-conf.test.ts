@@ -23,6 +23,22 @@ describe("redis.conf and sentinel.conf", () => {
       }),
       /^cluster-node-timeout 7000$/m,
     );
+    assert.match(
+      redisConf({ mode: RedisMode.Cluster, maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }),
+      /^cluster-preferred-endpoint-type ip$/m,
+      "redirects carry the address the cluster knows, never a DNS name a resolver may serve stale",
+    );
+  });
+
+  it("persists through the AOF alone and keeps a Sentinel-managed master from writing without a replica", () => {
+    const args = { maxmemory: "1gb", appendfsync: "everysec" as const, clientAcl: DEFAULT_CLIENT_ACL };
+    for (const mode of [RedisMode.Standalone, RedisMode.Cluster, RedisMode.SentinelData])
+      assert.match(redisConf({ ...args, mode }), /^save ""$/m, mode);
+    const data = redisConf({ ...args, mode: RedisMode.SentinelData });
+    assert.match(data, /^min-replicas-to-write 1$/m);
+    assert.match(data, /^min-replicas-max-lag 10$/m);
+    for (const mode of [RedisMode.Standalone, RedisMode.Cluster])
+      assert.doesNotMatch(redisConf({ ...args, mode }), /^min-replicas/m, mode);
   });
 
   it("renders the ACL users with references to the Secret's files, never a value", () => {

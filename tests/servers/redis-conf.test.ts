@@ -1,0 +1,104 @@
+// The product's redis.conf (components/specs/redis-conf.ts) on real redis-server processes: what it
+// promises about acknowledged writes holds on the server, not only in the text.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
+import { RedisConfArgs, RedisMode } from "../../components/specs/redis-conf";
+import { Cluster } from "ioredis";
+import { initCluster } from "../../components/providers/redis-cluster-init-logic";
+import { keyForSlot } from "../../components/specs/slot-plan";
+import { connectRedis } from "../support/redis";
+import { ADMIN, CLIENT, RedisServers, waitUntil } from "../support/redis-servers";
+
+const conf = (mode: RedisConfArgs["mode"]): RedisConfArgs => ({
+  mode,
+  maxmemory: "64mb",
+  appendfsync: "everysec",
+  clientAcl: DEFAULT_CLIENT_ACL,
+});
+
+describe("the product's redis.conf on real redis-server processes", function () {
+  this.timeout(60_000);
+  let fleet: RedisServers;
+  beforeEach(() => (fleet = new RedisServers()));
+  afterEach(() => fleet.stopAll());
+
+  it("persists through the AOF alone: no RDB save points to fork under load, no full RDB written at shutdown", async () => {
+    const [server] = await fleet.add(1, { product: conf(RedisMode.Standalone) });
+    const admin = await server.admin();
+    try {
+      assert.deepStrictEqual(await admin.config("GET", "save"), ["save", ""]);
+    } finally {
+      admin.disconnect();
+    }
+    const client = await connectRedis(server.port, CLIENT);
+    for (let i = 0; i < 200; i++) await client.set(`app:k${i}`, `v${i}`);
+    client.disconnect();
+    await server.shutdown();
+    // Before the fix Redis kept its default save points and wrote dump.rdb on every shutdown.
+    assert.ok(!fs.existsSync(path.join(server.dir, "dump.rdb")), "a shutdown wrote a full RDB snapshot");
+    await server.start();
+    const again = await connectRedis(server.port, CLIENT);
+    try {
+      assert.strictEqual(await again.get("app:k199"), "v199", "the AOF brought the data back");
+      assert.strictEqual(await again.dbsize(), 200);
+    } finally {
+      again.disconnect();
+    }
+  });
+
+  it("a Sentinel data master with no replica in reach refuses writes instead of acknowledging what a failover would discard", async () => {
+    const [master] = await fleet.add(1, { product: conf(RedisMode.SentinelData) });
+    const [replica] = await fleet.add(1, {
+      product: conf(RedisMode.SentinelData),
+      extraConfig: [`replicaof 127.0.0.1 ${master.port}`],
+    });
+    const client = await connectRedis(master.port, CLIENT);
+    const admin = await master.admin();
+    try {
+      await waitUntil("the replica in sync", 15_000, async () =>
+        /^slave0:.*state=online/m.test(await admin.info("replication")),
+      );
+      assert.strictEqual(await client.set("app:with-replica", "1"), "OK");
+      await replica.kill();
+      await waitUntil("the master saw the replica go", 15_000, async () =>
+        /connected_slaves:0/.test(await admin.info("replication")),
+      );
+      // Before the fix the master kept acknowledging writes that no replica would ever hold.
+      await assert.rejects(client.set("app:alone", "1"), /NOREPLICAS/);
+      assert.strictEqual(await client.exists("app:alone"), 0);
+    } finally {
+      client.disconnect();
+      admin.disconnect();
+    }
+  });
+
+  it("a Redis Cluster redirects clients to the address the cluster knows, not to a DNS name that may be stale", async () => {
+    // Each node announces a name that does not resolve, as a pod's DNS record does for up to the
+    // records' TTL after the pod came back at a new address (CoreDNS: 30 s, plus client caches).
+    const servers = await fleet.add(6, {
+      product: { ...conf(RedisMode.Cluster), clusterNodeTimeoutMs: 2000 },
+      extraConfig: ["cluster-announce-hostname pod-record-not-yet-updated.invalid"],
+    });
+    await initCluster({ nodes: servers.map((x) => x.endpoint), replicasPerMaster: 1, ...ADMIN });
+    // An unmodified cluster client, as applications use one: it follows CLUSTER SLOTS and MOVED.
+    const cluster = new Cluster([{ host: "127.0.0.1", port: servers[0].port }], {
+      redisOptions: { ...CLIENT, connectTimeout: 2000, maxRetriesPerRequest: 1 },
+      clusterRetryStrategy: () => null,
+      slotsRefreshTimeout: 2000,
+    });
+    cluster.on("error", () => undefined);
+    try {
+      // One key in each master's slots: every write lands on a node other than the first only
+      // through the address the cluster handed out.
+      for (const slot of [0, 6000, 12000]) {
+        const key = keyForSlot(slot, "app:");
+        assert.strictEqual(await cluster.set(key, String(slot)), "OK", key);
+        assert.strictEqual(await cluster.get(key), String(slot));
+      }
+    } finally {
+      cluster.disconnect();
+    }
+  });
+});
