@@ -63,3 +63,27 @@ sentinel_master() {
   [[ "$host" =~ ^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$ ]] && [ "$(sed -n 2p <<<"$reply")" != "" ] || return 0
   if is_own_data_pod "$host"; then echo "$host"; else echo "${0##*/}: ignoring master '$host' named by the sentinels: not a pod of $DEFAULT_MASTER_HOST's StatefulSet" >&2; fi
 }
+
+# Whether the sentinels are deployed: their Service's name resolves from the first deploy on,
+# whether or not a sentinel answers yet (on a fresh deployment the data pods start first, before
+# that Service exists).
+sentinels_deployed() {
+  [ -n "${SENTINEL_HOST:-}" ] && getent hosts "$SENTINEL_HOST" > /dev/null 2>&1
+}
+
+# Asks the sentinels until one names the master, for at most $SENTINEL_WAIT_SECONDS (default 240,
+# inside the startup probe's 300 s); prints it, or fails saying why this pod will not guess.
+await_sentinel_master() {
+  local wait=${SENTINEL_WAIT_SECONDS:-240} start=$SECONDS master
+  echo "${0##*/}: the sentinels are deployed but none answers yet; waiting for them to name the master" >&2
+  while [ $((SECONDS - start)) -lt "$wait" ]; do
+    master=$(sentinel_master)
+    if [ -n "$master" ]; then
+      echo "${0##*/}: the sentinels name $master as master after $((SECONDS - start)) s" >&2
+      echo "$master"
+      return 0
+    fi
+    sleep 2
+  done
+  die "no sentinel named the master within $wait s. Not guessing: after a failover the master is not pod 0, and a pod that made itself (or pod 0) master would overwrite the newer data on the others. Check the sentinel pods ($SENTINEL_HOST); this pod starts once they answer"
+}

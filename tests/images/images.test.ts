@@ -275,7 +275,7 @@ describe("images (real Docker engine)", function () {
         for (const c of ["GET handover:1", "FLUSHALL", "CONFIG SET appendonly no", "ACL LIST"]) assert.match(await handoverUser(handedTo!, "6379", ...c.split(" ")), /NOPERM/, `data: ${c}`);
       });
 
-      it("starts as pod 0 would rather than follow a master outside its own StatefulSet", async () => {
+      it("never follows a master outside its own StatefulSet: it waits for a legitimate answer, saying why, and does not serve", async () => {
         // A sentinel that names a host outside the data pods' domain (what a forged hello would have caused).
         const rogue = `rogue-sentinel-${process.pid}`;
         const evil = `evil-${process.pid}`;
@@ -284,10 +284,57 @@ describe("images (real Docker engine)", function () {
           ["--entrypoint", "/usr/local/bin/sentinel-entrypoint"]);
         await waitFor("the rogue sentinel names its master", 20000, async () => ((await masterOf(rogue)) === `${evil}.elsewhere.test` ? true : undefined));
         const n = `redis-sentinel-data-7-${process.pid}`;
-        await runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, { ...env(domain), SENTINEL_HOST: rogue }, []);
-        await waitFor("the data pod up", 20000, async () => ((await execIn(n, "redis-probe", "ready")).code === 0 ? true : undefined));
-        assert.doesNotMatch(await client(n, "6379", "INFO", "replication"), new RegExp(`master_host:${evil}`));
-        assert.match((await run("docker", ["logs", n])).stderr, new RegExp(`ignoring master '${evil}\\.elsewhere\\.test' named by the sentinels`));
+        await runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, { ...env(domain), SENTINEL_HOST: rogue, SENTINEL_WAIT_SECONDS: "4" }, []);
+        await waitFor("the data pod to give up", 30000, async () => ((await docker("inspect", "--format", "{{.State.Running}}", n)) === "false" ? true : undefined));
+        const logs = await run("docker", ["logs", n]);
+        const log = logs.stdout + logs.stderr;
+        assert.match(log, new RegExp(`ignoring master '${evil}\\.elsewhere\\.test' named by the sentinels`));
+        assert.match(log, /no sentinel named the master within 4 s\. Not guessing/);
+        assert.doesNotMatch(log, /Ready to accept connections/, "it never served");
+      });
+
+      it("comes back whole when every pod restarts at once after a switchover, the data pods before any sentinel answers", async () => {
+        const all = [data[0], data[1], "redis-sentinel-data-2"];
+        // A switchover moves the master off pod 0 (the handover above may have chosen pod 0 again).
+        let master = (await masterOf(sentinels[0])).split(".")[0];
+        if (master === data[0]) {
+          await cli(sentinels[0], "26379", "admin", ADMIN, "SENTINEL", "FAILOVER", "mymaster");
+          await waitFor("a switchover off pod 0", 30000, async () => {
+            const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
+            return names.every((m) => m === names[0]) && names[0] !== data[0] ? true : undefined;
+          });
+          master = (await masterOf(sentinels[0])).split(".")[0];
+        }
+        const ip = async (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
+        // Pod 0 falls behind: it is down while a write is acknowledged by the master and a replica.
+        await docker("rm", "-f", data[0]);
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        await waitFor("the master to take writes with one replica", 20000, async () =>
+          (await writer.set("after-switchover", "kept").catch(() => "")) === "OK" ? true : undefined);
+        assert.ok(Number(await writer.call("WAIT", "1", "5000")) >= 1, "a replica acknowledged the write");
+        writer.disconnect();
+        // Power loss: every pod at once, volumes kept. The sentinels' Service still exists (it is an
+        // object, not a pod): an address that answers nothing, as a Service with no ready endpoint.
+        await Promise.all([...all, ...sentinels].map((n) => docker("rm", "-f", n).catch(() => "")));
+        const service = `redis-sentinel-service-${process.pid}`;
+        await docker("run", "-d", "--name", service, "--network", net, "--network-alias", "redis-sentinel", "--label", RUN_LABEL,
+          "--entrypoint", "sleep", images.redis, "600");
+        for (const n of all) await startData(n);
+        await new Promise((r) => setTimeout(r, 6000));
+        await docker("rm", "-f", service);
+        for (const n of sentinels) await startSentinel(n);
+        const want = `${master}.${domain}`;
+        await waitFor("the sentinels to agree on the master from before the restart", 60000, async () =>
+          ((await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).every((m) => m === want) ? true : undefined));
+        await waitFor("the data pods up", 60000, async () =>
+          ((await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0) ? true : undefined));
+        // Before the fix pod 0, up first and unanswered, made itself master and the others full-synced from its stale data.
+        assert.match(await client(master, "6379", "INFO", "replication"), /role:master/);
+        for (const n of all) {
+          await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
+            ((await client(n, "6379", "GET", "after-switchover")) === "kept" ? true : undefined));
+        }
+        assert.match((await run("docker", ["logs", data[0]])).stderr, /the sentinels are deployed but none answers yet; waiting/);
       });
     });
 
