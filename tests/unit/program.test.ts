@@ -247,13 +247,14 @@ describe("program on the dev stack", () => {
     assert.match(cfg, /^4lw\.commands\.whitelist=srvr,mntr,ruok$/m);
   });
 
-  it("keeps Redis Cluster readiness on PING and announces hostnames", () => {
+  it("keeps Redis Cluster readiness on PING, announces hostnames and redirects to addresses", () => {
     const c = named(run, T.sts, "redis-cluster").inputs.spec.template.spec.containers[0];
     assert.deepStrictEqual(c.readinessProbe.exec.command, ["/usr/local/bin/redis-probe", "ready", "6379"]);
     const conf: string = named(run, T.cm, "redis-cluster-config").inputs.data["redis.conf"];
     assert.match(conf, /^cluster-enabled yes$/m);
     assert.match(conf, /^cluster-config-file \/data\/nodes\.conf$/m);
-    assert.match(conf, /^cluster-preferred-endpoint-type hostname$/m);
+    // The pod's DNS name goes in with cluster-announce-hostname (POD_DOMAIN below); redirects carry the IP.
+    assert.match(conf, /^cluster-preferred-endpoint-type ip$/m);
     assert.deepStrictEqual(
       c.env.find((e: any) => e.name === "POD_DOMAIN").value,
       "redis-cluster-headless.middleware-dev.svc.cluster.local",
