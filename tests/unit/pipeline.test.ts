@@ -163,12 +163,14 @@ describe("pipeline", function () {
       }
     });
 
-    it("drift: scheduled preview --refresh per stack", () => {
+    it("drift: scheduled preview --refresh and every health assertion, per stack", () => {
       const w = workflow("drift.yml");
       assert.ok(w.on.schedule[0].cron);
       assert.deepStrictEqual(w.jobs.drift.strategy.matrix.stack, ["dev", "staging", "prod"]);
       const script = fs.readFileSync(path.join(ROOT, "scripts", "drift.ts"), "utf8");
       assert.match(script, /"preview", "--refresh", "--expect-no-changes"/);
+      // and the health assertions, which a preview does not run: a degraded system shows no diff.
+      assert.match(script, /"run", "--silent", "verify", "--", "--stack", stack/);
     });
   });
 
