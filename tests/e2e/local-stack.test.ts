@@ -266,18 +266,23 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   it("recovers from losing the ZooKeeper leader", async () => {
     const modes = await zkModes();
     const leader = ZOOKEEPERS[modes.indexOf("leader")];
+    assert.ok(leader, `no leader before the test: ${modes.join(", ")}`);
+    const deletedUid = (await kubectl.json(["-n", NAMESPACE, "get", "pod", leader])).metadata.uid;
     const since = new Date();
     await deletePods(leader);
+    // A leader among the members now serving: a survivor, or the deleted pod's replacement when it
+    // is back before the vote ends (it then wins on its higher id). Never the old pod, which can
+    // answer "leader" while it terminates.
+    const modeOf = async (p: string) => {
+      const pod = await kubectl.json(["-n", NAMESPACE, "get", "pod", p]).catch(() => undefined);
+      if (!pod?.status?.podIP || pod.metadata.uid === deletedUid) return "down";
+      return zooKeeperMode(pod.status.podIP).catch(() => "down");
+    };
     await timed(`ZooKeeper: leader ${leader} deleted -> a new leader serves`, () =>
       waitFor(
         "a new ZooKeeper leader",
         120_000,
-        async () => {
-          const now = await Promise.all(
-            ZOOKEEPERS.filter((p) => p !== leader).map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")),
-          );
-          return now.includes("leader") ? true : undefined;
-        },
+        async () => ((await Promise.all(ZOOKEEPERS.map(modeOf))).includes("leader") ? true : undefined),
         250,
       ),
     );
