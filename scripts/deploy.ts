@@ -3,8 +3,7 @@
 // compact view (a line per finished step, failures and why, the totals); --diff shows the CLI's
 // own output with every property diff instead, -v also lists the resources left unchanged.
 import { runMain } from "./cli";
-import { POLICY_PACK, pulumi, pulumiCompact, stackArgs, stackOptions, typeCheckedEnv } from "./pulumi-cli";
-import { spawnSync } from "child_process";
+import { POLICY_PACK, pulumi, pulumiCompact, stackArgs, stackOptions, typeCheckedEnv, verify } from "./pulumi-cli";
 
 async function main(): Promise<void> {
   const usage = "npm run deploy -- --stack <dev|staging|prod|local> [--diff] [-v|--verbose]";
@@ -15,8 +14,7 @@ async function main(): Promise<void> {
     ? await pulumi([...up, "--diff"], env)
     : await pulumiCompact(up, { env, verbose: !!opts.verbose });
   if (r.code !== 0) process.exit(r.code);
-  const verify = spawnSync("npm", ["run", "--silent", "verify", "--", "--stack", opts.stack], { stdio: "inherit" });
-  process.exit(verify.status ?? 1);
+  process.exit(verify(opts.stack));
 }
 
 runMain(main);

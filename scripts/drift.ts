@@ -5,9 +5,8 @@
 // Then every health assertion again (`verify`): the assertions run in `up` only when what the pods
 // run changes, so a system that degraded since the last deploy (a member lost, a replica gone)
 // shows no diff at all; the scheduled job must still go red for it.
-import { spawnSync } from "child_process";
 import { runMain } from "./cli";
-import { pulumi, stackArgs, stackOptions } from "./pulumi-cli";
+import { pulumi, stackArgs, stackOptions, verify } from "./pulumi-cli";
 
 async function main(): Promise<void> {
   const { stack } = stackOptions("npm run drift -- --stack <dev|staging|prod|local>");
@@ -16,9 +15,9 @@ async function main(): Promise<void> {
     console.error(`drift: stack ${stack} differs from its live state (or the refresh failed); see the diff above`);
     process.exit(r.code);
   }
-  const verify = spawnSync("npm", ["run", "--silent", "verify", "--", "--stack", stack], { stdio: "inherit" });
-  if (verify.status !== 0) console.error(`drift: stack ${stack} matches its declaration but is not healthy; see above`);
-  process.exit(verify.status ?? 1);
+  const healthy = verify(stack);
+  if (healthy !== 0) console.error(`drift: stack ${stack} matches its declaration but is not healthy; see above`);
+  process.exit(healthy);
 }
 
 runMain(main);

@@ -93,6 +93,11 @@ export function typeCheckedEnv(env: NodeJS.ProcessEnv = pulumiEnv()): NodeJS.Pro
   return { ...env, PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
 }
 
+/** `npm run verify` for the stack (every health assertion again); resolves with its exit code. */
+export function verify(stack: string): number {
+  return spawnSync("npm", ["run", "--silent", "verify", "--", "--stack", stack], { stdio: "inherit" }).status ?? 1;
+}
+
 /** How long the compact view may stay silent before it names the steps still running. */
 const HEARTBEAT_MS = 20_000;
 

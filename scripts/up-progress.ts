@@ -1,7 +1,7 @@
 // The compact view of `pulumi up` a person reads: one line per resource step as it finishes, with a
 // running count, what failed and why, policy violations, and the totals. Built from the engine's
-// event log (pulumi up --event-log), so nothing depends on the CLI's own text layout. Pure: the
-// tests feed it events without the engine; scripts/deploy.ts feeds it the live log.
+// events, so nothing depends on the CLI's own text layout. Pure: the tests feed it events without
+// the engine; pulumiCompact (pulumi-cli.ts) feeds it those the CLI streams during a run.
 
 /** The parts of Pulumi engine events (apitype.EngineEvent) this view reads. */
 export interface UpEvent {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RolloutInputs } from "./rollout-logic";
 import type { Access } from "./shared/reach";
-import { loadLogic, stableId } from "./shared/provider-kit";
+import { diffOf, loadLogic, stableId } from "./shared/provider-kit";
 
 type RolloutLogic = typeof import("./rollout-logic");
 
@@ -13,8 +13,7 @@ export class RolloutProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async diff(_id: string, olds: RolloutInputs, news: RolloutInputs): Promise<pulumi.dynamic.DiffResult> {
-    const keys = ["namespace", "statefulSet", "revision", "generation"] as const;
-    return { changes: keys.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) };
+    return diffOf({ ...olds }, { ...news }, ["namespace", "statefulSet", "revision", "generation"]);
   }
 
   async update(_id: string, _olds: RolloutInputs, news: RolloutInputs): Promise<pulumi.dynamic.UpdateResult> {

@@ -128,6 +128,8 @@ describe("images (real Docker engine)", function () {
         (await run("docker", ["exec", "-e", `REDISCLI_AUTH=${password}`, container, "redis-cli", "--no-auth-warning", "--user", user, "-p", port, ...args])).stdout.trim();
       const client = (container: string, port: string, ...args: string[]) => cli(container, port, "default", PASSWORD, ...args);
       const masterOf = async (s: string) => (await client(s, "26379", "SENTINEL", "get-master-addr-by-name", "mymaster")).split("\n")[0];
+      /** A container's address on the test network. */
+      const ip = (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
 
       before(async () => {
         for (const n of data) await startData(n);
@@ -213,7 +215,6 @@ describe("images (real Docker engine)", function () {
         await docker("rm", "-f", replicas[1]);
         await startSecond(201);
         await waitFor("the second replica connected again", 30000, async () => ((await client(oldMaster, "6379", "INFO", "replication")).match(/^slave\d+:/gm)?.length === 2 ? true : undefined), 100);
-        const ip = async (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(oldMaster));
         const acknowledged: string[] = [];
         let refusal = "";
@@ -305,7 +306,6 @@ describe("images (real Docker engine)", function () {
           });
           master = (await masterOf(sentinels[0])).split(".")[0];
         }
-        const ip = async (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
         // Pod 0 falls behind: it is down while a write is acknowledged by the master and a replica.
         await docker("rm", "-f", data[0]);
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));

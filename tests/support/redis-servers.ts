@@ -123,20 +123,20 @@ export class RedisServer {
   }
 
   /** SIGKILL: a crash, not a shutdown; the AOF and nodes.conf are what survives. */
-  async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p || !this.running) return;
-    const exited = new Promise((r) => p.once("exit", r));
-    p.kill("SIGKILL");
-    await exited;
+  kill(): Promise<void> {
+    return this.stop("SIGKILL");
   }
 
   /** SHUTDOWN as a pod's SIGTERM does: the server persists what its config says, then exits. */
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
+    return this.stop("SIGTERM");
+  }
+
+  private async stop(signal: NodeJS.Signals): Promise<void> {
     const p = this.proc;
     if (!p || !this.running) return;
     const exited = new Promise((r) => p.once("exit", r));
-    p.kill("SIGTERM");
+    p.kill(signal);
     await exited;
   }
 

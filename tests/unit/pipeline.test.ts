@@ -170,7 +170,9 @@ describe("pipeline", function () {
       const script = fs.readFileSync(path.join(ROOT, "scripts", "drift.ts"), "utf8");
       assert.match(script, /"preview", "--refresh", "--expect-no-changes"/);
       // and the health assertions, which a preview does not run: a degraded system shows no diff.
-      assert.match(script, /"run", "--silent", "verify", "--", "--stack", stack/);
+      assert.match(script, /= verify\(stack\);/);
+      const cli = fs.readFileSync(path.join(ROOT, "scripts", "pulumi-cli.ts"), "utf8");
+      assert.match(cli, /"run", "--silent", "verify", "--", "--stack", stack/);
     });
   });
 
