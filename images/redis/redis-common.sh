@@ -87,3 +87,36 @@ await_sentinel_master() {
   done
   die "no sentinel named the master within $wait s. Not guessing: after a failover the master is not pod 0, and a pod that made itself (or pod 0) master would overwrite the newer data on the others. Check the sentinel pods ($SENTINEL_HOST); this pod starts once they answer"
 }
+
+# Whether a data directory holds a data set: an AOF (Redis 7 creates appendonlydir when it first
+# starts, so any pod that ever served has one) or an RDB from before AOF was on.
+holds_data() { compgen -G "$1/appendonlydir/*" > /dev/null || [ -s "$1/dump.rdb" ]; }
+
+# The operator's answer to "this pod's volume is lost and no copy exists": a file in the run
+# directory (`kubectl exec <pod> -- touch /run/app/accept-empty-data`) lets it serve empty.
+accepts_empty_data() { [ -e "$RUN_DIR/accept-empty-data" ]; }
+
+# Called when the sentinels name this pod ($1) master while its volume is empty: the set was
+# formed, so its data lives on the replicas. Serving now would make them full-sync the empty set.
+# This pod stays down until the sentinels fail over to a replica (they see it down after
+# down-after-milliseconds) and prints the new master, or fails saying why; the operator's file
+# above is the only way to serve empty.
+await_failover_from_empty() {
+  local self=$1 wait=${SENTINEL_WAIT_SECONDS:-240} start=$SECONDS master
+  while [ $((SECONDS - start)) -lt "$wait" ]; do
+    echo "${0##*/}: REFUSING TO SERVE: the sentinels name this pod ($self) master but its volume holds no data; the data set lives on the replicas. Waiting for a failover to one of them ($((SECONDS - start)) s)" >&2
+    if accepts_empty_data; then
+      echo "${0##*/}: $RUN_DIR/accept-empty-data exists: serving as master on an empty volume, as the operator asked" >&2
+      echo "$self"
+      return 0
+    fi
+    master=$(sentinel_master)
+    if [ -n "$master" ] && [ "$master" != "$self" ]; then
+      echo "${0##*/}: the sentinels failed over to $master; joining it as a replica after $((SECONDS - start)) s" >&2
+      echo "$master"
+      return 0
+    fi
+    sleep 2
+  done
+  die "the sentinels still name this empty pod master after $wait s; no replica could take over. Not serving an empty data set that the others would copy. If every copy of the data is lost for good: kubectl exec $(hostname) -- touch $RUN_DIR/accept-empty-data"
+}

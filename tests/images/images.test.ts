@@ -336,6 +336,53 @@ describe("images (real Docker engine)", function () {
         }
         assert.match((await run("docker", ["logs", data[0]])).stderr, /the sentinels are deployed but none answers yet; waiting/);
       });
+
+      it("does not serve a master's empty volume while the sentinels still name it: it waits for the failover and no acknowledged write is lost", async () => {
+        const all = [data[0], data[1], "redis-sentinel-data-2"];
+        const master = (await masterOf(sentinels[0])).split(".")[0];
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        for (let i = 0; i < 200; i++) await writer.set(`empty-volume:${i}`, String(i));
+        assert.strictEqual(Number(await writer.call("WAIT", "2", "5000")), 2, "both replicas acknowledged every write");
+        writer.disconnect();
+        // A lost PV comes back empty within down-after (10 s here, 30 s by default): the sentinels
+        // never saw the master down and still name it.
+        const setDownAfter = (ms: number) => Promise.all(sentinels.map((s) => cli(s, "26379", "admin", ADMIN, "SENTINEL", "SET", "mymaster", "down-after-milliseconds", String(ms))));
+        await setDownAfter(10000);
+        try {
+          await docker("rm", "-f", master);
+          await docker("volume", "rm", volume(master));
+          await startData(master);
+          await waitFor("the sentinels to fail over to a replica", 60000, async () => {
+            const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
+            return names.every((m) => m === names[0]) && names[0] !== master ? true : undefined;
+          });
+        } finally {
+          await setDownAfter(2000);
+        }
+        await waitFor("every data pod up", 60000, async () =>
+          ((await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0) ? true : undefined));
+        // Before the fix the empty pod served as master at once and both replicas synced the empty set.
+        for (const n of all) {
+          await waitFor(`${n} holds all 200 acknowledged writes`, 30000, async () =>
+            Number(await client(n, "6379", "DBSIZE")) >= 200 && (await client(n, "6379", "GET", "empty-volume:199")) === "199" ? true : undefined);
+        }
+        const log = (await run("docker", ["logs", master])).stderr;
+        assert.match(log, /REFUSING TO SERVE: the sentinels name this pod .* master but its volume holds no data/);
+        assert.match(log, /the sentinels failed over to .*; joining it as a replica/);
+        assert.match(await client(master, "6379", "INFO", "replication"), /role:slave/);
+      });
+
+      it("serves an empty volume only when the operator says every copy is lost", async () => {
+        const r = await execIn(data[0], "bash", "-c", [
+          ". /usr/local/bin/redis-common.sh",
+          "export SENTINEL_HOST= SENTINEL_WAIT_SECONDS=3",
+          "await_failover_from_empty me.test 2>&1 | tail -n1",
+          "touch $RUN_DIR/accept-empty-data",
+          "await_failover_from_empty me.test 2>/dev/null; rm $RUN_DIR/accept-empty-data",
+        ].join("; "));
+        assert.match(r.stdout, /no replica could take over\. Not serving an empty data set .*touch \/run\/app\/accept-empty-data/);
+        assert.match(r.stdout.trim().split("\n").pop() ?? "", /^me\.test$/);
+      });
     });
 
     it("starts a cluster node that announces its hostname", async () => {
