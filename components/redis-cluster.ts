@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisClusterSettings } from "./config/settings";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
+import { ChangeGuard } from "./providers/change-guard";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
 import { Credentials, authSecret } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
@@ -44,9 +45,24 @@ export class RedisCluster extends pulumi.ComponentResource {
       { platform: p, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS },
       this,
     );
+    // The StatefulSet would drop the highest ordinals at once (a whole shard, with Parallel pods)
+    // before init could move a slot, so fewer nodes are refused at preview; more go through.
+    const shapeGuard = new ChangeGuard(
+      `${name}-shape`,
+      {
+        setting: "redisCluster.masters / redisCluster.replicasPerMaster",
+        value: `masters=${s.masters},replicasPerMaster=${s.replicasPerMaster}`,
+        growthAllowed: true,
+        members: [],
+        procedure: "Scaling the Redis Cluster",
+        risk: "the StatefulSet would stop the highest-numbered pods at once, with the slots and keys they serve, before anything could move them",
+      },
+      { parent: this },
+    );
     this.workload = new StatefulWorkload(
       name,
       {
+        gate: shapeGuard,
         ...redisDataWorkload({
           platform: p,
           app: "redis-cluster",

@@ -19,14 +19,36 @@ export interface ChangeGuardInputs {
   readonly risk: string;
   /** The README section with the procedure. */
   readonly procedure: string;
+  /**
+   * Whether the value is a list of counts (`masters=3,replicasPerMaster=1`) that may grow: a change
+   * that lowers none of them goes through, one that lowers any is refused. Defaults to false: any
+   * change is refused.
+   */
+  readonly growthAllowed?: boolean;
   /** `host:port` of every pod the change affects; all must be stopped when it goes ahead. */
   readonly members: readonly string[];
   readonly access?: Access;
 }
 
+function counts(value: string): Map<string, number> {
+  return new Map(
+    value.split(",").map((pair) => {
+      const [name, n] = pair.split("=");
+      return [name, Number(n)] as const;
+    }),
+  );
+}
+
+/** Whether every count in `after` is at least the one of the same name in `before`. */
+export function onlyGrows(before: string, after: string): boolean {
+  const now = counts(after);
+  return [...counts(before)].every(([name, n]) => (now.get(name) ?? -1) >= n);
+}
+
 /** Why a change from `before` is refused at preview; undefined when it may go ahead. */
 export function changeRefusal(before: string | undefined, g: ChangeGuardInputs): string | undefined {
   if (before === undefined || before === g.value) return undefined;
+  if (g.growthAllowed && onlyGrows(before, g.value)) return undefined;
   const refused = `${g.setting}: changing "${before}" to "${g.value}" on a deployed stack is refused`;
   if (!g.ackSetting) return `${refused}: ${g.risk}. Follow the README, "${g.procedure}"`;
   if (g.ack === before) return undefined;

@@ -24,9 +24,12 @@ export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async update(_id: string, olds: ChangeGuardInputs, news: ChangeGuardInputs): Promise<pulumi.dynamic.UpdateResult> {
-    // The members recorded for the deployed value are the ones that must be stopped.
-    if (olds.value !== news.value)
-      await loadLogic<GuardLogic>("change-guard-logic").assertMembersStopped({ ...olds, access: news.access });
+    const logic = loadLogic<GuardLogic>("change-guard-logic");
+    // Only an acknowledged change gets past check with a new value and needs the members stopped
+    // (a growth the guard allows does not); the ones recorded for the deployed value are those.
+    const grew = news.growthAllowed === true && logic.onlyGrows(olds.value, news.value);
+    if (olds.value !== news.value && news.ackSetting && !grew)
+      await logic.assertMembersStopped({ ...olds, access: news.access });
     return { outs: news };
   }
 
@@ -44,6 +47,8 @@ export interface ChangeGuardArgs {
   readonly ackSetting?: string;
   /** The old value, named by the operator to acknowledge a change. Defaults to none. */
   readonly ack?: pulumi.Input<string>;
+  /** Whether counts in the value may grow without acknowledgement (change-guard-logic.ts). Defaults to false. */
+  readonly growthAllowed?: boolean;
   /** What goes wrong if the change is made under running pods, as the refusal says it. */
   readonly risk: string;
   /** The README section that says how to make the change safely. */

@@ -115,6 +115,26 @@ function refuseForeign(states: readonly NodeState[], ownership: readonly string[
   );
 }
 
+/**
+ * Slots no node serves, in a cluster that has served them: one this stack recorded, or one whose
+ * nodes hold keys (a cluster missing slots refuses every command, so keys mean it was whole once).
+ * Their keys went with the node that was forgotten or lost; handing them out would serve them empty.
+ */
+function refuseOrphanedSlots(states: readonly NodeState[], recorded: boolean): void {
+  const served = new Set(states.flatMap((s) => s.me.slots));
+  if (served.size === 0 || served.size === SLOTS) return;
+  const keys = states.reduce((n, s) => n + s.keys, 0);
+  if (!recorded && keys === 0) return; // a first run that stopped half-way: nothing was ever served
+  const free = Array.from({ length: SLOTS }, (_, s) => s).filter((s) => !served.has(s));
+  const ranges = toRanges(free).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
+  throw new Error(
+    `redis cluster init stopped; nothing was changed: slots ${ranges.slice(0, 4).join(",")}${ranges.length > 4 ? ",…" : ""} ` +
+      `(${free.length} of ${SLOTS}) have no owner in a cluster that has served data (${recorded ? "formed by this stack" : `${keys} key(s) on its nodes`}). ` +
+      "The node that served them was forgotten or lost, and their keys with it; init never hands a served slot out empty. " +
+      "Bring that node's volume back if it exists. If those keys are lost for good, assign the slots yourself (redis-cli --cluster fix), knowing they come back empty",
+  );
+}
+
 function isAdoptable(states: readonly NodeState[], masters: number, replicas: number): boolean {
   const ids = states.map((s) => s.me.id);
   const owners = states.filter((s) => s.me.slots.length > 0);
@@ -247,6 +267,7 @@ export async function initCluster(
     const clients = await session.connectAll(inputs.nodes);
     const states = await Promise.all(inputs.nodes.map((e) => inspect(e, clients.get(e)!)));
     refuseForeign(states, formed ? unrecordedNodes(states, formed) : unplannedNodes(states, inputs.replicasPerMaster));
+    refuseOrphanedSlots(states, formed !== undefined);
     const w = new Writer();
     const action: ClusterInitAction = isAdoptable(states, masterCount, inputs.replicasPerMaster)
       ? "adopted"

@@ -398,6 +398,43 @@ describe("RedisClusterInitProvider (real redis-server)", function () {
     assert.strictEqual(again.outs.action, "adopted");
   });
 
+  it("never hands out the slots of a shard that is gone: after a scale-in and a FORGET it stops, on update and on create", async () => {
+    const servers = await fleet.add(8, { cluster: true });
+    const nodes = servers.map((s) => s.endpoint);
+    const formed = (await provider.create({ nodes, replicasPerMaster: 1, ...ADMIN })).outs;
+    const keys = await writeKeys(servers[0].port, "shard", 4000);
+    // What shrinking the StatefulSet from 4 masters to 3 did: one shard's master and replica gone,
+    // then the FORGET an operator runs to clear the failed nodes out of the others' tables.
+    const lostMaster = formed.masters[3];
+    const lost = [lostMaster, ...Object.keys(formed.replicaOf).filter((r) => formed.replicaOf[r] === lostMaster)];
+    assert.strictEqual(lost.length, 2);
+    for (const s of servers.filter((x) => lost.includes(x.endpoint))) await s.kill();
+    const left = servers.filter((x) => !lost.includes(x.endpoint));
+    for (const s of left) {
+      const a = await s.admin();
+      for (const e of lost) await a.call("CLUSTER", "FORGET", formed.nodeIds[e]);
+      a.disconnect();
+    }
+    const remaining = left.map((s) => s.endpoint);
+    const before = await clusterWriteCounts(left);
+    const refusal = (e: Error) => {
+      assert.match(e.message, /nothing was changed: slots 12288-16383 \(4096 of 16384\) have no owner/);
+      assert.match(e.message, /never hands a served slot out empty/);
+      return true;
+    };
+    // Before the fix init shared the orphaned slots out, said "completed", and a quarter of the keys were gone.
+    await assert.rejects(provider.update("id", formed, { nodes: remaining, replicasPerMaster: 1, ...ADMIN }), refusal);
+    // The stack's record lost too (destroy, then up on the kept volumes): refused as well (the layout is not its own).
+    await assert.rejects(provider.create({ nodes: remaining, replicasPerMaster: 1, ...ADMIN }), /nothing was changed/);
+    assert.strictEqual(await clusterWriteCounts(left), before, "not one cluster-changing command");
+    const admin = await left[0].admin();
+    const free =
+      16384 - parseClusterNodes(String(await admin.call("CLUSTER", "NODES"))).reduce((n, e) => n + e.slots.length, 0);
+    admin.disconnect();
+    assert.strictEqual(free, 4096, "the orphaned slots stay unassigned");
+    assert.ok(keys.length === 4000);
+  });
+
   it("waits out a MIGRATE that takes longer than an ordinary command may, rather than fail while the server moves the keys", async () => {
     // A production-like node timeout: with the suite's 1 s, the stalled node answered the delayed
     // RESTORE with CLUSTERDOWN (seen, not a case this test is about).

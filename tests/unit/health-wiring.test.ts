@@ -12,6 +12,7 @@ describe("post-deploy resources in the program", function () {
     const run = await runProgram("dev", readStackFile("dev"));
     const dyn = new Map(run.resources.filter((r) => r.type === DYNAMIC).map((r) => [r.name, r.inputs]));
     const guards = [
+      "redis-cluster-shape",
       "redis-cluster-storage",
       "redis-sentinel-data-storage",
       "redis-sentinel-storage",
@@ -88,6 +89,12 @@ describe("post-deploy resources in the program", function () {
         { kind: "direct" },
       ],
     );
+    const shape = dyn.get("redis-cluster-shape")!;
+    assert.deepStrictEqual(
+      [shape.value, shape.growthAllowed, shape.ackSetting],
+      ["masters=3,replicasPerMaster=1", true, undefined],
+      "the cluster may grow; fewer nodes are refused for good",
+    );
     const storage = dyn.get("redis-cluster-storage")!;
     assert.deepStrictEqual(
       [storage.setting, storage.value, storage.ackSetting],
@@ -116,7 +123,7 @@ describe("post-deploy resources in the program", function () {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
     const left = run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name);
     assert.ok(
-      left.every((n) => /-(size|storage)$|^storage-root$/.test(n)),
+      left.every((n) => /-(size|storage|shape)$|^storage-root$/.test(n)),
       left.join(", "),
     );
   });

@@ -18,6 +18,18 @@ const storage: ChangeGuardInputs = {
   members: [],
 };
 
+const clusterShape: ChangeGuardInputs = {
+  setting: "redisCluster.masters / redisCluster.replicasPerMaster",
+  value: "masters=3,replicasPerMaster=1",
+  growthAllowed: true,
+  risk: "the highest pods stop at once",
+  procedure: "Scaling the Redis Cluster",
+  members: [],
+};
+const shape = (masters: number, replicas: number) => `masters=${masters},replicasPerMaster=${replicas}`;
+const shrink = (before: string) =>
+  `redisCluster.masters / redisCluster.replicasPerMaster: changing "${before}" to "${shape(3, 1)}" on a deployed stack is refused: the highest pods stop at once. Follow the README, "Scaling the Redis Cluster"`;
+
 describe("change guard refusals", () => {
   for (const [what, before, inputs, expected] of [
     ["a first deploy", undefined, zookeeper, undefined],
@@ -40,6 +52,17 @@ describe("change guard refusals", () => {
       "nfs:a:/x",
       { ...storage, ack: "nfs:a:/x" },
       'storage: changing "nfs:a:/x" to "nfs:b:/x" on a deployed stack is refused: the data stays behind. Follow the README, "Moving the volumes"',
+    ],
+    ["a cluster growing by a master", shape(2, 1), clusterShape, undefined],
+    ["a cluster growing by a replica per master", shape(3, 0), clusterShape, undefined],
+    ["a cluster losing a master (4 -> 3)", shape(4, 1), clusterShape, shrink(shape(4, 1))],
+    ["a cluster losing a replica per master", shape(3, 2), clusterShape, shrink(shape(3, 2))],
+    ["a cluster trading a replica per master for a master", shape(2, 2), clusterShape, shrink(shape(2, 2))],
+    [
+      "growth of a count that may not grow",
+      "3",
+      { ...zookeeper, growthAllowed: false },
+      'zookeeper.replicas: changing "3" to "5" on a deployed stack is refused: two majorities. Do it with the pods stopped (README, "Resizing"), then set zookeeper.resizeFrom to "3" and run up',
     ],
   ] as const) {
     it(`${expected ? "refuses" : "lets through"} ${what}`, () =>
