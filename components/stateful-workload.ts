@@ -76,6 +76,8 @@ export interface StatefulWorkloadArgs {
   readonly container: StatefulSetSpecArgs["container"];
   /** How long a stopping pod may take. Defaults to 30. */
   readonly terminationGracePeriodSeconds?: number;
+  /** ConfigMaps written after deploy, mounted where present (statefulSetSpec). Defaults to none. */
+  readonly markers?: StatefulSetSpecArgs["markers"];
   /** A resource whose failure must stop any change to the volumes, config and pods (a guard). Defaults to none. */
   readonly gate?: pulumi.Resource;
   /** Annotations on the StatefulSet itself, e.g. intent a policy checks. Defaults to none. */
@@ -182,6 +184,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           resources: args.resources,
           container: args.container,
           terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+          markers: args.markers,
         }),
       },
       { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true },

@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials, authSecret } from "./auth-secret";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
@@ -9,6 +10,9 @@ import { zookeeperHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
 import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cfg";
+
+/** Where a member finds the formation marker (zk-entrypoint's ZK_FORMATION_FILE default). */
+const FORMATION_MOUNT = "/etc/formation";
 
 /** The label a pod needs for the NetworkPolicy to let it reach ZooKeeper's client port. */
 export const ZOOKEEPER_CLIENT_LABEL: Readonly<Record<string, string>> = { "middleware/zookeeper-client": "true" };
@@ -68,6 +72,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         platform: p,
         app: "zookeeper",
         gate: guard,
+        markers: [{ configMapName: formationMarkerName(name), mountPath: FORMATION_MOUNT }],
         replicas: s.replicas,
         image: args.image,
         configFiles: { "zoo.cfg": zooCfg(s, podHosts(name, s.replicas, p.zone)) },
@@ -94,6 +99,14 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             { name: "quorum", containerPort: Port.ZooKeeperQuorum },
             { name: "election", containerPort: Port.ZooKeeperElection },
           ],
+          // A member back on an empty volume waits for the others (zk-entrypoint) with ZooKeeper
+          // not yet running: liveness starts only once it answers, within ZK_WAIT_SECONDS (240) + 60.
+          startupProbe: {
+            exec: { command: ["/usr/local/bin/zk-probe", "live"] },
+            periodSeconds: 10,
+            timeoutSeconds: 5,
+            failureThreshold: 30,
+          },
           // Ready only once the member has joined a quorum as leader or follower.
           readinessProbe: {
             exec: { command: ["/usr/local/bin/zk-probe", "ready"] },
@@ -126,7 +139,29 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [this.workload.ready] },
       );
+      // From the first passed assertion on, the ensemble has history to lose: a member back on an
+      // empty volume no longer votes until the others serve (zk-entrypoint). Before it, every
+      // member starts empty and must vote, so the marker only ever follows the assertion.
+      new k8s.core.v1.ConfigMap(
+        `${name}-formation`,
+        {
+          metadata: {
+            name: formationMarkerName(name),
+            namespace: p.namespace,
+            labels: { ...this.workload.labels.pod },
+          },
+          data: {
+            formed: "the ensemble passed its health assertion; a member on an empty volume now waits for the others",
+          },
+        },
+        { parent: this, dependsOn: [this.health] },
+      );
     }
     this.registerOutputs({ servers: this.servers, connectString: this.connectString, health: this.health?.report });
   }
+}
+
+/** The ConfigMap whose existence tells members that the ensemble has formed. */
+function formationMarkerName(ensemble: string): string {
+  return `${ensemble}-formation`;
 }

@@ -53,6 +53,12 @@ export interface StatefulSetSpecArgs {
   >;
   /** How long a stopping pod may take. Defaults to 30. */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * ConfigMaps the program writes after the pods exist (the ZooKeeper formation marker), each
+   * mounted read-only at its path once it exists: optional, so pods start without them, and
+   * naming them from the start means their arrival changes no pod. Defaults to none.
+   */
+  readonly markers?: readonly { readonly configMapName: string; readonly mountPath: string }[];
 }
 
 /** The StatefulSet spec shared by every workload: secure pod defaults, persistent data, config-hash roll. */
@@ -63,12 +69,14 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
     { name: "run", mountPath: Mount.Run },
     { name: "tmp", mountPath: Mount.Tmp },
     ...(a.authSecretName ? [{ name: "auth", mountPath: Mount.Auth, readOnly: true }] : []),
+    ...(a.markers ?? []).map((m, i) => ({ name: `marker-${i}`, mountPath: m.mountPath, readOnly: true })),
   ];
   const volumes: k8s.types.input.core.v1.Volume[] = [
     { name: "config", configMap: { name: a.configMapName } },
     { name: "run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
     { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
     ...(a.authSecretName ? [{ name: "auth", secret: { secretName: a.authSecretName, defaultMode: 0o440 } }] : []),
+    ...(a.markers ?? []).map((m, i) => ({ name: `marker-${i}`, configMap: { name: m.configMapName, optional: true } })),
   ];
   return {
     replicas: a.replicas,

@@ -56,7 +56,8 @@ export function zooCfg(
     "admin.enableServer=false",
     "maxClientCnxns=60",
     "autopurge.snapRetainCount=3",
-    "autopurge.purgeInterval=24",
+    // Hourly: a busy ensemble writes logs fast, and a day of them can fill the volume.
+    "autopurge.purgeInterval=1",
     ...ZOO_AUTH_LINES,
     ...hosts.map(
       (h, i) => `server.${i + 1}=${h}:${Port.ZooKeeperQuorum}:${Port.ZooKeeperElection};${Port.ZooKeeperClient}`,

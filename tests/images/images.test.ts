@@ -338,11 +338,11 @@ describe("images (real Docker engine)", function () {
       });
 
       it("does not serve a master's empty volume while the sentinels still name it: it waits for the failover and no acknowledged write is lost", async () => {
-        const all = [data[0], data[1], "redis-sentinel-data-2"];
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
         for (let i = 0; i < 200; i++) await writer.set(`empty-volume:${i}`, String(i));
-        assert.strictEqual(Number(await writer.call("WAIT", "2", "5000")), 2, "both replicas acknowledged every write");
+        assert.strictEqual(Number(await writer.call("WAIT", String(all.length - 1), "5000")), all.length - 1, "every replica acknowledged every write");
         writer.disconnect();
         // A lost PV comes back empty within down-after (10 s here, 30 s by default): the sentinels
         // never saw the master down and still name it.
@@ -444,6 +444,48 @@ describe("images (real Docker engine)", function () {
       const r = await run("docker", ["run", "--rm", "--label", RUN_LABEL, "--hostname", "zookeeper-0", "-v", `${data}:/data`, images.zookeeper]);
       assert.notStrictEqual(r.code, 0);
       assert.match(r.stderr, /\/data\/myid is 3 but this pod is member 1; the volume belongs to another member/);
+    });
+  });
+
+  describe("zookeeper member back on an empty volume", () => {
+    const names = [0, 1, 2].map((i) => `zkv-${process.pid}-${i}`);
+    const volume = (n: string) => `${n}-data-${process.pid}`;
+    const srvr = async (n: string) =>
+      /^Mode: (\w+)$/m.exec((await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout)?.[1];
+    const zk = (n: string, ...args: string[]) => execIn(n, "zk-cli", ...args).then((r) => r.stdout + r.stderr);
+    let net: string;
+    let start: (n: string) => Promise<string>;
+    let formation: string;
+
+    before(async () => {
+      net = await network(`zkv-test-${process.pid}`);
+      const conf = filesDir({ "zoo.cfg": zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names) });
+      const auth = filesDir(ZK_TEST_AUTH);
+      // Where the program's formation marker appears once the ensemble passed its first health assertion.
+      formation = filesDir({});
+      start = (n) => runHardened(images.zookeeper, n, net, { [conf]: "/config", [auth]: "/etc/auth", [formation]: "/etc/formation" }, { ZK_HEAP: "128m" }, [], volume(n));
+      for (const n of names) await start(n);
+    });
+
+    it("does not vote until the others serve without it, so a commit only the absent member holds survives", async () => {
+      const [a, b, c] = names;
+      await waitFor("the first quorum", 90000, async () => ((await Promise.all(names.map(srvr))).every((m) => m === "leader" || m === "follower") ? true : undefined));
+      for (const n of names) assert.match((await execIn(n, "ls", "/data/version-2")).stdout, /\S/, `${n} holds history after forming`);
+      fs.writeFileSync(path.join(formation, "formed"), "yes", { mode: 0o644 });
+      await docker("rm", "-f", b); // b falls behind
+      await waitFor("a and c to commit without b", 60000, async () => (/Created \/committed/.test(await zk(a, "create", "/committed", "v")) ? true : undefined));
+      await Promise.all([a, c].map((n) => docker("rm", "-f", n)));
+      await docker("volume", "rm", volume(c)); // c's volume is lost
+      await start(b);
+      await start(c);
+      // Before the fix c voted at once: b (behind) and c (empty) made a quorum and b led without /committed.
+      await new Promise((r) => setTimeout(r, 20000));
+      assert.deepStrictEqual(await Promise.all([b, c].map((n) => srvr(n).catch(() => undefined))), [undefined, undefined], "nobody serves while the member with the newest commit is down");
+      assert.match((await run("docker", ["logs", c])).stderr, /REFUSING TO VOTE: member 3 is back on an empty volume/);
+      await start(a);
+      await waitFor("all three serving", 90000, async () => ((await Promise.all(names.map((n) => srvr(n).catch(() => undefined)))).every((m) => m === "leader" || m === "follower") ? true : undefined));
+      assert.match((await run("docker", ["logs", c])).stderr, /serves; member 3 joins its leader as a follower/);
+      for (const n of names) assert.match(await zk(n, "get", "/committed"), /^v$/m, `${n} has the commit`);
     });
   });
 

@@ -247,6 +247,30 @@ describe("program on the dev stack", () => {
     assert.match(cfg, /^4lw\.commands\.whitelist=srvr,mntr,ruok$/m);
   });
 
+  it("purges ZooKeeper's old snapshots and logs hourly, keeping three", () => {
+    const cfg: string = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"];
+    assert.match(cfg, /^autopurge\.purgeInterval=1$/m);
+    assert.match(cfg, /^autopurge\.snapRetainCount=3$/m);
+  });
+
+  it("mounts the ZooKeeper formation marker, written only after the first passed assertion, and gives a waiting member time", () => {
+    const spec = named(run, T.sts, "zookeeper").inputs.spec.template.spec;
+    const vol = spec.volumes.find((v: any) => v.configMap?.name === "zookeeper-formation");
+    assert.deepStrictEqual(
+      vol?.configMap,
+      { name: "zookeeper-formation", optional: true },
+      "optional: pods start before it exists",
+    );
+    assert.deepStrictEqual(
+      spec.containers[0].volumeMounts.find((m: any) => m.name === vol.name),
+      { name: vol.name, mountPath: "/etc/formation", readOnly: true },
+    );
+    const marker = named(run, T.cm, "zookeeper-formation");
+    assert.match(marker.inputs.data.formed, /passed its health assertion/);
+    assert.deepStrictEqual(spec.containers[0].startupProbe.exec.command, ["/usr/local/bin/zk-probe", "live"]);
+    assert.ok(spec.containers[0].startupProbe.periodSeconds * spec.containers[0].startupProbe.failureThreshold >= 300);
+  });
+
   it("keeps Redis Cluster readiness on PING, announces hostnames and redirects to addresses", () => {
     const c = named(run, T.sts, "redis-cluster").inputs.spec.template.spec.containers[0];
     assert.deepStrictEqual(c.readinessProbe.exec.command, ["/usr/local/bin/redis-probe", "ready", "6379"]);
