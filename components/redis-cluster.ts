@@ -10,6 +10,7 @@ import { podHosts } from "./specs/network";
 import { redisClusterHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
+import { CLUSTER_NODE_GRACE_SECONDS } from "./specs/redis-container";
 import { RedisMode } from "./specs/redis-conf";
 import { clusterSize } from "./specs/slot-plan";
 
@@ -63,6 +64,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       name,
       {
         gate: shapeGuard,
+        terminationGracePeriodSeconds: CLUSTER_NODE_GRACE_SECONDS,
         ...redisDataWorkload({
           platform: p,
           app: "redis-cluster",

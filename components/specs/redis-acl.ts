@@ -33,7 +33,7 @@ export const SENTINEL_INTERNAL_USERS = [
   AuthFile.Handover,
 ] as const;
 /** The internal users a Redis Cluster's Secret holds. */
-export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPeers] as const;
+export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPeers, AuthFile.Handover] as const;
 /** Users whose passwords the program derives from internalSecret; no person ever types them. */
 export const INTERNAL_USERS = [...new Set([...SENTINEL_INTERNAL_USERS, ...CLUSTER_INTERNAL_USERS])];
 
@@ -66,12 +66,15 @@ export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}): string[
   return [
     `user default on ${hash(AuthFile.Password)} resetkeys resetchannels -@all ${clientAcl}`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
-    `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping`,
+    // ROLE: the readiness probe (images/redis/redis-probe) checks a replica's link with this user.
+    `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping +role`,
     // images/redis/redis-cluster-peers: who is at this address, introduce a known node at its new one,
     // and point a replica's link at its master's current address (ROLE, CLUSTER REPLICATE of that master).
     ...(role.clusterNode
       ? [
           `user cluster-peers on ${hash(AuthFile.ClusterPeers)} resetchannels -@all +ping +role +cluster|myid +cluster|nodes +cluster|meet +cluster|replicate`,
+          // images/redis/redis-cluster-handover: a stopping master has its replica take over (CLUSTER FAILOVER, never FORCE or TAKEOVER: no keys).
+          `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +ping +role +info +cluster|nodes +cluster|failover`,
         ]
       : []),
     ...(sentinelManaged

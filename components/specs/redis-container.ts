@@ -7,7 +7,7 @@ type Container = Omit<k8s.types.input.core.v1.Container, "image" | "volumeMounts
 
 function probes(port: number): Pick<Container, "readinessProbe" | "livenessProbe" | "startupProbe"> {
   return {
-    // PING only: a readiness gate on cluster_state:ok would deadlock, since cluster init runs after the pods are ready.
+    // PING, and a replica's link up: a gate on cluster_state:ok would deadlock, since cluster init runs after the pods are ready.
     readinessProbe: {
       exec: { command: ["/usr/local/bin/redis-probe", "ready", String(port)] },
       periodSeconds: 5,
@@ -33,6 +33,10 @@ function probes(port: number): Pick<Container, "readinessProbe" | "livenessProbe
 export const HANDOVER_TIMEOUT_SECONDS = 40;
 /** A Sentinel data pod's grace period: the handover, then an AOF flush and exit. */
 export const SENTINEL_DATA_GRACE_SECONDS = HANDOVER_TIMEOUT_SECONDS + 25;
+/** How long a stopping cluster master may spend having its replica take over (images/redis/redis-cluster-handover). */
+export const CLUSTER_HANDOVER_TIMEOUT_SECONDS = 20;
+/** A cluster node's grace period: the handover, then an AOF flush and exit. */
+export const CLUSTER_NODE_GRACE_SECONDS = CLUSTER_HANDOVER_TIMEOUT_SECONDS + 25;
 
 /**
  * A redis-server container in one of the entrypoint's modes. A Sentinel data pod that is master
@@ -54,11 +58,17 @@ export function redisServerContainer(
       { name: "REDIS_MODE", value: mode },
       ...podIdentityEnv(statefulSet, zone),
       ...(sentinelData ? [{ name: "HANDOVER_TIMEOUT_SECONDS", value: String(HANDOVER_TIMEOUT_SECONDS) }] : []),
+      ...(mode === RedisMode.Cluster
+        ? [{ name: "HANDOVER_TIMEOUT_SECONDS", value: String(CLUSTER_HANDOVER_TIMEOUT_SECONDS) }]
+        : []),
       ...env,
     ],
     ports,
     ...probes(Port.Redis),
     ...(sentinelData ? { lifecycle: { preStop: { exec: { command: ["/usr/local/bin/redis-handover"] } } } } : {}),
+    ...(mode === RedisMode.Cluster
+      ? { lifecycle: { preStop: { exec: { command: ["/usr/local/bin/redis-cluster-handover"] } } } }
+      : {}),
   };
 }
 

@@ -4,9 +4,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
+import { AuthFile, DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode } from "../../components/specs/redis-conf";
-import { run, waitFor } from "../support/processes";
+import { freePort, run, waitFor } from "../support/processes";
+import { AUTH_FILES } from "../support/redis-auth";
 import { connectRedis } from "../support/redis";
 import { CLIENT, CLIENT_PASSWORD, RedisServers } from "../support/redis-servers";
 import { ROOT } from "../support/stack-files";
@@ -66,6 +67,37 @@ describe("redis-probe on a real redis-server", function () {
       await admin.call("SCRIPT", "KILL").catch(() => undefined);
       await looping;
       busy.disconnect();
+      admin.disconnect();
+    }
+  });
+
+  it("keeps a replica unready until its link is up and its first sync done, so a roll never stops the next pod before", async () => {
+    const product = {
+      mode: RedisMode.Standalone,
+      maxmemory: "64mb",
+      appendfsync: "everysec",
+      clientAcl: DEFAULT_CLIENT_ACL,
+    } as const;
+    const [master, replica] = await fleet.add(2, { product });
+    // What the entrypoint leaves a data pod's probe: the replication user it was started with.
+    fs.writeFileSync(path.join(runDir, "probe-auth"), `replication\n${AUTH_FILES[AuthFile.Replication]}\n`, {
+      mode: 0o600,
+    });
+    const probe = (check: string) =>
+      run(PROBE, [check, String(replica.port)], { env: { ...process.env, RUN_DIR: runDir } });
+    const admin = await replica.admin();
+    try {
+      assert.strictEqual((await probe("ready")).code, 0, "a master is ready");
+      await admin.call("REPLICAOF", "127.0.0.1", String(await freePort()));
+      // Before the fix PING alone made it ready: the StatefulSet went on to stop the next pod, its master.
+      assert.notStrictEqual((await probe("ready")).code, 0, "a replica whose master does not answer is not ready");
+      assert.strictEqual((await probe("live")).code, 0, "but alive");
+      await admin.call("REPLICAOF", "127.0.0.1", String(master.port));
+      await waitFor("the replica ready once it is in sync", 20_000, async () =>
+        (await probe("ready")).code === 0 ? true : undefined,
+      );
+      assert.match(String(await admin.call("INFO", "replication")), /master_link_status:up/);
+    } finally {
       admin.disconnect();
     }
   });

@@ -271,7 +271,7 @@ describe("program on the dev stack", () => {
     assert.ok(spec.containers[0].startupProbe.periodSeconds * spec.containers[0].startupProbe.failureThreshold >= 300);
   });
 
-  it("keeps Redis Cluster readiness on PING, announces hostnames and redirects to addresses", () => {
+  it("keeps Redis Cluster readiness on the probe (PING and a replica's link, not cluster state), announces hostnames and redirects to addresses", () => {
     const c = named(run, T.sts, "redis-cluster").inputs.spec.template.spec.containers[0];
     assert.deepStrictEqual(c.readinessProbe.exec.command, ["/usr/local/bin/redis-probe", "ready", "6379"]);
     const conf: string = named(run, T.cm, "redis-cluster-config").inputs.data["redis.conf"];
@@ -325,7 +325,7 @@ describe("program on the dev stack", () => {
       const internal =
         {
           redis: ["replication-password"],
-          "redis-cluster": ["replication-password", "cluster-peers-password"],
+          "redis-cluster": ["replication-password", "cluster-peers-password", "handover-password"],
           "redis-sentinel-data": [
             "discovery-password",
             "handover-password",
@@ -358,7 +358,7 @@ describe("program on the dev stack", () => {
     );
   });
 
-  it("lets a Sentinel master hand its role to a replica before it stops, within the grace period", () => {
+  it("lets a Sentinel or cluster master hand its role to a replica before it stops, within the grace period", () => {
     const data = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec;
     assert.deepStrictEqual(data.containers[0].lifecycle?.preStop?.exec?.command, ["/usr/local/bin/redis-handover"]);
     const timeout = Number(data.containers[0].env.find((e: any) => e.name === "HANDOVER_TIMEOUT_SECONDS")?.value);
@@ -371,7 +371,15 @@ describe("program on the dev stack", () => {
       peers.split(" "),
       [0, 1, 2].map((i) => `redis-sentinel-${i}.redis-sentinel-headless.middleware-dev.svc.cluster.local`),
     );
-    for (const name of ["redis", "redis-cluster", "redis-sentinel"]) {
+    const cluster = named(run, T.sts, "redis-cluster").inputs.spec.template.spec;
+    assert.deepStrictEqual(cluster.containers[0].lifecycle?.preStop?.exec?.command, [
+      "/usr/local/bin/redis-cluster-handover",
+    ]);
+    const clusterTimeout = Number(
+      cluster.containers[0].env.find((e: any) => e.name === "HANDOVER_TIMEOUT_SECONDS")?.value,
+    );
+    assert.ok(clusterTimeout > 0 && cluster.terminationGracePeriodSeconds >= clusterTimeout + 20);
+    for (const name of ["redis", "redis-sentinel"]) {
       assert.strictEqual(
         named(run, T.sts, name).inputs.spec.template.spec.containers[0].lifecycle,
         undefined,

@@ -70,7 +70,12 @@ describe("redis.conf and sentinel.conf", () => {
       cluster,
       /^user cluster-peers on @HASH:cluster-peers-password@ resetchannels -@all \+ping \+role \+cluster\|myid \+cluster\|nodes \+cluster\|meet \+cluster\|replicate$/m,
     );
-    assert.doesNotMatch(cluster, /^user (sentinel|handover) /m);
+    // Its stopping masters have their replica take over: CLUSTER FAILOVER, never FORCE/TAKEOVER, no keys.
+    assert.match(
+      cluster,
+      /^user handover on @HASH:handover-password@ resetchannels -@all \+ping \+role \+info \+cluster\|nodes \+cluster\|failover$/m,
+    );
+    assert.doesNotMatch(cluster, /^user sentinel /m);
     const sentinel = sentinelConf({ masterName: "m", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000 });
     const lines = sentinel.split("\n");
     // auth-user/auth-pass name the master, so they must follow its monitor line.
