@@ -115,6 +115,8 @@ export const redisEndpoint = redis ? redis.endpoint : undefined;
 export const redisClusterNodes = redisCluster ? redisCluster.nodes : undefined;
 export const redisSentinelEndpoints = redisSentinel ? redisSentinel.sentinelEndpoints : undefined;
 export const redisSentinelMasterName = redisSentinel ? redisSentinel.masterName : undefined;
+/** The Service that follows the Sentinel master, for clients that do not speak Sentinel. */
+export const redisSentinelMasterEndpoint = redisSentinel ? redisSentinel.masterEndpoint : undefined;
 
 // Health reports of the post-deploy assertions: what was verified, never a secret.
 export const health = {

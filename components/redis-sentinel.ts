@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./config/settings";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
@@ -5,6 +6,7 @@ import { Credentials, authSecret } from "./auth-secret";
 import { SENTINEL_INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
+import { masterService, roleLabelAccount, roleLabelSidecar } from "./redis-master-service";
 import { podHost, podHosts } from "./specs/network";
 import { redisSentinelHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
@@ -43,6 +45,10 @@ export class RedisSentinel extends pulumi.ComponentResource {
   /** `host:port` of every sentinel. */
   public readonly sentinelEndpoints: string[];
   public readonly masterName: string;
+  /** `<name>-master`: follows the master, for clients that do not speak Sentinel. */
+  public readonly masterService: k8s.core.v1.Service;
+  /** `host:port` of that Service. */
+  public readonly masterEndpoint: string;
   /** Agreement, quorum and replication report; undefined when health checks are disabled. */
   public readonly health?: RedisSentinelHealth;
 
@@ -62,9 +68,13 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { name: "SENTINEL_HOST", value: `${name}.${p.zone}` },
       { name: "DEFAULT_MASTER_HOST", value: podHost(dataName, 0, p.zone) },
     ];
+    const account = roleLabelAccount(dataName, s.dataReplicas, "redis-sentinel-data", p, this);
     this.data = new StatefulWorkload(
       dataName,
       {
+        // Keeps each pod labelled with its server's role, for the master Service below.
+        sidecars: [roleLabelSidecar()],
+        serviceAccountName: account.metadata.name,
         ...redisDataWorkload({
           platform: p,
           app: "redis-sentinel-data",
@@ -88,8 +98,10 @@ export class RedisSentinel extends pulumi.ComponentResource {
         }),
         terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
       },
-      { parent: this },
+      { parent: this, dependsOn: [account] },
     );
+    this.masterService = masterService(name, this.data.labels, p, this);
+    this.masterEndpoint = `${name}-master.${p.zone}:${Port.Redis}`;
     this.sentinels = new StatefulWorkload(
       name,
       {
@@ -127,6 +139,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.registerOutputs({
       sentinelEndpoints: this.sentinelEndpoints,
       masterName: this.masterName,
+      masterEndpoint: this.masterEndpoint,
       health: this.health?.report,
     });
   }

@@ -78,6 +78,10 @@ export interface StatefulWorkloadArgs {
   readonly terminationGracePeriodSeconds?: number;
   /** ConfigMaps written after deploy, mounted where present (statefulSetSpec). Defaults to none. */
   readonly markers?: StatefulSetSpecArgs["markers"];
+  /** Containers beside the main one (statefulSetSpec). Defaults to none. */
+  readonly sidecars?: StatefulSetSpecArgs["sidecars"];
+  /** Service account whose token the pods mount. Defaults to none: no token. */
+  readonly serviceAccountName?: StatefulSetSpecArgs["serviceAccountName"];
   /** A resource whose failure must stop any change to the volumes, config and pods (a guard). Defaults to none. */
   readonly gate?: pulumi.Resource;
   /** Annotations on the StatefulSet itself, e.g. intent a policy checks. Defaults to none. */
@@ -185,6 +189,8 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           container: args.container,
           terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
           markers: args.markers,
+          sidecars: args.sidecars,
+          serviceAccountName: args.serviceAccountName,
         }),
       },
       { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true },

@@ -234,6 +234,8 @@ function printAccess(env: NodeJS.ProcessEnv): void {
     lines.push(
       `  Sentinel       kubectl -n ${ns} port-forward svc/redis-sentinel 26379:26379 &`,
       `                 ${auth} redis-cli -p 26379 sentinel get-master-addr-by-name ${o.redisSentinelMasterName as string}`,
+      `  Sentinel master (clients without Sentinel support; follows every failover)`,
+      `                 kubectl -n ${ns} port-forward svc/redis-sentinel-master 6380:6379 &  then  ${auth} redis-cli -p 6380`,
     );
   }
   if (o.zookeeperConnectString) {

@@ -59,6 +59,21 @@ export interface StatefulSetSpecArgs {
    * naming them from the start means their arrival changes no pod. Defaults to none.
    */
   readonly markers?: readonly { readonly configMapName: string; readonly mountPath: string }[];
+  /**
+   * Containers beside the main one, on the same image and hardened the same way, each seeing the
+   * run directory read-only (where the entrypoint leaves the probe's credential). Defaults to none.
+   */
+  readonly sidecars?: readonly Sidecar[];
+  /** Service account whose token the pods mount, for a sidecar that talks to the API server. Defaults to none: no token. */
+  readonly serviceAccountName?: pulumi.Input<string>;
+}
+
+export interface Sidecar {
+  readonly container: Omit<
+    k8s.types.input.core.v1.Container,
+    "image" | "volumeMounts" | "securityContext" | "resources"
+  >;
+  readonly resources: Resources;
 }
 
 /** The StatefulSet spec shared by every workload: secure pod defaults, persistent data, config-hash roll. */
@@ -99,7 +114,8 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
         securityContext: podSecurityContext(),
         imagePullSecrets: [{ name: a.pullSecretName }],
         affinity: antiAffinity(a.labels, a.antiAffinity),
-        automountServiceAccountToken: false,
+        serviceAccountName: a.serviceAccountName,
+        automountServiceAccountToken: a.serviceAccountName !== undefined,
         enableServiceLinks: false,
         terminationGracePeriodSeconds: a.terminationGracePeriodSeconds ?? 30,
         containers: [
@@ -111,6 +127,17 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
             resources: containerResources(a.resources),
             volumeMounts: mounts,
           },
+          ...(a.sidecars ?? []).map((sc) => ({
+            ...sc.container,
+            image: a.image,
+            imagePullPolicy: "IfNotPresent",
+            securityContext: containerSecurityContext(),
+            resources: containerResources(sc.resources),
+            volumeMounts: [
+              { name: "run", mountPath: Mount.Run, readOnly: true },
+              { name: "tmp", mountPath: Mount.Tmp },
+            ],
+          })),
         ],
         volumes,
       },

@@ -6,7 +6,9 @@
 // Steps build on each other, in order. Recovery times are printed, never asserted.
 import * as assert from "assert";
 import { createHash } from "crypto";
+import { promises as dns } from "dns";
 import * as fs from "fs";
+import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
 import { E2eStack } from "../support/local-stack";
@@ -17,6 +19,8 @@ const NAMESPACE = "middleware-e2e";
 const VOLUME_ROOT = "/var/lib/middleware-cluster/volumes-e2e";
 /** The local cluster's one node, which holds the local volumes (Pulumi.local.yaml). */
 const NODE = "middleware-local";
+/** The local cluster's DNS Service (scripts/local-cluster). */
+const CLUSTER_DNS = "10.96.0.10";
 const ZOOKEEPERS = ["zookeeper-0", "zookeeper-1", "zookeeper-2"];
 const CLUSTER_PODS = [0, 1, 2, 3, 4, 5].map((i) => `redis-cluster-${i}`);
 const SENTINEL_DATA = ["redis-sentinel-data-0", "redis-sentinel-data-1", "redis-sentinel-data-2"];
@@ -354,6 +358,113 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       "no sentinel was asked to fail over by the stopping master",
     );
     assert.ok(!logs.some((l) => /\+odown master mymaster/.test(l)), "the sentinels had to detect the master down");
+  });
+
+  it("follows a Sentinel failover with an unmodified ioredis Sentinel client and a plain client through the master Service", async () => {
+    // Names resolve through the cluster DNS, as inside a pod; only the resolution is ours (ioredis asks natMap).
+    const resolver = new dns.Resolver();
+    resolver.setServers([CLUSTER_DNS]);
+    const zone = `${NAMESPACE}.svc.cluster.local`;
+    const addresses = new Map<string, string>();
+    let resolving = true;
+    const refresh = (async () => {
+      while (resolving) {
+        for (const n of SENTINEL_DATA) {
+          const name = `${n}.redis-sentinel-data-headless.${zone}`;
+          const ip = (await resolver.resolve4(name).catch(() => []))[0];
+          if (ip) addresses.set(name, ip);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    const masterServiceIp = (await resolver.resolve4(`redis-sentinel-master.${zone}`))[0];
+    await waitFor("the data pod names resolved", 30_000, async () => (addresses.size === 3 ? true : undefined));
+    const sentinelClient = new Redis({
+      sentinels: await Promise.all(SENTINELS.map(async (p) => ({ host: await podIp(p), port: 26379 }))),
+      name: "mymaster",
+      password,
+      sentinelPassword: password,
+      natMap: (key: string) => {
+        const [host, port] = key.split(":");
+        const ip = addresses.get(host);
+        return ip ? { host: ip, port: Number(port) } : null;
+      },
+    });
+    const plainClient = new Redis({ host: masterServiceIp, port: 6379, password });
+    const writers = [
+      { name: "ioredis Sentinel client", client: sentinelClient, acked: [] as [string, number][], refused: 0 },
+      {
+        name: "plain client through redis-sentinel-master",
+        client: plainClient,
+        acked: [] as [string, number][],
+        refused: 0,
+      },
+    ];
+    let writing = true;
+    const loops = writers.map(async (w, n) => {
+      w.client.on("error", () => undefined);
+      for (let i = 0; writing; i++) {
+        const key = `follow:${n}:${i}`;
+        try {
+          await w.client.set(key, key);
+          w.acked.push([key, Date.now()]);
+          await new Promise((r) => setTimeout(r, 20)); // ~50 writes/s: enough to see every gap, few enough to read back
+        } catch {
+          w.refused++;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    });
+    try {
+      await waitFor("both clients writing", 60_000, async () =>
+        writers.every((w) => w.acked.length > 50) ? true : undefined,
+      );
+      const before = (await sentinelMasters())[0];
+      const since = Date.now();
+      await deletePods(before.split(".")[0]);
+      await waitFor("the sentinels to agree on a new master", 180_000, async () => {
+        const now = await sentinelMasters().catch(() => []);
+        return now.length === 3 && new Set(now).size === 1 && now[0] !== before ? true : undefined;
+      });
+      const counts = writers.map((w) => w.acked.length);
+      await waitFor("both clients writing to the new master", 120_000, async () =>
+        writers.every((w, i) => w.acked.length > counts[i] + 50) ? true : undefined,
+      );
+      const master = (await sentinelMasters())[0].split(".")[0];
+      const endpoints = await kubectl.json(["-n", NAMESPACE, "get", "endpoints", "redis-sentinel-master"]);
+      assert.deepStrictEqual(
+        (endpoints.subsets ?? []).flatMap((s: any) => (s.addresses ?? []).map((a: any) => a.targetRef.name)),
+        [master],
+        "the master Service selects the new master alone",
+      );
+      writing = false;
+      await Promise.all(loops);
+      const reader = new Redis({ host: await podIp(master), port: 6379, password });
+      try {
+        for (const w of writers) {
+          const keys = w.acked.map(([k]) => k);
+          const values: (string | null)[] = [];
+          for (let i = 0; i < keys.length; i += 1000) values.push(...(await reader.mget(...keys.slice(i, i + 1000))));
+          const lost = keys.filter((k, i) => values[i] !== k);
+          const after = w.acked.filter(([, t]) => t >= since).map(([, t]) => t);
+          const gap = Math.max(0, ...after.map((t, i) => t - (i ? after[i - 1] : since)));
+          timings.push([
+            `Sentinel master deleted: ${w.name} got no acknowledgement for`,
+            `${(gap / 1000).toFixed(1)} s (${w.refused} refused)`,
+          ]);
+          assert.deepStrictEqual(lost, [], `${w.name}: acknowledged writes lost`);
+        }
+      } finally {
+        reader.disconnect();
+      }
+    } finally {
+      writing = false;
+      resolving = false;
+      await Promise.all(loops);
+      await refresh;
+      sentinelClient.disconnect();
+      plainClient.disconnect();
+    }
   });
 
   it("recovers from losing every Redis Cluster pod at once, all at new addresses, with every key", async () => {

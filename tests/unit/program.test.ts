@@ -247,6 +247,38 @@ describe("program on the dev stack", () => {
     assert.match(cfg, /^4lw\.commands\.whitelist=srvr,mntr,ruok$/m);
   });
 
+  it("keeps a master-following Service for Sentinel, labelled by a sidecar that may patch only the data pods", () => {
+    const svc = named(run, T.svc, "redis-sentinel-master").inputs.spec;
+    assert.deepStrictEqual(svc.selector, {
+      "app.kubernetes.io/name": "redis-sentinel-data",
+      "app.kubernetes.io/instance": "redis-sentinel-data",
+      "middleware/redis-role": "master",
+    });
+    assert.deepStrictEqual(svc.ports, [{ name: "redis", port: 6379, targetPort: 6379 }]);
+    const role = named(run, "kubernetes:rbac.authorization.k8s.io/v1:Role", "redis-sentinel-data-role-label").inputs;
+    assert.deepStrictEqual(role.rules, [
+      {
+        apiGroups: [""],
+        resources: ["pods"],
+        resourceNames: ["redis-sentinel-data-0", "redis-sentinel-data-1", "redis-sentinel-data-2"],
+        verbs: ["get", "patch"],
+      },
+    ]);
+    const spec = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec;
+    assert.strictEqual(spec.serviceAccountName, "redis-sentinel-data-role-label");
+    assert.strictEqual(spec.automountServiceAccountToken, true);
+    const sidecar = spec.containers.find((c: any) => c.name === "role-label");
+    assert.deepStrictEqual(sidecar.command, ["/usr/local/bin/redis-role-label"]);
+    assert.strictEqual(sidecar.image, spec.containers[0].image);
+    assert.deepStrictEqual(sidecar.securityContext, spec.containers[0].securityContext);
+    assert.ok(!sidecar.volumeMounts.some((m: any) => m.mountPath === "/etc/auth"), "no password mounted");
+    for (const sts of ["redis", "redis-cluster", "redis-sentinel", "zookeeper"]) {
+      const other = named(run, T.sts, sts).inputs.spec.template.spec;
+      assert.strictEqual(other.automountServiceAccountToken, false, `${sts} mounts no API token`);
+      assert.strictEqual(other.containers.length, 1);
+    }
+  });
+
   it("purges ZooKeeper's old snapshots and logs hourly, keeping three", () => {
     const cfg: string = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"];
     assert.match(cfg, /^autopurge\.purgeInterval=1$/m);
