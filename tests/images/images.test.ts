@@ -352,9 +352,13 @@ describe("images (real Docker engine)", function () {
           await docker("rm", "-f", master);
           await docker("volume", "rm", volume(master));
           await startData(master);
-          await waitFor("the sentinels to fail over to a replica", 60000, async () => {
+          // Up to a minute more than down-after and an election: a sentinel that saw its clock jump (a busy machine) sits 30 s in TILT.
+          await waitFor("the sentinels to fail over to a replica", 120000, async () => {
             const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
             return names.every((m) => m === names[0]) && names[0] !== master ? true : undefined;
+          }).catch(async (e: Error) => {
+            const logs = await Promise.all([master, ...sentinels].map(async (n) => `--- ${n}\n${(await run("docker", ["logs", "--tail", "15", n])).stderr}${(await run("docker", ["logs", "--tail", "15", n])).stdout}`));
+            throw new Error(`${e.message}\n${logs.join("\n")}`);
           });
         } finally {
           await setDownAfter(2000);
