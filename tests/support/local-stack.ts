@@ -70,7 +70,7 @@ export class E2eStack {
     );
   }
 
-  async secret(key: "redisPassword" | "redisAdminPassword"): Promise<string> {
+  async secret(key: "redisPassword" | "redisAdminPassword" | "zookeeperAdminPassword"): Promise<string> {
     const r = await this.run("pulumi", "config", "get", key);
     if (r.code !== 0) throw new Error(`config get ${key}: ${r.stderr}`);
     return r.stdout.trim();

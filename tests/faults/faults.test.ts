@@ -1,0 +1,316 @@
+// The fault suite: the local stack deployed by the main job, each system written to continuously by
+// a client that reaches it by its Service names (tests/support/fault-writers.ts), and one fault at a
+// time: a master or leader deleted or paused past the timeout that declares it dead, every pod of a
+// system deleted at once, two of three ZooKeeper members stopped. Each scenario reports the time
+// until the system named a new master or leader, the longest time no write was acknowledged, the
+// time until every observer agreed again, the acknowledged writes lost and the master changes, as
+// a table after the run. Pass: no durably acknowledged write lost (Redis: WAIT-acknowledged by a
+// replica; ZooKeeper: every write) and every system whole again. Times are printed, never asserted.
+import * as assert from "assert";
+import * as fs from "fs";
+import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
+import { redisCli, zooKeeperMode } from "../support/judges";
+import { E2eStack } from "../support/local-stack";
+import { waitFor } from "../support/processes";
+
+const NAMESPACE = "middleware-faults";
+const VOLUME_ROOT = "/var/lib/middleware-cluster/volumes-faults";
+const CLUSTER_DNS = "10.96.0.10";
+const ZONE = `${NAMESPACE}.svc.cluster.local`;
+const ZOOKEEPERS = [0, 1, 2].map((i) => `zookeeper-${i}`);
+const CLUSTER_PODS = [0, 1, 2, 3, 4, 5].map((i) => `redis-cluster-${i}`);
+const SENTINEL_DATA = [0, 1, 2].map((i) => `redis-sentinel-data-${i}`);
+const SENTINELS = [0, 1, 2].map((i) => `redis-sentinel-${i}`);
+/** Longer than the local stack's cluster-node-timeout and Sentinel down-after (5 s each). */
+const PAUSE_MS = 15_000;
+
+interface Row {
+  readonly scenario: string;
+  readonly newLeader: string;
+  readonly window: string;
+  readonly agreed: string;
+  readonly lost: string;
+  readonly changes: number;
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(1)} s`);
+
+describe("faults on the local stack (tests/faults)", function () {
+  this.timeout(1_800_000);
+  const stack = new E2eStack(NAMESPACE, VOLUME_ROOT);
+  const rows: Row[] = [];
+  let kubectl: Kubectl;
+  let startedCluster = false;
+  let password = "";
+  let zkSuper = "";
+  let names: ClusterDns;
+
+  const podIp = async (pod: string): Promise<string> =>
+    (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
+  const deletePods = (...pods: string[]) => kubectl.check(["-n", NAMESPACE, "delete", "pod", ...pods, "--wait=false"]);
+
+  /** SIGSTOP/SIGCONT to a pod's server from the host: inside its PID namespace PID 1 ignores both. */
+  const signalServer = async (pod: string, comm: string, signal: "STOP" | "CONT") => {
+    const uid = (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).metadata.uid;
+    const pids = fs
+      .readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return (
+            fs.readFileSync(`/proc/${p}/cgroup`, "utf8").includes(`pod${uid}`) &&
+            fs.readFileSync(`/proc/${p}/comm`, "utf8").trim() === comm
+          );
+        } catch {
+          return false;
+        }
+      });
+    assert.strictEqual(pids.length, 1, `${pod}: one ${comm} process, found ${pids.join(",") || "none"}`);
+    process.kill(Number(pids[0]), `SIG${signal}`);
+  };
+
+  // Who leads each system now, as its own members say; undefined while they do not agree.
+  const clusterView = async (): Promise<string | undefined> => {
+    const views = await Promise.all(
+      CLUSTER_PODS.map(async (p) => {
+        const ip = await podIp(p);
+        const info = await redisCli(ip, 6379, password, "cluster", "info");
+        const nodes = await redisCli(ip, 6379, password, "cluster", "nodes");
+        if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return undefined;
+        const lines = nodes.split("\n").map((l) => l.split(" "));
+        // id address flags master ping pong epoch link slots...: masters that serve slots.
+        const masters = lines
+          .filter((f) => f[2].split(",").includes("master") && !f[2].includes("fail") && f.length > 8)
+          .map((f) => f[0])
+          .sort();
+        const linked = lines.every((f) => !/fail|handshake|noaddr/.test(f[2]) && f[7] === "connected");
+        return linked ? masters.join(",") : undefined;
+      }),
+    ).catch(() => [undefined]);
+    return views.every((v) => v && v === views[0]) ? views[0] : undefined;
+  };
+  const sentinelView = async (): Promise<string | undefined> => {
+    const masters = await Promise.all(
+      SENTINELS.map(
+        async (s) =>
+          (await redisCli(await podIp(s), 26379, password, "sentinel", "get-master-addr-by-name", "mymaster")).split(
+            "\n",
+          )[0],
+      ),
+    ).catch(() => [undefined]);
+    if (!masters.every((m) => m && m === masters[0])) return undefined;
+    const pod = masters[0]!.split(".")[0];
+    const replication = await redisCli(await podIp(pod), 6379, password, "info", "replication").catch(() => "");
+    return /role:master/.test(replication) && /connected_slaves:2/.test(replication) ? pod : undefined;
+  };
+  const zooKeeperView = async (): Promise<string | undefined> => {
+    const modes = await Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p)))).catch(() => undefined);
+    if (
+      !modes ||
+      modes.filter((m) => m === "leader").length !== 1 ||
+      modes.some((m) => m !== "leader" && m !== "follower")
+    )
+      return undefined;
+    return ZOOKEEPERS[modes.indexOf("leader")];
+  };
+  /** Members that lead: cluster masters holding slots, the Sentinel master, the ZooKeeper leader. */
+  const leaderOf: Record<string, () => Promise<string | undefined>> = {
+    "Redis Cluster": clusterView,
+    "Redis Sentinel": sentinelView,
+    ZooKeeper: zooKeeperView,
+  };
+
+  /**
+   * Runs one fault under `writer`'s load: waits for a steady state, injects, waits until the
+   * writer is acknowledged again and every observer agrees, then counts what was lost.
+   */
+  const scenario = async (name: string, writer: Writer, inject: (leader: string) => Promise<void>) => {
+    const view = leaderOf[writer.system];
+    const before = await waitFor(`${writer.system} steady`, 180_000, view, 500);
+    await waitFor("writes acknowledged", 60_000, async () => (writer.acked.length > 20 ? true : undefined), 200);
+    const t0 = Date.now();
+    let newLeaderAt: number | undefined;
+    let agreedAt: number | undefined;
+    let last = before;
+    let changes = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const now = await view();
+        if (now !== undefined && now !== last) {
+          changes++;
+          newLeaderAt ??= Date.now() - t0;
+          last = now;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    try {
+      await inject(before);
+      const acks = writer.acked.length;
+      await waitFor(
+        `${name}: writes acknowledged again`,
+        300_000,
+        async () => (writer.acked.length > acks + 30 ? true : undefined),
+        200,
+      );
+      await waitFor(
+        `${name}: every observer agrees`,
+        300_000,
+        async () => ((await view()) !== undefined ? true : undefined),
+        500,
+      );
+      agreedAt = Date.now() - t0;
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    const durable = writer.acked.slice();
+    const lost = await waitFor(
+      `${name}: read back`,
+      60_000,
+      async () => writer.lost(durable).catch(() => undefined),
+      1000,
+    );
+    const unreplicated = await writer.lost(writer.ackedUnreplicated).catch(() => []);
+    rows.push({
+      scenario: `${writer.system}: ${name}`,
+      newLeader: seconds(newLeaderAt),
+      window: seconds(writer.longestGap(t0)),
+      agreed: seconds(agreedAt),
+      lost: `${lost.length}/${durable.length}${writer.ackedUnreplicated.length ? ` (+${unreplicated.length}/${writer.ackedUnreplicated.length} unreplicated)` : ""}`,
+      changes,
+    });
+    assert.deepStrictEqual(lost.slice(0, 10), [], `${name}: durably acknowledged writes lost`);
+  };
+
+  before(async () => {
+    startedCluster = await ensureCluster();
+    kubectl = new Kubectl(await clusterEnv());
+    await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
+    await removeVolumes();
+    const up = await stack.run("up");
+    assert.strictEqual(
+      up.code,
+      0,
+      `scripts/local-stack up exited ${up.code}\n${up.stdout.slice(-6000)}\n${up.stderr.slice(-3000)}`,
+    );
+    password = await stack.secret("redisPassword");
+    zkSuper = await stack.secret("zookeeperAdminPassword");
+    names = new ClusterDns(CLUSTER_DNS, [
+      ...SENTINEL_DATA.map((p) => `${p}.redis-sentinel-data-headless.${ZONE}`),
+      ...CLUSTER_PODS.map((p) => `${p}.redis-cluster-headless.${ZONE}`),
+    ]);
+  });
+
+  async function removeVolumes(): Promise<void> {
+    const pvs = await kubectl.json(["get", "pv"]);
+    const ours = pvs.items.map((pv: any) => pv.metadata.name).filter((n: string) => n.startsWith(`${NAMESPACE}-`));
+    if (ours.length) await kubectl.check(["delete", "pv", ...ours, "--wait=true", "--timeout=120s"]);
+    fs.rmSync(VOLUME_ROOT, { recursive: true, force: true });
+  }
+
+  after(async () => {
+    const header = ["scenario", "new master/leader", "no ack for", "all agree", "acked lost", "master changes"];
+    const table = [
+      header,
+      ...rows.map((r) => [r.scenario, r.newLeader, r.window, r.agreed, r.lost, String(r.changes)]),
+    ];
+    console.log(`\n${table.map((cells) => `| ${cells.join(" | ")} |`).join("\n")}\n`);
+    await names?.close();
+    await stack.run("destroy");
+    await kubectl?.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
+    if (kubectl) await removeVolumes();
+    stack.cleanup();
+    if (startedCluster) await localCluster("down");
+  });
+
+  describe("Redis Cluster, written by an ioredis Cluster client (SET + WAIT 1)", () => {
+    let w: RedisClusterWriter;
+    before(async () => {
+      w = await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "cluster");
+      w.start();
+    });
+    after(() => w?.close());
+
+    /** A pod serving slots as master, by the address its node announces. */
+    const aMaster = async () => {
+      const nodes = await redisCli(await podIp(CLUSTER_PODS[0]), 6379, password, "cluster", "nodes");
+      const line = nodes.split("\n").find((l) => l.split(" ")[2].includes("master") && l.split(" ").length > 8)!;
+      const ip = line.split(" ")[1].split(":")[0];
+      for (const p of CLUSTER_PODS) if ((await podIp(p)) === ip) return p;
+      throw new Error(`no pod at ${ip}`);
+    };
+
+    it("a master deleted (its preStop hands the slots to its replica)", () =>
+      scenario("a master deleted", w, async () => {
+        await deletePods(await aMaster());
+      }));
+    it("a master paused past node-timeout (SIGSTOP), then resumed", () =>
+      scenario("a master paused 15 s", w, async () => {
+        const pod = await aMaster();
+        await signalServer(pod, "redis-server", "STOP");
+        await new Promise((r) => setTimeout(r, PAUSE_MS));
+        await signalServer(pod, "redis-server", "CONT");
+      }));
+    it("every pod deleted at once", () =>
+      scenario("every pod deleted at once", w, async () => {
+        await deletePods(...CLUSTER_PODS);
+      }));
+  });
+
+  describe("Redis Sentinel, written by an ioredis Sentinel client (SET + WAIT 1)", () => {
+    let w: SentinelWriter;
+    before(async () => {
+      w = await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "sentinel");
+      w.start();
+    });
+    after(() => w?.close());
+
+    it("the master deleted (its preStop hands over)", () =>
+      scenario("the master deleted", w, (m) => deletePods(m).then(() => undefined)));
+    it("the master paused past down-after (SIGSTOP), then resumed", () =>
+      scenario("the master paused 15 s", w, async (m) => {
+        await signalServer(m, "redis-server", "STOP");
+        await new Promise((r) => setTimeout(r, PAUSE_MS));
+        await signalServer(m, "redis-server", "CONT");
+      }));
+    it("every data and sentinel pod deleted at once", () =>
+      scenario("every pod deleted at once", w, async () => {
+        await deletePods(...SENTINEL_DATA, ...SENTINELS);
+      }));
+  });
+
+  describe("ZooKeeper, written as a register with versioned setData", () => {
+    let w: ZooKeeperWriter;
+    before(async () => {
+      w = await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-register");
+      w.start();
+    });
+    after(() => w?.close());
+
+    it("the leader deleted", () =>
+      scenario("the leader deleted", w, (leader) => deletePods(leader).then(() => undefined)));
+    it("two of three members stopped, then back", () =>
+      scenario("two members deleted at once", w, async (leader) => {
+        await deletePods(...ZOOKEEPERS.filter((p) => p !== leader).slice(0, 1), leader);
+      }));
+    it("every member deleted at once", () =>
+      scenario("every member deleted at once", w, async () => {
+        await deletePods(...ZOOKEEPERS);
+      }));
+  });
+
+  it("leaves no pod restarting for good", async () => {
+    const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.filter(
+      (p: any) => !p.metadata.name.includes("volume-dirs"),
+    );
+    const notReady = pods
+      .filter((p: any) => !p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
+      .map((p: any) => p.metadata.name);
+    assert.deepStrictEqual(notReady, []);
+    const verify = await stack.run("verify");
+    assert.strictEqual(verify.code, 0, verify.stdout.slice(-3000) + verify.stderr.slice(-2000));
+  });
+});

@@ -1,0 +1,292 @@
+// Clients of the fault suite (tests/faults): each writes continuously to one system the way an
+// application does, reaching it by its Service names through the cluster DNS, and records every
+// write the system acknowledged, so a scenario can count what was lost and how long nothing was
+// acknowledged. Only name resolution is ours (the host's resolver does not know the cluster's
+// names); the clients' own failover logic is the libraries', unmodified.
+import { promises as dns } from "dns";
+import Redis, { Cluster, RedisOptions } from "ioredis";
+import { ZkClient, zkConnect } from "../../components/providers/zookeeper-health-logic";
+
+/** A name -> address cache kept fresh through the cluster DNS, for ioredis's natMap. */
+export class ClusterDns {
+  private readonly resolver = new dns.Resolver();
+  private readonly addresses = new Map<string, string>();
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    server: string,
+    private readonly names: readonly string[],
+  ) {
+    this.resolver.setServers([server]);
+    this.loop = (async () => {
+      while (this.running) {
+        await this.refresh();
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+  }
+
+  async refresh(): Promise<void> {
+    for (const n of this.names) {
+      const ip = (await this.resolver.resolve4(n).catch(() => []))[0];
+      if (ip) this.addresses.set(n, ip);
+    }
+  }
+
+  async resolve(name: string): Promise<string> {
+    const [ip] = await this.resolver.resolve4(name);
+    return ip;
+  }
+
+  /** ioredis's natMap: "host:port" of a name this cache knows -> its current address. */
+  readonly natMap = (key: string): { host: string; port: number } | null => {
+    const i = key.lastIndexOf(":");
+    const ip = this.addresses.get(key.slice(0, i));
+    return ip ? { host: ip, port: Number(key.slice(i + 1)) } : null;
+  };
+
+  async close(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+/** One acknowledged write: its key (or register value) and when the ack arrived. */
+export interface Ack {
+  readonly id: string;
+  readonly at: number;
+}
+
+export abstract class Writer {
+  /** Writes acknowledged as durable: Redis with WAIT >= 1 replica, every ZooKeeper write. */
+  readonly acked: Ack[] = [];
+  /** Redis writes the master acknowledged without a replica's (async replication's documented limit). */
+  readonly ackedUnreplicated: Ack[] = [];
+  refused = 0;
+  private running = false;
+  private loop?: Promise<void>;
+
+  abstract readonly system: string;
+  protected abstract writeOne(i: number): Promise<"replicated" | "unreplicated">;
+  /** Acknowledged writes of `acks` that a fresh client does not read back. */
+  abstract lost(acks: readonly Ack[]): Promise<string[]>;
+  abstract close(): Promise<void>;
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      for (let i = 0; this.running; i++) {
+        try {
+          const kind = await this.writeOne(i);
+          (kind === "replicated" ? this.acked : this.ackedUnreplicated).push({ id: String(i), at: Date.now() });
+          await new Promise((r) => setTimeout(r, 20)); // ~50 writes/s: every gap shows, little to read back
+        } catch {
+          this.refused++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** The longest time without an acknowledgement between `from` and the last ack. */
+  longestGap(from: number): number {
+    const times = [from, ...this.acked.filter((a) => a.at >= from).map((a) => a.at)];
+    return Math.max(0, ...times.slice(1).map((t, i) => t - times[i]));
+  }
+}
+
+/** The key of write `i` of writer `tag`: spread over every slot of a cluster. */
+const keyOf = (tag: string, id: string) => `fault:${tag}:${id}`;
+
+/** An ioredis Cluster client started from the cluster's client Service, each SET followed by WAIT 1. */
+export class RedisClusterWriter extends Writer {
+  readonly system = "Redis Cluster";
+  private constructor(
+    private readonly client: Cluster,
+    private readonly tag: string,
+    private readonly seed: string,
+    private readonly password: string,
+  ) {
+    super();
+  }
+
+  static async open(dnsCache: ClusterDns, service: string, password: string, tag: string): Promise<RedisClusterWriter> {
+    const seed = await dnsCache.resolve(service);
+    // Redirects carry node addresses (cluster-preferred-endpoint-type ip), which this host routes to.
+    const client = new Cluster([{ host: seed, port: 6379 }], {
+      redisOptions: { password, protocol: 2 },
+      natMap: dnsCache.natMap,
+    });
+    client.on("error", () => undefined);
+    return new RedisClusterWriter(client, tag, seed, password);
+  }
+
+  protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
+    const key = keyOf(this.tag, String(i));
+    // One pipeline goes to the key's node: the WAIT counts that master's replicas.
+    const replies = await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec();
+    const [[setError, set], [waitError, replicas]] = replies as [Error | null, unknown][];
+    if (setError || set !== "OK") throw setError ?? new Error(String(set));
+    if (waitError) throw waitError;
+    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
+  }
+
+  async lost(acks: readonly Ack[]): Promise<string[]> {
+    const reader = new Cluster([{ host: this.seed, port: 6379 }], {
+      redisOptions: { password: this.password, protocol: 2 },
+    });
+    try {
+      const keys = acks.map((a) => keyOf(this.tag, a.id));
+      const values = await Promise.all(keys.map((k) => reader.get(k)));
+      return keys.filter((k, i) => values[i] !== k);
+    } finally {
+      reader.disconnect();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.client.disconnect();
+  }
+}
+
+/** An ioredis Sentinel client asking the sentinels' Service, each SET followed by WAIT 1. */
+export class SentinelWriter extends Writer {
+  readonly system = "Redis Sentinel";
+  private constructor(
+    private readonly client: Redis,
+    private readonly tag: string,
+    private readonly options: RedisOptions,
+  ) {
+    super();
+  }
+
+  static async open(
+    dnsCache: ClusterDns,
+    sentinelService: string,
+    masterName: string,
+    password: string,
+    tag: string,
+  ): Promise<SentinelWriter> {
+    const options: RedisOptions = {
+      sentinels: [{ host: await dnsCache.resolve(sentinelService), port: 26379 }],
+      name: masterName,
+      password,
+      sentinelPassword: password,
+      natMap: dnsCache.natMap,
+    };
+    const client = new Redis(options);
+    client.on("error", () => undefined);
+    return new SentinelWriter(client, tag, options);
+  }
+
+  protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
+    const key = keyOf(this.tag, String(i));
+    const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
+      Error | null,
+      unknown,
+    ][];
+    const [[setError, set], [waitError, replicas]] = replies;
+    if (setError || set !== "OK") throw setError ?? new Error(String(set));
+    if (waitError) throw waitError;
+    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
+  }
+
+  async lost(acks: readonly Ack[]): Promise<string[]> {
+    const reader = new Redis(this.options);
+    reader.on("error", () => undefined);
+    try {
+      const keys = acks.map((a) => keyOf(this.tag, a.id));
+      const values: (string | null)[] = [];
+      for (let i = 0; i < keys.length; i += 1000) values.push(...(await reader.mget(...keys.slice(i, i + 1000))));
+      return keys.filter((k, i) => values[i] !== k);
+    } finally {
+      reader.disconnect();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.client.disconnect();
+  }
+}
+
+/**
+ * A ZooKeeper register: one znode updated with versioned setData through the client Service. A
+ * write whose answer was lost is found out by the next one's BadVersion and re-read, as a
+ * compare-and-set client must. Every acknowledged write is committed by a quorum.
+ */
+export class ZooKeeperWriter extends Writer {
+  readonly system = "ZooKeeper";
+  private client?: ZkClient & {
+    set(p: string, d: string, v: number): Promise<{ version: number }>;
+    exists(p: string, w: boolean): Promise<{ version: number } | null>;
+  };
+  private version = -1;
+
+  private constructor(
+    private readonly connect: string,
+    private readonly digest: string,
+    private readonly path: string,
+  ) {
+    super();
+  }
+
+  static async open(
+    dnsCache: ClusterDns,
+    service: string,
+    superPassword: string,
+    path: string,
+  ): Promise<ZooKeeperWriter> {
+    const w = new ZooKeeperWriter(`${await dnsCache.resolve(service)}:2181`, `super:${superPassword}`, path);
+    await w.session();
+    await w.client!.create(w.path, "-1", 0).catch(() => undefined);
+    return w;
+  }
+
+  private async session(): Promise<NonNullable<ZooKeeperWriter["client"]>> {
+    if (!this.client) this.client = (await zkConnect(this.connect, this.digest, 10_000)) as ZooKeeperWriter["client"];
+    return this.client!;
+  }
+
+  protected async writeOne(i: number): Promise<"replicated"> {
+    const c = await this.session();
+    try {
+      if (this.version < 0) this.version = (await c.exists(this.path, false))!.version;
+      this.version = (await c.set(this.path, String(i), this.version)).version;
+      return "replicated";
+    } catch (e) {
+      this.version = -1; // re-read: a lost answer or another writer moved it
+      if (/connection|session|expired/i.test(String(e))) {
+        c.close();
+        this.client = undefined;
+      }
+      throw e;
+    }
+  }
+
+  /** The register holds the last acknowledged value or a later one; anything else lost acknowledged writes. */
+  async lost(acks: readonly Ack[]): Promise<string[]> {
+    if (!acks.length) return [];
+    const reader = await zkConnect(this.connect, this.digest, 10_000);
+    try {
+      await reader.sync(this.path);
+      const [, data] = await reader.get(this.path, false);
+      const now = Number(String(data));
+      return acks.filter((a) => Number(a.id) > now).map((a) => `${this.path}=${a.id}`);
+    } finally {
+      reader.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.client?.close();
+  }
+}
