@@ -26,6 +26,9 @@ export interface RedisSentinelArgs {
   readonly credentials: Credentials;
 }
 
+/** Where a data pod finds the formation marker (redis-common.sh's FORMATION_FILE default). */
+const FORMATION_MOUNT = "/etc/formation";
+
 /** Sentinels keep only a small state file (master, epochs; no password) on their volumes. */
 const SENTINEL_VOLUME = "64Mi";
 
@@ -74,6 +77,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       {
         // Keeps each pod labelled with its server's role, for the master Service below.
         sidecars: [roleLabelSidecar()],
+        markers: [{ configMapName: `${name}-formation`, mountPath: FORMATION_MOUNT }],
         serviceAccountName: account.metadata.name,
         ...redisDataWorkload({
           platform: p,
@@ -118,7 +122,10 @@ export class RedisSentinel extends pulumi.ComponentResource {
         peerPorts: [],
         container: sentinelContainer(name, p.zone, discoveryEnv),
       },
-      { parent: this, dependsOn: [this.data] },
+      // Beside the data pods, not after them: data pods holding data wait for the sentinels'
+      // word on the master (images/redis/redis-entrypoint), and on a `destroy` then `up` over kept
+      // volumes that wait would otherwise never end.
+      { parent: this },
     );
     const shape = redisSentinelHealthInputs(name, s, p.zone);
     this.sentinelEndpoints = shape.sentinels;
@@ -134,6 +141,18 @@ export class RedisSentinel extends pulumi.ComponentResource {
           trigger: pulumi.interpolate`${this.data.revision}|${this.sentinels.revision}`,
         },
         { parent: this, dependsOn: [this.data.ready, this.sentinels.ready] },
+      );
+      // From the first passed assertion on, the set has data to lose: a data pod back on an empty
+      // volume that the sentinels still name master no longer serves (images/redis/redis-entrypoint).
+      new k8s.core.v1.ConfigMap(
+        `${name}-formation`,
+        {
+          metadata: { name: `${name}-formation`, namespace: p.namespace, labels: { ...this.data.labels.pod } },
+          data: {
+            formed: "the set passed its health assertion; a master back on an empty volume now waits for a failover",
+          },
+        },
+        { parent: this, dependsOn: [this.health] },
       );
     }
     this.registerOutputs({

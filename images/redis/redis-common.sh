@@ -71,11 +71,15 @@ sentinels_deployed() {
   [ -n "${SENTINEL_HOST:-}" ] && getent hosts "$SENTINEL_HOST" > /dev/null 2>&1
 }
 
+# Whether the set has formed: the marker the program writes once its health assertion first passed
+# (a ConfigMap mounted where present).
+set_formed() { [ -e "${FORMATION_FILE:-/etc/formation/formed}" ]; }
+
 # Asks the sentinels until one names the master, for at most $SENTINEL_WAIT_SECONDS (default 240,
 # inside the startup probe's 300 s); prints it, or fails saying why this pod will not guess.
 await_sentinel_master() {
   local wait=${SENTINEL_WAIT_SECONDS:-240} start=$SECONDS master
-  echo "${0##*/}: the sentinels are deployed but none answers yet; waiting for them to name the master" >&2
+  echo "${0##*/}: no sentinel answers yet, and the sentinels are deployed or this volume holds data; waiting for them to name the master" >&2
   while [ $((SECONDS - start)) -lt "$wait" ]; do
     master=$(sentinel_master)
     if [ -n "$master" ]; then

@@ -121,7 +121,10 @@ describe("images (real Docker engine)", function () {
         SENTINEL_PEERS: sentinels.map((n) => `${n}.${sdomain}`).join(" "),
       });
       // Each container answers to its pod DNS name; the sentinels also to their client Service's name.
-      const startData = (n: string) => runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, env(domain), ["--network-alias", `${n}.${domain}`], volume(n));
+      // The set counts as formed (the program writes this marker once its first health assertion passed).
+      const formed = filesDir({ formed: "yes" });
+      const startData = (n: string) =>
+        runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config", [formed]: "/etc/formation" }, env(domain), ["--network-alias", `${n}.${domain}`], volume(n));
       const startSentinel = (n: string) => runHardened(images.redis, n, net, { [auth]: "/etc/auth", [sentinelConfDir]: "/config" }, env(sdomain),
         ["--network-alias", `${n}.${sdomain}`, "--network-alias", "redis-sentinel", "--entrypoint", "/usr/local/bin/sentinel-entrypoint"], volume(n));
       const cli = async (container: string, port: string, user: string, password: string, ...args: string[]) =>
@@ -334,7 +337,29 @@ describe("images (real Docker engine)", function () {
           await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
             ((await client(n, "6379", "GET", "after-switchover")) === "kept" ? true : undefined));
         }
-        assert.match((await run("docker", ["logs", data[0]])).stderr, /the sentinels are deployed but none answers yet; waiting/);
+        assert.match((await run("docker", ["logs", data[0]])).stderr, /no sentinel answers yet, and the sentinels are deployed or this volume holds data; waiting/);
+      });
+
+      it("waits for the sentinels when its volume holds data, even before their Service resolves (destroy, then up on kept volumes)", async () => {
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const master = (await masterOf(sentinels[0])).split(".")[0];
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        await writer.set("before-destroy", "kept");
+        assert.strictEqual(Number(await writer.call("WAIT", String(all.length - 1), "5000")), all.length - 1);
+        writer.disconnect();
+        // destroy: every pod and Service gone, volumes kept; up: the data pods start first, no sentinel name resolves.
+        await Promise.all([...all, ...sentinels].map((n) => docker("rm", "-f", n)));
+        for (const n of all) await startData(n);
+        await new Promise((r) => setTimeout(r, 6000));
+        // Before the fix pod 0 made itself master at once, whatever the sentinels had recorded.
+        for (const n of all) assert.notStrictEqual((await execIn(n, "redis-probe", "ready")).code, 0, `${n} serves before any sentinel answers`);
+        for (const n of sentinels) await startSentinel(n);
+        const want = `${master}.${domain}`;
+        await waitFor("the sentinels to agree on the master they recorded", 60000, async () =>
+          ((await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).every((m) => m === want) ? true : undefined));
+        await waitFor("the data pods up", 90000, async () => ((await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0) ? true : undefined));
+        assert.match(await client(master, "6379", "INFO", "replication"), /role:master/);
+        for (const n of all) assert.strictEqual(await client(n, "6379", "GET", "before-destroy"), "kept", n);
       });
 
       it("does not serve a master's empty volume while the sentinels still name it: it waits for the failover and no acknowledged write is lost", async () => {
@@ -352,12 +377,13 @@ describe("images (real Docker engine)", function () {
           await docker("rm", "-f", master);
           await docker("volume", "rm", volume(master));
           await startData(master);
-          // Up to a minute more than down-after and an election: a sentinel that saw its clock jump (a busy machine) sits 30 s in TILT.
-          await waitFor("the sentinels to fail over to a replica", 120000, async () => {
+          // Seen after the sentinels restarted: failovers aborted "no good slave" for up to about
+          // down-after x 10 (the replicas' reported link-down time), then one went through.
+          await waitFor("the sentinels to fail over to a replica", 180000, async () => {
             const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
             return names.every((m) => m === names[0]) && names[0] !== master ? true : undefined;
           }).catch(async (e: Error) => {
-            const logs = await Promise.all([master, ...sentinels].map(async (n) => `--- ${n}\n${(await run("docker", ["logs", "--tail", "15", n])).stderr}${(await run("docker", ["logs", "--tail", "15", n])).stdout}`));
+            const logs = await Promise.all([master, ...sentinels].map(async (n) => `--- ${n}\n${(await run("docker", ["logs", "--tail", "80", n])).stderr}${(await run("docker", ["logs", "--tail", "80", n])).stdout}`));
             throw new Error(`${e.message}\n${logs.join("\n")}`);
           });
         } finally {

@@ -247,7 +247,7 @@ describe("program on the dev stack", () => {
     assert.match(cfg, /^4lw\.commands\.whitelist=srvr,mntr,ruok$/m);
   });
 
-  it("keeps a master-following Service for Sentinel, labelled by a sidecar that may patch only the data pods", () => {
+  it("keeps a master-following Service for Sentinel, labelled by a sidecar that may patch only the data pods, and mounts the formation marker", () => {
     const svc = named(run, T.svc, "redis-sentinel-master").inputs.spec;
     assert.deepStrictEqual(svc.selector, {
       "app.kubernetes.io/name": "redis-sentinel-data",
@@ -267,6 +267,9 @@ describe("program on the dev stack", () => {
     const spec = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec;
     assert.strictEqual(spec.serviceAccountName, "redis-sentinel-data-role-label");
     assert.strictEqual(spec.automountServiceAccountToken, true);
+    const marker = spec.volumes.find((v: any) => v.configMap?.name === "redis-sentinel-formation");
+    assert.deepStrictEqual(marker?.configMap, { name: "redis-sentinel-formation", optional: true });
+    assert.match(named(run, T.cm, "redis-sentinel-formation").inputs.data.formed, /passed its health assertion/);
     const sidecar = spec.containers.find((c: any) => c.name === "role-label");
     assert.deepStrictEqual(sidecar.command, ["/usr/local/bin/redis-role-label"]);
     assert.strictEqual(sidecar.image, spec.containers[0].image);
