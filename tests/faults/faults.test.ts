@@ -302,15 +302,18 @@ describe("faults on the local stack (tests/faults)", function () {
       }));
   });
 
-  it("leaves no pod restarting for good", async () => {
-    const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.filter(
-      (p: any) => !p.metadata.name.includes("volume-dirs"),
-    );
-    const notReady = pods
-      .filter((p: any) => !p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
-      .map((p: any) => p.metadata.name);
-    assert.deepStrictEqual(notReady, []);
-    const verify = await stack.run("verify");
-    assert.strictEqual(verify.code, 0, verify.stdout.slice(-3000) + verify.stderr.slice(-2000));
+  // Nested: mocha runs a describe block's own tests before its nested blocks.
+  describe("afterwards", () => {
+    it("leaves no pod restarting for good", async () => {
+      const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.filter(
+        (p: any) => !p.metadata.name.includes("volume-dirs"),
+      );
+      const notReady = pods
+        .filter((p: any) => !p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
+        .map((p: any) => p.metadata.name);
+      assert.deepStrictEqual(notReady, []);
+      const verify = await stack.run("verify");
+      assert.strictEqual(verify.code, 0, verify.stdout.slice(-3000) + verify.stderr.slice(-2000));
+    });
   });
 });
