@@ -415,6 +415,19 @@ describe("images (real Docker engine)", function () {
       });
     });
 
+    it("stops the role-label sidecar at once on SIGTERM, as PID 1 of its container", async () => {
+      const sa = filesDir({ namespace: "test", token: "not-a-token", "ca.crt": "" });
+      const name = `role-label-${process.pid}`;
+      await docker("run", "-d", "--name", name, "--label", RUN_LABEL, "--network", net, "--read-only", "--tmpfs", "/tmp", "--user", "10001:10001",
+        "-v", `${sa}:/var/run/secrets/kubernetes.io/serviceaccount:ro`, "-e", "KUBERNETES_SERVICE_HOST=127.0.0.1", "-e", "KUBERNETES_SERVICE_PORT=9",
+        "--entrypoint", "/usr/local/bin/redis-role-label", images.redis);
+      await waitFor("its first beat", 20000, async () => ((await execIn(name, "/usr/local/bin/redis-role-label", "--check")).code === 0 ? true : undefined));
+      const t0 = Date.now();
+      await docker("stop", "-t", "30", name);
+      // Before the trap it ignored SIGTERM and was killed after the full timeout (in a pod: the 65 s grace period).
+      assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0} ms`);
+    });
+
     it("starts a cluster node that announces its hostname", async () => {
       const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }) });
       await runHardened(images.redis, "cluster-0", net, { [auth]: "/etc/auth", [conf]: "/config" }, { REDIS_MODE: "cluster", POD_DOMAIN: "example.test" });
