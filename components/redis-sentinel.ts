@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./config/settings";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { Credentials, authSecret } from "./auth-secret";
+import { formationMarker, formationMarkerMount } from "./formation-marker";
 import { SENTINEL_INTERNAL_USERS } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
@@ -25,9 +26,6 @@ export interface RedisSentinelArgs {
   /** The client and admin passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
 }
-
-/** Where a data pod finds the formation marker (redis-common.sh's FORMATION_FILE default). */
-const FORMATION_MOUNT = "/etc/formation";
 
 /** Sentinels keep only a small state file (master, epochs; no password) on their volumes. */
 const SENTINEL_VOLUME = "64Mi";
@@ -77,7 +75,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       {
         // Keeps each pod labelled with its server's role, for the master Service below.
         sidecars: [roleLabelSidecar()],
-        markers: [{ configMapName: `${name}-formation`, mountPath: FORMATION_MOUNT }],
+        markers: [formationMarkerMount(name)],
         serviceAccountName: account.metadata.name,
         ...redisDataWorkload({
           platform: p,
@@ -142,17 +140,13 @@ export class RedisSentinel extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [this.data.ready, this.sentinels.ready] },
       );
-      // From the first passed assertion on, the set has data to lose: a data pod back on an empty
-      // volume that the sentinels still name master no longer serves (images/redis/redis-entrypoint).
-      new k8s.core.v1.ConfigMap(
-        `${name}-formation`,
-        {
-          metadata: { name: `${name}-formation`, namespace: p.namespace, labels: { ...this.data.labels.pod } },
-          data: {
-            formed: "the set passed its health assertion; a master back on an empty volume now waits for a failover",
-          },
-        },
-        { parent: this, dependsOn: [this.health] },
+      formationMarker(
+        name,
+        this.data,
+        p,
+        "the set passed its health assertion; a master back on an empty volume now waits for a failover",
+        this.health,
+        this,
       );
     }
     this.registerOutputs({

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials, authSecret } from "./auth-secret";
+import { formationMarker, formationMarkerMount } from "./formation-marker";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
 import { ChangeGuard } from "./providers/change-guard";
 import { ZooKeeperSettings } from "./config/settings";
@@ -10,9 +10,6 @@ import { zookeeperHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
 import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cfg";
-
-/** Where a member finds the formation marker (zk-entrypoint's ZK_FORMATION_FILE default). */
-const FORMATION_MOUNT = "/etc/formation";
 
 /** The label a pod needs for the NetworkPolicy to let it reach ZooKeeper's client port. */
 export const ZOOKEEPER_CLIENT_LABEL: Readonly<Record<string, string>> = { "middleware/zookeeper-client": "true" };
@@ -72,7 +69,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         platform: p,
         app: "zookeeper",
         gate: guard,
-        markers: [{ configMapName: formationMarkerName(name), mountPath: FORMATION_MOUNT }],
+        markers: [formationMarkerMount(name)],
         replicas: s.replicas,
         image: args.image,
         configFiles: { "zoo.cfg": zooCfg(s, podHosts(name, s.replicas, p.zone)) },
@@ -139,29 +136,16 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [this.workload.ready] },
       );
-      // From the first passed assertion on, the ensemble has history to lose: a member back on an
-      // empty volume no longer votes until the others serve (zk-entrypoint). Before it, every
-      // member starts empty and must vote, so the marker only ever follows the assertion.
-      new k8s.core.v1.ConfigMap(
-        `${name}-formation`,
-        {
-          metadata: {
-            name: formationMarkerName(name),
-            namespace: p.namespace,
-            labels: { ...this.workload.labels.pod },
-          },
-          data: {
-            formed: "the ensemble passed its health assertion; a member on an empty volume now waits for the others",
-          },
-        },
-        { parent: this, dependsOn: [this.health] },
+      // Before the first passed assertion every member starts empty and must vote.
+      formationMarker(
+        name,
+        this.workload,
+        p,
+        "the ensemble passed its health assertion; a member on an empty volume now waits for the others",
+        this.health,
+        this,
       );
     }
     this.registerOutputs({ servers: this.servers, connectString: this.connectString, health: this.health?.report });
   }
-}
-
-/** The ConfigMap whose existence tells members that the ensemble has formed. */
-function formationMarkerName(ensemble: string): string {
-  return `${ensemble}-formation`;
 }
