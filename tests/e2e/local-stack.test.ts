@@ -6,10 +6,10 @@
 // Steps build on each other, in order. Recovery times are printed, never asserted.
 import * as assert from "assert";
 import { createHash } from "crypto";
-import { promises as dns } from "dns";
 import * as fs from "fs";
 import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { ClusterDns } from "../support/fault-writers";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
 import { E2eStack } from "../support/local-stack";
 import { waitFor } from "../support/processes";
@@ -142,15 +142,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     startedCluster = await ensureCluster();
     kubectl = new Kubectl(await clusterEnv());
     await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    await removeVolumes();
+    await stack.removeVolumes(kubectl);
   });
-
-  async function removeVolumes(): Promise<void> {
-    const pvs = await kubectl.json(["get", "pv"]);
-    const ours = pvs.items.map((pv: any) => pv.metadata.name).filter((n: string) => n.startsWith(`${NAMESPACE}-`));
-    if (ours.length) await kubectl.check(["delete", "pv", ...ours, "--wait=true", "--timeout=120s"]);
-    fs.rmSync(VOLUME_ROOT, { recursive: true, force: true });
-  }
 
   after(async () => {
     console.log(
@@ -158,7 +151,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     );
     await stack.run("destroy");
     await kubectl?.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    if (kubectl) await removeVolumes();
+    if (kubectl) await stack.removeVolumes(kubectl);
     stack.cleanup();
     if (startedCluster) await localCluster("down");
   });
@@ -362,33 +355,19 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
   it("follows a Sentinel failover with an unmodified ioredis Sentinel client and a plain client through the master Service", async () => {
     // Names resolve through the cluster DNS, as inside a pod; only the resolution is ours (ioredis asks natMap).
-    const resolver = new dns.Resolver();
-    resolver.setServers([CLUSTER_DNS]);
     const zone = `${NAMESPACE}.svc.cluster.local`;
-    const addresses = new Map<string, string>();
-    let resolving = true;
-    const refresh = (async () => {
-      while (resolving) {
-        for (const n of SENTINEL_DATA) {
-          const name = `${n}.redis-sentinel-data-headless.${zone}`;
-          const ip = (await resolver.resolve4(name).catch(() => []))[0];
-          if (ip) addresses.set(name, ip);
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    })();
-    const masterServiceIp = (await resolver.resolve4(`redis-sentinel-master.${zone}`))[0];
-    await waitFor("the data pod names resolved", 30_000, async () => (addresses.size === 3 ? true : undefined));
+    const dataNames = SENTINEL_DATA.map((n) => `${n}.redis-sentinel-data-headless.${zone}`);
+    const names = new ClusterDns(CLUSTER_DNS, dataNames);
+    const masterServiceIp = await names.resolve(`redis-sentinel-master.${zone}`);
+    await waitFor("the data pod names resolved", 30_000, async () =>
+      dataNames.every((n) => names.natMap(`${n}:6379`)) ? true : undefined,
+    );
     const sentinelClient = new Redis({
       sentinels: await Promise.all(SENTINELS.map(async (p) => ({ host: await podIp(p), port: 26379 }))),
       name: "mymaster",
       password,
       sentinelPassword: password,
-      natMap: (key: string) => {
-        const [host, port] = key.split(":");
-        const ip = addresses.get(host);
-        return ip ? { host: ip, port: Number(port) } : null;
-      },
+      natMap: names.natMap,
     });
     const plainClient = new Redis({ host: masterServiceIp, port: 6379, password });
     const writers = [
@@ -459,9 +438,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       }
     } finally {
       writing = false;
-      resolving = false;
       await Promise.all(loops);
-      await refresh;
+      await names.close();
       sentinelClient.disconnect();
       plainClient.disconnect();
     }

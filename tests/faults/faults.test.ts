@@ -232,7 +232,7 @@ describe("faults on the local stack (tests/faults)", function () {
     startedCluster = await ensureCluster();
     kubectl = new Kubectl(await clusterEnv());
     await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    await removeVolumes();
+    await stack.removeVolumes(kubectl);
     const up = await stack.run("up");
     assert.strictEqual(
       up.code,
@@ -247,13 +247,6 @@ describe("faults on the local stack (tests/faults)", function () {
     ]);
   });
 
-  async function removeVolumes(): Promise<void> {
-    const pvs = await kubectl.json(["get", "pv"]);
-    const ours = pvs.items.map((pv: any) => pv.metadata.name).filter((n: string) => n.startsWith(`${NAMESPACE}-`));
-    if (ours.length) await kubectl.check(["delete", "pv", ...ours, "--wait=true", "--timeout=120s"]);
-    fs.rmSync(VOLUME_ROOT, { recursive: true, force: true });
-  }
-
   after(async () => {
     const header = ["scenario", "new master/leader", "no ack for", "all agree", "acked lost", "master changes"];
     const table = [
@@ -264,7 +257,7 @@ describe("faults on the local stack (tests/faults)", function () {
     await names?.close();
     await stack.run("destroy");
     await kubectl?.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    if (kubectl) await removeVolumes();
+    if (kubectl) await stack.removeVolumes(kubectl);
     stack.cleanup();
     if (startedCluster) await localCluster("down");
   });

@@ -104,16 +104,44 @@ export abstract class Writer {
 /** The key of write `i` of writer `tag`: spread over every slot of a cluster. */
 const keyOf = (tag: string, id: string) => `fault:${tag}:${id}`;
 
-/** An ioredis Cluster client started from the cluster's client Service, each SET followed by WAIT 1. */
-export class RedisClusterWriter extends Writer {
+/** A Redis client writing `SET` then `WAIT 1` in one pipeline: durable once a replica acknowledged it. */
+abstract class WaitingRedisWriter extends Writer {
+  protected constructor(
+    protected readonly client: Redis | Cluster,
+    protected readonly tag: string,
+  ) {
+    super();
+  }
+
+  protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
+    const key = keyOf(this.tag, String(i));
+    // In a cluster the pipeline goes to the key's node: the WAIT counts that master's replicas.
+    const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
+      Error | null,
+      unknown,
+    ][];
+    const [[setError, set], [waitError, replicas]] = replies;
+    if (setError || set !== "OK") throw setError ?? new Error(String(set));
+    if (waitError) throw waitError;
+    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.client.disconnect();
+  }
+}
+
+/** An ioredis Cluster client started from the cluster's client Service. */
+export class RedisClusterWriter extends WaitingRedisWriter {
   readonly system = "Redis Cluster";
   private constructor(
-    private readonly client: Cluster,
-    private readonly tag: string,
+    client: Cluster,
+    tag: string,
     private readonly seed: string,
     private readonly password: string,
   ) {
-    super();
+    super(client, tag);
   }
 
   static async open(dnsCache: ClusterDns, service: string, password: string, tag: string): Promise<RedisClusterWriter> {
@@ -125,16 +153,6 @@ export class RedisClusterWriter extends Writer {
     });
     client.on("error", () => undefined);
     return new RedisClusterWriter(client, tag, seed, password);
-  }
-
-  protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
-    const key = keyOf(this.tag, String(i));
-    // One pipeline goes to the key's node: the WAIT counts that master's replicas.
-    const replies = await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec();
-    const [[setError, set], [waitError, replicas]] = replies as [Error | null, unknown][];
-    if (setError || set !== "OK") throw setError ?? new Error(String(set));
-    if (waitError) throw waitError;
-    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
   }
 
   async lost(acks: readonly Ack[]): Promise<string[]> {
@@ -149,22 +167,17 @@ export class RedisClusterWriter extends Writer {
       reader.disconnect();
     }
   }
-
-  async close(): Promise<void> {
-    await this.stop();
-    this.client.disconnect();
-  }
 }
 
-/** An ioredis Sentinel client asking the sentinels' Service, each SET followed by WAIT 1. */
-export class SentinelWriter extends Writer {
+/** An ioredis Sentinel client asking the sentinels' Service. */
+export class SentinelWriter extends WaitingRedisWriter {
   readonly system = "Redis Sentinel";
   private constructor(
-    private readonly client: Redis,
-    private readonly tag: string,
+    client: Redis,
+    tag: string,
     private readonly options: RedisOptions,
   ) {
-    super();
+    super(client, tag);
   }
 
   static async open(
@@ -186,18 +199,6 @@ export class SentinelWriter extends Writer {
     return new SentinelWriter(client, tag, options);
   }
 
-  protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
-    const key = keyOf(this.tag, String(i));
-    const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
-      Error | null,
-      unknown,
-    ][];
-    const [[setError, set], [waitError, replicas]] = replies;
-    if (setError || set !== "OK") throw setError ?? new Error(String(set));
-    if (waitError) throw waitError;
-    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
-  }
-
   async lost(acks: readonly Ack[]): Promise<string[]> {
     const reader = new Redis(this.options);
     reader.on("error", () => undefined);
@@ -209,11 +210,6 @@ export class SentinelWriter extends Writer {
     } finally {
       reader.disconnect();
     }
-  }
-
-  async close(): Promise<void> {
-    await this.stop();
-    this.client.disconnect();
   }
 }
 

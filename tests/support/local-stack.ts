@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
+import { Kubectl } from "./cluster";
 import { RunResult, run } from "./processes";
 import { ROOT } from "./stack-files";
 
@@ -74,6 +75,14 @@ export class E2eStack {
     const r = await this.run("pulumi", "config", "get", key);
     if (r.code !== 0) throw new Error(`config get ${key}: ${r.stderr}`);
     return r.stdout.trim();
+  }
+
+  /** Deletes this stack's Retain PVs (their names start with the namespace) and its volume directory. */
+  async removeVolumes(kubectl: Kubectl): Promise<void> {
+    const pvs = await kubectl.json(["get", "pv"]);
+    const ours = pvs.items.map((pv: any) => pv.metadata.name).filter((n: string) => n.startsWith(`${this.namespace}-`));
+    if (ours.length) await kubectl.check(["delete", "pv", ...ours, "--wait=true", "--timeout=120s"]);
+    fs.rmSync(this.volumeRoot, { recursive: true, force: true });
   }
 
   cleanup(): void {
