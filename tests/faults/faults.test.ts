@@ -348,13 +348,19 @@ describe("faults on the local stack (tests/faults)", function () {
   // Nested: mocha runs a describe block's own tests before its nested blocks.
   describe("afterwards", () => {
     it("leaves no pod restarting for good", async () => {
-      const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.filter(
-        (p: any) => !p.metadata.name.includes("volume-dirs"),
-      );
-      const notReady = pods
-        .filter((p: any) => !p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
-        .map((p: any) => p.metadata.name);
-      assert.deepStrictEqual(notReady, []);
+      // Ready follows serving by up to a readiness period (10 s): "for good" is still not Ready 2 min on.
+      const notReady = async () =>
+        (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items
+          .filter((p: any) => !p.metadata.name.includes("volume-dirs"))
+          .filter((p: any) => !p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
+          .map((p: any) => p.metadata.name);
+      const left = await waitFor(
+        "every pod Ready",
+        120_000,
+        async () => ((await notReady()).length === 0 ? [] : undefined),
+        2000,
+      ).catch(notReady);
+      assert.deepStrictEqual(left, []);
       const verify = await stack.run("verify");
       assert.strictEqual(verify.code, 0, verify.stdout.slice(-3000) + verify.stderr.slice(-2000));
     });
