@@ -124,3 +124,23 @@ await_failover_from_empty() {
   done
   die "the sentinels still name this empty pod master after $wait s; no replica could take over. Not serving an empty data set that the others would copy. If every copy of the data is lost for good: kubectl exec $(hostname) -- touch $RUN_DIR/accept-empty-data"
 }
+
+# Shared by the preStop hooks (redis-handover, redis-cluster-handover), which set $port and, with
+# the handover user's password, $password first.
+
+# The kubelet keeps a hook's output only when it fails; the server's stderr (PID 1 in the pod) is
+# the pod's log. Anywhere else (a test on the host) a hook keeps its own stderr.
+hook_logs_to_server() {
+  if [ "$(cat /proc/1/comm 2> /dev/null)" = redis-server ] && [ -w /proc/1/fd/2 ]; then exec 2>> /proc/1/fd/2; fi
+}
+now_us() { echo "${EPOCHREALTIME/./}"; }
+# Seconds since a now_us reading, to a tenth.
+since() { local ds=$((($(now_us) - $1) / 100000)); echo "$((ds / 10)).$((ds % 10)) s"; }
+as_handover() {
+  local host=$1 p=$2; shift 2
+  REDISCLI_AUTH="$password" timeout 3 redis-cli --no-auth-warning --raw --user handover -h "$host" -p "$p" "$@"
+}
+on_self() { as_handover 127.0.0.1 "$port" "$@"; }
+replication_info() { on_self INFO replication | tr -d '\r'; }
+# Replicas of an INFO replication answer ($1) still in their first sync.
+count_syncing() { grep '^slave[0-9]*:' <<<"$1" | grep -vc 'state=online,'; }
