@@ -68,6 +68,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
       // The sentinels' client Service: asked for the current master before a pod starts.
       { name: "SENTINEL_HOST", value: `${name}.${p.zone}` },
       { name: "DEFAULT_MASTER_HOST", value: podHost(dataName, 0, p.zone) },
+      // Each sentinel by name: a stopping master asks one that can promote a replica
+      // (images/redis/redis-handover); a restarting sentinel keeps only these as known peers.
+      { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.zone).join(" ") },
     ];
     const account = roleLabelAccount(dataName, s.dataReplicas, "redis-sentinel-data", p, this);
     this.data = new StatefulWorkload(
@@ -92,11 +95,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
           auth,
           resources: s.resources,
           storageSize: args.storageSize,
-          env: [
-            ...discoveryEnv,
-            // Each sentinel by name: a stopping master asks one that can promote a replica (images/redis/redis-handover).
-            { name: "SENTINEL_PEERS", value: podHosts(name, s.sentinels, p.zone).join(" ") },
-          ],
+          env: discoveryEnv,
         }),
         terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
       },

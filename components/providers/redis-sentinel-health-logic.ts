@@ -1,5 +1,6 @@
-// Asserts Redis Sentinel is healthy: every sentinel names the same master, CKQUORUM passes, the
-// master has the expected replicas online, and a write on the master is read from a replica.
+// Asserts Redis Sentinel is healthy: every sentinel names the same master, CKQUORUM passes, every
+// sentinel can reach (and so promote) the expected replicas, the master has them online, and a
+// write on the master is read from a replica.
 // No Pulumi import.
 import Redis from "ioredis";
 import { HealthError, collect } from "./shared/health-error";
@@ -21,6 +22,8 @@ export interface SentinelHealthReport {
 
 export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promise<SentinelHealthReport> {
   const problems: string[] = [];
+  // Reported with the master's own view of its replicas, which usually names the cause.
+  const unpromotable: string[] = [];
   return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
     const open = (endpoint: string) => session.connect(endpoint);
     const answers = new Map<string, string>();
@@ -38,6 +41,16 @@ export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promi
           const flags = (info.get("flags") ?? "").split(",");
           if (flags.some((f) => f === "s_down" || f === "o_down"))
             problems.push(`sentinel ${s} sees master ${answers.get(s)} as ${info.get("flags")}`);
+          const replicas = ((await c.call("SENTINEL", "REPLICAS", inputs.masterName)) as string[][]).map(flat);
+          const promotable = replicas.filter(canPromote);
+          if (promotable.length < inputs.expectedReplicas) {
+            const seen =
+              replicas.map((r) => `${r.get("ip")}:${r.get("port")} (${r.get("flags")})`).join(", ") || "none";
+            unpromotable.push(
+              `sentinel ${s} could promote ${promotable.length} replica(s), expected ${inputs.expectedReplicas}; it knows ${seen}. ` +
+                "A failover could pick only among those it reaches: check that the sentinels reach every data pod's announced address",
+            );
+          }
           const others = Number(info.get("num-other-sentinels"));
           if (others !== inputs.sentinels.length - 1)
             problems.push(
@@ -65,12 +78,22 @@ export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promi
         `master ${master} has ${online.length} replica(s) online, expected ${inputs.expectedReplicas}; look at the replica pods' logs for sync errors`,
       );
     }
+    problems.push(...unpromotable);
     if (problems.length) throw new HealthError("Redis Sentinel", problems);
     const first = /ip=([^,]+),port=(\d+)/.exec(online[0]);
     await collect(problems, () => writeOnMasterReadOnReplica(m, first ? `${first[1]}:${first[2]}` : "", open));
     if (problems.length) throw new HealthError("Redis Sentinel", problems);
     return { master, replicas: online.length, sentinels: inputs.sentinels.length };
   });
+}
+
+/** What Sentinel's own replica selection skips: a replica it cannot reach, or one that may never be master. */
+function canPromote(replica: Map<string, string>): boolean {
+  const flags = (replica.get("flags") ?? "").split(",");
+  return (
+    !flags.some((f) => f === "s_down" || f === "o_down" || f === "disconnected") &&
+    replica.get("slave-priority") !== "0"
+  );
 }
 
 function flat(pairs: readonly string[]): Map<string, string> {

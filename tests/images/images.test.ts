@@ -131,6 +131,13 @@ describe("images (real Docker engine)", function () {
         (await run("docker", ["exec", "-e", `REDISCLI_AUTH=${password}`, container, "redis-cli", "--no-auth-warning", "--user", user, "-p", port, ...args])).stdout.trim();
       const client = (container: string, port: string, ...args: string[]) => cli(container, port, "default", PASSWORD, ...args);
       const masterOf = async (s: string) => (await client(s, "26379", "SENTINEL", "get-master-addr-by-name", "mymaster")).split("\n")[0];
+      /** Every sentinel names one master and reaches `replicas` replicas it could promote: what the health assertion demands. */
+      const healthy = (replicas: number) => waitFor(`every sentinel to agree and reach ${replicas} replicas`, 60000, async () => {
+        const masters = await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")));
+        const views = await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster")));
+        const reachable = views.map((v) => v.split("\n").filter((l, i, lines) => l === "flags" && lines[i + 1] === "slave").length);
+        return masters.every((m) => m && m === masters[0]) && reachable.every((r) => r >= replicas) ? true : undefined;
+      });
       /** A container's address on the test network. */
       const ip = (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
 
@@ -362,8 +369,38 @@ describe("images (real Docker engine)", function () {
         for (const n of all) assert.strictEqual(await client(n, "6379", "GET", "before-destroy"), "kept", n);
       });
 
+      it("still knows the replicas when every sentinel restarts while the master hangs, and fails over to one", async () => {
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        await healthy(all.length - 1);
+        const master = (await masterOf(sentinels[0])).split(".")[0];
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        await writer.set("before-the-hang", "kept");
+        assert.strictEqual(Number(await writer.call("WAIT", String(all.length - 1), "5000")), all.length - 1);
+        writer.disconnect();
+        // The node under the master and the sentinels reboots: the master's pod hangs (its name
+        // still resolves, nothing answers), the sentinels come back first. A sentinel learns
+        // replicas and peers from the master, so only what it kept on its volume can find them.
+        await docker("pause", master);
+        try {
+          await Promise.all(sentinels.map((n) => docker("rm", "-f", n)));
+          for (const n of sentinels) await startSentinel(n);
+          // Before the fix they forgot the replicas and each other: +sdown for ever, no failover.
+          await waitFor("the sentinels to fail over to a replica", 60000, async () => {
+            const names = (await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).map((m) => m.split(".")[0]);
+            return names.every((m) => m === names[0]) && names[0] && names[0] !== master ? true : undefined;
+          });
+        } finally {
+          await docker("unpause", master);
+        }
+        const promoted = (await masterOf(sentinels[0])).split(".")[0];
+        assert.strictEqual(await client(promoted, "6379", "GET", "before-the-hang"), "kept");
+        await waitFor("the old master to rejoin as a replica", 60000, async () => (/role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined));
+        await healthy(all.length - 1);
+      });
+
       it("does not serve a master's empty volume while the sentinels still name it: it waits for the failover and no acknowledged write is lost", async () => {
         const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
         for (let i = 0; i < 200; i++) await writer.set(`empty-volume:${i}`, String(i));
@@ -377,14 +414,14 @@ describe("images (real Docker engine)", function () {
           await docker("rm", "-f", master);
           await docker("volume", "rm", volume(master));
           await startData(master);
-          // Seen after the sentinels restarted: failovers aborted "no good slave" for up to about
-          // down-after x 10 (the replicas' reported link-down time), then one went through.
-          await waitFor("the sentinels to fail over to a replica", 180000, async () => {
+          await waitFor("the sentinels to fail over to a replica", 60000, async () => {
             const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
             return names.every((m) => m === names[0]) && names[0] !== master ? true : undefined;
           }).catch(async (e: Error) => {
             const logs = await Promise.all([master, ...sentinels].map(async (n) => `--- ${n}\n${(await run("docker", ["logs", "--tail", "80", n])).stderr}${(await run("docker", ["logs", "--tail", "80", n])).stdout}`));
-            throw new Error(`${e.message}\n${logs.join("\n")}`);
+            const views = await Promise.all(sentinels.map(async (s) => `--- ${s} SENTINEL REPLICAS\n${await cli(s, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster").catch((x) => String(x))}`));
+            const replicas = await Promise.all(all.filter((n) => n !== master).map(async (n) => `--- ${n} INFO replication\n${await client(n, "6379", "INFO", "replication").catch((x) => String(x))}`));
+            throw new Error(`${e.message}\n${[...views, ...replicas, ...logs].join("\n")}`);
           });
         } finally {
           await setDownAfter(2000);

@@ -53,3 +53,35 @@ describe("RedisSentinelHealthProvider (real redis-server and sentinels)", functi
     promoted.disconnect();
   });
 });
+
+describe("RedisSentinelHealthProvider: a replica the sentinels cannot reach (real redis-server and sentinels)", function () {
+  this.timeout(120000);
+  const fleet = new RedisServers();
+  after(() => fleet.stopAll());
+
+  it("fails naming the replica, although the master reports it online, because no failover could promote it", async () => {
+    const [master] = await fleet.add(1, { sentinelManaged: true });
+    await fleet.add(1, { sentinelManaged: true, extraConfig: [`replicaof 127.0.0.1 ${master.port}`] });
+    // Announces an address nothing listens on, as a replica behind a NetworkPolicy that lets its
+    // master in but not the sentinels: it replicates, the master lists it online, the sentinels
+    // only ever see it disconnected.
+    const [hidden] = await fleet.add(1, {
+      sentinelManaged: true,
+      extraConfig: [`replicaof 127.0.0.1 ${master.port}`, "replica-announce-ip 127.0.0.2"],
+    });
+    const s = await fleet.add(3, { sentinelOf: { masterPort: master.port, masterName: "mymaster", quorum: 2 } });
+    const inputs = { sentinels: s.map((x) => x.endpoint), masterName: "mymaster", expectedReplicas: 2, ...CLIENT };
+    await waitUntil("the master to list both replicas online", 30000, async () => {
+      const c = await connectRedis(master.port, CLIENT);
+      const info = String(await c.call("INFO", "replication"));
+      c.disconnect();
+      return (info.match(/state=online/g) ?? []).length === 2;
+    });
+    await assert.rejects(
+      new RedisSentinelHealthProvider().create({ ...inputs, retryForMs: 8000 }),
+      new RegExp(
+        `sentinel 127\\.0\\.0\\.1:\\d+ could promote 1 replica\\(s\\), expected 2.*127\\.0\\.0\\.2:${hidden.port}`,
+      ),
+    );
+  });
+});
