@@ -4,13 +4,11 @@ import { PlatformArgs } from "./stateful-workload";
 import { WorkloadLabels, workloadLabels } from "./specs/labels";
 import { clientServiceSpec } from "./specs/network";
 import { Port } from "./specs/ports";
+import { SIDECAR_RESOURCES } from "./specs/redis-container";
 import { Sidecar } from "./specs/stateful-set";
 
 /** The pod label images/redis/redis-role-label keeps equal to the server's ROLE (master, replica, unknown). */
 export const ROLE_LABEL = "middleware/redis-role";
-
-/** What the role-label sidecar may use: a few millicores once a second, a shell and two clients. */
-const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "48Mi" } };
 
 const CHECK = ["/usr/local/bin/redis-role-label", "--check"];
 

@@ -12,7 +12,7 @@ import { podHost, podHosts } from "./specs/network";
 import { redisSentinelHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode, sentinelConf } from "./specs/redis-conf";
-import { SENTINEL_DATA_GRACE_SECONDS, sentinelContainer } from "./specs/redis-container";
+import { SENTINEL_DATA_GRACE_SECONDS, followSentinelsSidecar, sentinelContainer } from "./specs/redis-container";
 
 export interface RedisSentinelArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -76,8 +76,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.data = new StatefulWorkload(
       dataName,
       {
-        // Keeps each pod labelled with its server's role, for the master Service below.
-        sidecars: [roleLabelSidecar()],
+        // One keeps each pod labelled with its server's role, for the master Service below; the
+        // other moves a replica the sentinels could not reach to the master they elected.
+        sidecars: [roleLabelSidecar(), followSentinelsSidecar(dataName, p.zone, discoveryEnv)],
         markers: [formationMarkerMount(name)],
         serviceAccountName: account.metadata.name,
         ...redisDataWorkload({

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import { Port } from "./ports";
 import { RedisMode } from "./redis-conf";
-import { podIdentityEnv } from "./stateful-set";
+import { AuthFile } from "./redis-acl";
+import { Sidecar, podIdentityEnv } from "./stateful-set";
 
 type Container = Omit<k8s.types.input.core.v1.Container, "image" | "volumeMounts" | "securityContext" | "resources">;
 
@@ -79,5 +80,34 @@ export function sentinelContainer(statefulSet: string, zone: string, env: k8s.ty
     env: [...podIdentityEnv(statefulSet, zone), ...env],
     ports: [{ name: "sentinel", containerPort: Port.Sentinel }],
     ...probes(Port.Sentinel),
+  };
+}
+
+/** What a Sentinel data pod's sidecars may use: a few millicores once a second, a shell and two clients. */
+export const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "48Mi" } };
+
+/**
+ * The sidecar that moves its replica to the master a majority of the sentinels names, when they
+ * could not (images/redis/redis-follow-sentinels): a deposed master that comes back then has no
+ * replica left and refuses writes instead of acknowledging what the failover discards.
+ */
+export function followSentinelsSidecar(
+  statefulSet: string,
+  zone: string,
+  env: k8s.types.input.core.v1.EnvVar[],
+): Sidecar {
+  const check = ["/usr/local/bin/redis-follow-sentinels", "--check"];
+  return {
+    container: {
+      name: "follow-sentinels",
+      command: ["/usr/local/bin/redis-follow-sentinels"],
+      env: [...podIdentityEnv(statefulSet, zone), ...env],
+      // The loop's heartbeat: a sentinel that does not answer is asked again next second, never a reason to restart.
+      readinessProbe: { exec: { command: check }, periodSeconds: 10, timeoutSeconds: 5 },
+      livenessProbe: { exec: { command: check }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    },
+    resources: SIDECAR_RESOURCES,
+    // The handover user: ROLE and REPLICAOF on its own server, the master's name from the sentinels.
+    authFiles: [AuthFile.Handover],
   };
 }

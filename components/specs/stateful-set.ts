@@ -61,7 +61,8 @@ export interface StatefulSetSpecArgs {
   readonly markers?: readonly { readonly configMapName: string; readonly mountPath: string }[];
   /**
    * Containers beside the main one, on the same image and hardened the same way, each seeing the
-   * run directory read-only (where the entrypoint leaves the probe's credential). Defaults to none.
+   * run directory read-only (where the entrypoint leaves the probe's credential) and only the auth
+   * files it names. Defaults to none.
    */
   readonly sidecars?: readonly Sidecar[];
   /** Service account whose token the pods mount, for a sidecar that talks to the API server. Defaults to none: no token. */
@@ -72,8 +73,15 @@ export interface Sidecar {
   readonly container: Omit<
     k8s.types.input.core.v1.Container,
     "image" | "volumeMounts" | "securityContext" | "resources"
-  >;
+  > & { readonly name: string };
   readonly resources: Resources;
+  /** The auth Secret's files this sidecar reads, and only those, mounted where the main container has them. Defaults to none. */
+  readonly authFiles?: readonly string[];
+}
+
+/** The volume of a sidecar's own auth files. */
+function sidecarAuthVolume(sc: Sidecar): string {
+  return `auth-${sc.container.name}`;
 }
 
 /** The StatefulSet spec shared by every workload: secure pod defaults, persistent data, config-hash roll. */
@@ -92,6 +100,14 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
     { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
     ...(a.authSecretName ? [{ name: "auth", secret: { secretName: a.authSecretName, defaultMode: 0o440 } }] : []),
     ...(a.markers ?? []).map((m, i) => ({ name: `marker-${i}`, configMap: { name: m.configMapName, optional: true } })),
+    ...(a.sidecars ?? [])
+      .filter((sc) => sc.authFiles?.length)
+      .map((sc) => {
+        if (!a.authSecretName)
+          throw new Error(`sidecar ${sc.container.name} reads auth files but the workload has no auth Secret`);
+        const items = (sc.authFiles ?? []).map((f) => ({ key: f, path: f }));
+        return { name: sidecarAuthVolume(sc), secret: { secretName: a.authSecretName, defaultMode: 0o440, items } };
+      }),
   ];
   return {
     replicas: a.replicas,
@@ -136,6 +152,7 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
             volumeMounts: [
               { name: "run", mountPath: Mount.Run, readOnly: true },
               { name: "tmp", mountPath: Mount.Tmp },
+              ...(sc.authFiles?.length ? [{ name: sidecarAuthVolume(sc), mountPath: Mount.Auth, readOnly: true }] : []),
             ],
           })),
         ],

@@ -115,7 +115,7 @@ describe("faults on the local stack (tests/faults)", function () {
       return undefined;
     return ZOOKEEPERS[modes.indexOf("leader")];
   };
-  /** What the next person needs to find the Sentinel loss: the failover as the sentinels logged it, and each data pod's replication. */
+  /** What the next person needs to find a Sentinel loss: the failover as the sentinels logged it, and each data pod's replication. */
   const sentinelEvidence = async (since: number) => {
     const out: string[] = [];
     for (const p of SENTINELS) {
@@ -153,12 +153,7 @@ describe("faults on the local stack (tests/faults)", function () {
    * Runs one fault under `writer`'s load: waits for a steady state, injects, waits until the
    * writer is acknowledged again and every observer agrees, then counts what was lost.
    */
-  const scenario = async (
-    name: string,
-    writer: Writer,
-    inject: (leader: string) => Promise<void>,
-    knownDefect?: string,
-  ) => {
+  const scenario = async (name: string, writer: Writer, inject: (leader: string) => Promise<void>) => {
     const view = leaderOf[writer.system];
     const before = await waitFor(`${writer.system} steady`, 180_000, view, 500);
     await waitFor("writes acknowledged", 60_000, async () => (writer.acked.length > 20 ? true : undefined), 200);
@@ -218,14 +213,12 @@ describe("faults on the local stack (tests/faults)", function () {
       lost: `${lost.length}/${durable.length}${writer.ackedUnreplicated.length ? ` (+${unreplicated.length}/${writer.ackedUnreplicated.length} unreplicated)` : ""}`,
       changes,
     });
-    if (knownDefect && lost.length) {
-      console.log(
-        `      KNOWN DEFECT, reported, not gating: ${name}: ${lost.length} acknowledged writes lost (${knownDefect})`,
-      );
-      console.log(await sentinelEvidence(t0));
-      return;
-    }
-    assert.deepStrictEqual(lost.slice(0, 10), [], `${name}: durably acknowledged writes lost`);
+    const evidence = lost.length && writer.system === "Redis Sentinel" ? `\n${await sentinelEvidence(t0)}` : "";
+    assert.deepStrictEqual(
+      lost.slice(0, 10),
+      [],
+      `${name}: ${lost.length} durably acknowledged writes lost${evidence}`,
+    );
   };
 
   before(async () => {
@@ -310,14 +303,14 @@ describe("faults on the local stack (tests/faults)", function () {
       scenario(
         "the master paused 15 s",
         w,
+        // Right after the handover above, the restarted pod is out of the sentinels' sight (its
+        // name still resolves to its old address): before the follow-sentinels sidecar it stayed
+        // with the paused master, which took 274-339 WAIT-acknowledged writes after it resumed.
         async (m) => {
           await signalServer(m, "redis-server", "STOP");
           await new Promise((r) => setTimeout(r, PAUSE_MS));
           await signalServer(m, "redis-server", "CONT");
         },
-        // Seen once here (327 of 3245 WAIT-acknowledged writes, from the seconds before the pause,
-        // right after the previous scenario's failover); not reproduced alone. Open in #24.
-        "WAIT-acknowledged writes from just before the pause, after a preceding failover",
       ));
     it("every data and sentinel pod deleted at once", () =>
       scenario("every pod deleted at once", w, async () => {

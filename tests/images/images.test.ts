@@ -439,6 +439,72 @@ describe("images (real Docker engine)", function () {
         assert.match(await client(master, "6379", "INFO", "replication"), /role:slave/);
       });
 
+      it("leaves a deposed master no replica the sentinels could not move, so it refuses writes when it comes back", async () => {
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        await healthy(all.length - 1);
+        const master = (await masterOf(sentinels[0])).split(".")[0];
+        const [seen, hidden] = all.filter((n) => n !== master);
+        // Each data pod's sidecar, sharing its network as a pod's containers do, with only the password it uses.
+        const follower = filesDir({ "handover-password": AUTH_FILES["handover-password"] });
+        for (const n of all) {
+          await docker("run", "-d", "--name", `${n}-follower`, "--network", `container:${n}`, "--label", RUN_LABEL, "--read-only", "--cap-drop", "ALL",
+            "--security-opt", "no-new-privileges", "--user", "10001:10001", "--tmpfs", "/tmp", "-v", `${follower}:/etc/auth:ro`,
+            ...Object.entries(env(domain)).flatMap(([k, v]) => ["-e", `${k}=${v}`]), "--entrypoint", "/usr/local/bin/redis-follow-sentinels", images.redis);
+        }
+        // A pod restarted a moment ago: the sentinels' DNS still gives its old address, so they cannot
+        // reach it to move it, while it replicates from the master like any replica.
+        const subnet = await docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", net);
+        const stale = subnet.replace(/\.\d+\/\d+$/, ".250");
+        const hostsFiles = await Promise.all(sentinels.map((s) => docker("inspect", "--format", "{{.HostsPath}}", s)));
+        const fresh = hostsFiles.map((h) => fs.readFileSync(h, "utf8"));
+        hostsFiles.forEach((h, i) => fs.writeFileSync(h, `${fresh[i]}${stale} ${hidden}.${domain}\n`));
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        const acknowledged: string[] = [];
+        let writing = true;
+        try {
+          await cli(hidden, "6379", "admin", ADMIN, "CLIENT", "KILL", "USER", "sentinel");
+          await waitFor("the sentinels to lose the replica", 30000, async () => {
+            const views = await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster")));
+            return views.every((v) => v.split("\n").some((l, i, lines) => l === `${hidden}.${domain}` && /disconnected|s_down/.test(lines.slice(i, i + 12).join(" ")))) ? true : undefined;
+          });
+          const writes = (async () => {
+            for (let i = 0; writing; i++) {
+              const ok = await writer.set(`deposed:${i}`, String(i)).catch(() => "");
+              if (ok === "OK" && Number(await writer.call("WAIT", "1", "1000").catch(() => 0)) >= 1) acknowledged.push(`deposed:${i}`);
+              else await new Promise((r) => setTimeout(r, 50));
+            }
+          })();
+          await waitFor("writes acknowledged", 10000, async () => (acknowledged.length > 20 ? true : undefined));
+          // The master hangs past down-after; the sentinels promote the replica they see.
+          await docker("pause", master);
+          try {
+            await waitFor("the sentinels to promote the replica they reach", 30000, async () =>
+              ((await Promise.all(sentinels.map(masterOf))).every((m) => m === `${seen}.${domain}`) ? true : undefined));
+            await new Promise((r) => setTimeout(r, 3000));
+          } finally {
+            await docker("unpause", master);
+          }
+          // Back, it still thinks it is master until the sentinels convert it (about 10 s): every write it takes then is discarded.
+          await waitFor("the sentinels to convert the deposed master", 60000, async () =>
+            (/role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined));
+          writing = false;
+          await writes;
+        } finally {
+          writing = false;
+          writer.disconnect();
+          hostsFiles.forEach((h, i) => fs.writeFileSync(h, fresh[i]));
+        }
+        const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(seen));
+        const values = await promoted.mget(...acknowledged);
+        promoted.disconnect();
+        // Before the sidecar: the hidden replica stayed with the deposed master and acknowledged its writes.
+        const lost = acknowledged.filter((_, i) => values[i] === null);
+        assert.deepStrictEqual(lost.slice(0, 5), [], `${lost.length} of ${acknowledged.length} WAIT-acknowledged writes lost`);
+        assert.match((await run("docker", ["logs", `${hidden}-follower`])).stderr, new RegExp(`the sentinels now name ${seen}\\.${domain.replace(/\./g, "\\.")} master`));
+        // With the DNS right again the sentinels see it again, at the new master.
+        await healthy(all.length - 1);
+      });
+
       it("serves an empty volume only when the operator says every copy is lost", async () => {
         const r = await execIn(data[0], "bash", "-c", [
           ". /usr/local/bin/redis-common.sh",

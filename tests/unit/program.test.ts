@@ -282,6 +282,27 @@ describe("program on the dev stack", () => {
     }
   });
 
+  it("runs a sidecar beside each Sentinel data pod that follows the sentinels' master, with the handover password alone", () => {
+    const spec = named(run, T.sts, "redis-sentinel-data").inputs.spec.template.spec;
+    const sidecar = spec.containers.find((c: any) => c.name === "follow-sentinels");
+    assert.deepStrictEqual(sidecar.command, ["/usr/local/bin/redis-follow-sentinels"]);
+    assert.strictEqual(sidecar.image, spec.containers[0].image);
+    assert.deepStrictEqual(sidecar.securityContext, spec.containers[0].securityContext);
+    const env = Object.fromEntries(sidecar.env.filter((e: any) => e.value).map((e: any) => [e.name, e.value]));
+    assert.strictEqual(
+      env.SENTINEL_PEERS,
+      [0, 1, 2].map((i) => `redis-sentinel-${i}.redis-sentinel-headless.middleware-dev.svc.cluster.local`).join(" "),
+    );
+    assert.strictEqual(env.MASTER_NAME, "mymaster");
+    assert.match(env.DEFAULT_MASTER_HOST, /^redis-sentinel-data-0\.redis-sentinel-data-headless\./);
+    const auth = sidecar.volumeMounts.find((m: any) => m.mountPath === "/etc/auth");
+    assert.strictEqual(auth.readOnly, true);
+    const volume = spec.volumes.find((v: any) => v.name === auth.name);
+    assert.deepStrictEqual(volume.secret.items, [{ key: "handover-password", path: "handover-password" }]);
+    assert.strictEqual(volume.secret.secretName, spec.volumes.find((v: any) => v.name === "auth").secret.secretName);
+    assert.ok(sidecar.livenessProbe.exec.command.includes("--check"));
+  });
+
   it("purges ZooKeeper's old snapshots and logs hourly, keeping three", () => {
     const cfg: string = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"];
     assert.match(cfg, /^autopurge\.purgeInterval=1$/m);
