@@ -149,23 +149,15 @@ describe("faults on the local stack (tests/faults)", function () {
     ZooKeeper: zooKeeperView,
   };
 
-  /**
-   * Runs one fault under `writer`'s load: waits for a steady state, injects, waits until the
-   * writer is acknowledged again and every observer agrees, then counts what was lost.
-   */
-  const scenario = async (name: string, writer: Writer, inject: (leader: string) => Promise<void>) => {
-    const view = leaderOf[writer.system];
-    const before = await waitFor(`${writer.system} steady`, 180_000, view, 500);
-    await waitFor("writes acknowledged", 60_000, async () => (writer.acked.length > 20 ? true : undefined), 200);
-    const t0 = Date.now();
+  /** Counts the changes of leader `view` names from `before` on, and when the first came. */
+  const watchLeader = (view: () => Promise<string | undefined>, before: string, t0: number) => {
     let newLeaderAt: number | undefined;
-    let agreedAt: number | undefined;
     let last = before;
     let changes = 0;
     let watching = true;
-    const watcher = (async () => {
+    const loop = (async () => {
       while (watching) {
-        const now = await view();
+        const now = await view().catch(() => undefined);
         if (now !== undefined && now !== last) {
           changes++;
           newLeaderAt ??= Date.now() - t0;
@@ -174,51 +166,78 @@ describe("faults on the local stack (tests/faults)", function () {
         await new Promise((r) => setTimeout(r, 250));
       }
     })();
-    try {
-      await inject(before);
-      const acks = writer.acked.length;
-      await waitFor(
-        `${name}: writes acknowledged again`,
-        300_000,
-        async () => (writer.acked.length > acks + 30 ? true : undefined),
-        200,
-      );
-      await waitFor(
-        `${name}: every observer agrees`,
-        300_000,
-        async () => ((await view()) !== undefined ? true : undefined),
-        500,
-      );
-      agreedAt = Date.now() - t0;
-    } finally {
+    return async () => {
       watching = false;
-      await watcher;
+      await loop;
+      return { changes, newLeaderAt };
+    };
+  };
+
+  /**
+   * Runs one fault under the writers' load: waits for a steady state, injects, waits until every
+   * writer is acknowledged again and every observer agrees, then counts what each lost.
+   */
+  const scenario = async (name: string, writers: Writer | Writer[], inject: (leader: string) => Promise<void>) => {
+    const all = Array.isArray(writers) ? writers : [writers];
+    const before = await Promise.all(all.map((w) => waitFor(`${w.system} steady`, 180_000, leaderOf[w.system], 500)));
+    for (const w of all)
+      await waitFor("writes acknowledged", 60_000, async () => (w.acked.length > 20 ? true : undefined), 200);
+    const t0 = Date.now();
+    const watches = all.map((w, i) => watchLeader(leaderOf[w.system], before[i], t0));
+    const agreedAt: number[] = [];
+    let watched: { changes: number; newLeaderAt?: number }[];
+    try {
+      await inject(before[0]);
+      await Promise.all(
+        all.map(async (w, i) => {
+          const acks = w.acked.length;
+          await waitFor(
+            `${name}: ${w.system} writes acknowledged again`,
+            300_000,
+            async () => (w.acked.length > acks + 30 ? true : undefined),
+            200,
+          );
+          await waitFor(
+            `${name}: every ${w.system} observer agrees`,
+            300_000,
+            async () => ((await leaderOf[w.system]()) !== undefined ? true : undefined),
+            500,
+          );
+          agreedAt[i] = Date.now() - t0;
+        }),
+      );
+    } finally {
+      watched = await Promise.all(watches.map((stop) => stop()));
     }
-    // Every write acknowledged so far is read back; a loss is counted once, in the scenario that caused it.
-    const durable = writer.acked.slice();
-    const all = await waitFor(
-      `${name}: read back`,
-      60_000,
-      async () => writer.lost(durable).catch(() => undefined),
-      1000,
-    );
-    const lost = all.filter((k) => !lostBefore.has(k));
-    all.forEach((k) => lostBefore.add(k));
-    const unreplicated = await writer.lost(writer.ackedUnreplicated).catch(() => []);
-    rows.push({
-      scenario: `${writer.system}: ${name}`,
-      newLeader: seconds(newLeaderAt),
-      window: seconds(writer.longestGap(t0)),
-      agreed: seconds(agreedAt),
-      lost: `${lost.length}/${durable.length}${writer.ackedUnreplicated.length ? ` (+${unreplicated.length}/${writer.ackedUnreplicated.length} unreplicated)` : ""}`,
-      changes,
-    });
-    const evidence = lost.length && writer.system === "Redis Sentinel" ? `\n${await sentinelEvidence(t0)}` : "";
-    assert.deepStrictEqual(
-      lost.slice(0, 10),
-      [],
-      `${name}: ${lost.length} durably acknowledged writes lost${evidence}`,
-    );
+    const failures: string[] = [];
+    for (const [i, w] of all.entries()) {
+      // Every write acknowledged so far is read back; a loss is counted once, in the scenario that caused it.
+      const durable = w.acked.slice();
+      const lostNow = await waitFor(
+        `${name}: ${w.system} read back`,
+        60_000,
+        async () => w.lost(durable).catch(() => undefined),
+        1000,
+      );
+      const lost = lostNow.filter((k) => !lostBefore.has(k));
+      lostNow.forEach((k) => lostBefore.add(k));
+      const unreplicated = await w.lost(w.ackedUnreplicated).catch(() => []);
+      rows.push({
+        scenario: `${w.system}: ${name}`,
+        newLeader: seconds(watched[i].newLeaderAt),
+        window: seconds(w.longestGap(t0)),
+        agreed: seconds(agreedAt[i]),
+        lost: `${lost.length}/${durable.length}${w.ackedUnreplicated.length ? ` (+${unreplicated.length}/${w.ackedUnreplicated.length} unreplicated)` : ""}`,
+        changes: watched[i].changes,
+      });
+      if (lost.length) {
+        const evidence = w.system === "Redis Sentinel" ? `\n${await sentinelEvidence(t0)}` : "";
+        failures.push(
+          `${w.system}: ${lost.length} durably acknowledged writes lost, first ${lost.slice(0, 10).join(", ")}${evidence}`,
+        );
+      }
+    }
+    assert.deepStrictEqual(failures, [], `${name}: acknowledged writes lost`);
   };
 
   before(async () => {
@@ -339,6 +358,55 @@ describe("faults on the local stack (tests/faults)", function () {
   });
 
   // Nested: mocha runs a describe block's own tests before its nested blocks.
+  describe("rolling changes by `pulumi up`, every system written at once", () => {
+    let writers: [RedisClusterWriter, SentinelWriter, ZooKeeperWriter];
+    before(async () => {
+      writers = [
+        await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "roll"),
+        await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "roll"),
+        await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-roll-register"),
+      ];
+      writers.forEach((w) => w.start());
+    });
+    after(() => Promise.all(writers?.map((w) => w.close()) ?? []));
+    const up = async () => {
+      const result = await stack.run("up");
+      assert.strictEqual(
+        result.code,
+        0,
+        `up exited ${result.code}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`,
+      );
+    };
+
+    it("a config change that rolls every Redis and ZooKeeper pod, one at a time", () =>
+      scenario("a rolling config change", writers, async () => {
+        stack.writeSettings((c) => {
+          c["middleware:redisCluster"].maxmemory = "48mb";
+          c["middleware:redisSentinel"].maxmemory = "48mb";
+          c["middleware:zookeeper"].heap = "120m";
+        });
+        await up();
+      }));
+    it("the client password rotated: every Redis pod rolls, clients given the new one first", () =>
+      scenario("a client password rotation", writers.slice(0, 2), async () => {
+        const rotated = `rotated-${Date.now()}-fault-password`;
+        const set = await stack.runWithInput(
+          rotated,
+          "pulumi",
+          "config",
+          "set",
+          "--secret",
+          "redisPassword",
+          "--non-interactive",
+        );
+        assert.strictEqual(set.code, 0, set.stderr);
+        writers[0].rotate(rotated);
+        writers[1].rotate(rotated);
+        await up();
+        password = rotated;
+      }));
+  });
+
   describe("afterwards", () => {
     it("leaves no pod restarting for good", async () => {
       // Ready follows serving by up to a readiness period (10 s): "for good" is still not Ready 2 min on.

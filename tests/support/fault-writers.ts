@@ -104,31 +104,67 @@ export abstract class Writer {
 /** The key of write `i` of writer `tag`: spread over every slot of a cluster. */
 const keyOf = (tag: string, id: string) => `fault:${tag}:${id}`;
 
-/** A Redis client writing `SET` then `WAIT 1` in one pipeline: durable once a replica acknowledged it. */
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid username-password/;
+
+/**
+ * A Redis client writing `SET` then `WAIT 1` in one pipeline: durable once a replica acknowledged
+ * it. During a password rotation it knows both passwords, as an application given the new one
+ * before the roll: refused, it reconnects with the other (the pods take the new one as they roll).
+ */
 abstract class WaitingRedisWriter extends Writer {
+  private current?: Redis | Cluster;
+  private passwords: string[];
+
   protected constructor(
-    protected readonly client: Redis | Cluster,
+    password: string,
     protected readonly tag: string,
   ) {
     super();
+    this.passwords = [password];
+  }
+
+  /** Connected on first use: a subclass's own fields are set only after this constructor. */
+  protected get client(): Redis | Cluster {
+    return (this.current ??= this.connect(this.password));
+  }
+
+  /** A client of the system with `password`, errors swallowed (every write reports its own). */
+  protected abstract connect(password: string): Redis | Cluster;
+
+  protected get password(): string {
+    return this.passwords[0];
+  }
+
+  /** Takes the new password first, keeping the old one for pods that have not rolled yet. */
+  rotate(password: string): void {
+    this.passwords = [password, ...this.passwords.filter((p) => p !== password)];
   }
 
   protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
     const key = keyOf(this.tag, String(i));
-    // In a cluster the pipeline goes to the key's node: the WAIT counts that master's replicas.
-    const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
-      Error | null,
-      unknown,
-    ][];
-    const [[setError, set], [waitError, replicas]] = replies;
-    if (setError || set !== "OK") throw setError ?? new Error(String(set));
-    if (waitError) throw waitError;
-    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
+    try {
+      // In a cluster the pipeline goes to the key's node: the WAIT counts that master's replicas.
+      const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
+        Error | null,
+        unknown,
+      ][];
+      const [[setError, set], [waitError, replicas]] = replies;
+      if (setError || set !== "OK") throw setError ?? new Error(String(set));
+      if (waitError) throw waitError;
+      return Number(replicas) >= 1 ? "replicated" : "unreplicated";
+    } catch (e) {
+      if (this.passwords.length > 1 && AUTH_REFUSED.test(String(e))) {
+        this.passwords.push(this.passwords.shift()!);
+        this.current?.disconnect();
+        this.current = undefined;
+      }
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
     await this.stop();
-    this.client.disconnect();
+    this.current?.disconnect();
   }
 }
 
@@ -136,23 +172,26 @@ abstract class WaitingRedisWriter extends Writer {
 export class RedisClusterWriter extends WaitingRedisWriter {
   readonly system = "Redis Cluster";
   private constructor(
-    client: Cluster,
+    password: string,
     tag: string,
     private readonly seed: string,
-    private readonly password: string,
+    private readonly dnsCache: ClusterDns,
   ) {
-    super(client, tag);
+    super(password, tag);
   }
 
   static async open(dnsCache: ClusterDns, service: string, password: string, tag: string): Promise<RedisClusterWriter> {
-    const seed = await dnsCache.resolve(service);
+    return new RedisClusterWriter(password, tag, await dnsCache.resolve(service), dnsCache);
+  }
+
+  protected connect(password: string): Cluster {
     // Redirects carry node addresses (cluster-preferred-endpoint-type ip), which this host routes to.
-    const client = new Cluster([{ host: seed, port: 6379 }], {
+    const client = new Cluster([{ host: this.seed, port: 6379 }], {
       redisOptions: { password, protocol: 2 },
-      natMap: dnsCache.natMap,
+      natMap: this.dnsCache.natMap,
     });
     client.on("error", () => undefined);
-    return new RedisClusterWriter(client, tag, seed, password);
+    return client;
   }
 
   async lost(acks: readonly Ack[]): Promise<string[]> {
@@ -173,11 +212,11 @@ export class RedisClusterWriter extends WaitingRedisWriter {
 export class SentinelWriter extends WaitingRedisWriter {
   readonly system = "Redis Sentinel";
   private constructor(
-    client: Redis,
+    password: string,
     tag: string,
     private readonly options: RedisOptions,
   ) {
-    super(client, tag);
+    super(password, tag);
   }
 
   static async open(
@@ -190,18 +229,20 @@ export class SentinelWriter extends WaitingRedisWriter {
     const options: RedisOptions = {
       sentinels: [{ host: await dnsCache.resolve(sentinelService), port: 26379 }],
       name: masterName,
-      password,
-      sentinelPassword: password,
       natMap: dnsCache.natMap,
     };
-    const client = new Redis(options);
+    return new SentinelWriter(password, tag, options);
+  }
+
+  protected connect(password: string): Redis {
+    // The sentinels take the client password too.
+    const client = new Redis({ ...this.options, password, sentinelPassword: password });
     client.on("error", () => undefined);
-    return new SentinelWriter(client, tag, options);
+    return client;
   }
 
   async lost(acks: readonly Ack[]): Promise<string[]> {
-    const reader = new Redis(this.options);
-    reader.on("error", () => undefined);
+    const reader = this.connect(this.password);
     try {
       const keys = acks.map((a) => keyOf(this.tag, a.id));
       const values: (string | null)[] = [];
