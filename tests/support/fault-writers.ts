@@ -104,7 +104,10 @@ export abstract class Writer {
 /** The key of write `i` of writer `tag`: spread over every slot of a cluster. */
 const keyOf = (tag: string, id: string) => `fault:${tag}:${id}`;
 
-const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid username-password/;
+/** How long a rotating writer keeps failing with one password before it reconnects with the other. */
+const SWAP_AFTER_MS = 3000;
+/** No write waits longer: a hung command would stall the writer (and its close) for good. */
+const COMMAND_TIMEOUT_MS = 5000;
 
 /**
  * A Redis client writing `SET` then `WAIT 1` in one pipeline: durable once a replica acknowledged
@@ -114,6 +117,8 @@ const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid username-password/;
 abstract class WaitingRedisWriter extends Writer {
   private current?: Redis | Cluster;
   private passwords: string[];
+  /** When the current password last worked, or was taken up. */
+  private lastGood = Date.now();
 
   protected constructor(
     password: string,
@@ -151,12 +156,16 @@ abstract class WaitingRedisWriter extends Writer {
       const [[setError, set], [waitError, replicas]] = replies;
       if (setError || set !== "OK") throw setError ?? new Error(String(set));
       if (waitError) throw waitError;
+      this.lastGood = Date.now();
       return Number(replicas) >= 1 ? "replicated" : "unreplicated";
     } catch (e) {
-      if (this.passwords.length > 1 && AUTH_REFUSED.test(String(e))) {
+      // Refused for a while (WRONGPASS, or a Sentinel client that only says no sentinel answered):
+      // the pods it reaches have the other password now, or still.
+      if (this.passwords.length > 1 && Date.now() - this.lastGood > SWAP_AFTER_MS) {
         this.passwords.push(this.passwords.shift()!);
         this.current?.disconnect();
         this.current = undefined;
+        this.lastGood = Date.now();
       }
       throw e;
     }
@@ -187,7 +196,7 @@ export class RedisClusterWriter extends WaitingRedisWriter {
   protected connect(password: string): Cluster {
     // Redirects carry node addresses (cluster-preferred-endpoint-type ip), which this host routes to.
     const client = new Cluster([{ host: this.seed, port: 6379 }], {
-      redisOptions: { password, protocol: 2 },
+      redisOptions: { password, protocol: 2, commandTimeout: COMMAND_TIMEOUT_MS },
       natMap: this.dnsCache.natMap,
     });
     client.on("error", () => undefined);
@@ -236,7 +245,12 @@ export class SentinelWriter extends WaitingRedisWriter {
 
   protected connect(password: string): Redis {
     // The sentinels take the client password too.
-    const client = new Redis({ ...this.options, password, sentinelPassword: password });
+    const client = new Redis({
+      ...this.options,
+      password,
+      sentinelPassword: password,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+    });
     client.on("error", () => undefined);
     return client;
   }
