@@ -77,6 +77,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             appendfsync: AppendFsync.EverySec,
             clusterNodeTimeoutMs: s.nodeTimeoutMs,
             clientAcl: s.clientAcl,
+            clientScripting: s.clientScripting,
           },
           auth,
           resources: s.resources,

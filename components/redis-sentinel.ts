@@ -92,6 +92,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
             maxmemory: s.maxmemory,
             appendfsync: AppendFsync.EverySec,
             clientAcl: s.clientAcl,
+            clientScripting: s.clientScripting,
           },
           auth,
           resources: s.resources,

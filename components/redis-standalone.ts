@@ -50,6 +50,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
           maxmemory: args.settings.maxmemory,
           appendfsync: args.settings.appendfsync,
           clientAcl: args.settings.clientAcl,
+          clientScripting: args.settings.clientScripting,
         },
         auth,
         resources: args.settings.resources,

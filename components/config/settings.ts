@@ -102,6 +102,8 @@ export interface RedisSettings {
   readonly maxmemory: string;
   /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
   readonly clientAcl: string;
+  /** Whether that user may run Lua scripts and functions (clientScriptingRules). */
+  readonly clientScripting: boolean;
   readonly resources: Resources;
 }
 
@@ -113,6 +115,8 @@ export interface RedisClusterSettings {
   readonly maxmemory: string;
   /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
   readonly clientAcl: string;
+  /** Whether that user may run Lua scripts and functions (clientScriptingRules). */
+  readonly clientScripting: boolean;
   readonly resources: Resources;
 }
 
@@ -127,6 +131,8 @@ export interface RedisSentinelSettings {
   readonly maxmemory: string;
   /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
   readonly clientAcl: string;
+  /** Whether that user may run Lua scripts and functions (clientScriptingRules). */
+  readonly clientScripting: boolean;
   readonly resources: Resources;
   readonly sentinelResources: Resources;
 }

@@ -193,6 +193,7 @@ function redis(root: Section): RedisSettings {
     appendfsync: s.oneOf("appendfsync", AppendFsync, AppendFsync.EverySec),
     maxmemory: maxmemory(s, r, "256mb"),
     clientAcl: clientAcl(s),
+    clientScripting: s.bool("clientScripting", false),
     resources: r,
   };
 }
@@ -210,6 +211,7 @@ function redisCluster(root: Section): RedisClusterSettings {
     nodeTimeoutMs: s.int("nodeTimeoutMs", 5000, 500, 120000),
     maxmemory: maxmemory(s, r, "256mb"),
     clientAcl: clientAcl(s),
+    clientScripting: s.bool("clientScripting", false),
     resources: r,
   };
 }
@@ -243,6 +245,7 @@ function redisSentinel(root: Section): RedisSentinelSettings {
     failoverTimeoutMs,
     maxmemory: maxmemory(s, r, "256mb"),
     clientAcl: clientAcl(s),
+    clientScripting: s.bool("clientScripting", false),
     resources: r,
     sentinelResources: resources(s.section("sentinel"), SENTINEL),
   };

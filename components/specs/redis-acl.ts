@@ -43,11 +43,20 @@ const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
 /**
  * What applications may run, unless the stack says otherwise: everything but @dangerous (FLUSH*, KEYS,
  * SWAPDB, MIGRATE, RESTORE, DEBUG, CONFIG, ACL, replication and cluster management), plus INFO and
- * ROLE that client libraries use to find the master, minus the commands that wipe scripts and
- * functions. No Pub/Sub channel unless listed (Redis 7's own default for new users).
+ * ROLE that client libraries use to find the master. No Pub/Sub channel unless listed (Redis 7's
+ * own default for new users). Scripting is decided apart from these rules: clientScriptingRules.
  */
-export const DEFAULT_CLIENT_ACL =
-  "~* resetchannels +@all -@dangerous +info +role -script|flush -function|flush -function|delete -function|restore";
+export const DEFAULT_CLIENT_ACL = "~* resetchannels +@all -@dangerous +info +role";
+
+/**
+ * The rules that follow the stack's client rules. Off (the default): no EVAL, FCALL, SCRIPT or
+ * FUNCTION for clients, whatever the client rules grant, since one bug in a script an application
+ * sends runs arbitrary commands. On (`clientScripting: true`): scripts and functions run with the
+ * client's own rights, and no client can wipe or replace the server's loaded ones.
+ */
+export function clientScriptingRules(on: boolean): string {
+  return on ? "+@scripting -script|flush -function|flush -function|delete -function|restore" : "-@scripting";
+}
 
 /** The channel Sentinel's gossip runs on; whoever may publish there can steer the sentinels. */
 export const SENTINEL_HELLO_CHANNEL = "__sentinel__:hello";
@@ -60,11 +69,11 @@ export interface DataNodeRole {
   readonly clusterNode?: boolean;
 }
 
-/** ACL users of a data node: clients, admin, replication, and what its role adds. */
-export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}): string[] {
+/** ACL users of a data node: clients (scripting off unless `clientScripting`), admin, replication, and what its role adds. */
+export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}, clientScripting = false): string[] {
   const sentinelManaged = role.sentinelManaged ?? false;
   return [
-    `user default on ${hash(AuthFile.Password)} resetkeys resetchannels -@all ${clientAcl}`,
+    `user default on ${hash(AuthFile.Password)} resetkeys resetchannels -@all ${clientAcl} ${clientScriptingRules(clientScripting)}`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
     // ROLE: the readiness probe (images/redis/redis-probe) checks a replica's link with this user.
     `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping +role`,

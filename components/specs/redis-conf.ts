@@ -17,6 +17,8 @@ export interface RedisConfArgs {
   readonly clusterNodeTimeoutMs?: number;
   /** ACL rules of the `default` user (see redis-acl.ts). */
   readonly clientAcl: string;
+  /** Let clients run Lua scripts and functions (with their own rights). Defaults to false. */
+  readonly clientScripting?: boolean;
 }
 
 /** Replicas in reach a Sentinel-managed master needs to accept a write. */
@@ -47,10 +49,11 @@ export function redisConf(a: RedisConfArgs): string {
     "maxmemory-policy noeviction",
     "tcp-keepalive 60",
     "loglevel notice",
-    ...dataNodeAcl(a.clientAcl, {
-      sentinelManaged: a.mode === RedisMode.SentinelData,
-      clusterNode: a.mode === RedisMode.Cluster,
-    }),
+    ...dataNodeAcl(
+      a.clientAcl,
+      { sentinelManaged: a.mode === RedisMode.SentinelData, clusterNode: a.mode === RedisMode.Cluster },
+      a.clientScripting,
+    ),
   ];
   if (a.mode === RedisMode.Cluster) {
     lines.push(

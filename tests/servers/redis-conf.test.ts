@@ -101,4 +101,38 @@ describe("the product's redis.conf on real redis-server processes", function () 
       cluster.disconnect();
     }
   });
+  it("keeps Lua scripts and functions from clients unless the stack turns them on, and then only with the client's own rights", async () => {
+    const [off] = await fleet.add(1, { product: conf(RedisMode.Standalone) });
+    const [on] = await fleet.add(1, { product: { ...conf(RedisMode.Standalone), clientScripting: true } });
+    const refused: [string, ...string[]][] = [
+      ["EVAL", "return 1", "0"],
+      ["EVAL_RO", "return 1", "0"],
+      ["FCALL", "f", "0"],
+      ["FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)"],
+      ["SCRIPT", "LOAD", "return 1"],
+    ];
+    const offClient = await connectRedis(off.port, CLIENT);
+    const onClient = await connectRedis(on.port, CLIENT);
+    try {
+      // Before: the default user had +@all, scripting included.
+      for (const [cmd, ...args] of refused)
+        await assert.rejects(offClient.call(cmd, ...args), /NOPERM/, `${cmd} refused`);
+      await onClient.set("k", "v");
+      assert.strictEqual(await onClient.call("EVAL", "return redis.call('GET', KEYS[1])", "1", "k"), "v");
+      // Inside a script the client's own rules hold, and nobody's scripts can be wiped.
+      await assert.rejects(
+        onClient.call("EVAL", "return redis.call('FLUSHALL')", "0"),
+        /NOPERM|can't run this command/,
+      );
+      for (const c of [
+        ["SCRIPT", "FLUSH"],
+        ["FUNCTION", "FLUSH"],
+        ["FUNCTION", "DELETE", "lib"],
+      ])
+        await assert.rejects(onClient.call(c[0], ...c.slice(1)), /NOPERM/, c.join(" "));
+    } finally {
+      offClient.disconnect();
+      onClient.disconnect();
+    }
+  });
 });

@@ -30,6 +30,8 @@ describe("redis-probe on a real redis-server", function () {
         maxmemory: "64mb",
         appendfsync: "everysec",
         clientAcl: DEFAULT_CLIENT_ACL,
+        // A stack that lets its clients run scripts: the only way a client makes a server BUSY.
+        clientScripting: true,
       },
       extraConfig: ["busy-reply-threshold 500"],
     });

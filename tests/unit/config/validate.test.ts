@@ -300,12 +300,12 @@ const cases: [string, (r: Raw) => void, string][] = [
   [
     "unknown key in a workload",
     (r) => (r.redisCluster = { master: 5 }),
-    "middleware:redisCluster.master: is not a setting of this program (typo?); known keys of redisCluster: masters, resources, enabled, replicasPerMaster, nodeTimeoutMs, maxmemory, clientAcl",
+    "middleware:redisCluster.master: is not a setting of this program (typo?); known keys of redisCluster: masters, resources, enabled, replicasPerMaster, nodeTimeoutMs, maxmemory, clientAcl, clientScripting",
   ],
   [
     "unknown key in Sentinel",
     (r) => (r.redisSentinel = { quroum: 2 }),
-    "middleware:redisSentinel.quroum: is not a setting of this program (typo?); known keys of redisSentinel: sentinels, quorum, downAfterMs, failoverTimeoutMs, resources, enabled, masterName, dataReplicas, maxmemory, clientAcl, sentinel",
+    "middleware:redisSentinel.quroum: is not a setting of this program (typo?); known keys of redisSentinel: sentinels, quorum, downAfterMs, failoverTimeoutMs, resources, enabled, masterName, dataReplicas, maxmemory, clientAcl, clientScripting, sentinel",
   ],
   [
     "unknown key in ZooKeeper",
@@ -445,6 +445,18 @@ describe("stack config validation", () => {
     assert.strictEqual(s.redisSentinel.quorum, 2);
     assert.strictEqual(s.antiAffinity, "required");
     assert.strictEqual(s.redis.clientAcl, DEFAULT_CLIENT_ACL);
+    for (const w of [s.redis, s.redisCluster, s.redisSentinel]) assert.strictEqual(w.clientScripting, false);
+  });
+
+  it("turns client scripting on per workload, and only with a boolean", () => {
+    const s = parseStackConfig("dev", { ...baseRaw(), redisCluster: { clientScripting: true } }, secrets());
+    assert.deepStrictEqual(
+      [s.redis.clientScripting, s.redisCluster.clientScripting, s.redisSentinel.clientScripting],
+      [false, true, false],
+    );
+    assert.deepStrictEqual(problemsOf({ ...baseRaw(), redis: { clientScripting: "on" } }), [
+      'middleware:redis.clientScripting: must be true or false (got "on")',
+    ]);
   });
 
   it("accepts client ACL rules that narrow keys, commands and channels", () => {

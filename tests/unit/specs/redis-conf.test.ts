@@ -48,7 +48,7 @@ describe("redis.conf and sentinel.conf", () => {
       appendfsync: "everysec",
       clientAcl: "~app:* +@read",
     });
-    assert.match(data, /^user default on @HASH:password@ resetkeys resetchannels -@all ~app:\* \+@read$/m);
+    assert.match(data, /^user default on @HASH:password@ resetkeys resetchannels -@all ~app:\* \+@read -@scripting$/m);
     assert.match(data, /^user sentinel on @HASH:sentinel-password@ resetchannels &__sentinel__:hello -@all /m);
     assert.match(
       data,
