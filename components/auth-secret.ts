@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHmac, scryptSync } from "crypto";
+import { createHash, createHmac, scryptSync } from "crypto";
 import type { PlatformArgs } from "./stateful-workload";
-import { AuthFile } from "./specs/redis-acl";
+import { AuthFile, hashFile } from "./specs/redis-acl";
 
 export { AuthFile } from "./specs/redis-acl";
 
@@ -50,6 +50,11 @@ export interface AuthSecretArgs {
   readonly credentials: Credentials;
   /** Files derived from internalSecret this workload needs, e.g. Redis's replication user or ZooKeeper's quorum password. */
   readonly internalFiles: readonly string[];
+  /**
+   * Also hold each password's SHA-256 (`<file>.sha256`), so a container that only checks a
+   * password mounts its hash (Redis ACL users). Defaults to false (ZooKeeper needs the passwords).
+   */
+  readonly hashes?: boolean;
 }
 
 export interface AuthSecret {
@@ -68,11 +73,16 @@ export function authSecret(workload: string, args: AuthSecretArgs, parent: pulum
   const c = args.credentials;
   const files = pulumi
     .all([c.password, c.adminPassword, c.internalSecret])
-    .apply(([password, admin, seed]): Record<string, string> => ({
-      [AuthFile.Password]: password,
-      [AuthFile.AdminPassword]: admin,
-      ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f)])),
-    }));
+    .apply(([password, admin, seed]): Record<string, string> => {
+      const plain: Record<string, string> = {
+        [AuthFile.Password]: password,
+        [AuthFile.AdminPassword]: admin,
+        ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f)])),
+      };
+      if (!args.hashes) return plain;
+      const hashes = Object.entries(plain).map(([f, v]) => [hashFile(f), createHash("sha256").update(v).digest("hex")]);
+      return { ...plain, ...Object.fromEntries(hashes) };
+    });
   const secret = new k8s.core.v1.Secret(
     name,
     {

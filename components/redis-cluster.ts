@@ -43,7 +43,7 @@ export class RedisCluster extends pulumi.ComponentResource {
     const replicas = clusterSize(s.masters, s.replicasPerMaster);
     const auth = authSecret(
       name,
-      { platform: p, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS },
+      { platform: p, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS, hashes: true },
       this,
     );
     // The StatefulSet would drop the highest ordinals at once (a whole shard, with Parallel pods)

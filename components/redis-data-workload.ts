@@ -7,7 +7,8 @@ import { Resources } from "./config/settings";
 import { PlatformArgs, StatefulWorkloadArgs } from "./stateful-workload";
 import { Port } from "./specs/ports";
 import { RedisConfArgs, redisConf } from "./specs/redis-conf";
-import { redisServerContainer } from "./specs/redis-container";
+import { mountedAuthFiles } from "./specs/redis-acl";
+import { redisServerContainer, redisServerSends } from "./specs/redis-container";
 
 export interface RedisDataWorkloadArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -22,7 +23,7 @@ export interface RedisDataWorkloadArgs {
   readonly image: pulumi.Input<string>;
   /** redis.conf of every pod; its mode also picks the entrypoint's mode. */
   readonly conf: RedisConfArgs;
-  /** The Secret with the passwords, mounted at /etc/auth; its fingerprint rolls the pods. */
+  /** The Secret with the passwords (of which the container mounts what it uses) at /etc/auth; its fingerprint rolls the pods. */
   readonly auth: AuthSecret;
   /** Requests and limits of the redis-server container. */
   readonly resources: Resources;
@@ -36,13 +37,15 @@ export interface RedisDataWorkloadArgs {
 
 /** StatefulWorkload arguments for redis-server pods: redis.conf, auth, the Redis client port, the container. */
 export function redisDataWorkload(a: RedisDataWorkloadArgs): StatefulWorkloadArgs {
+  const conf = redisConf(a.conf);
   return {
     platform: a.platform,
     app: a.app,
     replicas: a.replicas,
     image: a.image,
-    configFiles: { "redis.conf": redisConf(a.conf) },
+    configFiles: { "redis.conf": conf },
     authSecretName: a.auth.secret.metadata.name,
+    authFiles: mountedAuthFiles([conf], redisServerSends(a.conf.mode)),
     authFingerprint: a.auth.fingerprint,
     resources: a.resources,
     storageSize: a.storageSize,

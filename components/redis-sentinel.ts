@@ -4,7 +4,7 @@ import { AppendFsync, RedisSentinelSettings } from "./config/settings";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { Credentials, authSecret } from "./auth-secret";
 import { formationMarker, formationMarkerMount } from "./formation-marker";
-import { SENTINEL_INTERNAL_USERS } from "./specs/redis-acl";
+import { SENTINEL_INTERNAL_USERS, mountedAuthFiles } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
 import { masterService, roleLabelAccount, roleLabelSidecar } from "./redis-master-service";
@@ -12,7 +12,12 @@ import { podHost, podHosts } from "./specs/network";
 import { redisSentinelHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode, sentinelConf } from "./specs/redis-conf";
-import { SENTINEL_DATA_GRACE_SECONDS, followSentinelsSidecar, sentinelContainer } from "./specs/redis-container";
+import {
+  SENTINEL_DATA_GRACE_SECONDS,
+  SENTINEL_SENDS,
+  followSentinelsSidecar,
+  sentinelContainer,
+} from "./specs/redis-container";
 
 export interface RedisSentinelArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -59,7 +64,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const s = args.settings;
     const auth = authSecret(
       name,
-      { platform: p, credentials: args.credentials, internalFiles: SENTINEL_INTERNAL_USERS },
+      { platform: p, credentials: args.credentials, internalFiles: SENTINEL_INTERNAL_USERS, hashes: true },
       this,
     );
     const dataName = sentinelDataName(name);
@@ -114,6 +119,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
         image: args.image,
         configFiles: { "sentinel.conf": sentinelConf(s) },
         authSecretName: auth.secret.metadata.name,
+        authFiles: mountedAuthFiles([sentinelConf(s)], SENTINEL_SENDS),
         authFingerprint: auth.fingerprint,
         resources: s.sentinelResources,
         storageSize: SENTINEL_VOLUME,

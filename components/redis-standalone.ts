@@ -34,7 +34,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
     const p = args.platform;
     const auth = authSecret(
       name,
-      { platform: p, credentials: args.credentials, internalFiles: [AuthFile.Replication] },
+      { platform: p, credentials: args.credentials, internalFiles: [AuthFile.Replication], hashes: true },
       this,
     );
     this.workload = new StatefulWorkload(

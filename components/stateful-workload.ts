@@ -58,6 +58,8 @@ export interface StatefulWorkloadArgs {
   readonly configFiles: Readonly<Record<string, string>>;
   /** Secret with the passwords, mounted read-only at /etc/auth. Defaults to none. */
   readonly authSecretName?: pulumi.Input<string>;
+  /** The keys of that Secret the main container mounts (mountedAuthFiles). Defaults to every key. */
+  readonly authFiles?: readonly string[];
   /** Fingerprint of the auth Secret's passwords (auth-secret.ts); a change rolls the pods. Defaults to none. */
   readonly authFingerprint?: pulumi.Input<string>;
   /** Requests and limits of the main container. */
@@ -181,6 +183,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           configMapName: config.metadata.name,
           configHash: configHash(args.configFiles),
           authSecretName: args.authSecretName,
+          authFiles: args.authFiles,
           authFingerprint: args.authFingerprint,
           storage: p.storage,
           storageSize: args.storageSize,

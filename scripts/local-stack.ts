@@ -227,7 +227,9 @@ function printAccess(env: NodeJS.ProcessEnv): void {
   if (o.redisClusterNodes) {
     // Redirects name the nodes' pod addresses, which only the cluster's network reaches.
     lines.push(
-      `  Redis Cluster  kubectl -n ${ns} exec -it redis-cluster-0 -- sh -c 'REDISCLI_AUTH="$(cat /etc/auth/password)" redis-cli -c'`,
+      // The pods hold only the passwords' hashes: the password goes in on stdin, never in argv.
+      `  Redis Cluster  scripts/local-stack pulumi config get redisPassword | kubectl -n ${ns} exec -i redis-cluster-0 -- \\`,
+      `                   sh -c 'IFS= read -r p; REDISCLI_AUTH="$p" exec redis-cli -c "$@"' sh cluster info`,
     );
   }
   if (o.redisSentinelEndpoints) {

@@ -38,6 +38,23 @@ export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPee
 export const INTERNAL_USERS = [...new Set([...SENTINEL_INTERNAL_USERS, ...CLUSTER_INTERNAL_USERS])];
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;
+
+/** The auth Secret's key with a password's SHA-256 (hex): all a server needs to check that password. */
+export function hashFile(file: string): string {
+  return `${file}.sha256`;
+}
+
+/**
+ * The auth Secret's keys one container mounts: a password itself only where it is sent (a config's
+ * @SECRET:, or `sends`, what the container's scripts authenticate with), and for every password
+ * its config only checks (@HASH:), its hash. A Redis pod never holds the client or admin password.
+ */
+export function mountedAuthFiles(templates: readonly string[], sends: readonly string[]): string[] {
+  const text = templates.join("\n");
+  const plain = new Set([...[...text.matchAll(/@SECRET:([^@]+)@/g)].map((m) => m[1]), ...sends]);
+  const hashed = [...text.matchAll(/@HASH:([^@]+)@/g)].map((m) => m[1]).filter((f) => !plain.has(f));
+  return [...new Set([...plain, ...hashed.map(hashFile)])].sort();
+}
 const secretOf = (f: AuthFile) => `@SECRET:${f}@`;
 
 /**

@@ -83,6 +83,20 @@ export function sentinelContainer(statefulSet: string, zone: string, env: k8s.ty
   };
 }
 
+/** The passwords the scripts of a redis-server container authenticate with (images/redis); it mounts only these in plain. */
+export function redisServerSends(mode: RedisMode): AuthFile[] {
+  // redis-entrypoint leaves the replication user's credential for redis-probe.
+  const sends: AuthFile[] = [AuthFile.Replication];
+  // redis-cluster-peers finds moved peers; redis-cluster-handover (preStop) has a replica take over.
+  if (mode === RedisMode.Cluster) sends.push(AuthFile.ClusterPeers, AuthFile.Handover);
+  // redis-entrypoint asks the sentinels for the master; redis-handover (preStop) hands over.
+  if (mode === RedisMode.SentinelData) sends.push(AuthFile.Discovery, AuthFile.Handover);
+  return sends;
+}
+
+/** What sentinel-entrypoint sends besides its config's own passwords: it asks the other sentinels for the master. */
+export const SENTINEL_SENDS: readonly AuthFile[] = [AuthFile.Discovery];
+
 /** What a Sentinel data pod's sidecars may use: a few millicores once a second, a shell and two clients. */
 export const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "48Mi" } };
 

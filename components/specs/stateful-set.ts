@@ -36,6 +36,8 @@ export interface StatefulSetSpecArgs {
   readonly configHash: string;
   /** Secret with the passwords, mounted read-only at Mount.Auth. Defaults to none. */
   readonly authSecretName?: pulumi.Input<string>;
+  /** The keys of that Secret the main container mounts. Defaults to every key. */
+  readonly authFiles?: readonly string[];
   /** Fingerprint of that Secret's passwords; as a pod annotation, a password change rolls the pods. Defaults to none. */
   readonly authFingerprint?: pulumi.Input<string>;
   /** Where the volumes live; decides the claim's StorageClass. */
@@ -79,6 +81,11 @@ export interface Sidecar {
   readonly authFiles?: readonly string[];
 }
 
+/** A Secret volume's items: these keys as files of the same name, or undefined for every key. */
+function secretItems(keys: readonly string[] | undefined): { key: string; path: string }[] | undefined {
+  return keys?.map((k) => ({ key: k, path: k }));
+}
+
 /** The volume of a sidecar's own auth files. */
 function sidecarAuthVolume(sc: Sidecar): string {
   return `auth-${sc.container.name}`;
@@ -98,15 +105,24 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
     { name: "config", configMap: { name: a.configMapName } },
     { name: "run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
     { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-    ...(a.authSecretName ? [{ name: "auth", secret: { secretName: a.authSecretName, defaultMode: 0o440 } }] : []),
+    ...(a.authSecretName
+      ? [
+          {
+            name: "auth",
+            secret: { secretName: a.authSecretName, defaultMode: 0o440, items: secretItems(a.authFiles) },
+          },
+        ]
+      : []),
     ...(a.markers ?? []).map((m, i) => ({ name: `marker-${i}`, configMap: { name: m.configMapName, optional: true } })),
     ...(a.sidecars ?? [])
       .filter((sc) => sc.authFiles?.length)
       .map((sc) => {
         if (!a.authSecretName)
           throw new Error(`sidecar ${sc.container.name} reads auth files but the workload has no auth Secret`);
-        const items = (sc.authFiles ?? []).map((f) => ({ key: f, path: f }));
-        return { name: sidecarAuthVolume(sc), secret: { secretName: a.authSecretName, defaultMode: 0o440, items } };
+        return {
+          name: sidecarAuthVolume(sc),
+          secret: { secretName: a.authSecretName, defaultMode: 0o440, items: secretItems(sc.authFiles) },
+        };
       }),
   ];
   return {

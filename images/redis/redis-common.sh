@@ -16,15 +16,32 @@ read_secret() {
 
 sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
+# The SHA-256 (hex) of password file $1: from its .sha256 file, which the program mounts instead
+# of a password the container only checks (the client's, the admin's), else from the password.
+password_hash() {
+  local hash
+  if [ -e "$AUTH_DIR/$1.sha256" ]; then
+    hash=$(tr -d '\r\n' < "$AUTH_DIR/$1.sha256")
+    [[ $hash =~ ^[0-9a-f]{64}$ ]] || die "$AUTH_DIR/$1.sha256 is not a SHA-256 in hex"
+    echo "$hash"
+  else
+    local secret; secret=$(read_secret "$1") || exit 1
+    sha256 "$secret"
+  fi
+}
+
 # Copies a config template from stdin to stdout, replacing @HASH:<file>@ with #<sha256 of that
 # password> (ACL user lines) and @SECRET:<file>@ with the password (only internal ones are).
 render_auth() {
   local text f
   text=$(cat)
   for f in $AUTH_FILES; do
-    if [[ $text == *"@HASH:$f@"* || $text == *"@SECRET:$f@"* ]]; then
+    if [[ $text == *"@HASH:$f@"* ]]; then
+      local hash; hash=$(password_hash "$f") || exit 1
+      text=${text//"@HASH:$f@"/"#$hash"}
+    fi
+    if [[ $text == *"@SECRET:$f@"* ]]; then
       local secret; secret=$(read_secret "$f") || exit 1
-      text=${text//"@HASH:$f@"/"#$(sha256 "$secret")"}
       text=${text//"@SECRET:$f@"/"$secret"}
     fi
   done

@@ -95,17 +95,23 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   };
   const zkModes = async () =>
     Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")));
+  // A pod holds neither the client nor the admin password (only their hashes): the judges send
+  // theirs on stdin, never in argv.
   const clusterCheck = () =>
-    kubectl.check([
-      "-n",
-      NAMESPACE,
-      "exec",
-      "redis-cluster-0",
-      "--",
-      "sh",
-      "-c",
-      'REDISCLI_AUTH="$(cat /etc/auth/admin-password)" exec redis-cli --no-auth-warning --user admin --cluster check 127.0.0.1:6379',
-    ]);
+    kubectl.check(
+      [
+        "-n",
+        NAMESPACE,
+        "exec",
+        "-i",
+        "redis-cluster-0",
+        "--",
+        "sh",
+        "-c",
+        'IFS= read -r p; REDISCLI_AUTH="$p" exec redis-cli --no-auth-warning --user admin --cluster check 127.0.0.1:6379',
+      ],
+      `${adminPassword}\n`,
+    );
   /**
    * redis-cli -c inside a cluster pod, where the nodes' announced DNS names resolve (redirects
    * work). `feed`: a shell loop whose lines redis-cli reads as commands, many in one exec;
@@ -113,9 +119,12 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
    */
   const clusterCliOutput = (pod: string, args: readonly string[], opts: { feed?: string; stderr?: boolean } = {}) => {
     const cli = `redis-cli --no-auth-warning -c "$@"${opts.stderr ? " 2>&1" : ""}`;
-    const auth = 'REDISCLI_AUTH="$(cat /etc/auth/password)"';
-    const script = opts.feed ? `${opts.feed} | ${auth} ${cli}` : `${auth} exec ${cli}`;
-    return kubectl.check(["-n", NAMESPACE, "exec", pod, "--", "sh", "-c", script, "sh", ...args]);
+    const auth = 'IFS= read -r p; export REDISCLI_AUTH="$p";';
+    const script = opts.feed ? `${auth} ${opts.feed} | ${cli}` : `${auth} exec ${cli}`;
+    return kubectl.check(
+      ["-n", NAMESPACE, "exec", "-i", pod, "--", "sh", "-c", script, "sh", ...args],
+      `${password}\n`,
+    );
   };
   const clusterCli = (pod: string, ...args: string[]) => clusterCliOutput(pod, args).then((o) => o.trim());
   /** The cluster pod behind a CLUSTER NODES line, found by the address in its second field. */

@@ -12,7 +12,8 @@ import { zooCfg } from "../../components/specs/zoo-cfg";
 import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, execIn, filesDir, network, requireDockerEngine, runHardened } from "../support/docker";
 import { freePort, run, waitFor } from "../support/processes";
 import { connectRedis } from "../support/redis";
-import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD } from "../support/redis-auth";
+import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
+import { SENTINEL_SENDS, redisServerSends } from "../../components/specs/redis-container";
 import { ZK_TEST_AUTH } from "../support/zookeeper-servers";
 
 const PASSWORD = CLIENT_PASSWORD;
@@ -23,7 +24,6 @@ const EVERY_PASSWORD = Object.values(AUTH_FILES);
 describe("images (real Docker engine)", function () {
   this.timeout(15 * 60 * 1000);
   const images: Record<string, string> = {};
-  const auth = filesDir(AUTH_FILES);
 
   before(async () => {
     await requireDockerEngine();
@@ -40,7 +40,10 @@ describe("images (real Docker engine)", function () {
 
     it("serves authenticated clients, keeps admin commands from them, and persists with AOF", async () => {
       const port = await freePort();
-      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL }) });
+      const text = redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL });
+      const conf = filesDir({ "redis.conf": text });
+      // Only what the program mounts in the container: no client or admin password, their hashes.
+      const auth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Standalone)));
       const name = `redis-${process.pid}`;
       // A named volume stands in for the PV: it must survive the container's restart.
       const volume = `redis-data-${process.pid}`;
@@ -97,15 +100,18 @@ describe("images (real Docker engine)", function () {
     it("keeps probing with the password it started with when the mounted one changes", async () => {
       // The kubelet updates a mounted Secret in every pod at once; the servers keep the old password
       // until their pod rolls, so a probe reading the new file would fail them all together.
-      const rotating = filesDir(AUTH_FILES);
+      const text = redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
+      const mounted = mountedAuth(text, redisServerSends(RedisMode.Standalone));
+      const rotating = filesDir(mounted);
       fs.chmodSync(rotating, 0o777);
-      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }) });
+      const conf = filesDir({ "redis.conf": text });
       const name = `redis-rotating-${process.pid}`;
       await runHardened(images.redis, name, net, { [rotating]: "/etc/auth", [conf]: "/config" }, {});
       await waitFor("ready", 20000, async () => ((await execIn(name, "redis-probe", "ready")).code === 0 ? true : undefined));
-      for (const f of Object.keys(AUTH_FILES)) {
+      for (const f of Object.keys(mounted)) {
         fs.rmSync(path.join(rotating, f));
-        fs.writeFileSync(path.join(rotating, f), `rotated-${f}-value`, { mode: 0o444 });
+        const value = `rotated-${f.replace(/\.sha256$/, "")}-value`;
+        fs.writeFileSync(path.join(rotating, f), f.endsWith(".sha256") ? createHash("sha256").update(value).digest("hex") : value, { mode: 0o444 });
       }
       assert.strictEqual((await execIn(name, "redis-probe", "ready")).code, 0, "ready after the Secret changed");
       assert.strictEqual((await execIn(name, "redis-probe", "live")).code, 0, "live after the Secret changed");
@@ -117,8 +123,13 @@ describe("images (real Docker engine)", function () {
       const data = ["redis-sentinel-data-0", "redis-sentinel-data-1"];
       const sentinels = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
       const volume = (n: string) => `${n}-${process.pid}`;
-      const dataConf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.SentinelData, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }) });
-      const sentinelConfDir = filesDir({ "sentinel.conf": sentinelConf({ masterName: "mymaster", quorum: 2, downAfterMs: 2000, failoverTimeoutMs: 10000 }) });
+      const dataText = redisConf({ mode: RedisMode.SentinelData, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
+      const sentinelText = sentinelConf({ masterName: "mymaster", quorum: 2, downAfterMs: 2000, failoverTimeoutMs: 10000 });
+      const dataConf = filesDir({ "redis.conf": dataText });
+      const sentinelConfDir = filesDir({ "sentinel.conf": sentinelText });
+      // What each container mounts: the passwords it sends, hashes of the ones it checks.
+      const dataAuth = filesDir(mountedAuth(dataText, redisServerSends(RedisMode.SentinelData)));
+      const sentinelAuth = filesDir(mountedAuth(sentinelText, SENTINEL_SENDS));
       const env = (podDomain: string) => ({
         REDIS_MODE: "sentinel-data", MASTER_NAME: "mymaster", SENTINEL_HOST: "redis-sentinel", DEFAULT_MASTER_HOST: `${data[0]}.${domain}`, POD_DOMAIN: podDomain,
         SENTINEL_PEERS: sentinels.map((n) => `${n}.${sdomain}`).join(" "),
@@ -127,8 +138,8 @@ describe("images (real Docker engine)", function () {
       // The set counts as formed (the program writes this marker once its first health assertion passed).
       const formed = filesDir({ formed: "yes" });
       const startData = (n: string) =>
-        runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config", [formed]: "/etc/formation" }, env(domain), ["--network-alias", `${n}.${domain}`], volume(n));
-      const startSentinel = (n: string) => runHardened(images.redis, n, net, { [auth]: "/etc/auth", [sentinelConfDir]: "/config" }, env(sdomain),
+        runHardened(images.redis, n, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config", [formed]: "/etc/formation" }, env(domain), ["--network-alias", `${n}.${domain}`], volume(n));
+      const startSentinel = (n: string) => runHardened(images.redis, n, net, { [sentinelAuth]: "/etc/auth", [sentinelConfDir]: "/config" }, env(sdomain),
         ["--network-alias", `${n}.${sdomain}`, "--network-alias", "redis-sentinel", "--entrypoint", "/usr/local/bin/sentinel-entrypoint"], volume(n));
       const cli = async (container: string, port: string, user: string, password: string, ...args: string[]) =>
         (await run("docker", ["exec", "-e", `REDISCLI_AUTH=${password}`, container, "redis-cli", "--no-auth-warning", "--user", user, "-p", port, ...args])).stdout.trim();
@@ -220,7 +231,7 @@ describe("images (real Docker engine)", function () {
         const replicas = [data[0], "redis-sentinel-data-2"];
         const subnet = await docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", net);
         const address = (host: number) => subnet.replace(/\.\d+\/\d+$/, `.${host}`);
-        const startSecond = (host: number) => runHardened(images.redis, replicas[1], net, { [auth]: "/etc/auth", [dataConf]: "/config" }, env(domain),
+        const startSecond = (host: number) => runHardened(images.redis, replicas[1], net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" }, env(domain),
           ["--network-alias", `${replicas[1]}.${domain}`, "--ip", address(host)], volume(replicas[1]));
         await startSecond(200);
         await waitFor("the sentinels to know the second replica", 30000, async () =>
@@ -293,12 +304,12 @@ describe("images (real Docker engine)", function () {
         // A sentinel that names a host outside the data pods' domain (what a forged hello would have caused).
         const rogue = `rogue-sentinel-${process.pid}`;
         const evil = `evil-${process.pid}`;
-        await runHardened(images.redis, evil, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, { REDIS_MODE: "standalone" }, ["--network-alias", `${evil}.elsewhere.test`]);
-        await runHardened(images.redis, rogue, net, { [auth]: "/etc/auth", [sentinelConfDir]: "/config" }, { ...env("rogue.test"), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `${evil}.elsewhere.test` },
+        await runHardened(images.redis, evil, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" }, { REDIS_MODE: "standalone" }, ["--network-alias", `${evil}.elsewhere.test`]);
+        await runHardened(images.redis, rogue, net, { [sentinelAuth]: "/etc/auth", [sentinelConfDir]: "/config" }, { ...env("rogue.test"), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `${evil}.elsewhere.test` },
           ["--entrypoint", "/usr/local/bin/sentinel-entrypoint"]);
         await waitFor("the rogue sentinel names its master", 20000, async () => ((await masterOf(rogue)) === `${evil}.elsewhere.test` ? true : undefined));
         const n = `redis-sentinel-data-7-${process.pid}`;
-        await runHardened(images.redis, n, net, { [auth]: "/etc/auth", [dataConf]: "/config" }, { ...env(domain), SENTINEL_HOST: rogue, SENTINEL_WAIT_SECONDS: "4" }, []);
+        await runHardened(images.redis, n, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" }, { ...env(domain), SENTINEL_HOST: rogue, SENTINEL_WAIT_SECONDS: "4" }, []);
         await waitFor("the data pod to give up", 30000, async () => ((await docker("inspect", "--format", "{{.State.Running}}", n)) === "false" ? true : undefined));
         const logs = await run("docker", ["logs", n]);
         const log = logs.stdout + logs.stderr;
@@ -535,7 +546,9 @@ describe("images (real Docker engine)", function () {
     });
 
     it("starts a cluster node that announces its hostname", async () => {
-      const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL }) });
+      const text = redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
+      const conf = filesDir({ "redis.conf": text });
+      const auth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Cluster)));
       await runHardened(images.redis, "cluster-0", net, { [auth]: "/etc/auth", [conf]: "/config" }, { REDIS_MODE: "cluster", POD_DOMAIN: "example.test" });
       const r = await waitFor("cluster node", 20000, async () => {
         const out = await run("docker", ["exec", "-e", `REDISCLI_AUTH=${ADMIN}`, "cluster-0", "redis-cli", "--no-auth-warning", "--user", "admin", "CONFIG", "GET", "cluster-announce-hostname"]);

@@ -6,7 +6,8 @@ import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf } from "../../components/specs/redis-conf";
 import { buildProductImage, cleanup, docker, execIn, filesDir, network, requireDockerEngine, runHardened } from "../support/docker";
 import { run, waitFor } from "../support/processes";
-import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD } from "../support/redis-auth";
+import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
+import { redisServerSends } from "../../components/specs/redis-container";
 
 const KEYS = 300;
 
@@ -19,8 +20,10 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
   let image = "";
   let net = "";
   let prefix = "";
-  const auth = filesDir(AUTH_FILES);
-  const conf = filesDir({ "redis.conf": redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL, clusterNodeTimeoutMs: 2000 }) });
+  const text = redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL, clusterNodeTimeoutMs: 2000 });
+  const conf = filesDir({ "redis.conf": text });
+  // What a cluster pod mounts: the passwords its scripts send, hashes of the ones it checks.
+  const auth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Cluster)));
 
   const start = (name: string, host: number) =>
     runHardened(image, name, net, { [auth]: "/etc/auth", [conf]: "/config" },

@@ -2,7 +2,7 @@
 // substitution (images/redis/redis-common.sh render_auth) for servers started outside an image.
 import { createHash } from "crypto";
 import { internalPassword } from "../../components/auth-secret";
-import { AuthFile, INTERNAL_USERS } from "../../components/specs/redis-acl";
+import { AuthFile, INTERNAL_USERS, hashFile, mountedAuthFiles } from "../../components/specs/redis-acl";
 
 export const CLIENT_PASSWORD = "client-password-for-tests";
 export const ADMIN_PASSWORD = "admin-password-for-tests";
@@ -19,6 +19,16 @@ export const AUTH_FILES: Readonly<Record<AuthFile, string>> = {
 };
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/**
+ * What one container of the program mounts from its Secret (mountedAuthFiles: the passwords it
+ * sends, the hashes of those it only checks), with these tests' passwords.
+ */
+export function mountedAuth(template: string, sends: readonly string[]): Record<string, string> {
+  const held: Record<string, string> = { ...AUTH_FILES };
+  for (const [f, v] of Object.entries(AUTH_FILES)) held[hashFile(f)] = sha(v);
+  return Object.fromEntries(mountedAuthFiles([template], sends).map((k) => [k, held[k]]));
+}
 
 /** What render_auth does: @HASH:<file>@ -> #sha256, @SECRET:<file>@ -> the password. */
 export function renderAuth(text: string): string {

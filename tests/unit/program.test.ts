@@ -303,6 +303,53 @@ describe("program on the dev stack", () => {
     assert.ok(sidecar.livenessProbe.exec.command.includes("--check"));
   });
 
+  it("mounts in each Redis container only the passwords it sends, and hashes of the ones it checks: never the client's or admin's", () => {
+    const mounted = (sts: string, container: string) => {
+      const spec = named(run, T.sts, sts).inputs.spec.template.spec;
+      const c = spec.containers.find((x: any) => x.name === container);
+      const mount = c.volumeMounts.find((m: any) => m.mountPath === "/etc/auth");
+      return spec.volumes
+        .find((v: any) => v.name === mount.name)
+        .secret.items.map((i: any) => i.key)
+        .sort();
+    };
+    const hashes = (...files: string[]) => files.map((f) => `${f}.sha256`);
+    assert.deepStrictEqual(
+      mounted("redis", "redis"),
+      ["replication-password", ...hashes("admin-password", "password")].sort(),
+    );
+    assert.deepStrictEqual(
+      mounted("redis-cluster", "redis"),
+      [
+        "cluster-peers-password",
+        "handover-password",
+        "replication-password",
+        ...hashes("admin-password", "password"),
+      ].sort(),
+    );
+    assert.deepStrictEqual(
+      mounted("redis-sentinel-data", "redis"),
+      [
+        "discovery-password",
+        "handover-password",
+        "replication-password",
+        ...hashes("admin-password", "password", "sentinel-password"),
+      ].sort(),
+    );
+    assert.deepStrictEqual(
+      mounted("redis-sentinel", "sentinel"),
+      [
+        "discovery-password",
+        "sentinel-password",
+        "sentinel-peer-password",
+        ...hashes("admin-password", "handover-password", "password"),
+      ].sort(),
+    );
+    // The Secret holds each hash beside its password, from the same value.
+    const data = unwrap(named(run, T.secret, "redis-cluster-auth").inputs.stringData) as Record<string, string>;
+    assert.strictEqual(data["password.sha256"], createHash("sha256").update(data.password).digest("hex"));
+  });
+
   it("purges ZooKeeper's old snapshots and logs hourly, keeping three", () => {
     const cfg: string = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"];
     assert.match(cfg, /^autopurge\.purgeInterval=1$/m);
@@ -390,9 +437,10 @@ describe("program on the dev stack", () => {
             "sentinel-peer-password",
           ],
         }[name === "redis-sentinel" ? "redis-sentinel-data" : name] ?? [];
+      const plain = ["admin-password", "password", ...internal];
       assert.deepStrictEqual(
         Object.keys(unwrap(secret.stringData)).sort(),
-        ["admin-password", "password", ...internal].sort(),
+        [...plain, ...plain.map((f) => `${f}.sha256`)].sort(),
       );
       // Internal passwords are derived (64 hex), distinct per user, and none is a configured secret.
       const files = unwrap(secret.stringData) as Record<string, string>;
