@@ -293,7 +293,20 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       ),
     );
     await timed(`ZooKeeper: ${leader} back Ready`, () => allReady([leader], since));
-    assert.deepStrictEqual((await zkModes()).sort(), ["follower", "follower", "leader"]);
+    // Whole again: every member serving, one leader. Seen once right after the replacement was
+    // Ready: one member not yet answering srvr (the vote had taken 21 s that run), whole moments later.
+    const whole = await waitFor(
+      "every ZooKeeper member serving, one leader",
+      60_000,
+      async () => {
+        const modes = (await zkModes()).sort();
+        return modes.join() === "follower,follower,leader" ? modes : undefined;
+      },
+      500,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${(await zkModes()).join(", ")}`);
+    });
+    assert.deepStrictEqual(whole, ["follower", "follower", "leader"]);
   });
 
   it("recovers from losing a Redis Cluster master", async () => {
