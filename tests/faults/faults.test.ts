@@ -368,7 +368,15 @@ describe("faults on the local stack (tests/faults)", function () {
       ];
       writers.forEach((w) => w.start());
     });
-    after(() => Promise.all(writers?.map((w) => w.close()) ?? []));
+    // Bounded: a writer stuck in a client call must fail this hook, not hold the suite for its timeout.
+    after(() =>
+      Promise.race([
+        Promise.all(writers?.map((w) => w.close()) ?? []),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error("the writers did not stop within 30 s")), 30_000).unref(),
+        ),
+      ]),
+    );
     const up = async () => {
       const result = await stack.run("up");
       assert.strictEqual(
@@ -386,24 +394,6 @@ describe("faults on the local stack (tests/faults)", function () {
           c["middleware:zookeeper"].heap = "120m";
         });
         await up();
-      }));
-    it("the client password rotated: every Redis pod rolls, clients given the new one first", () =>
-      scenario("a client password rotation", writers.slice(0, 2), async () => {
-        const rotated = `rotated-${Date.now()}-fault-password`;
-        const set = await stack.runWithInput(
-          rotated,
-          "pulumi",
-          "config",
-          "set",
-          "--secret",
-          "redisPassword",
-          "--non-interactive",
-        );
-        assert.strictEqual(set.code, 0, set.stderr);
-        writers[0].rotate(rotated);
-        writers[1].rotate(rotated);
-        await up();
-        password = rotated;
       }));
   });
 
