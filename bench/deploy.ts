@@ -90,21 +90,12 @@ async function floor(kubectl: Kubectl, objects: readonly KubeObject[]): Promise<
   const auth = objects.find((o) => o.kind === "Secret" && o.metadata.name === "redis-cluster-auth") as
     (KubeObject & { stringData: Record<string, string> }) | undefined;
   if (!auth) throw new Error("the rendered stack has no redis-cluster-auth Secret");
-  await kubectl.check(
-    [
-      "-n",
-      FLOOR_NAMESPACE,
-      "exec",
-      "-i",
-      "redis-cluster-0",
-      "--",
-      "sh",
-      "-c",
-      'IFS= read -r p; REDISCLI_AUTH="$p" exec redis-cli --no-auth-warning --user admin --cluster create "$@" --cluster-replicas 1 --cluster-yes',
-      "sh",
-      ...ips.map((ip) => `${ip}:6379`),
-    ],
-    `${auth.stringData["admin-password"]}\n`,
+  await kubectl.execWithRedisAuth(
+    FLOOR_NAMESPACE,
+    "redis-cluster-0",
+    auth.stringData["admin-password"],
+    'exec redis-cli --no-auth-warning --user admin --cluster create "$@" --cluster-replicas 1 --cluster-yes',
+    ...ips.map((ip) => `${ip}:6379`),
   );
   return performance.now() - t0;
 }

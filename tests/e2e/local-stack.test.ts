@@ -98,19 +98,11 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   // A pod holds neither the client nor the admin password (only their hashes): the judges send
   // theirs on stdin, never in argv.
   const clusterCheck = () =>
-    kubectl.check(
-      [
-        "-n",
-        NAMESPACE,
-        "exec",
-        "-i",
-        "redis-cluster-0",
-        "--",
-        "sh",
-        "-c",
-        'IFS= read -r p; REDISCLI_AUTH="$p" exec redis-cli --no-auth-warning --user admin --cluster check 127.0.0.1:6379',
-      ],
-      `${adminPassword}\n`,
+    kubectl.execWithRedisAuth(
+      NAMESPACE,
+      "redis-cluster-0",
+      adminPassword,
+      "exec redis-cli --no-auth-warning --user admin --cluster check 127.0.0.1:6379",
     );
   /**
    * redis-cli -c inside a cluster pod, where the nodes' announced DNS names resolve (redirects
@@ -119,12 +111,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
    */
   const clusterCliOutput = (pod: string, args: readonly string[], opts: { feed?: string; stderr?: boolean } = {}) => {
     const cli = `redis-cli --no-auth-warning -c "$@"${opts.stderr ? " 2>&1" : ""}`;
-    const auth = 'IFS= read -r p; export REDISCLI_AUTH="$p";';
-    const script = opts.feed ? `${auth} ${opts.feed} | ${cli}` : `${auth} exec ${cli}`;
-    return kubectl.check(
-      ["-n", NAMESPACE, "exec", "-i", pod, "--", "sh", "-c", script, "sh", ...args],
-      `${password}\n`,
-    );
+    const script = opts.feed ? `${opts.feed} | ${cli}` : `exec ${cli}`;
+    return kubectl.execWithRedisAuth(NAMESPACE, pod, password, script, ...args);
   };
   const clusterCli = (pod: string, ...args: string[]) => clusterCliOutput(pod, args).then((o) => o.trim());
   /** The cluster pod behind a CLUSTER NODES line, found by the address in its second field. */

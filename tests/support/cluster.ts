@@ -105,4 +105,19 @@ export class Kubectl {
   exec(namespace: string, pod: string, ...command: string[]): Promise<string> {
     return this.check(["-n", namespace, "exec", pod, "--", ...command]);
   }
+
+  /**
+   * `sh -c script` in a pod with `password` in REDISCLI_AUTH, sent on stdin: the pods hold only
+   * the client's and admin's password hashes, and argv is visible in every `ps`.
+   */
+  execWithRedisAuth(
+    namespace: string,
+    pod: string,
+    password: string,
+    script: string,
+    ...args: string[]
+  ): Promise<string> {
+    const withAuth = `IFS= read -r p; export REDISCLI_AUTH="$p"; ${script}`;
+    return this.check(["-n", namespace, "exec", "-i", pod, "--", "sh", "-c", withAuth, "sh", ...args], `${password}\n`);
+  }
 }
