@@ -104,28 +104,18 @@ export abstract class Writer {
 /** The key of write `i` of writer `tag`: spread over every slot of a cluster. */
 const keyOf = (tag: string, id: string) => `fault:${tag}:${id}`;
 
-/** How long a rotating writer keeps failing with one password before it reconnects with the other. */
-const SWAP_AFTER_MS = 3000;
 /** No write waits longer: a hung command would stall the writer (and its close) for good. */
 const COMMAND_TIMEOUT_MS = 5000;
 
-/**
- * A Redis client writing `SET` then `WAIT 1` in one pipeline: durable once a replica acknowledged
- * it. During a password rotation it knows both passwords, as an application given the new one
- * before the roll: refused, it reconnects with the other (the pods take the new one as they roll).
- */
+/** A Redis client writing `SET` then `WAIT 1` in one pipeline: durable once a replica acknowledged it. */
 abstract class WaitingRedisWriter extends Writer {
   private current?: Redis | Cluster;
-  private passwords: string[];
-  /** When the current password last worked, or was taken up. */
-  private lastGood = Date.now();
 
   protected constructor(
-    password: string,
+    protected readonly password: string,
     protected readonly tag: string,
   ) {
     super();
-    this.passwords = [password];
   }
 
   /** Connected on first use: a subclass's own fields are set only after this constructor. */
@@ -136,39 +126,17 @@ abstract class WaitingRedisWriter extends Writer {
   /** A client of the system with `password`, errors swallowed (every write reports its own). */
   protected abstract connect(password: string): Redis | Cluster;
 
-  protected get password(): string {
-    return this.passwords[0];
-  }
-
-  /** Takes the new password first, keeping the old one for pods that have not rolled yet. */
-  rotate(password: string): void {
-    this.passwords = [password, ...this.passwords.filter((p) => p !== password)];
-  }
-
   protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
     const key = keyOf(this.tag, String(i));
-    try {
-      // In a cluster the pipeline goes to the key's node: the WAIT counts that master's replicas.
-      const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
-        Error | null,
-        unknown,
-      ][];
-      const [[setError, set], [waitError, replicas]] = replies;
-      if (setError || set !== "OK") throw setError ?? new Error(String(set));
-      if (waitError) throw waitError;
-      this.lastGood = Date.now();
-      return Number(replicas) >= 1 ? "replicated" : "unreplicated";
-    } catch (e) {
-      // Refused for a while (WRONGPASS, or a Sentinel client that only says no sentinel answered):
-      // the pods it reaches have the other password now, or still.
-      if (this.passwords.length > 1 && Date.now() - this.lastGood > SWAP_AFTER_MS) {
-        this.passwords.push(this.passwords.shift()!);
-        this.current?.disconnect();
-        this.current = undefined;
-        this.lastGood = Date.now();
-      }
-      throw e;
-    }
+    // In a cluster the pipeline goes to the key's node: the WAIT counts that master's replicas.
+    const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
+      Error | null,
+      unknown,
+    ][];
+    const [[setError, set], [waitError, replicas]] = replies;
+    if (setError || set !== "OK") throw setError ?? new Error(String(set));
+    if (waitError) throw waitError;
+    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
   }
 
   async close(): Promise<void> {
