@@ -348,8 +348,14 @@ describe("images (real Docker engine)", function () {
         await docker("rm", "-f", service);
         for (const n of sentinels) await startSentinel(n);
         const want = `${master}.${domain}`;
-        await waitFor("the sentinels to agree on the master from before the restart", 60000, async () =>
-          ((await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).every((m) => m === want) ? true : undefined));
+        let named: string[] = [];
+        await waitFor("the sentinels to agree on the master from before the restart", 60000, async () => {
+          named = await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")));
+          return named.every((m) => m === want) ? true : undefined;
+        }).catch(async (e) => {
+          const logs = await Promise.all([...sentinels, ...all].map(async (n) => `--- ${n}\n${(await run("docker", ["logs", n])).stdout.slice(-3000)}${(await run("docker", ["logs", n])).stderr.slice(-3000)}`));
+          throw new Error(`${e.message}; they name ${JSON.stringify(named)}, want ${want}\n${logs.join("\n")}`);
+        });
         await waitFor("the data pods up", 60000, async () =>
           ((await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0) ? true : undefined));
         // Before the fix pod 0, up first and unanswered, made itself master and the others full-synced from its stale data.
@@ -359,6 +365,84 @@ describe("images (real Docker engine)", function () {
             ((await client(n, "6379", "GET", "after-switchover")) === "kept" ? true : undefined));
         }
         assert.match((await run("docker", ["logs", data[0]])).stderr, /no sentinel answers yet, and the sentinels are deployed or this volume holds data; waiting/);
+      });
+
+      it("never promotes a replica that has not synced since it restarted: after a full restart with the master late, the stale one waits", async () => {
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        await healthy(all.length - 1);
+        let master = (await masterOf(sentinels[0])).split(".")[0];
+        if (master === data[0]) {
+          await cli(sentinels[0], "26379", "admin", ADMIN, "SENTINEL", "FAILOVER", "mymaster");
+          await waitFor("a switchover off pod 0", 30000, async () => {
+            const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
+            return names.every((m) => m === names[0]) && names[0] !== data[0] ? true : undefined;
+          });
+          master = (await masterOf(sentinels[0])).split(".")[0];
+        }
+        const current = all.find((n) => n !== master && n !== data[0])!;
+        // Pod 0 falls behind: it is down while a write is acknowledged by the master and the other replica.
+        await docker("rm", "-f", data[0]);
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        await waitFor("the master to take writes with one replica", 20000, async () =>
+          (await writer.set("late-master", "kept").catch(() => "")) === "OK" ? true : undefined);
+        assert.ok(Number(await writer.call("WAIT", "1", "5000")) >= 1, "a replica acknowledged the write");
+        writer.disconnect();
+        // Power loss. Stale pod 0 comes back first; the master's pod is scheduled but not serving yet
+        // (its name resolves, nothing answers: a slow node, a long AOF load), the up-to-date replica later still.
+        await Promise.all([...all, ...sentinels].map((n) => docker("rm", "-f", n).catch(() => "")));
+        const late = `late-master-${process.pid}`;
+        await docker("run", "-d", "--name", late, "--network", net, "--network-alias", `${master}.${domain}`, "--label", RUN_LABEL,
+          "--entrypoint", "sleep", images.redis, "600");
+        try {
+          await startData(data[0]);
+          for (const n of sentinels) await startSentinel(n);
+          await waitFor("pod 0 to follow the master the sentinels name", 30000, async () =>
+            (/role:slave/.test(await client(data[0], "6379", "INFO", "replication").catch(() => "")) ? true : undefined));
+          // The sentinels see the master down and pod 0 as its replica: long enough for several failover attempts.
+          await waitFor("the sentinels to see the master objectively down", 30000, async () =>
+            (/o_down/.test(await client(sentinels[0], "26379", "SENTINEL", "master", "mymaster")) ? true : undefined));
+          const want = `${master}.${domain}`;
+          for (let t = 0; t < 15; t++) {
+            // Before the fix they promoted pod 0 (its link never up, so never excluded), and the master full-synced from it.
+            assert.deepStrictEqual(await Promise.all(sentinels.map(masterOf)), sentinels.map(() => want), `after ${t} s`);
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+          assert.match(await client(data[0], "6379", "INFO", "replication"), /role:slave/);
+          assert.notStrictEqual((await execIn(data[0], "redis-probe", "ready")).code, 0, "a replica that never synced is not ready");
+        } finally {
+          await docker("rm", "-f", late);
+        }
+        await startData(master);
+        await startData(current);
+        await healthy(all.length - 1);
+        for (const n of all) {
+          await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
+            ((await client(n, "6379", "GET", "late-master")) === "kept" ? true : undefined));
+        }
+        assert.strictEqual((await masterOf(sentinels[0])).split(".")[0], master);
+      });
+
+      it("lets a replica that cannot sync become promotable only when the operator says the master is lost for good", async () => {
+        const n = `redis-sentinel-data-8-${process.pid}`;
+        // Told to follow a master that never answers (a fresh volume, no sentinel: the default master).
+        await runHardened(images.redis, n, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" },
+          { ...env(domain), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `redis-sentinel-data-9.${domain}` }, ["--network-alias", `${n}.${domain}`]);
+        const priority = async () => (await cli(n, "6379", "admin", ADMIN, "CONFIG", "GET", "replica-priority")).split("\n")[1];
+        await waitFor(`${n} serving`, 20000, async () => ((await priority()) !== undefined ? true : undefined));
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.strictEqual(await priority(), "0");
+        assert.notStrictEqual((await execIn(n, "redis-probe", "ready")).code, 0);
+        assert.strictEqual((await execIn(n, "touch", "/run/app/promote-unsynced")).code, 0);
+        await waitFor("the configured priority back", 10000, async () => ((await priority()) === "100" ? true : undefined));
+        assert.strictEqual((await execIn(n, "test", "-e", "/run/app/unsynced")).code, 1, "the readiness marker is gone");
+        const log = (await run("docker", ["logs", n])).stderr;
+        assert.match(log, /replica-priority 0 until this replica has synced with its master/);
+        assert.match(log, /the operator asked \(\/run\/app\/promote-unsynced\): replica-priority 100/);
+        // The start's own user is no way in for anyone else: it has a password nobody was given.
+        const guess = await run("docker", ["exec", "-e", `REDISCLI_AUTH=${PASSWORD}`, n, "redis-cli", "--no-auth-warning", "--user", "promotion", "CONFIG", "SET", "replica-priority", "0"]);
+        assert.match(guess.stdout + guess.stderr, /WRONGPASS/);
+        assert.strictEqual(await priority(), "100");
+        await docker("rm", "-f", n);
       });
 
       it("waits for the sentinels when its volume holds data, even before their Service resolves (destroy, then up on kept volumes)", async () => {
