@@ -60,6 +60,7 @@ const redisAuth = {
     password: secrets.redisPassword,
     adminPassword: secrets.redisAdminPassword,
     internalSecret: secrets.internalSecret,
+    previousPassword: secrets.redisPreviousPassword,
   },
 };
 const sizes = s.storage.sizes;

@@ -18,6 +18,16 @@ export interface Credentials {
   readonly adminPassword: pulumi.Input<string>;
   /** Seed of the passwords the pods use among themselves; never given to anyone. */
   readonly internalSecret: pulumi.Input<string>;
+  /**
+   * The client password being rotated out, still accepted beside `password` while set (Redis only:
+   * a ZooKeeper digest user has one password). Undefined outside a rotation.
+   */
+  readonly previousPassword?: pulumi.Input<string>;
+}
+
+/** Whether the servers must accept a previous client password beside the current one. */
+export function acceptsPreviousPassword(c: Credentials): boolean {
+  return c.previousPassword !== undefined;
 }
 
 /**
@@ -72,10 +82,11 @@ export function authSecret(workload: string, args: AuthSecretArgs, parent: pulum
   const name = `${workload}-auth`;
   const c = args.credentials;
   const files = pulumi
-    .all([c.password, c.adminPassword, c.internalSecret])
-    .apply(([password, admin, seed]): Record<string, string> => {
+    .all([c.password, c.adminPassword, c.internalSecret, c.previousPassword])
+    .apply(([password, admin, seed, previous]): Record<string, string> => {
       const plain: Record<string, string> = {
         [AuthFile.Password]: password,
+        ...(previous === undefined ? {} : { [AuthFile.PreviousPassword]: previous }),
         [AuthFile.AdminPassword]: admin,
         ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f)])),
       };

@@ -3,7 +3,7 @@ import { AppendFsync, RedisClusterSettings } from "./config/settings";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { ChangeGuard } from "./providers/change-guard";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
-import { Credentials, authSecret } from "./auth-secret";
+import { Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
 import { podHosts } from "./specs/network";
@@ -78,6 +78,7 @@ export class RedisCluster extends pulumi.ComponentResource {
             clusterNodeTimeoutMs: s.nodeTimeoutMs,
             clientAcl: s.clientAcl,
             clientScripting: s.clientScripting,
+            acceptsPreviousPassword: acceptsPreviousPassword(args.credentials),
           },
           auth,
           resources: s.resources,

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings } from "./config/settings";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
-import { Credentials, authSecret } from "./auth-secret";
+import { Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
 import { formationMarker, formationMarkerMount } from "./formation-marker";
 import { SENTINEL_INTERNAL_USERS, mountedAuthFiles } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
@@ -98,6 +98,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
             appendfsync: AppendFsync.EverySec,
             clientAcl: s.clientAcl,
             clientScripting: s.clientScripting,
+            acceptsPreviousPassword: acceptsPreviousPassword(args.credentials),
           },
           auth,
           resources: s.resources,
@@ -109,6 +110,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { parent: this, dependsOn: [account] },
     );
     this.masterService = masterService(name, this.data.labels, p, this);
+    const sentinelText = sentinelConf({ ...s, acceptsPreviousPassword: acceptsPreviousPassword(args.credentials) });
     this.masterEndpoint = `${name}-master.${p.zone}:${Port.Redis}`;
     this.sentinels = new StatefulWorkload(
       name,
@@ -117,9 +119,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
         app: "redis-sentinel",
         replicas: s.sentinels,
         image: args.image,
-        configFiles: { "sentinel.conf": sentinelConf(s) },
+        configFiles: { "sentinel.conf": sentinelText },
         authSecretName: auth.secret.metadata.name,
-        authFiles: mountedAuthFiles([sentinelConf(s)], SENTINEL_SENDS),
+        authFiles: mountedAuthFiles([sentinelText], SENTINEL_SENDS),
         authFingerprint: auth.fingerprint,
         resources: s.sentinelResources,
         storageSize: SENTINEL_VOLUME,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
-import { AuthFile, Credentials, authSecret } from "./auth-secret";
+import { AuthFile, Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
 import { RedisSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
@@ -51,6 +51,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
           appendfsync: args.settings.appendfsync,
           clientAcl: args.settings.clientAcl,
           clientScripting: args.settings.clientScripting,
+          acceptsPreviousPassword: acceptsPreviousPassword(args.credentials),
         },
         auth,
         resources: args.settings.resources,

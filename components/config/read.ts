@@ -10,6 +10,8 @@ export interface StackSecrets {
   readonly registryPullPassword: pulumi.Output<string>;
   readonly redisPassword: pulumi.Output<string>;
   readonly redisAdminPassword: pulumi.Output<string>;
+  /** Set only while the client password is being rotated: the old one, still accepted. */
+  readonly redisPreviousPassword?: pulumi.Output<string>;
   readonly zookeeperPassword: pulumi.Output<string>;
   readonly zookeeperAdminPassword: pulumi.Output<string>;
   readonly internalSecret: pulumi.Output<string>;
@@ -66,6 +68,7 @@ export function loadStackConfig(): StackConfig {
       registryPullPassword: secret(SecretKey.RegistryPullPassword),
       redisPassword: secret(SecretKey.RedisPassword),
       redisAdminPassword: secret(SecretKey.RedisAdminPassword),
+      redisPreviousPassword: config.getSecret(SecretKey.RedisPreviousPassword),
       zookeeperPassword: secret(SecretKey.ZooKeeperPassword),
       zookeeperAdminPassword: secret(SecretKey.ZooKeeperAdminPassword),
       internalSecret: secret(SecretKey.InternalSecret),

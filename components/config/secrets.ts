@@ -58,6 +58,8 @@ export function secretProblems(
   const zk = settings.zookeeper.enabled;
   checkSecret(SecretKey.RedisPassword, secrets.redisPassword, anyRedis, problems);
   checkSecret(SecretKey.RedisAdminPassword, secrets.redisAdminPassword, anyRedis, problems);
+  const rotating = anyRedis && secrets.redisPreviousPassword.value !== undefined;
+  checkSecret(SecretKey.RedisPreviousPassword, secrets.redisPreviousPassword, rotating, problems);
   checkSecret(SecretKey.ZooKeeperPassword, secrets.zookeeperPassword, zk, problems);
   checkSecret(SecretKey.ZooKeeperAdminPassword, secrets.zookeeperAdminPassword, zk, problems);
   checkSecret(SecretKey.InternalSecret, secrets.internalSecret, anyRedis || zk, problems);
@@ -77,9 +79,23 @@ export function secretProblems(
       message: "must differ from zookeeperPassword, or every client could act as super and bypass every ACL",
     });
   }
+  if (rotating && same(SecretKey.RedisPreviousPassword, SecretKey.RedisPassword)) {
+    problems.push({
+      key: SecretKey.RedisPreviousPassword,
+      message:
+        "equals redisPassword, so nothing is rotated: set redisPassword to the new password and keep the old one here until every client uses the new one",
+    });
+  }
+  if (rotating && same(SecretKey.RedisPreviousPassword, SecretKey.RedisAdminPassword)) {
+    problems.push({
+      key: SecretKey.RedisPreviousPassword,
+      message: "must differ from redisAdminPassword, or clients could log in with the admin password",
+    });
+  }
   const personal = [
     SecretKey.RedisPassword,
     SecretKey.RedisAdminPassword,
+    SecretKey.RedisPreviousPassword,
     SecretKey.ZooKeeperPassword,
     SecretKey.ZooKeeperAdminPassword,
   ];

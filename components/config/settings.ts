@@ -61,6 +61,12 @@ export const SecretKey = {
   RegistryPullPassword: "registryPullPassword",
   RedisPassword: "redisPassword",
   RedisAdminPassword: "redisAdminPassword",
+  /**
+   * Optional: the client password being rotated out. While set, Redis servers and sentinels accept
+   * it beside redisPassword, so applications move to the new one at their own pace; remove it once
+   * they have (see the README, "Rotating the client password").
+   */
+  RedisPreviousPassword: "redisPreviousPassword",
   /** SASL password of the ZooKeeper user `app` that applications authenticate as. */
   ZooKeeperPassword: "zookeeperPassword",
   /** Password of ZooKeeper's `super` (digest): operators and the health assertion. */

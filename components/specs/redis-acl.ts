@@ -7,6 +7,8 @@
 export const AuthFile = {
   /** `default` user: the applications. */
   Password: "password",
+  /** The client password being rotated out, accepted beside `password` while the stack sets it. */
+  PreviousPassword: "previous-password",
   /** `admin` user: operators and the program's cluster management. */
   AdminPassword: "admin-password",
   /** `replication` user: a replica syncing from its master. */
@@ -38,6 +40,10 @@ export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPee
 export const INTERNAL_USERS = [...new Set([...SENTINEL_INTERNAL_USERS, ...CLUSTER_INTERNAL_USERS])];
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;
+
+/** The client password's hash, and during a rotation the previous one's: a user may have several passwords. */
+const clientPasswords = (acceptsPrevious: boolean) =>
+  acceptsPrevious ? `${hash(AuthFile.Password)} ${hash(AuthFile.PreviousPassword)}` : hash(AuthFile.Password);
 
 /** The auth Secret's key with a password's SHA-256 (hex): all a server needs to check that password. */
 export function hashFile(file: string): string {
@@ -86,11 +92,19 @@ export interface DataNodeRole {
   readonly clusterNode?: boolean;
 }
 
-/** ACL users of a data node: clients (scripting off unless `clientScripting`), admin, replication, and what its role adds. */
-export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}, clientScripting = false): string[] {
+/**
+ * ACL users of a data node: clients (scripting off unless `clientScripting`; the previous client
+ * password too while `acceptsPreviousPassword`), admin, replication, and what its role adds.
+ */
+export function dataNodeAcl(
+  clientAcl: string,
+  role: DataNodeRole = {},
+  clientScripting = false,
+  acceptsPreviousPassword = false,
+): string[] {
   const sentinelManaged = role.sentinelManaged ?? false;
   return [
-    `user default on ${hash(AuthFile.Password)} resetkeys resetchannels -@all ${clientAcl} ${clientScriptingRules(clientScripting)}`,
+    `user default on ${clientPasswords(acceptsPreviousPassword)} resetkeys resetchannels -@all ${clientAcl} ${clientScriptingRules(clientScripting)}`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
     // ROLE: the readiness probe (images/redis/redis-probe) checks a replica's link with this user.
     `user replication on ${hash(AuthFile.Replication)} resetchannels -@all +psync +replconf +ping +role`,
@@ -121,11 +135,11 @@ export function dataNodeAcl(clientAcl: string, role: DataNodeRole = {}, clientSc
  * ACL users of a sentinel. Clients may only discover the master, replicas and sentinels and subscribe
  * to the events; nothing they can send reconfigures a sentinel or reaches the gossip channel.
  */
-export function sentinelAcl(masterName: string): string[] {
+export function sentinelAcl(masterName: string, acceptsPreviousPassword = false): string[] {
   const discover =
     "+sentinel|get-master-addr-by-name +sentinel|master +sentinel|masters +sentinel|replicas +sentinel|slaves +sentinel|sentinels +sentinel|ckquorum";
   return [
-    `user default on ${hash(AuthFile.Password)} resetchannels &* -@all +auth +hello +ping +info +role +client|setname ${discover} +subscribe +psubscribe +unsubscribe +punsubscribe`,
+    `user default on ${clientPasswords(acceptsPreviousPassword)} resetchannels &* -@all +auth +hello +ping +info +role +client|setname ${discover} +subscribe +psubscribe +unsubscribe +punsubscribe`,
     `user discovery on ${hash(AuthFile.Discovery)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name`,
     `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name +sentinel|replicas +sentinel|failover`,
     `user sentinel-peer on ${hash(AuthFile.SentinelPeer)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +auth +hello +ping +publish +client|setname +sentinel|is-master-down-by-addr`,

@@ -19,6 +19,8 @@ export interface RedisConfArgs {
   readonly clientAcl: string;
   /** Let clients run Lua scripts and functions (with their own rights). Defaults to false. */
   readonly clientScripting?: boolean;
+  /** Accept the previous client password beside the current one (a rotation in progress). Defaults to false. */
+  readonly acceptsPreviousPassword?: boolean;
 }
 
 /** Replicas in reach a Sentinel-managed master needs to accept a write. */
@@ -53,6 +55,7 @@ export function redisConf(a: RedisConfArgs): string {
       a.clientAcl,
       { sentinelManaged: a.mode === RedisMode.SentinelData, clusterNode: a.mode === RedisMode.Cluster },
       a.clientScripting,
+      a.acceptsPreviousPassword,
     ),
   ];
   if (a.mode === RedisMode.Cluster) {
@@ -95,6 +98,8 @@ export interface SentinelConfArgs {
   readonly failoverTimeoutMs: number;
   /** Port of the data pods. Defaults to 6379. */
   readonly masterPort?: number;
+  /** Accept the previous client password beside the current one (a rotation in progress). Defaults to false. */
+  readonly acceptsPreviousPassword?: boolean;
 }
 
 /** Placeholder the sentinel entrypoint replaces with the master it discovers (or data pod 0 on first start). */
@@ -114,7 +119,7 @@ export function sentinelConf(a: SentinelConfArgs): string {
       `sentinel down-after-milliseconds ${a.masterName} ${a.downAfterMs}`,
       `sentinel failover-timeout ${a.masterName} ${a.failoverTimeoutMs}`,
       `sentinel parallel-syncs ${a.masterName} 1`,
-      ...sentinelAcl(a.masterName),
+      ...sentinelAcl(a.masterName, a.acceptsPreviousPassword),
     ].join("\n") + "\n"
   );
 }

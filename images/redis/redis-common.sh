@@ -4,7 +4,7 @@
 AUTH_DIR=${AUTH_DIR:-/etc/auth}
 RUN_DIR=${RUN_DIR:-/run/app}
 # Every file the auth Secret may hold (components/specs/redis-acl.ts AuthFile).
-AUTH_FILES="password admin-password replication-password sentinel-password sentinel-peer-password discovery-password handover-password cluster-peers-password"
+AUTH_FILES="password previous-password admin-password replication-password sentinel-password sentinel-peer-password discovery-password handover-password cluster-peers-password"
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 

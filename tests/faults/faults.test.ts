@@ -395,6 +395,40 @@ describe("faults on the local stack (tests/faults)", function () {
         });
         await up();
       }));
+    it("the client password rotated in two steps, every Redis pod rolled twice: no client refused for its password", async () => {
+      const authErrors = () =>
+        writers.slice(0, 2).map((w) => (w.errors.get("WRONGPASS") ?? 0) + (w.errors.get("NOAUTH") ?? 0));
+      const before = authErrors();
+      const old = password;
+      const rotated = `rotated-${Date.now()}-fault-password`;
+      const setSecret = async (key: string, value: string) => {
+        const set = await stack.runWithInput(value, "pulumi", "config", "set", "--secret", key, "--non-interactive");
+        assert.strictEqual(set.code, 0, set.stderr);
+      };
+      await scenario("a client password rotation", writers, async () => {
+        // Step 1: the servers take the new password and keep the old one; applications still use the old.
+        await setSecret("redisPreviousPassword", password);
+        await setSecret("redisPassword", rotated);
+        await up();
+        password = rotated;
+        // The applications move over, then step 2 retires the old password.
+        writers[0].usePassword(rotated);
+        writers[1].usePassword(rotated);
+        const rm = await stack.run("pulumi", "config", "rm", "redisPreviousPassword");
+        assert.strictEqual(rm.code, 0, rm.stderr);
+        await up();
+      });
+      assert.deepStrictEqual(
+        authErrors(),
+        before,
+        "writes refused for their password (WRONGPASS, NOAUTH) during the rotation",
+      );
+      // The old password is refused now, the new one taken.
+      const master = (await kubectl.json(["-n", NAMESPACE, "get", "pods", "-l", "middleware/redis-role=master"]))
+        .items[0];
+      assert.match(await redisCli(master.status.podIP, 6379, rotated, "ping"), /PONG/);
+      await assert.rejects(redisCli(master.status.podIP, 6379, old, "ping"), /WRONGPASS|NOAUTH|AUTH failed/);
+    });
   });
 
   describe("afterwards", () => {

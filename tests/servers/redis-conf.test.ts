@@ -6,10 +6,12 @@ import * as path from "path";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisConfArgs, RedisMode } from "../../components/specs/redis-conf";
 import { Cluster } from "ioredis";
+import * as net from "net";
 import { initCluster } from "../../components/providers/redis-cluster-init-logic";
 import { keyForSlot } from "../../components/specs/slot-plan";
 import { connectRedis } from "../support/redis";
 import { ADMIN, CLIENT, RedisServers, waitUntil } from "../support/redis-servers";
+import { PREVIOUS_CLIENT_PASSWORD } from "../support/redis-auth";
 
 const conf = (mode: RedisConfArgs["mode"]): RedisConfArgs => ({
   mode,
@@ -17,6 +19,22 @@ const conf = (mode: RedisConfArgs["mode"]): RedisConfArgs => ({
   appendfsync: "everysec",
   clientAcl: DEFAULT_CLIENT_ACL,
 });
+
+/** The server's first reply line to `AUTH <password>` on a fresh connection. */
+function authReply(port: number, password: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(`AUTH ${password}\r\n`));
+    let reply = "";
+    socket.on("data", (d) => {
+      reply += d.toString();
+      if (reply.includes("\r\n")) {
+        socket.destroy();
+        resolve(reply.split("\r\n")[0]);
+      }
+    });
+    socket.on("error", reject);
+  });
+}
 
 describe("the product's redis.conf on real redis-server processes", function () {
   this.timeout(60_000);
@@ -134,5 +152,28 @@ describe("the product's redis.conf on real redis-server processes", function () 
       offClient.disconnect();
       onClient.disconnect();
     }
+  });
+
+  it("accepts the previous client password beside the current one only while a rotation says so", async () => {
+    const [plain] = await fleet.add(1, { product: conf(RedisMode.SentinelData) });
+    const [rotating] = await fleet.add(1, {
+      product: { ...conf(RedisMode.SentinelData), acceptsPreviousPassword: true },
+    });
+    for (const server of [plain, rotating]) {
+      const current = await connectRedis(server.port, CLIENT);
+      assert.strictEqual(await current.ping(), "PONG");
+      current.disconnect();
+    }
+    // The client rules are the same whichever password a client logged in with.
+    const old = await connectRedis(rotating.port, { password: PREVIOUS_CLIENT_PASSWORD });
+    try {
+      assert.strictEqual(await old.get("app:k"), null);
+      await assert.rejects(old.call("FLUSHALL"), /NOPERM/);
+    } finally {
+      old.disconnect();
+    }
+    // Without a rotation the old password is refused: asked on a bare connection, as any client logs in.
+    assert.match(await authReply(plain.port, PREVIOUS_CLIENT_PASSWORD), /^-WRONGPASS/);
+    assert.match(await authReply(rotating.port, PREVIOUS_CLIENT_PASSWORD), /^\+OK/);
   });
 });

@@ -64,6 +64,8 @@ export abstract class Writer {
   /** Redis writes the master acknowledged without a replica's (async replication's documented limit). */
   readonly ackedUnreplicated: Ack[] = [];
   refused = 0;
+  /** How often each kind of error (its first word: WRONGPASS, NOREPLICAS, READONLY ...) refused a write. */
+  readonly errors = new Map<string, number>();
   private running = false;
   private loop?: Promise<void>;
 
@@ -81,8 +83,10 @@ export abstract class Writer {
           const kind = await this.writeOne(i);
           (kind === "replicated" ? this.acked : this.ackedUnreplicated).push({ id: String(i), at: Date.now() });
           await new Promise((r) => setTimeout(r, 20)); // ~50 writes/s: every gap shows, little to read back
-        } catch {
+        } catch (e) {
           this.refused++;
+          const kind = (e instanceof Error ? e.message : String(e)).split(/[\s:]/)[0];
+          this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
           await new Promise((r) => setTimeout(r, 50));
         }
       }
@@ -112,10 +116,18 @@ abstract class WaitingRedisWriter extends Writer {
   private current?: Redis | Cluster;
 
   protected constructor(
-    protected readonly password: string,
+    protected password: string,
     protected readonly tag: string,
   ) {
     super();
+  }
+
+  /** What an application does when given a new password: its next write logs in with it. */
+  usePassword(password: string): void {
+    this.password = password;
+    const old = this.current;
+    this.current = undefined;
+    old?.disconnect();
   }
 
   /** Connected on first use: a subclass's own fields are set only after this constructor. */

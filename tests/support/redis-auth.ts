@@ -6,11 +6,14 @@ import { AuthFile, INTERNAL_USERS, hashFile, mountedAuthFiles } from "../../comp
 
 export const CLIENT_PASSWORD = "client-password-for-tests";
 export const ADMIN_PASSWORD = "admin-password-for-tests";
+/** The client password a rotation retires: accepted only while a config says so. */
+export const PREVIOUS_CLIENT_PASSWORD = "previous-client-password-for-tests";
 export const INTERNAL_SECRET = "internal-secret-for-tests";
 
 /** Every auth file of a Sentinel workload (the largest set), as the program derives them. */
 export const AUTH_FILES: Readonly<Record<AuthFile, string>> = {
   [AuthFile.Password]: CLIENT_PASSWORD,
+  [AuthFile.PreviousPassword]: PREVIOUS_CLIENT_PASSWORD,
   [AuthFile.AdminPassword]: ADMIN_PASSWORD,
   ...(Object.fromEntries(INTERNAL_USERS.map((u) => [u, internalPassword(INTERNAL_SECRET, u)])) as Record<
     (typeof INTERNAL_USERS)[number],

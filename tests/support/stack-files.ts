@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { SecretState, secretStates } from "../../components/config/secrets";
+import { SecretKey } from "../../components/config/settings";
 
 export const ROOT = path.join(__dirname, "..", "..");
 
@@ -26,3 +28,9 @@ export const TEST_SECRETS = {
   zookeeperAdminPassword: "zookeeper-admin-test-password-97531",
   internalSecret: "internal-test-secret-24680",
 } as const;
+
+/** The secrets' states as the program reads them with TEST_SECRETS set (the optional ones unset). */
+export function testSecretStates(): Record<SecretKey, SecretState> {
+  const held: Record<string, string> = TEST_SECRETS;
+  return secretStates((k) => ({ value: held[k], encrypted: k in held ? true : undefined }));
+}

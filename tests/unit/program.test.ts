@@ -10,7 +10,7 @@ import { Registered, registered } from "../support/mocks";
 import { ProgramRun, runProgram } from "../support/program";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, TEST_SECRETS, readStackFile } from "../support/stack-files";
+import { ROOT, TEST_SECRETS, readStackFile, testSecretStates } from "../support/stack-files";
 
 const T = {
   sts: "kubernetes:apps/v1:StatefulSet",
@@ -49,10 +49,7 @@ const unwrap = (v: any) => (isSecret(v) ? v.value : v);
 describe("stack files", () => {
   for (const stack of ["dev", "staging", "prod", "local"]) {
     it(`Pulumi.${stack}.yaml validates (with its secrets set as an operator would)`, () => {
-      const secrets = Object.fromEntries(
-        Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }]),
-      );
-      const s = parseStackConfig(stack, readStackFile(stack), secrets as never);
+      const s = parseStackConfig(stack, readStackFile(stack), testSecretStates());
       assert.strictEqual(s.namespace, `middleware-${stack}`);
     });
 
@@ -515,6 +512,41 @@ describe("program on the dev stack", () => {
         JSON.stringify(image.inputs).includes("robot$middleware+deployer"),
         "the build pushes with the push account",
       );
+  });
+
+  it("accepts the previous client password on every Redis server and sentinel while redisPreviousPassword is set, as a hash", async () => {
+    const rotating = await runProgram("dev", readStackFile("dev"), {
+      ...TEST_SECRETS,
+      redisPassword: "redis-rotated-password-555",
+      redisPreviousPassword: TEST_SECRETS.redisPassword,
+    });
+    const defaultUser = (r: ProgramRun, cm: string, file: string) =>
+      (named(r, T.cm, cm).inputs.data[file] as string).split("\n").find((l) => l.startsWith("user default "))!;
+    const configs = [
+      ["redis-config", "redis.conf"],
+      ["redis-cluster-config", "redis.conf"],
+      ["redis-sentinel-data-config", "redis.conf"],
+      ["redis-sentinel-config", "sentinel.conf"],
+    ];
+    for (const [cm, file] of configs) {
+      assert.match(defaultUser(rotating, cm, file), /^user default on @HASH:password@ @HASH:previous-password@ /, cm);
+      // Outside a rotation only the current password.
+      assert.doesNotMatch(defaultUser(run, cm, file), /previous-password/, cm);
+    }
+    for (const sts of ["redis", "redis-cluster", "redis-sentinel-data", "redis-sentinel"]) {
+      const spec = named(rotating, T.sts, sts).inputs.spec.template.spec;
+      const items = spec.volumes.find((v: any) => v.name === "auth").secret.items.map((i: any) => i.key);
+      assert.ok(items.includes("previous-password.sha256"), `${sts} mounts the previous password's hash`);
+      assert.ok(!items.includes("previous-password"), `${sts} never mounts the previous password itself`);
+    }
+    const data = unwrap(named(rotating, T.secret, "redis-auth").inputs.stringData) as Record<string, string>;
+    assert.strictEqual(
+      data["previous-password.sha256"],
+      createHash("sha256").update(TEST_SECRETS.redisPassword).digest("hex"),
+    );
+    assert.ok(!("previous-password" in (unwrap(named(run, T.secret, "redis-auth").inputs.stringData) as object)));
+    // ZooKeeper is not part of it: its digest users have one password each.
+    assert.deepStrictEqual(named(rotating, T.sts, "zookeeper").inputs.spec, named(run, T.sts, "zookeeper").inputs.spec);
   });
 
   it("rolls a workload's pods when one of its passwords changes, with a salted fingerprint that reveals none", async () => {

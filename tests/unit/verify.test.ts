@@ -3,11 +3,9 @@ import { parseStackConfig } from "../../components/config/validate";
 import { verificationPlan } from "../../components/verification-plan";
 import { rawFromCliConfig } from "../../scripts/verify";
 import { runProgram } from "../support/program";
-import { TEST_SECRETS, readStackFile } from "../support/stack-files";
+import { TEST_SECRETS, readStackFile, testSecretStates } from "../support/stack-files";
 
-const secrets = Object.fromEntries(
-  Object.entries(TEST_SECRETS).map(([k, v]) => [k, { value: v, encrypted: true }]),
-) as never;
+const secrets = testSecretStates();
 
 describe("npm run verify", function () {
   this.timeout(60000);

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { ConfigError } from "../../../components/config/section";
 import { DEFAULT_CLIENT_ACL } from "../../../components/specs/redis-acl";
 import { SecretState, configValue } from "../../../components/config/secrets";
-import { StorageMode } from "../../../components/config/settings";
+import { SecretKey, StorageMode } from "../../../components/config/settings";
 import { parseStackConfig } from "../../../components/config/validate";
 import { TEST_SECRETS } from "../../support/stack-files";
 
@@ -20,11 +20,11 @@ function baseRaw(): Raw {
   };
 }
 
-function secrets(
-  over: Partial<Record<keyof typeof TEST_SECRETS, SecretState>> = {},
-): Record<keyof typeof TEST_SECRETS, SecretState> {
+function secrets(over: Partial<Record<SecretKey, SecretState>> = {}): Record<SecretKey, SecretState> {
   const s = (v: string): SecretState => ({ value: v, encrypted: true });
   return {
+    // Set only during a rotation.
+    redisPreviousPassword: { value: undefined, encrypted: undefined },
     ...(Object.fromEntries(Object.entries(TEST_SECRETS).map(([k, v]) => [k, s(v)])) as Record<
       keyof typeof TEST_SECRETS,
       SecretState
@@ -428,7 +428,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   [
     "unknown key",
     (r) => (r.zookeper = { replicas: 3 }),
-    "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, clusterDomain, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret",
+    "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, clusterDomain, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, redisPreviousPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret",
   ],
 ];
 
@@ -587,6 +587,50 @@ describe("stack config validation", () => {
       ]);
     });
 
+    describe("redisPreviousPassword (a client password rotation in progress)", () => {
+      const previous = (value: string, encrypted = true) => secrets({ redisPreviousPassword: { value, encrypted } });
+      it("is optional, and taken when it is a fit password stored as a secret", () => {
+        assert.deepStrictEqual(problemsOf(baseRaw(), previous("the-old-client-password")), []);
+      });
+      it("refuses the current client password, the admin password, a weak one and plaintext, never echoing them", () => {
+        const fix = "run `pulumi config set --secret redisPreviousPassword <value>`";
+        const cases: [SecretKey | "weak" | "plaintext", string, string][] = [
+          [
+            SecretKey.RedisPassword,
+            TEST_SECRETS.redisPassword,
+            "middleware:redisPreviousPassword: equals redisPassword, so nothing is rotated: set redisPassword to the new password and keep the old one here until every client uses the new one",
+          ],
+          [
+            SecretKey.RedisAdminPassword,
+            TEST_SECRETS.redisAdminPassword,
+            "middleware:redisPreviousPassword: must differ from redisAdminPassword, or clients could log in with the admin password",
+          ],
+          [
+            "weak",
+            "short",
+            `middleware:redisPreviousPassword: must be at least 12 characters with no whitespace, quotes or backslashes: ${fix}`,
+          ],
+        ];
+        for (const [, value, message] of cases) {
+          const problems = problemsOf(baseRaw(), previous(value));
+          assert.deepStrictEqual(problems, [message]);
+          assert.ok(!problems.join().includes(value));
+        }
+        assert.deepStrictEqual(problemsOf(baseRaw(), previous("the-old-client-password", false)), [
+          `middleware:redisPreviousPassword: is stored in plaintext: ${fix}`,
+        ]);
+      });
+      it("is ignored when no Redis workload is enabled", () => {
+        const raw = {
+          ...baseRaw(),
+          redis: { enabled: false },
+          redisCluster: { enabled: false },
+          redisSentinel: { enabled: false },
+        };
+        assert.deepStrictEqual(problemsOf(raw, previous("short")), []);
+      });
+    });
+
     it("needs no Redis passwords when every Redis workload is disabled", () => {
       const raw = {
         ...baseRaw(),
@@ -602,7 +646,7 @@ describe("stack config validation", () => {
       it(`rejects an internal secret equal to ${held}, a password people hold`, () => {
         const same = { value: TEST_SECRETS[held], encrypted: true };
         assert.deepStrictEqual(problemsOf(baseRaw(), secrets({ internalSecret: same })), [
-          "middleware:internalSecret: must differ from redisPassword, redisAdminPassword, zookeeperPassword, zookeeperAdminPassword: " +
+          "middleware:internalSecret: must differ from redisPassword, redisAdminPassword, redisPreviousPassword, zookeeperPassword, zookeeperAdminPassword: " +
             "whoever holds it can derive the replication, Sentinel and ZooKeeper quorum passwords",
         ]);
       });
