@@ -2,8 +2,9 @@
 // an unauthenticated session refused, the root znode not open to the world, and a znode written
 // through the native client (as super) read back from every member. No Pulumi import.
 import * as net from "net";
+import { SUPER_ONLY_DIGEST_PROVIDER } from "../specs/zoo-cfg";
 import { HealthError } from "./shared/health-error";
-import { Access, openReach, splitEndpoint } from "./shared/reach";
+import { Access, Reach, openReach, splitEndpoint } from "./shared/reach";
 
 export interface ZooKeeperHealthInputs {
   readonly servers: readonly string[];
@@ -87,7 +88,7 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
     for (const o of others) problems.push(`${o.endpoint} is in mode ${o.mode}, expected leader or follower`);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     const locals = serving.map((s) => s.local!);
-    await assertAuthenticated(locals, inputs, problems);
+    await assertSuperAccepted(locals, inputs, problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     await writeReadEverywhere(
       locals,
@@ -95,8 +96,14 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
       `super:${inputs.password}`,
       problems,
     );
-    // Last: the server drops this session, which can end a kubectl port-forward that carried it.
-    await assertAnonymousRefused(locals[0], problems);
+    // Last: the server drops these sessions, which can end a kubectl port-forward that carried one
+    // (the reach then opens a new one for the next connection).
+    await assertMadeUpDigestRefused(
+      reach,
+      serving.map((s) => s.endpoint),
+      problems,
+    );
+    await assertAnonymousRefused(await reach.local(serving[0].endpoint), problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     return { leader: leaders[0].endpoint, followers: serving.length - 1, zxid: leaders[0].zxid ?? "" };
   } finally {
@@ -174,39 +181,63 @@ async function refused(op: Promise<unknown>): Promise<boolean> {
   );
 }
 
-/**
- * A made-up digest identity must get nothing on the root znode (the entrypoint hands it to the
- * client user on first start), and super's password must be accepted. Checked by behaviour, not
- * by reading the ACL: the Node binding's get_acl crashes the process when the server refuses it
- * (it frees a NULL ACL vector).
- */
-async function assertAuthenticated(
+/** super's password must be accepted: it is what the write-read check below and operators use. */
+async function assertSuperAccepted(
   locals: readonly string[],
   inputs: ZooKeeperHealthInputs,
   problems: string[],
 ): Promise<void> {
-  const connect = locals.join(",");
-  const admin = await zkConnect(connect, `super:${inputs.password}`);
+  const refusedSuper =
+    "the members refused zookeeperAdminPassword as super's password; the pods may still run with an older one";
+  const admin = await zkConnect(locals.join(","), `super:${inputs.password}`).catch((e: Error) => {
+    if (/authentication as super failed/.test(e.message)) return undefined;
+    throw e;
+  });
+  if (!admin) {
+    problems.push(refusedSuper);
+    return;
+  }
   try {
-    // A wrong super password is still accepted as some digest identity; it shows as no permission.
-    if (await refused(admin.get_children("/", false))) {
-      problems.push(
-        "the members refused zookeeperAdminPassword as super's password; the pods may still run with an older one",
-      );
-    }
+    // A member still on the stock digest provider takes a wrong password as some identity: no permission then.
+    if (await refused(admin.get_children("/", false))) problems.push(refusedSuper);
   } finally {
     admin.close();
   }
-  const stranger = await zkConnect(connect, `middleware-health-stranger:${Math.random().toString(36).slice(2)}`);
-  try {
-    if (!(await refused(stranger.get_children("/", false)))) {
-      problems.push(
-        `a client with a made-up identity listed the root znode: its ACL grants the world (or that identity) access; ` +
-          `set it back with \`setAcl / sasl:${inputs.clientUser}:cdrw\` as super (the entrypoint does it only on a fresh ensemble)`,
+}
+
+/**
+ * Every member must refuse a made-up digest identity at `addauth`. The stock digest provider takes
+ * any user:password as an identity, which enforce.auth counts as authenticated: any client could
+ * then read and write every world-open znode. The image's provider (authProvider.digest) accepts
+ * super's alone; a member without it (a custom image, a classpath change) fails here.
+ */
+async function assertMadeUpDigestRefused(
+  reach: Reach,
+  endpoints: readonly string[],
+  problems: string[],
+): Promise<void> {
+  const stranger = `middleware-health-stranger:${Math.random().toString(36).slice(2)}`;
+  for (const endpoint of endpoints) {
+    let outcome: "refused" | "accepted" | Error = new Error("not tried");
+    // A port-forward ended by the previous refusal is replaced by the next reach.local.
+    for (let attempt = 0; attempt < 3 && outcome instanceof Error; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 1000));
+      outcome = await zkConnect(await reach.local(endpoint), stranger, 5000).then(
+        (c) => {
+          c.close();
+          return "accepted" as const;
+        },
+        (e: Error) =>
+          /authentication as middleware-health-stranger failed/.test(e.message) ? ("refused" as const) : e,
       );
     }
-  } finally {
-    stranger.close();
+    if (outcome === "accepted")
+      problems.push(
+        `${endpoint} accepted a made-up digest identity as authenticated: it does not run the image's super-only digest ` +
+          `provider (zoo.cfg authProvider.digest=${SUPER_ONLY_DIGEST_PROVIDER}, a jar in /opt/zookeeper/lib), so any client can read and write world-open znodes`,
+      );
+    else if (outcome instanceof Error)
+      problems.push(`${endpoint}: could not check that it refuses a made-up digest identity: ${outcome.message}`);
   }
 }
 
@@ -232,11 +263,12 @@ async function assertAnonymousRefused(local: string, problems: string[]): Promis
 
 const PARENT = "/middleware-health";
 
-/** The digest ACL id of "user:password": user:base64(sha1(user:password)), as ZooKeeper computes it. */
-function superDigestId(digest: string): string {
-  const { createHash } = require("crypto");
-  return `${digest.split(":")[0]}:${createHash("sha1").update(digest).digest("base64")}`;
-}
+/**
+ * An identity no client can prove: the JAAS file lists only the client user. Only super, who passes
+ * every ACL, reaches znodes that name it. (Naming super's digest instead would write its unsalted
+ * SHA-1 into the transaction log on the volume.)
+ */
+const NOBODY = "middleware-health-only-super";
 
 async function writeReadEverywhere(
   locals: readonly string[],
@@ -248,7 +280,7 @@ async function writeReadEverywhere(
   const path = `${PARENT}/check-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const value = `written-${Date.now()}`;
   // The Node client creates every znode world-open; these carry only super's checks, so close them.
-  const superOnly: ZkAcl[] = [{ perms: ZooKeeper.ZOO_PERM_ALL, scheme: "digest", auth: superDigestId(digest) }];
+  const superOnly: ZkAcl[] = [{ perms: ZooKeeper.ZOO_PERM_ALL, scheme: "sasl", auth: NOBODY }];
   const writer = await zkConnect(locals.join(","), digest);
   try {
     await writer.create(PARENT, "", ZooKeeper.PERSISTENT).catch((e: Error) => {

@@ -14,16 +14,20 @@ export const ZooKeeperAuthFile = {
 /** The SASL user applications authenticate as; the root znode's ACL grants it create, read, write, delete. */
 export const ZOOKEEPER_CLIENT_USER = "app";
 
+/** Our digest provider (images/zookeeper/auth): the digest scheme for `super` alone. */
+export const SUPER_ONLY_DIGEST_PROVIDER = "middleware.zookeeper.SuperOnlyDigestProvider";
+
 /**
  * Authentication every member enforces. Clients must authenticate before any request: SASL
- * (DIGEST-MD5, verified against the JAAS file the entrypoint writes) or digest, which ZooKeeper
- * cannot verify (any user:password is accepted as an identity), so it is only useful with ACLs:
- * the root znode's ACL names the SASL user, and only `super` (a digest the server does check)
- * passes every ACL. The native Node client has no SASL, which is why digest stays enabled.
- * Members authenticate each other with SASL on the quorum and election ports.
+ * (DIGEST-MD5, verified against the JAAS file the entrypoint writes) or digest as `super`. The
+ * stock digest provider accepts any user:password as an identity (it cannot check one it never
+ * stored), so any client could "authenticate" with a made-up one; ours refuses every digest but
+ * super's, which passes every ACL. The native Node client has no SASL, which is why digest stays
+ * enabled at all. Members authenticate each other with SASL on the quorum and election ports.
  */
 export const ZOO_AUTH_LINES: readonly string[] = [
   "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
+  `authProvider.digest=${SUPER_ONLY_DIGEST_PROVIDER}`,
   "enforce.auth.enabled=true",
   "enforce.auth.schemes=sasl,digest",
   "quorum.auth.enableSasl=true",

@@ -9,6 +9,7 @@ import * as path from "path";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
+import { zkConnect } from "../../components/providers/zookeeper-health-logic";
 import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, execIn, filesDir, network, requireDockerEngine, runHardened } from "../support/docker";
 import { freePort, run, waitFor } from "../support/processes";
 import { connectRedis } from "../support/redis";
@@ -663,6 +664,10 @@ describe("images (real Docker engine)", function () {
         (/'sasl,'app\s*\n: cdrw\b/.test((await execIn(names[0], "zk-cli", "getAcl", "/")).stdout) ? true : undefined), 2000);
       const created = await execIn(names[1], "zk-cli", "create", "/from-app", "v");
       assert.match(created.stdout + created.stderr, /Created \/from-app/, "the client user (SASL) may create under the root");
+      // The image's digest provider: super's digest is taken, a made-up one refused at addauth.
+      const address = await docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", names[2]);
+      (await zkConnect(`${address}:2181`, `super:${ZK_TEST_AUTH["admin-password"]}`)).close();
+      await assert.rejects(zkConnect(`${address}:2181`, "mallory:guess"), /authentication as mallory failed/);
       const secrets = Object.values(ZK_TEST_AUTH);
       for (const n of names) {
         const argv = (await execIn(n, "bash", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '")).stdout;

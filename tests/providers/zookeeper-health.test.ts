@@ -9,6 +9,7 @@ import {
 import { ZooKeeperHealthProvider } from "../../components/providers/zookeeper-health";
 import { waitFor } from "../support/processes";
 import { ZK_CLIENT_USER, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -78,6 +79,17 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     assert.ok(zk.servers.includes(outs.report.leader));
   });
 
+  it("writes nothing derived from super's password to the volumes (the check's znodes name no digest)", async () => {
+    await assertZooKeeperHealthy(inputs(zk));
+    // ZooKeeper's digest id of super: what an ACL naming super would carry, crackable offline.
+    const digest = createHash("sha1").update(`super:${SUPER}`).digest("base64");
+    for (let i = 0; i < 3; i++) {
+      const dir = path.join(zk.memberDir(i), "version-2");
+      for (const f of fs.readdirSync(dir))
+        assert.ok(!fs.readFileSync(path.join(dir, f)).includes(digest), `${f} of member ${i + 1} holds super's digest`);
+    }
+  });
+
   it("passes again after the leader is killed and a new one is elected", async () => {
     const old = await leaderIndex(zk);
     await zk.killMember(old);
@@ -129,17 +141,21 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     }
   });
 
-  it("gives a made-up digest identity nothing: the root znode admits only the SASL client user", async () => {
-    const forged = await session(zk.servers, "mallory:guess");
+  it("refuses a made-up digest identity at addauth: no way to a world-open znode or /zookeeper/quota", async () => {
+    // An application's znode with ZooKeeper's default ACL, world:anyone.
+    const created = await zk.cli(0, ["create", "/world-open", "app-value"]);
+    assert.match(created.stdout + created.stderr, /Created \/world-open/);
+    // Before the fix any user:password was an identity that enforce.auth counted as authenticated:
+    // it read and overwrote /world-open and wrote under /zookeeper/quota.
+    for (const server of zk.servers)
+      await assert.rejects(session([server], "mallory:guess"), /authentication as mallory failed/, server);
+    const admin = await session(zk.servers, `super:${SUPER}`);
     try {
-      await assert.rejects(forged.get_children("/", false), /not authenticated/);
-      await assert.rejects(forged.create("/mallory", "x", 0), /not authenticated/);
-      await assert.rejects(
-        forged.set_acl("/", -1, [{ perms: 31, scheme: "world", auth: "anyone" }]),
-        /not authenticated/,
-      );
+      const [, data] = await admin.get("/world-open", false);
+      assert.strictEqual(String(data), "app-value", "super's digest still works, and nothing was overwritten");
+      await admin.delete_("/world-open", -1);
     } finally {
-      forged.close();
+      admin.close();
     }
   });
 
@@ -157,17 +173,26 @@ describe("ZooKeeperHealthProvider (real ZooKeeper ensemble)", function () {
     assert.doesNotMatch(refused.stdout, /^hello$/m);
   });
 
-  it("fails the assertion when the root znode is open to the world again, and with a wrong super password", async () => {
-    const admin = await session(zk.servers, `super:${SUPER}`);
+  it("fails the assertion when a member takes made-up digest identities (no super-only provider), and with a wrong super password", async () => {
+    const member = (await leaderIndex(zk)) === 0 ? 1 : 0;
+    await zk.killMember(member);
+    // An image without our jar: ZooKeeper logs that it cannot load the provider and keeps its stock one.
+    zk.startMember(member, { ZK_LIB_DIR: fs.mkdtempSync(path.join(zk.memberDir(member), "no-lib-")) });
     try {
-      await admin.set_acl("/", -1, [{ perms: 31, scheme: "world", auth: "anyone" }]);
-      await assert.rejects(
-        assertZooKeeperHealthy(inputs(zk)),
-        /a client with a made-up identity listed the root znode/,
+      await waitFor("the member back", 60000, async () =>
+        /^Mode: follower/m.test(await fourLetterWord(zk.servers[member], "srvr").catch(() => "")) ? true : undefined,
       );
-      await admin.set_acl("/", -1, [{ perms: 15, scheme: "sasl", auth: ZK_CLIENT_USER }]);
+      await assert.rejects(assertZooKeeperHealthy(inputs(zk)), (e: Error) => {
+        assert.match(
+          e.message,
+          new RegExp(`${zk.servers[member]} accepted a made-up digest identity as authenticated`),
+        );
+        return true;
+      });
     } finally {
-      admin.close();
+      await zk.killMember(member);
+      zk.startMember(member);
+      await leaderIndex(zk);
     }
     await assert.rejects(
       assertZooKeeperHealthy({ ...inputs(zk), password: "not-the-super-password" }),

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile } from "../../components/specs/zoo-cfg";
-import { RunResult, freePort, run } from "./processes";
+import { RunResult, check, freePort, run } from "./processes";
 import { ROOT } from "./stack-files";
 
 export const ZK_IMAGE_DIR = path.join(ROOT, "images", "zookeeper");
@@ -19,6 +19,28 @@ export const ZK_TEST_AUTH = {
 } as const;
 export const ZK_CLIENT_USER = ZOOKEEPER_CLIENT_USER;
 
+let authJarDir: Promise<string> | undefined;
+/**
+ * A directory with the image's own jars (images/zookeeper/auth), compiled as its Dockerfile does
+ * against the host's ZooKeeper: once per test process. The entrypoint puts ZK_LIB_DIR's jars on
+ * the classpath.
+ */
+export function zooKeeperLibDir(): Promise<string> {
+  authJarDir ??= (async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "zk-lib-"));
+    const classes = path.join(out, "classes");
+    const sources = fs
+      .readdirSync(path.join(ZK_IMAGE_DIR, "auth"))
+      .filter((f) => f.endsWith(".java"))
+      .map((f) => path.join(ZK_IMAGE_DIR, "auth", f));
+    await check("javac", ["--release", "17", "-cp", "/usr/share/java/zookeeper.jar", "-d", classes, ...sources]);
+    await check("jar", ["cf", path.join(out, "middleware-zookeeper-auth.jar"), "-C", classes, "."]);
+    fs.rmSync(classes, { recursive: true });
+    return out;
+  })();
+  return authJarDir;
+}
+
 export class ZooKeeperEnsembleProcess {
   private readonly procs: (ChildProcess | undefined)[] = [];
   private readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "zk-"));
@@ -30,7 +52,10 @@ export class ZooKeeperEnsembleProcess {
     return this.clientPorts.map((p) => `127.0.0.1:${p}`);
   }
 
+  private libDir = "";
+
   async start(): Promise<void> {
+    this.libDir = await zooKeeperLibDir();
     const ports = await Promise.all(Array.from({ length: this.size * 3 }, () => freePort()));
     const servers = Array.from(
       { length: this.size },
@@ -85,6 +110,7 @@ export class ZooKeeperEnsembleProcess {
       ZK_RUN_DIR: path.join(dir, "run"),
       ZK_AUTH_DIR: path.join(dir, "auth"),
       ZK_CONF_DIR: ZK_IMAGE_DIR,
+      ZK_LIB_DIR: this.libDir,
       ZK_CLI: path.join(ZK_IMAGE_DIR, "zk-cli"),
       ZK_HEAP: "128m",
       ZK_SERVER: this.servers[i],
@@ -100,10 +126,11 @@ export class ZooKeeperEnsembleProcess {
     });
   }
 
-  startMember(i: number): void {
+  /** Starts member i as its pod would; `env` changes what the entrypoint is given (a broken image, say). */
+  startMember(i: number, env: NodeJS.ProcessEnv = {}): void {
     const log = path.join(this.memberDir(i), "server.log");
     this.procs[i] = spawn(path.join(ZK_IMAGE_DIR, "zk-entrypoint"), [], {
-      env: this.memberEnv(i),
+      env: { ...this.memberEnv(i), ...env },
       stdio: ["ignore", fs.openSync(log, "a"), fs.openSync(log, "a")],
     });
   }
