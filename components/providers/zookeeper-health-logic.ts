@@ -136,6 +136,12 @@ export async function zkConnect(connect: string, digest?: string, timeoutMs = 10
     debug_level: ZooKeeper.LOG_LEVEL_ERROR,
     host_order_deterministic: false,
   });
+  // Closing a handle frees it at once, but a completion (or a promise continuation it resolved) may
+  // run inside the C client's own loop over that handle, which goes on using it: after a lost
+  // connection it fails every pending call in one loop, and a close from the first aborted the
+  // process (glibc, no message). So every close waits for the loop to return.
+  const closeNow = client.close.bind(client);
+  client.close = () => void setImmediate(closeNow);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       client.close();
