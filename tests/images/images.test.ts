@@ -10,7 +10,18 @@ import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
 import { zkConnect } from "../../components/providers/zookeeper-health-logic";
-import { LocalRegistry, RUN_LABEL, buildProductImage, cleanup, docker, execIn, filesDir, network, requireDockerEngine, runHardened } from "../support/docker";
+import {
+  LocalRegistry,
+  RUN_LABEL,
+  buildProductImage,
+  cleanup,
+  docker,
+  execIn,
+  filesDir,
+  network,
+  requireDockerEngine,
+  runHardened,
+} from "../support/docker";
 import { freePort, run, waitFor } from "../support/processes";
 import { connectRedis } from "../support/redis";
 import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
@@ -41,14 +52,27 @@ describe("images (real Docker engine)", function () {
 
     it("serves authenticated clients, keeps admin commands from them, and persists with AOF", async () => {
       const port = await freePort();
-      const text = redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "always", clientAcl: DEFAULT_CLIENT_ACL });
+      const text = redisConf({
+        mode: RedisMode.Standalone,
+        maxmemory: "64mb",
+        appendfsync: "always",
+        clientAcl: DEFAULT_CLIENT_ACL,
+      });
       const conf = filesDir({ "redis.conf": text });
       // Only what the program mounts in the container: no client or admin password, their hashes.
       const auth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Standalone)));
       const name = `redis-${process.pid}`;
       // A named volume stands in for the PV: it must survive the container's restart.
       const volume = `redis-data-${process.pid}`;
-      await runHardened(images.redis, name, net, { [auth]: "/etc/auth", [conf]: "/config" }, {}, ["-p", `127.0.0.1:${port}:6379`], volume);
+      await runHardened(
+        images.redis,
+        name,
+        net,
+        { [auth]: "/etc/auth", [conf]: "/config" },
+        {},
+        ["-p", `127.0.0.1:${port}:6379`],
+        volume,
+      );
       let client = await connectRedis(port, { password: PASSWORD });
       try {
         assert.strictEqual(await client.set("k", "v"), "OK");
@@ -56,20 +80,52 @@ describe("images (real Docker engine)", function () {
         await assert.rejects(client.config("GET", "appendonly"), /NOPERM/);
         // What wipes, swaps or copies out the data set in bulk, or wipes scripts and functions.
         const refused: [string, ...string[]][] = [
-          ["EVAL", "return redis.call('KEYS', '*')", "0"], ["KEYS", "*"], ["SWAPDB", "0", "1"], ["FUNCTION", "FLUSH"], ["SCRIPT", "FLUSH"],
-          ["MIGRATE", "10.0.0.1", "6379", "k", "0", "1000"], ["RESTORE", "x", "0", "payload"], ["FLUSHDB"], ["DEBUG", "RELOAD"],
-          ["PUBLISH", "__sentinel__:hello", "forged"], ["SUBSCRIBE", "__sentinel__:hello"], ["REPLICAOF", "10.0.0.1", "6379"], ["ACL", "SETUSER", "x", "on"],
+          ["EVAL", "return redis.call('KEYS', '*')", "0"],
+          ["KEYS", "*"],
+          ["SWAPDB", "0", "1"],
+          ["FUNCTION", "FLUSH"],
+          ["SCRIPT", "FLUSH"],
+          ["MIGRATE", "10.0.0.1", "6379", "k", "0", "1000"],
+          ["RESTORE", "x", "0", "payload"],
+          ["FLUSHDB"],
+          ["DEBUG", "RELOAD"],
+          ["PUBLISH", "__sentinel__:hello", "forged"],
+          ["SUBSCRIBE", "__sentinel__:hello"],
+          ["REPLICAOF", "10.0.0.1", "6379"],
+          ["ACL", "SETUSER", "x", "on"],
         ];
         for (const [cmd, ...args] of refused) {
-          await assert.rejects(client.call(cmd, ...args), /NOPERM|can't run this command|DEBUG command not allowed/, `${cmd} ${args.join(" ")} is refused to the client user`);
+          await assert.rejects(
+            client.call(cmd, ...args),
+            /NOPERM|can't run this command|DEBUG command not allowed/,
+            `${cmd} ${args.join(" ")} is refused to the client user`,
+          );
         }
         // Scripting is off for clients unless the stack turns it on (clientScripting): one Lua bug is arbitrary commands.
-        for (const [cmd, ...args] of [["EVAL", "return 1", "0"], ["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"], ["FCALL", "f", "0"], ["FUNCTION", "LIST"], ["SCRIPT", "LOAD", "return 1"]] as [string, ...string[]][]) {
+        for (const [cmd, ...args] of [
+          ["EVAL", "return 1", "0"],
+          ["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"],
+          ["FCALL", "f", "0"],
+          ["FUNCTION", "LIST"],
+          ["SCRIPT", "LOAD", "return 1"],
+        ] as [string, ...string[]][]) {
           await assert.rejects(client.call(cmd, ...args), /NOPERM/, `${cmd} is refused to the client user by default`);
         }
-        assert.match(String(await client.info("replication")), /role:master/, "INFO stays available to client libraries");
+        assert.match(
+          String(await client.info("replication")),
+          /role:master/,
+          "INFO stays available to client libraries",
+        );
         // RESP2 and no ready check: ioredis 6 would otherwise send HELLO/INFO, refused before the GET under test.
-        const anon = new Redis({ host: "127.0.0.1", port, lazyConnect: true, protocol: 2, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const anon = new Redis({
+          host: "127.0.0.1",
+          port,
+          lazyConnect: true,
+          protocol: 2,
+          enableReadyCheck: false,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
         anon.on("error", () => undefined);
         await anon.connect();
         await assert.rejects(anon.get("k"), /NOAUTH/);
@@ -83,7 +139,15 @@ describe("images (real Docker engine)", function () {
       assert.strictEqual((await execIn(name, "redis-probe", "ready")).code, 0);
       // A new container on the same volume, as a rescheduled pod gets its PV back.
       await docker("rm", "-f", name);
-      await runHardened(images.redis, name, net, { [auth]: "/etc/auth", [conf]: "/config" }, {}, ["-p", `127.0.0.1:${port}:6379`], volume);
+      await runHardened(
+        images.redis,
+        name,
+        net,
+        { [auth]: "/etc/auth", [conf]: "/config" },
+        {},
+        ["-p", `127.0.0.1:${port}:6379`],
+        volume,
+      );
       client = await connectRedis(port, { password: PASSWORD });
       try {
         assert.strictEqual(await client.get("k"), "v", "the key is replayed from the AOF after a restart");
@@ -101,18 +165,29 @@ describe("images (real Docker engine)", function () {
     it("keeps probing with the password it started with when the mounted one changes", async () => {
       // The kubelet updates a mounted Secret in every pod at once; the servers keep the old password
       // until their pod rolls, so a probe reading the new file would fail them all together.
-      const text = redisConf({ mode: RedisMode.Standalone, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
+      const text = redisConf({
+        mode: RedisMode.Standalone,
+        maxmemory: "64mb",
+        appendfsync: "everysec",
+        clientAcl: DEFAULT_CLIENT_ACL,
+      });
       const mounted = mountedAuth(text, redisServerSends(RedisMode.Standalone));
       const rotating = filesDir(mounted);
       fs.chmodSync(rotating, 0o777);
       const conf = filesDir({ "redis.conf": text });
       const name = `redis-rotating-${process.pid}`;
       await runHardened(images.redis, name, net, { [rotating]: "/etc/auth", [conf]: "/config" }, {});
-      await waitFor("ready", 20000, async () => ((await execIn(name, "redis-probe", "ready")).code === 0 ? true : undefined));
+      await waitFor("ready", 20000, async () =>
+        (await execIn(name, "redis-probe", "ready")).code === 0 ? true : undefined,
+      );
       for (const f of Object.keys(mounted)) {
         fs.rmSync(path.join(rotating, f));
         const value = `rotated-${f.replace(/\.sha256$/, "")}-value`;
-        fs.writeFileSync(path.join(rotating, f), f.endsWith(".sha256") ? createHash("sha256").update(value).digest("hex") : value, { mode: 0o444 });
+        fs.writeFileSync(
+          path.join(rotating, f),
+          f.endsWith(".sha256") ? createHash("sha256").update(value).digest("hex") : value,
+          { mode: 0o444 },
+        );
       }
       assert.strictEqual((await execIn(name, "redis-probe", "ready")).code, 0, "ready after the Secret changed");
       assert.strictEqual((await execIn(name, "redis-probe", "live")).code, 0, "live after the Secret changed");
@@ -124,42 +199,105 @@ describe("images (real Docker engine)", function () {
       const data = ["redis-sentinel-data-0", "redis-sentinel-data-1"];
       const sentinels = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
       const volume = (n: string) => `${n}-${process.pid}`;
-      const dataText = redisConf({ mode: RedisMode.SentinelData, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
-      const sentinelText = sentinelConf({ masterName: "mymaster", quorum: 2, downAfterMs: 2000, failoverTimeoutMs: 10000 });
+      const dataText = redisConf({
+        mode: RedisMode.SentinelData,
+        maxmemory: "64mb",
+        appendfsync: "everysec",
+        clientAcl: DEFAULT_CLIENT_ACL,
+      });
+      const sentinelText = sentinelConf({
+        masterName: "mymaster",
+        quorum: 2,
+        downAfterMs: 2000,
+        failoverTimeoutMs: 10000,
+      });
       const dataConf = filesDir({ "redis.conf": dataText });
       const sentinelConfDir = filesDir({ "sentinel.conf": sentinelText });
       // What each container mounts: the passwords it sends, hashes of the ones it checks.
       const dataAuth = filesDir(mountedAuth(dataText, redisServerSends(RedisMode.SentinelData)));
       const sentinelAuth = filesDir(mountedAuth(sentinelText, SENTINEL_SENDS));
       const env = (podDomain: string) => ({
-        REDIS_MODE: "sentinel-data", MASTER_NAME: "mymaster", SENTINEL_HOST: "redis-sentinel", DEFAULT_MASTER_HOST: `${data[0]}.${domain}`, POD_DOMAIN: podDomain,
+        REDIS_MODE: "sentinel-data",
+        MASTER_NAME: "mymaster",
+        SENTINEL_HOST: "redis-sentinel",
+        DEFAULT_MASTER_HOST: `${data[0]}.${domain}`,
+        POD_DOMAIN: podDomain,
         SENTINEL_PEERS: sentinels.map((n) => `${n}.${sdomain}`).join(" "),
       });
       // Each container answers to its pod DNS name; the sentinels also to their client Service's name.
       // The set counts as formed (the program writes this marker once its first health assertion passed).
       const formed = filesDir({ formed: "yes" });
       const startData = (n: string) =>
-        runHardened(images.redis, n, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config", [formed]: "/etc/formation" }, env(domain), ["--network-alias", `${n}.${domain}`], volume(n));
-      const startSentinel = (n: string) => runHardened(images.redis, n, net, { [sentinelAuth]: "/etc/auth", [sentinelConfDir]: "/config" }, env(sdomain),
-        ["--network-alias", `${n}.${sdomain}`, "--network-alias", "redis-sentinel", "--entrypoint", "/usr/local/bin/sentinel-entrypoint"], volume(n));
+        runHardened(
+          images.redis,
+          n,
+          net,
+          { [dataAuth]: "/etc/auth", [dataConf]: "/config", [formed]: "/etc/formation" },
+          env(domain),
+          ["--network-alias", `${n}.${domain}`],
+          volume(n),
+        );
+      const startSentinel = (n: string) =>
+        runHardened(
+          images.redis,
+          n,
+          net,
+          { [sentinelAuth]: "/etc/auth", [sentinelConfDir]: "/config" },
+          env(sdomain),
+          [
+            "--network-alias",
+            `${n}.${sdomain}`,
+            "--network-alias",
+            "redis-sentinel",
+            "--entrypoint",
+            "/usr/local/bin/sentinel-entrypoint",
+          ],
+          volume(n),
+        );
       const cli = async (container: string, port: string, user: string, password: string, ...args: string[]) =>
-        (await run("docker", ["exec", "-e", `REDISCLI_AUTH=${password}`, container, "redis-cli", "--no-auth-warning", "--user", user, "-p", port, ...args])).stdout.trim();
-      const client = (container: string, port: string, ...args: string[]) => cli(container, port, "default", PASSWORD, ...args);
-      const masterOf = async (s: string) => (await client(s, "26379", "SENTINEL", "get-master-addr-by-name", "mymaster")).split("\n")[0];
+        (
+          await run("docker", [
+            "exec",
+            "-e",
+            `REDISCLI_AUTH=${password}`,
+            container,
+            "redis-cli",
+            "--no-auth-warning",
+            "--user",
+            user,
+            "-p",
+            port,
+            ...args,
+          ])
+        ).stdout.trim();
+      const client = (container: string, port: string, ...args: string[]) =>
+        cli(container, port, "default", PASSWORD, ...args);
+      const masterOf = async (s: string) =>
+        (await client(s, "26379", "SENTINEL", "get-master-addr-by-name", "mymaster")).split("\n")[0];
       /** Every sentinel names one master and reaches `replicas` replicas it could promote: what the health assertion demands. */
-      const healthy = (replicas: number) => waitFor(`every sentinel to agree and reach ${replicas} replicas`, 60000, async () => {
-        const masters = await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")));
-        const views = await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster")));
-        const reachable = views.map((v) => v.split("\n").filter((l, i, lines) => l === "flags" && lines[i + 1] === "slave").length);
-        return masters.every((m) => m && m === masters[0]) && reachable.every((r) => r >= replicas) ? true : undefined;
-      });
+      const healthy = (replicas: number) =>
+        waitFor(`every sentinel to agree and reach ${replicas} replicas`, 60000, async () => {
+          const masters = await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")));
+          const views = await Promise.all(
+            sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster")),
+          );
+          const reachable = views.map(
+            (v) => v.split("\n").filter((l, i, lines) => l === "flags" && lines[i + 1] === "slave").length,
+          );
+          return masters.every((m) => m && m === masters[0]) && reachable.every((r) => r >= replicas)
+            ? true
+            : undefined;
+        });
       /** A container's address on the test network. */
-      const ip = (n: string) => docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
+      const ip = (n: string) =>
+        docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
 
       before(async () => {
         for (const n of data) await startData(n);
         for (const n of sentinels) await startSentinel(n);
-        await waitFor("replica in sync", 30000, async () => (/state=online/.test(await client(data[0], "6379", "INFO", "replication")) ? true : undefined));
+        await waitFor("replica in sync", 30000, async () =>
+          /state=online/.test(await client(data[0], "6379", "INFO", "replication")) ? true : undefined,
+        );
         await waitFor("three sentinels that know each other and the replica", 30000, async () => {
           const views = await Promise.all(sentinels.map((n) => client(n, "26379", "SENTINEL", "master", "mymaster")));
           return views.every((v) => /num-other-sentinels\n2\n/.test(v) && /num-slaves\n1\n/.test(v)) ? true : undefined;
@@ -175,13 +313,30 @@ describe("images (real Docker engine)", function () {
 
       it("refuses every reconfiguration and the gossip channel to the client password", async () => {
         const onSentinel = [
-          "SENTINEL SET mymaster quorum 1", "SENTINEL REMOVE mymaster", "SENTINEL MONITOR evil 10.0.0.1 6379 1", "SENTINEL RESET mymaster",
-          "SENTINEL FLUSHCONFIG", "SENTINEL FAILOVER mymaster", "SENTINEL CONFIG GET resolve-hostnames", "SENTINEL CONFIG SET resolve-hostnames no",
-          "SENTINEL SIMULATE-FAILURE crash-after-election", "SENTINEL DEBUG", "SENTINEL IS-MASTER-DOWN-BY-ADDR 10.0.0.1 6379 0 x",
-          "ACL SETUSER evil on >x +@all", "ACL LIST", "CONFIG GET *", "CLIENT KILL TYPE normal", "SHUTDOWN",
+          "SENTINEL SET mymaster quorum 1",
+          "SENTINEL REMOVE mymaster",
+          "SENTINEL MONITOR evil 10.0.0.1 6379 1",
+          "SENTINEL RESET mymaster",
+          "SENTINEL FLUSHCONFIG",
+          "SENTINEL FAILOVER mymaster",
+          "SENTINEL CONFIG GET resolve-hostnames",
+          "SENTINEL CONFIG SET resolve-hostnames no",
+          "SENTINEL SIMULATE-FAILURE crash-after-election",
+          "SENTINEL DEBUG",
+          "SENTINEL IS-MASTER-DOWN-BY-ADDR 10.0.0.1 6379 0 x",
+          "ACL SETUSER evil on >x +@all",
+          "ACL LIST",
+          "CONFIG GET *",
+          "CLIENT KILL TYPE normal",
+          "SHUTDOWN",
           "PUBLISH __sentinel__:hello forged",
         ];
-        for (const c of onSentinel) assert.match(await client(sentinels[0], "26379", ...c.split(" ")), /NOPERM|unknown command/, `sentinel: ${c}`);
+        for (const c of onSentinel)
+          assert.match(
+            await client(sentinels[0], "26379", ...c.split(" ")),
+            /NOPERM|unknown command/,
+            `sentinel: ${c}`,
+          );
         // A forged hello naming another master, as the attack sends it, to the data master and to a sentinel.
         const hello = `10.9.9.9,26379,${"f".repeat(40)},999,mymaster,10.9.9.9,6379,999`;
         assert.match(await client(data[0], "6379", "PUBLISH", "__sentinel__:hello", hello), /NOPERM/);
@@ -189,9 +344,36 @@ describe("images (real Docker engine)", function () {
         assert.match(await client(data[0], "6379", "INFO", "replication"), /role:master/);
         for (const n of sentinels) assert.strictEqual(await masterOf(n), `${data[0]}.${domain}`);
         // The internal users are no way around it either.
-        assert.match(await cli(sentinels[0], "26379", "discovery", AUTH_FILES["discovery-password"], "SENTINEL", "SET", "mymaster", "quorum", "1"), /NOPERM/);
-        assert.match(await cli(sentinels[0], "26379", "sentinel-peer", AUTH_FILES["sentinel-peer-password"], "SENTINEL", "REMOVE", "mymaster"), /NOPERM/);
-        assert.match(await cli(data[0], "6379", "replication", AUTH_FILES["replication-password"], "GET", "k"), /NOPERM/);
+        assert.match(
+          await cli(
+            sentinels[0],
+            "26379",
+            "discovery",
+            AUTH_FILES["discovery-password"],
+            "SENTINEL",
+            "SET",
+            "mymaster",
+            "quorum",
+            "1",
+          ),
+          /NOPERM/,
+        );
+        assert.match(
+          await cli(
+            sentinels[0],
+            "26379",
+            "sentinel-peer",
+            AUTH_FILES["sentinel-peer-password"],
+            "SENTINEL",
+            "REMOVE",
+            "mymaster",
+          ),
+          /NOPERM/,
+        );
+        assert.match(
+          await cli(data[0], "6379", "replication", AUTH_FILES["replication-password"], "GET", "k"),
+          /NOPERM/,
+        );
         assert.match(await cli(data[0], "6379", "sentinel", AUTH_FILES["sentinel-password"], "GET", "k"), /NOPERM/);
       });
 
@@ -200,26 +382,61 @@ describe("images (real Docker engine)", function () {
         await client(data[0], "6379", "SET", "survives", "failover");
         await docker("rm", "-f", data[0]);
         const promoted = `${data[1]}.${domain}`;
-        await waitFor("the sentinels to promote the replica", 30000, async () => ((await Promise.all(sentinels.map(masterOf))).every((m) => m === promoted) ? true : undefined));
+        await waitFor("the sentinels to promote the replica", 30000, async () =>
+          (await Promise.all(sentinels.map(masterOf))).every((m) => m === promoted) ? true : undefined,
+        );
         assert.match(await client(data[1], "6379", "INFO", "replication"), /role:master/);
         assert.strictEqual(await client(data[1], "6379", "GET", "survives"), "failover");
         // The old master comes back as a replica of the promoted one (it asks the sentinels first).
         await startData(data[0]);
-        await waitFor("old master rejoins as replica", 30000, async () => (/role:slave/.test(await client(data[0], "6379", "INFO", "replication")) ? true : undefined));
+        await waitFor("old master rejoins as replica", 30000, async () =>
+          /role:slave/.test(await client(data[0], "6379", "INFO", "replication")) ? true : undefined,
+        );
         // A restarted sentinel is the same sentinel: same id, the others still count two peers.
         await docker("rm", "-f", sentinels[2]);
         await startSentinel(sentinels[2]);
-        await waitFor("restarted sentinel back", 20000, async () => ((await masterOf(sentinels[2])) === promoted ? true : undefined));
-        assert.deepStrictEqual(await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "MYID"))), idsBefore);
+        await waitFor("restarted sentinel back", 20000, async () =>
+          (await masterOf(sentinels[2])) === promoted ? true : undefined,
+        );
+        assert.deepStrictEqual(
+          await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "MYID"))),
+          idsBefore,
+        );
         await new Promise((r) => setTimeout(r, 3000));
-        for (const n of sentinels) assert.match(await client(n, "26379", "SENTINEL", "master", "mymaster"), /num-other-sentinels\n2\n/, `${n} counts two peers`);
+        for (const n of sentinels)
+          assert.match(
+            await client(n, "26379", "SENTINEL", "master", "mymaster"),
+            /num-other-sentinels\n2\n/,
+            `${n} counts two peers`,
+          );
         // Every file on every volume, after config rewrites and a failover: no password, no hash of one.
         const sha = (x: string) => createHash("sha256").update(x).digest("hex");
         for (const n of [...data, ...sentinels]) {
-          const files = await run("docker", ["run", "--rm", "--label", RUN_LABEL, "--mount", `type=volume,src=${volume(n)},dst=/v`, "--entrypoint", "sh", images.redis, "-c", "cd /v && for f in $(find . -type f); do echo \"== $f\"; cat \"$f\"; done"]);
+          const files = await run("docker", [
+            "run",
+            "--rm",
+            "--label",
+            RUN_LABEL,
+            "--mount",
+            `type=volume,src=${volume(n)},dst=/v`,
+            "--entrypoint",
+            "sh",
+            images.redis,
+            "-c",
+            'cd /v && for f in $(find . -type f); do echo "== $f"; cat "$f"; done',
+          ]);
           assert.strictEqual(files.code, 0, files.stderr);
-          for (const pw of EVERY_PASSWORD) assert.ok(!files.stdout.includes(pw) && !files.stdout.includes(sha(pw)), `a password from the auth Secret is on ${n}'s volume`);
-          if (sentinels.includes(n)) assert.match(files.stdout, new RegExp(`sentinel monitor mymaster ${promoted.replace(/\./g, "\\.")} 6379 2`), `${n} keeps the master it follows`);
+          for (const pw of EVERY_PASSWORD)
+            assert.ok(
+              !files.stdout.includes(pw) && !files.stdout.includes(sha(pw)),
+              `a password from the auth Secret is on ${n}'s volume`,
+            );
+          if (sentinels.includes(n))
+            assert.match(
+              files.stdout,
+              new RegExp(`sentinel monitor mymaster ${promoted.replace(/\./g, "\\.")} 6379 2`),
+              `${n} keeps the master it follows`,
+            );
         }
       });
 
@@ -232,14 +449,35 @@ describe("images (real Docker engine)", function () {
         const replicas = [data[0], "redis-sentinel-data-2"];
         const subnet = await docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", net);
         const address = (host: number) => subnet.replace(/\.\d+\/\d+$/, `.${host}`);
-        const startSecond = (host: number) => runHardened(images.redis, replicas[1], net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" }, env(domain),
-          ["--network-alias", `${replicas[1]}.${domain}`, "--ip", address(host)], volume(replicas[1]));
+        const startSecond = (host: number) =>
+          runHardened(
+            images.redis,
+            replicas[1],
+            net,
+            { [dataAuth]: "/etc/auth", [dataConf]: "/config" },
+            env(domain),
+            ["--network-alias", `${replicas[1]}.${domain}`, "--ip", address(host)],
+            volume(replicas[1]),
+          );
         await startSecond(200);
         await waitFor("the sentinels to know the second replica", 30000, async () =>
-          ((await Promise.all(sentinels.map((n) => client(n, "26379", "SENTINEL", "replicas", "mymaster")))).every((v) => v.includes(`${replicas[1]}.${domain}`)) ? true : undefined));
+          (await Promise.all(sentinels.map((n) => client(n, "26379", "SENTINEL", "replicas", "mymaster")))).every((v) =>
+            v.includes(`${replicas[1]}.${domain}`),
+          )
+            ? true
+            : undefined,
+        );
         await docker("rm", "-f", replicas[1]);
         await startSecond(201);
-        await waitFor("the second replica connected again", 30000, async () => ((await client(oldMaster, "6379", "INFO", "replication")).match(/^slave\d+:/gm)?.length === 2 ? true : undefined), 100);
+        await waitFor(
+          "the second replica connected again",
+          30000,
+          async () =>
+            (await client(oldMaster, "6379", "INFO", "replication")).match(/^slave\d+:/gm)?.length === 2
+              ? true
+              : undefined,
+          100,
+        );
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(oldMaster));
         const acknowledged: string[] = [];
         let refusal = "";
@@ -262,7 +500,15 @@ describe("images (real Docker engine)", function () {
         fs.writeFileSync(hosts, `${fresh}${address(200)} ${replicas[1]}.${domain}\n`); // in place: the container bind-mounts this inode
         const hook = execIn(oldMaster, "redis-handover");
         // Past the hook's wait for the second replica's sync, then 2 s more before the DNS catches up.
-        await waitFor("the second replica in sync", 30000, async () => (/^slave\d+:.*state=(?!online)/m.test(await client(oldMaster, "6379", "INFO", "replication")) ? undefined : true), 200);
+        await waitFor(
+          "the second replica in sync",
+          30000,
+          async () =>
+            /^slave\d+:.*state=(?!online)/m.test(await client(oldMaster, "6379", "INFO", "replication"))
+              ? undefined
+              : true,
+          200,
+        );
         await new Promise((r) => setTimeout(r, 2000));
         fs.writeFileSync(hosts, fresh);
         const handover = await hook;
@@ -272,46 +518,102 @@ describe("images (real Docker engine)", function () {
         assert.strictEqual(handover.code, 0, handover.stderr);
         const hookLog = (await run("docker", ["logs", oldMaster])).stderr;
         const handedTo = /redis-handover: handed the master role to ([a-z0-9-]+)\./.exec(hookLog)?.[1];
-        assert.ok(handedTo && replicas.includes(handedTo), `the hook handed over to one of ${replicas.join(", ")} (log: ${handedTo})`);
+        assert.ok(
+          handedTo && replicas.includes(handedTo),
+          `the hook handed over to one of ${replicas.join(", ")} (log: ${handedTo})`,
+        );
         // It waited, writes still flowing, until the DNS named the second replica at its new address.
         const dnsWait = Number(/DNS agreed after ([\d.]+) s/.exec(hookLog)?.[1]);
-        assert.ok(dnsWait >= 1.5, `the hook waited for the DNS to catch up (log: ${hookLog.split("\n").filter((l) => l.includes("redis-handover")).join(" | ")})`);
+        assert.ok(
+          dnsWait >= 1.5,
+          `the hook waited for the DNS to catch up (log: ${hookLog
+            .split("\n")
+            .filter((l) => l.includes("redis-handover"))
+            .join(" | ")})`,
+        );
         // The write held during the handover is refused, never taken by a master that is going away.
         assert.match(refusal, /READONLY/);
         // The old master and the other replica follow the promoted one at once, not the stopping master.
         for (const n of [oldMaster, ...replicas.filter((r) => r !== handedTo)]) {
-          assert.match(await client(n, "6379", "INFO", "replication"), new RegExp(`role:slave\\r?\\nmaster_host:${handedTo}\\.`), n);
+          assert.match(
+            await client(n, "6379", "INFO", "replication"),
+            new RegExp(`role:slave\\r?\\nmaster_host:${handedTo}\\.`),
+            n,
+          );
         }
         // And they are connected to it, not dialing an address the promoted pod no longer has.
         for (const n of [oldMaster, ...replicas.filter((r) => r !== handedTo)]) {
-          await waitFor(`${n} linked to ${handedTo}`, 10000, async () => (/master_link_status:up/.test(await client(n, "6379", "INFO", "replication")) ? true : undefined), 200);
+          await waitFor(
+            `${n} linked to ${handedTo}`,
+            10000,
+            async () =>
+              /master_link_status:up/.test(await client(n, "6379", "INFO", "replication")) ? true : undefined,
+            200,
+          );
         }
-        await waitFor("every sentinel names the promoted replica", 20000, async () => ((await Promise.all(sentinels.map(masterOf))).every((m) => m === `${handedTo}.${domain}`) ? true : undefined));
+        await waitFor("every sentinel names the promoted replica", 20000, async () =>
+          (await Promise.all(sentinels.map(masterOf))).every((m) => m === `${handedTo}.${domain}`) ? true : undefined,
+        );
         const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(handedTo!));
         const values = await promoted.mget(...acknowledged);
         promoted.disconnect();
-        assert.deepStrictEqual(acknowledged.filter((_, i) => values[i] === null), [], "acknowledged writes missing on the promoted replica");
+        assert.deepStrictEqual(
+          acknowledged.filter((_, i) => values[i] === null),
+          [],
+          "acknowledged writes missing on the promoted replica",
+        );
         // On a replica the hook does nothing; and its user can neither reconfigure the sentinels nor read data.
         assert.strictEqual((await execIn(oldMaster, "redis-handover")).code, 0);
         assert.match(await client(oldMaster, "6379", "INFO", "replication"), /role:slave/);
-        const handoverUser = (container: string, port: string, ...args: string[]) => cli(container, port, "handover", AUTH_FILES["handover-password"], ...args);
-        for (const c of ["SENTINEL SET mymaster quorum 1", "SENTINEL REMOVE mymaster", "SENTINEL RESET mymaster", "PUBLISH __sentinel__:hello x"]) {
+        const handoverUser = (container: string, port: string, ...args: string[]) =>
+          cli(container, port, "handover", AUTH_FILES["handover-password"], ...args);
+        for (const c of [
+          "SENTINEL SET mymaster quorum 1",
+          "SENTINEL REMOVE mymaster",
+          "SENTINEL RESET mymaster",
+          "PUBLISH __sentinel__:hello x",
+        ]) {
           assert.match(await handoverUser(sentinels[0], "26379", ...c.split(" ")), /NOPERM/, `sentinel: ${c}`);
         }
-        for (const c of ["GET handover:1", "FLUSHALL", "CONFIG SET appendonly no", "ACL LIST"]) assert.match(await handoverUser(handedTo!, "6379", ...c.split(" ")), /NOPERM/, `data: ${c}`);
+        for (const c of ["GET handover:1", "FLUSHALL", "CONFIG SET appendonly no", "ACL LIST"])
+          assert.match(await handoverUser(handedTo!, "6379", ...c.split(" ")), /NOPERM/, `data: ${c}`);
       });
 
       it("never follows a master outside its own StatefulSet: it waits for a legitimate answer, saying why, and does not serve", async () => {
         // A sentinel that names a host outside the data pods' domain (what a forged hello would have caused).
         const rogue = `rogue-sentinel-${process.pid}`;
         const evil = `evil-${process.pid}`;
-        await runHardened(images.redis, evil, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" }, { REDIS_MODE: "standalone" }, ["--network-alias", `${evil}.elsewhere.test`]);
-        await runHardened(images.redis, rogue, net, { [sentinelAuth]: "/etc/auth", [sentinelConfDir]: "/config" }, { ...env("rogue.test"), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `${evil}.elsewhere.test` },
-          ["--entrypoint", "/usr/local/bin/sentinel-entrypoint"]);
-        await waitFor("the rogue sentinel names its master", 20000, async () => ((await masterOf(rogue)) === `${evil}.elsewhere.test` ? true : undefined));
+        await runHardened(
+          images.redis,
+          evil,
+          net,
+          { [dataAuth]: "/etc/auth", [dataConf]: "/config" },
+          { REDIS_MODE: "standalone" },
+          ["--network-alias", `${evil}.elsewhere.test`],
+        );
+        await runHardened(
+          images.redis,
+          rogue,
+          net,
+          { [sentinelAuth]: "/etc/auth", [sentinelConfDir]: "/config" },
+          { ...env("rogue.test"), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `${evil}.elsewhere.test` },
+          ["--entrypoint", "/usr/local/bin/sentinel-entrypoint"],
+        );
+        await waitFor("the rogue sentinel names its master", 20000, async () =>
+          (await masterOf(rogue)) === `${evil}.elsewhere.test` ? true : undefined,
+        );
         const n = `redis-sentinel-data-7-${process.pid}`;
-        await runHardened(images.redis, n, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" }, { ...env(domain), SENTINEL_HOST: rogue, SENTINEL_WAIT_SECONDS: "4" }, []);
-        await waitFor("the data pod to give up", 30000, async () => ((await docker("inspect", "--format", "{{.State.Running}}", n)) === "false" ? true : undefined));
+        await runHardened(
+          images.redis,
+          n,
+          net,
+          { [dataAuth]: "/etc/auth", [dataConf]: "/config" },
+          { ...env(domain), SENTINEL_HOST: rogue, SENTINEL_WAIT_SECONDS: "4" },
+          [],
+        );
+        await waitFor("the data pod to give up", 30000, async () =>
+          (await docker("inspect", "--format", "{{.State.Running}}", n)) === "false" ? true : undefined,
+        );
         const logs = await run("docker", ["logs", n]);
         const log = logs.stdout + logs.stderr;
         assert.match(log, new RegExp(`ignoring master '${evil}\\.elsewhere\\.test' named by the sentinels`));
@@ -335,15 +637,30 @@ describe("images (real Docker engine)", function () {
         await docker("rm", "-f", data[0]);
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
         await waitFor("the master to take writes with one replica", 20000, async () =>
-          (await writer.set("after-switchover", "kept").catch(() => "")) === "OK" ? true : undefined);
+          (await writer.set("after-switchover", "kept").catch(() => "")) === "OK" ? true : undefined,
+        );
         assert.ok(Number(await writer.call("WAIT", "1", "5000")) >= 1, "a replica acknowledged the write");
         writer.disconnect();
         // Power loss: every pod at once, volumes kept. The sentinels' Service still exists (it is an
         // object, not a pod): an address that answers nothing, as a Service with no ready endpoint.
         await Promise.all([...all, ...sentinels].map((n) => docker("rm", "-f", n).catch(() => "")));
         const service = `redis-sentinel-service-${process.pid}`;
-        await docker("run", "-d", "--name", service, "--network", net, "--network-alias", "redis-sentinel", "--label", RUN_LABEL,
-          "--entrypoint", "sleep", images.redis, "600");
+        await docker(
+          "run",
+          "-d",
+          "--name",
+          service,
+          "--network",
+          net,
+          "--network-alias",
+          "redis-sentinel",
+          "--label",
+          RUN_LABEL,
+          "--entrypoint",
+          "sleep",
+          images.redis,
+          "600",
+        );
         for (const n of all) await startData(n);
         await new Promise((r) => setTimeout(r, 6000));
         await docker("rm", "-f", service);
@@ -354,22 +671,36 @@ describe("images (real Docker engine)", function () {
           named = await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")));
           return named.every((m) => m === want) ? true : undefined;
         }).catch(async (e) => {
-          const logs = await Promise.all([...sentinels, ...all].map(async (n) => `--- ${n}\n${(await run("docker", ["logs", n])).stdout.slice(-3000)}${(await run("docker", ["logs", n])).stderr.slice(-3000)}`));
+          const logs = await Promise.all(
+            [...sentinels, ...all].map(
+              async (n) =>
+                `--- ${n}\n${(await run("docker", ["logs", n])).stdout.slice(-3000)}${(await run("docker", ["logs", n])).stderr.slice(-3000)}`,
+            ),
+          );
           throw new Error(`${e.message}; they name ${JSON.stringify(named)}, want ${want}\n${logs.join("\n")}`);
         });
         await waitFor("the data pods up", 60000, async () =>
-          ((await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0) ? true : undefined));
+          (await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0)
+            ? true
+            : undefined,
+        );
         // Before the fix pod 0, up first and unanswered, made itself master and the others full-synced from its stale data.
         assert.match(await client(master, "6379", "INFO", "replication"), /role:master/);
         for (const n of all) {
           await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
-            ((await client(n, "6379", "GET", "after-switchover")) === "kept" ? true : undefined));
+            (await client(n, "6379", "GET", "after-switchover")) === "kept" ? true : undefined,
+          );
         }
-        assert.match((await run("docker", ["logs", data[0]])).stderr, /no sentinel answers yet, and the sentinels are deployed or this volume holds data; waiting/);
+        assert.match(
+          (await run("docker", ["logs", data[0]])).stderr,
+          /no sentinel answers yet, and the sentinels are deployed or this volume holds data; waiting/,
+        );
       });
 
       it("never promotes a replica that has not synced since it restarted: after a full restart with the master late, the stale one waits", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
+          .split("\n")
+          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
         await healthy(all.length - 1);
         let master = (await masterOf(sentinels[0])).split(".")[0];
         if (master === data[0]) {
@@ -385,31 +716,56 @@ describe("images (real Docker engine)", function () {
         await docker("rm", "-f", data[0]);
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
         await waitFor("the master to take writes with one replica", 20000, async () =>
-          (await writer.set("late-master", "kept").catch(() => "")) === "OK" ? true : undefined);
+          (await writer.set("late-master", "kept").catch(() => "")) === "OK" ? true : undefined,
+        );
         assert.ok(Number(await writer.call("WAIT", "1", "5000")) >= 1, "a replica acknowledged the write");
         writer.disconnect();
         // Power loss. Stale pod 0 comes back first; the master's pod is scheduled but not serving yet
         // (its name resolves, nothing answers: a slow node, a long AOF load), the up-to-date replica later still.
         await Promise.all([...all, ...sentinels].map((n) => docker("rm", "-f", n).catch(() => "")));
         const late = `late-master-${process.pid}`;
-        await docker("run", "-d", "--name", late, "--network", net, "--network-alias", `${master}.${domain}`, "--label", RUN_LABEL,
-          "--entrypoint", "sleep", images.redis, "600");
+        await docker(
+          "run",
+          "-d",
+          "--name",
+          late,
+          "--network",
+          net,
+          "--network-alias",
+          `${master}.${domain}`,
+          "--label",
+          RUN_LABEL,
+          "--entrypoint",
+          "sleep",
+          images.redis,
+          "600",
+        );
         try {
           await startData(data[0]);
           for (const n of sentinels) await startSentinel(n);
           await waitFor("pod 0 to follow the master the sentinels name", 30000, async () =>
-            (/role:slave/.test(await client(data[0], "6379", "INFO", "replication").catch(() => "")) ? true : undefined));
+            /role:slave/.test(await client(data[0], "6379", "INFO", "replication").catch(() => "")) ? true : undefined,
+          );
           // The sentinels see the master down and pod 0 as its replica: long enough for several failover attempts.
           await waitFor("the sentinels to see the master objectively down", 30000, async () =>
-            (/o_down/.test(await client(sentinels[0], "26379", "SENTINEL", "master", "mymaster")) ? true : undefined));
+            /o_down/.test(await client(sentinels[0], "26379", "SENTINEL", "master", "mymaster")) ? true : undefined,
+          );
           const want = `${master}.${domain}`;
           for (let t = 0; t < 15; t++) {
             // Before the fix they promoted pod 0 (its link never up, so never excluded), and the master full-synced from it.
-            assert.deepStrictEqual(await Promise.all(sentinels.map(masterOf)), sentinels.map(() => want), `after ${t} s`);
+            assert.deepStrictEqual(
+              await Promise.all(sentinels.map(masterOf)),
+              sentinels.map(() => want),
+              `after ${t} s`,
+            );
             await new Promise((r) => setTimeout(r, 1000));
           }
           assert.match(await client(data[0], "6379", "INFO", "replication"), /role:slave/);
-          assert.notStrictEqual((await execIn(data[0], "redis-probe", "ready")).code, 0, "a replica that never synced is not ready");
+          assert.notStrictEqual(
+            (await execIn(data[0], "redis-probe", "ready")).code,
+            0,
+            "a replica that never synced is not ready",
+          );
         } finally {
           await docker("rm", "-f", late);
         }
@@ -418,7 +774,8 @@ describe("images (real Docker engine)", function () {
         await healthy(all.length - 1);
         for (const n of all) {
           await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
-            ((await client(n, "6379", "GET", "late-master")) === "kept" ? true : undefined));
+            (await client(n, "6379", "GET", "late-master")) === "kept" ? true : undefined,
+          );
         }
         assert.strictEqual((await masterOf(sentinels[0])).split(".")[0], master);
       });
@@ -426,28 +783,56 @@ describe("images (real Docker engine)", function () {
       it("lets a replica that cannot sync become promotable only when the operator says the master is lost for good", async () => {
         const n = `redis-sentinel-data-8-${process.pid}`;
         // Told to follow a master that never answers (a fresh volume, no sentinel: the default master).
-        await runHardened(images.redis, n, net, { [dataAuth]: "/etc/auth", [dataConf]: "/config" },
-          { ...env(domain), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `redis-sentinel-data-9.${domain}` }, ["--network-alias", `${n}.${domain}`]);
-        const priority = async () => (await cli(n, "6379", "admin", ADMIN, "CONFIG", "GET", "replica-priority")).split("\n")[1];
+        await runHardened(
+          images.redis,
+          n,
+          net,
+          { [dataAuth]: "/etc/auth", [dataConf]: "/config" },
+          { ...env(domain), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `redis-sentinel-data-9.${domain}` },
+          ["--network-alias", `${n}.${domain}`],
+        );
+        const priority = async () =>
+          (await cli(n, "6379", "admin", ADMIN, "CONFIG", "GET", "replica-priority")).split("\n")[1];
         await waitFor(`${n} serving`, 20000, async () => ((await priority()) !== undefined ? true : undefined));
         await new Promise((r) => setTimeout(r, 3000));
         assert.strictEqual(await priority(), "0");
         assert.notStrictEqual((await execIn(n, "redis-probe", "ready")).code, 0);
         assert.strictEqual((await execIn(n, "touch", "/run/app/promote-unsynced")).code, 0);
-        await waitFor("the configured priority back", 10000, async () => ((await priority()) === "100" ? true : undefined));
-        assert.strictEqual((await execIn(n, "test", "-e", "/run/app/unsynced")).code, 1, "the readiness marker is gone");
+        await waitFor("the configured priority back", 10000, async () =>
+          (await priority()) === "100" ? true : undefined,
+        );
+        assert.strictEqual(
+          (await execIn(n, "test", "-e", "/run/app/unsynced")).code,
+          1,
+          "the readiness marker is gone",
+        );
         const log = (await run("docker", ["logs", n])).stderr;
         assert.match(log, /replica-priority 0 until this replica has synced with its master/);
         assert.match(log, /the operator asked \(\/run\/app\/promote-unsynced\): replica-priority 100/);
         // The start's own user is no way in for anyone else: it has a password nobody was given.
-        const guess = await run("docker", ["exec", "-e", `REDISCLI_AUTH=${PASSWORD}`, n, "redis-cli", "--no-auth-warning", "--user", "promotion", "CONFIG", "SET", "replica-priority", "0"]);
+        const guess = await run("docker", [
+          "exec",
+          "-e",
+          `REDISCLI_AUTH=${PASSWORD}`,
+          n,
+          "redis-cli",
+          "--no-auth-warning",
+          "--user",
+          "promotion",
+          "CONFIG",
+          "SET",
+          "replica-priority",
+          "0",
+        ]);
         assert.match(guess.stdout + guess.stderr, /WRONGPASS/);
         assert.strictEqual(await priority(), "100");
         await docker("rm", "-f", n);
       });
 
       it("waits for the sentinels when its volume holds data, even before their Service resolves (destroy, then up on kept volumes)", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
+          .split("\n")
+          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
         await writer.set("before-destroy", "kept");
@@ -458,18 +843,32 @@ describe("images (real Docker engine)", function () {
         for (const n of all) await startData(n);
         await new Promise((r) => setTimeout(r, 6000));
         // Before the fix pod 0 made itself master at once, whatever the sentinels had recorded.
-        for (const n of all) assert.notStrictEqual((await execIn(n, "redis-probe", "ready")).code, 0, `${n} serves before any sentinel answers`);
+        for (const n of all)
+          assert.notStrictEqual(
+            (await execIn(n, "redis-probe", "ready")).code,
+            0,
+            `${n} serves before any sentinel answers`,
+          );
         for (const n of sentinels) await startSentinel(n);
         const want = `${master}.${domain}`;
         await waitFor("the sentinels to agree on the master they recorded", 60000, async () =>
-          ((await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).every((m) => m === want) ? true : undefined));
-        await waitFor("the data pods up", 90000, async () => ((await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0) ? true : undefined));
+          (await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).every((m) => m === want)
+            ? true
+            : undefined,
+        );
+        await waitFor("the data pods up", 90000, async () =>
+          (await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0)
+            ? true
+            : undefined,
+        );
         assert.match(await client(master, "6379", "INFO", "replication"), /role:master/);
         for (const n of all) assert.strictEqual(await client(n, "6379", "GET", "before-destroy"), "kept", n);
       });
 
       it("still knows the replicas when every sentinel restarts while the master hangs, and fails over to one", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
+          .split("\n")
+          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
         await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
@@ -485,7 +884,9 @@ describe("images (real Docker engine)", function () {
           for (const n of sentinels) await startSentinel(n);
           // Before the fix they forgot the replicas and each other: +sdown for ever, no failover.
           await waitFor("the sentinels to fail over to a replica", 60000, async () => {
-            const names = (await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).map((m) => m.split(".")[0]);
+            const names = (await Promise.all(sentinels.map((n) => masterOf(n).catch(() => "")))).map(
+              (m) => m.split(".")[0],
+            );
             return names.every((m) => m === names[0]) && names[0] && names[0] !== master ? true : undefined;
           });
         } finally {
@@ -493,21 +894,34 @@ describe("images (real Docker engine)", function () {
         }
         const promoted = (await masterOf(sentinels[0])).split(".")[0];
         assert.strictEqual(await client(promoted, "6379", "GET", "before-the-hang"), "kept");
-        await waitFor("the old master to rejoin as a replica", 60000, async () => (/role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined));
+        await waitFor("the old master to rejoin as a replica", 60000, async () =>
+          /role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined,
+        );
         await healthy(all.length - 1);
       });
 
       it("does not serve a master's empty volume while the sentinels still name it: it waits for the failover and no acknowledged write is lost", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
+          .split("\n")
+          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
         await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
         for (let i = 0; i < 200; i++) await writer.set(`empty-volume:${i}`, String(i));
-        assert.strictEqual(Number(await writer.call("WAIT", String(all.length - 1), "5000")), all.length - 1, "every replica acknowledged every write");
+        assert.strictEqual(
+          Number(await writer.call("WAIT", String(all.length - 1), "5000")),
+          all.length - 1,
+          "every replica acknowledged every write",
+        );
         writer.disconnect();
         // A lost PV comes back empty within down-after (10 s here, 30 s by default): the sentinels
         // never saw the master down and still name it.
-        const setDownAfter = (ms: number) => Promise.all(sentinels.map((s) => cli(s, "26379", "admin", ADMIN, "SENTINEL", "SET", "mymaster", "down-after-milliseconds", String(ms))));
+        const setDownAfter = (ms: number) =>
+          Promise.all(
+            sentinels.map((s) =>
+              cli(s, "26379", "admin", ADMIN, "SENTINEL", "SET", "mymaster", "down-after-milliseconds", String(ms)),
+            ),
+          );
         await setDownAfter(10000);
         try {
           await docker("rm", "-f", master);
@@ -517,20 +931,44 @@ describe("images (real Docker engine)", function () {
             const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
             return names.every((m) => m === names[0]) && names[0] !== master ? true : undefined;
           }).catch(async (e: Error) => {
-            const logs = await Promise.all([master, ...sentinels].map(async (n) => `--- ${n}\n${(await run("docker", ["logs", "--tail", "80", n])).stderr}${(await run("docker", ["logs", "--tail", "80", n])).stdout}`));
-            const views = await Promise.all(sentinels.map(async (s) => `--- ${s} SENTINEL REPLICAS\n${await cli(s, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster").catch((x) => String(x))}`));
-            const replicas = await Promise.all(all.filter((n) => n !== master).map(async (n) => `--- ${n} INFO replication\n${await client(n, "6379", "INFO", "replication").catch((x) => String(x))}`));
+            const logs = await Promise.all(
+              [master, ...sentinels].map(
+                async (n) =>
+                  `--- ${n}\n${(await run("docker", ["logs", "--tail", "80", n])).stderr}${(await run("docker", ["logs", "--tail", "80", n])).stdout}`,
+              ),
+            );
+            const views = await Promise.all(
+              sentinels.map(
+                async (s) =>
+                  `--- ${s} SENTINEL REPLICAS\n${await cli(s, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster").catch((x) => String(x))}`,
+              ),
+            );
+            const replicas = await Promise.all(
+              all
+                .filter((n) => n !== master)
+                .map(
+                  async (n) =>
+                    `--- ${n} INFO replication\n${await client(n, "6379", "INFO", "replication").catch((x) => String(x))}`,
+                ),
+            );
             throw new Error(`${e.message}\n${[...views, ...replicas, ...logs].join("\n")}`);
           });
         } finally {
           await setDownAfter(2000);
         }
         await waitFor("every data pod up", 60000, async () =>
-          ((await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0) ? true : undefined));
+          (await Promise.all(all.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0)
+            ? true
+            : undefined,
+        );
         // Before the fix the empty pod served as master at once and both replicas synced the empty set.
         for (const n of all) {
           await waitFor(`${n} holds all 200 acknowledged writes`, 30000, async () =>
-            Number(await client(n, "6379", "DBSIZE")) >= 200 && (await client(n, "6379", "GET", "empty-volume:199")) === "199" ? true : undefined);
+            Number(await client(n, "6379", "DBSIZE")) >= 200 &&
+            (await client(n, "6379", "GET", "empty-volume:199")) === "199"
+              ? true
+              : undefined,
+          );
         }
         const log = (await run("docker", ["logs", master])).stderr;
         assert.match(log, /REFUSING TO SERVE: the sentinels name this pod .* master but its volume holds no data/);
@@ -539,16 +977,40 @@ describe("images (real Docker engine)", function () {
       });
 
       it("leaves a deposed master no replica the sentinels could not move, so it refuses writes when it comes back", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`)).split("\n").filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
+          .split("\n")
+          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
         await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const [seen, hidden] = all.filter((n) => n !== master);
         // Each data pod's sidecar, sharing its network as a pod's containers do, with only the password it uses.
         const follower = filesDir({ "handover-password": AUTH_FILES["handover-password"] });
         for (const n of all) {
-          await docker("run", "-d", "--name", `${n}-follower`, "--network", `container:${n}`, "--label", RUN_LABEL, "--read-only", "--cap-drop", "ALL",
-            "--security-opt", "no-new-privileges", "--user", "10001:10001", "--tmpfs", "/tmp", "-v", `${follower}:/etc/auth:ro`,
-            ...Object.entries(env(domain)).flatMap(([k, v]) => ["-e", `${k}=${v}`]), "--entrypoint", "/usr/local/bin/redis-follow-sentinels", images.redis);
+          await docker(
+            "run",
+            "-d",
+            "--name",
+            `${n}-follower`,
+            "--network",
+            `container:${n}`,
+            "--label",
+            RUN_LABEL,
+            "--read-only",
+            "--cap-drop",
+            "ALL",
+            "--security-opt",
+            "no-new-privileges",
+            "--user",
+            "10001:10001",
+            "--tmpfs",
+            "/tmp",
+            "-v",
+            `${follower}:/etc/auth:ro`,
+            ...Object.entries(env(domain)).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+            "--entrypoint",
+            "/usr/local/bin/redis-follow-sentinels",
+            images.redis,
+          );
         }
         // A pod restarted a moment ago: the sentinels' DNS still gives its old address, so they cannot
         // reach it to move it, while it replicates from the master like any replica.
@@ -563,13 +1025,25 @@ describe("images (real Docker engine)", function () {
         try {
           await cli(hidden, "6379", "admin", ADMIN, "CLIENT", "KILL", "USER", "sentinel");
           await waitFor("the sentinels to lose the replica", 30000, async () => {
-            const views = await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster")));
-            return views.every((v) => v.split("\n").some((l, i, lines) => l === `${hidden}.${domain}` && /disconnected|s_down/.test(lines.slice(i, i + 12).join(" ")))) ? true : undefined;
+            const views = await Promise.all(
+              sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster")),
+            );
+            return views.every((v) =>
+              v
+                .split("\n")
+                .some(
+                  (l, i, lines) =>
+                    l === `${hidden}.${domain}` && /disconnected|s_down/.test(lines.slice(i, i + 12).join(" ")),
+                ),
+            )
+              ? true
+              : undefined;
           });
           const writes = (async () => {
             for (let i = 0; writing; i++) {
               const ok = await writer.set(`deposed:${i}`, String(i)).catch(() => "");
-              if (ok === "OK" && Number(await writer.call("WAIT", "1", "1000").catch(() => 0)) >= 1) acknowledged.push(`deposed:${i}`);
+              if (ok === "OK" && Number(await writer.call("WAIT", "1", "1000").catch(() => 0)) >= 1)
+                acknowledged.push(`deposed:${i}`);
               else await new Promise((r) => setTimeout(r, 50));
             }
           })();
@@ -578,14 +1052,16 @@ describe("images (real Docker engine)", function () {
           await docker("pause", master);
           try {
             await waitFor("the sentinels to promote the replica they reach", 30000, async () =>
-              ((await Promise.all(sentinels.map(masterOf))).every((m) => m === `${seen}.${domain}`) ? true : undefined));
+              (await Promise.all(sentinels.map(masterOf))).every((m) => m === `${seen}.${domain}`) ? true : undefined,
+            );
             await new Promise((r) => setTimeout(r, 3000));
           } finally {
             await docker("unpause", master);
           }
           // Back, it still thinks it is master until the sentinels convert it (about 10 s): every write it takes then is discarded.
           await waitFor("the sentinels to convert the deposed master", 60000, async () =>
-            (/role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined));
+            /role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined,
+          );
           writing = false;
           await writes;
         } finally {
@@ -598,21 +1074,36 @@ describe("images (real Docker engine)", function () {
         promoted.disconnect();
         // Before the sidecar: the hidden replica stayed with the deposed master and acknowledged its writes.
         const lost = acknowledged.filter((_, i) => values[i] === null);
-        assert.deepStrictEqual(lost.slice(0, 5), [], `${lost.length} of ${acknowledged.length} WAIT-acknowledged writes lost`);
-        assert.match((await run("docker", ["logs", `${hidden}-follower`])).stderr, new RegExp(`the sentinels now name ${seen}\\.${domain.replace(/\./g, "\\.")} master`));
+        assert.deepStrictEqual(
+          lost.slice(0, 5),
+          [],
+          `${lost.length} of ${acknowledged.length} WAIT-acknowledged writes lost`,
+        );
+        assert.match(
+          (await run("docker", ["logs", `${hidden}-follower`])).stderr,
+          new RegExp(`the sentinels now name ${seen}\\.${domain.replace(/\./g, "\\.")} master`),
+        );
         // With the DNS right again the sentinels see it again, at the new master.
         await healthy(all.length - 1);
       });
 
       it("serves an empty volume only when the operator says every copy is lost", async () => {
-        const r = await execIn(data[0], "bash", "-c", [
-          ". /usr/local/bin/redis-common.sh",
-          "export SENTINEL_HOST= SENTINEL_WAIT_SECONDS=3",
-          "await_failover_from_empty me.test 2>&1 | tail -n1",
-          "touch $RUN_DIR/accept-empty-data",
-          "await_failover_from_empty me.test 2>/dev/null; rm $RUN_DIR/accept-empty-data",
-        ].join("; "));
-        assert.match(r.stdout, /no replica could take over\. Not serving an empty data set .*touch \/run\/app\/accept-empty-data/);
+        const r = await execIn(
+          data[0],
+          "bash",
+          "-c",
+          [
+            ". /usr/local/bin/redis-common.sh",
+            "export SENTINEL_HOST= SENTINEL_WAIT_SECONDS=3",
+            "await_failover_from_empty me.test 2>&1 | tail -n1",
+            "touch $RUN_DIR/accept-empty-data",
+            "await_failover_from_empty me.test 2>/dev/null; rm $RUN_DIR/accept-empty-data",
+          ].join("; "),
+        );
+        assert.match(
+          r.stdout,
+          /no replica could take over\. Not serving an empty data set .*touch \/run\/app\/accept-empty-data/,
+        );
         assert.match(r.stdout.trim().split("\n").pop() ?? "", /^me\.test$/);
       });
     });
@@ -620,10 +1111,33 @@ describe("images (real Docker engine)", function () {
     it("stops the role-label sidecar at once on SIGTERM, as PID 1 of its container", async () => {
       const sa = filesDir({ namespace: "test", token: "not-a-token", "ca.crt": "" });
       const name = `role-label-${process.pid}`;
-      await docker("run", "-d", "--name", name, "--label", RUN_LABEL, "--network", net, "--read-only", "--tmpfs", "/tmp", "--user", "10001:10001",
-        "-v", `${sa}:/var/run/secrets/kubernetes.io/serviceaccount:ro`, "-e", "KUBERNETES_SERVICE_HOST=127.0.0.1", "-e", "KUBERNETES_SERVICE_PORT=9",
-        "--entrypoint", "/usr/local/bin/redis-role-label", images.redis);
-      await waitFor("its first beat", 20000, async () => ((await execIn(name, "/usr/local/bin/redis-role-label", "--check")).code === 0 ? true : undefined));
+      await docker(
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--label",
+        RUN_LABEL,
+        "--network",
+        net,
+        "--read-only",
+        "--tmpfs",
+        "/tmp",
+        "--user",
+        "10001:10001",
+        "-v",
+        `${sa}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
+        "-e",
+        "KUBERNETES_SERVICE_HOST=127.0.0.1",
+        "-e",
+        "KUBERNETES_SERVICE_PORT=9",
+        "--entrypoint",
+        "/usr/local/bin/redis-role-label",
+        images.redis,
+      );
+      await waitFor("its first beat", 20000, async () =>
+        (await execIn(name, "/usr/local/bin/redis-role-label", "--check")).code === 0 ? true : undefined,
+      );
       const t0 = Date.now();
       await docker("stop", "-t", "30", name);
       // Before the trap it ignored SIGTERM and was killed after the full timeout (in a pod: the 65 s grace period).
@@ -631,12 +1145,35 @@ describe("images (real Docker engine)", function () {
     });
 
     it("starts a cluster node that announces its hostname", async () => {
-      const text = redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL });
+      const text = redisConf({
+        mode: RedisMode.Cluster,
+        maxmemory: "64mb",
+        appendfsync: "everysec",
+        clientAcl: DEFAULT_CLIENT_ACL,
+      });
       const conf = filesDir({ "redis.conf": text });
       const auth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Cluster)));
-      await runHardened(images.redis, "cluster-0", net, { [auth]: "/etc/auth", [conf]: "/config" }, { REDIS_MODE: "cluster", POD_DOMAIN: "example.test" });
+      await runHardened(
+        images.redis,
+        "cluster-0",
+        net,
+        { [auth]: "/etc/auth", [conf]: "/config" },
+        { REDIS_MODE: "cluster", POD_DOMAIN: "example.test" },
+      );
       const r = await waitFor("cluster node", 20000, async () => {
-        const out = await run("docker", ["exec", "-e", `REDISCLI_AUTH=${ADMIN}`, "cluster-0", "redis-cli", "--no-auth-warning", "--user", "admin", "CONFIG", "GET", "cluster-announce-hostname"]);
+        const out = await run("docker", [
+          "exec",
+          "-e",
+          `REDISCLI_AUTH=${ADMIN}`,
+          "cluster-0",
+          "redis-cli",
+          "--no-auth-warning",
+          "--user",
+          "admin",
+          "CONFIG",
+          "GET",
+          "cluster-announce-hostname",
+        ]);
         return out.code === 0 && out.stdout.includes("cluster-0.example.test") ? out : undefined;
       });
       assert.match(r.stdout, /cluster-0\.example\.test/);
@@ -649,9 +1186,17 @@ describe("images (real Docker engine)", function () {
       const names = [0, 1, 2].map((i) => `zk-${process.pid}-${i}`);
       const conf = filesDir({ "zoo.cfg": zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names) });
       const auth = filesDir(ZK_TEST_AUTH);
-      for (const n of names) await runHardened(images.zookeeper, n, net, { [conf]: "/config", [auth]: "/etc/auth" }, { ZK_HEAP: "128m" });
+      for (const n of names)
+        await runHardened(images.zookeeper, n, net, { [conf]: "/config", [auth]: "/etc/auth" }, { ZK_HEAP: "128m" });
       const modes = await waitFor("a quorum", 60000, async () => {
-        const m = await Promise.all(names.map(async (n) => /^Mode: (\w+)$/m.exec((await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout)?.[1]));
+        const m = await Promise.all(
+          names.map(
+            async (n) =>
+              /^Mode: (\w+)$/m.exec(
+                (await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout,
+              )?.[1],
+          ),
+        );
         return m.every((x) => x === "leader" || x === "follower") ? m : undefined;
       });
       assert.strictEqual(modes.filter((m) => m === "leader").length, 1);
@@ -660,12 +1205,26 @@ describe("images (real Docker engine)", function () {
         assert.strictEqual((await execIn(n, "zk-probe", "live")).code, 0, `${n} live`);
         assert.strictEqual((await execIn(n, "cat", "/data/myid")).stdout.trim(), String(names.indexOf(n) + 1));
       }
-      await waitFor("the entrypoint to hand the root znode to the client user", 90000, async () =>
-        (/'sasl,'app\s*\n: cdrw\b/.test((await execIn(names[0], "zk-cli", "getAcl", "/")).stdout) ? true : undefined), 2000);
+      await waitFor(
+        "the entrypoint to hand the root znode to the client user",
+        90000,
+        async () =>
+          /'sasl,'app\s*\n: cdrw\b/.test((await execIn(names[0], "zk-cli", "getAcl", "/")).stdout) ? true : undefined,
+        2000,
+      );
       const created = await execIn(names[1], "zk-cli", "create", "/from-app", "v");
-      assert.match(created.stdout + created.stderr, /Created \/from-app/, "the client user (SASL) may create under the root");
+      assert.match(
+        created.stdout + created.stderr,
+        /Created \/from-app/,
+        "the client user (SASL) may create under the root",
+      );
       // The image's digest provider: super's digest is taken, a made-up one refused at addauth.
-      const address = await docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", names[2]);
+      const address = await docker(
+        "inspect",
+        "--format",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        names[2],
+      );
       (await zkConnect(`${address}:2181`, `super:${ZK_TEST_AUTH["admin-password"]}`)).close();
       await assert.rejects(zkConnect(`${address}:2181`, "mallory:guess"), /authentication as mallory failed/);
       const secrets = Object.values(ZK_TEST_AUTH);
@@ -677,22 +1236,46 @@ describe("images (real Docker engine)", function () {
           assert.ok(!onVolume.includes(v), `${n}: a password is on the data volume`);
         }
         const superDigest = createHash("sha1").update(`super:${ZK_TEST_AUTH["admin-password"]}`).digest("base64");
-        assert.ok(!onVolume.includes(superDigest) && !argv.includes(superDigest), `${n}: super's digest in argv or on the volume`);
+        assert.ok(
+          !onVolume.includes(superDigest) && !argv.includes(superDigest),
+          `${n}: super's digest in argv or on the volume`,
+        );
         assert.ok(!/DigestLoginModule/.test(onVolume), `${n}: a JAAS file on the data volume`);
       }
     });
 
     it("refuses to start without its auth Secret", async () => {
-      const r = await run("docker", ["run", "--rm", "--label", RUN_LABEL, "--hostname", "zookeeper-0", images.zookeeper]);
+      const r = await run("docker", [
+        "run",
+        "--rm",
+        "--label",
+        RUN_LABEL,
+        "--hostname",
+        "zookeeper-0",
+        images.zookeeper,
+      ]);
       assert.notStrictEqual(r.code, 0);
-      assert.match(r.stderr, /\/etc\/auth\/password is missing or empty; the pod must mount the ZooKeeper auth Secret at \/etc\/auth/);
+      assert.match(
+        r.stderr,
+        /\/etc\/auth\/password is missing or empty; the pod must mount the ZooKeeper auth Secret at \/etc\/auth/,
+      );
     });
 
     it("refuses a volume that belongs to another member", async () => {
       const data = fs.mkdtempSync(path.join(os.tmpdir(), "zkdata-"));
       fs.writeFileSync(path.join(data, "myid"), "3\n");
       fs.chmodSync(data, 0o777);
-      const r = await run("docker", ["run", "--rm", "--label", RUN_LABEL, "--hostname", "zookeeper-0", "-v", `${data}:/data`, images.zookeeper]);
+      const r = await run("docker", [
+        "run",
+        "--rm",
+        "--label",
+        RUN_LABEL,
+        "--hostname",
+        "zookeeper-0",
+        "-v",
+        `${data}:/data`,
+        images.zookeeper,
+      ]);
       assert.notStrictEqual(r.code, 0);
       assert.match(r.stderr, /\/data\/myid is 3 but this pod is member 1; the volume belongs to another member/);
     });
@@ -702,7 +1285,9 @@ describe("images (real Docker engine)", function () {
     const names = [0, 1, 2].map((i) => `zkv-${process.pid}-${i}`);
     const volume = (n: string) => `${n}-data-${process.pid}`;
     const srvr = async (n: string) =>
-      /^Mode: (\w+)$/m.exec((await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout)?.[1];
+      /^Mode: (\w+)$/m.exec(
+        (await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout,
+      )?.[1];
     const zk = (n: string, ...args: string[]) => execIn(n, "zk-cli", ...args).then((r) => r.stdout + r.stderr);
     let net: string;
     let start: (n: string) => Promise<string>;
@@ -714,27 +1299,51 @@ describe("images (real Docker engine)", function () {
       const auth = filesDir(ZK_TEST_AUTH);
       // Where the program's formation marker appears once the ensemble passed its first health assertion.
       formation = filesDir({});
-      start = (n) => runHardened(images.zookeeper, n, net, { [conf]: "/config", [auth]: "/etc/auth", [formation]: "/etc/formation" }, { ZK_HEAP: "128m" }, [], volume(n));
+      start = (n) =>
+        runHardened(
+          images.zookeeper,
+          n,
+          net,
+          { [conf]: "/config", [auth]: "/etc/auth", [formation]: "/etc/formation" },
+          { ZK_HEAP: "128m" },
+          [],
+          volume(n),
+        );
       for (const n of names) await start(n);
     });
 
     it("does not vote until the others serve without it, so a commit only the absent member holds survives", async () => {
       const [a, b, c] = names;
-      await waitFor("the first quorum", 90000, async () => ((await Promise.all(names.map(srvr))).every((m) => m === "leader" || m === "follower") ? true : undefined));
-      for (const n of names) assert.match((await execIn(n, "ls", "/data/version-2")).stdout, /\S/, `${n} holds history after forming`);
+      await waitFor("the first quorum", 90000, async () =>
+        (await Promise.all(names.map(srvr))).every((m) => m === "leader" || m === "follower") ? true : undefined,
+      );
+      for (const n of names)
+        assert.match((await execIn(n, "ls", "/data/version-2")).stdout, /\S/, `${n} holds history after forming`);
       fs.writeFileSync(path.join(formation, "formed"), "yes", { mode: 0o644 });
       await docker("rm", "-f", b); // b falls behind
-      await waitFor("a and c to commit without b", 60000, async () => (/Created \/committed/.test(await zk(a, "create", "/committed", "v")) ? true : undefined));
+      await waitFor("a and c to commit without b", 60000, async () =>
+        /Created \/committed/.test(await zk(a, "create", "/committed", "v")) ? true : undefined,
+      );
       await Promise.all([a, c].map((n) => docker("rm", "-f", n)));
       await docker("volume", "rm", volume(c)); // c's volume is lost
       await start(b);
       await start(c);
       // Before the fix c voted at once: b (behind) and c (empty) made a quorum and b led without /committed.
       await new Promise((r) => setTimeout(r, 20000));
-      assert.deepStrictEqual(await Promise.all([b, c].map((n) => srvr(n).catch(() => undefined))), [undefined, undefined], "nobody serves while the member with the newest commit is down");
+      assert.deepStrictEqual(
+        await Promise.all([b, c].map((n) => srvr(n).catch(() => undefined))),
+        [undefined, undefined],
+        "nobody serves while the member with the newest commit is down",
+      );
       assert.match((await run("docker", ["logs", c])).stderr, /REFUSING TO VOTE: member 3 is back on an empty volume/);
       await start(a);
-      await waitFor("all three serving", 90000, async () => ((await Promise.all(names.map((n) => srvr(n).catch(() => undefined)))).every((m) => m === "leader" || m === "follower") ? true : undefined));
+      await waitFor("all three serving", 90000, async () =>
+        (await Promise.all(names.map((n) => srvr(n).catch(() => undefined)))).every(
+          (m) => m === "leader" || m === "follower",
+        )
+          ? true
+          : undefined,
+      );
       assert.match((await run("docker", ["logs", c])).stderr, /serves; member 3 joins its leader as a follower/);
       for (const n of names) assert.match(await zk(n, "get", "/committed"), /^v$/m, `${n} has the commit`);
     });
@@ -754,7 +1363,11 @@ describe("images (real Docker engine)", function () {
       assert.match(anonymous.stderr + anonymous.stdout, /no basic auth credentials|unauthorized/i);
       await registry.login();
       await docker("push", tag);
-      const digestRef = (await docker("image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", tag)).split("\n").find((d) => d.startsWith(repo));
+      const digestRef = (
+        await docker("image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", tag)
+      )
+        .split("\n")
+        .find((d) => d.startsWith(repo));
       assert.match(digestRef ?? "", /@sha256:[0-9a-f]{64}$/);
       await docker("rmi", tag);
       await docker("pull", digestRef!);

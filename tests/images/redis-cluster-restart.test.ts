@@ -4,7 +4,16 @@
 import * as assert from "assert";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf } from "../../components/specs/redis-conf";
-import { buildProductImage, cleanup, docker, execIn, filesDir, network, requireDockerEngine, runHardened } from "../support/docker";
+import {
+  buildProductImage,
+  cleanup,
+  docker,
+  execIn,
+  filesDir,
+  network,
+  requireDockerEngine,
+  runHardened,
+} from "../support/docker";
 import { run, waitFor } from "../support/processes";
 import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
 import { redisServerSends } from "../../components/specs/redis-container";
@@ -20,23 +29,64 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
   let image = "";
   let net = "";
   let prefix = "";
-  const text = redisConf({ mode: RedisMode.Cluster, maxmemory: "64mb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL, clusterNodeTimeoutMs: 2000 });
+  const text = redisConf({
+    mode: RedisMode.Cluster,
+    maxmemory: "64mb",
+    appendfsync: "everysec",
+    clientAcl: DEFAULT_CLIENT_ACL,
+    clusterNodeTimeoutMs: 2000,
+  });
   const conf = filesDir({ "redis.conf": text });
   // What a cluster pod mounts: the passwords its scripts send, hashes of the ones it checks.
   const auth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Cluster)));
 
   const start = (name: string, host: number) =>
-    runHardened(image, name, net, { [auth]: "/etc/auth", [conf]: "/config" },
+    runHardened(
+      image,
+      name,
+      net,
+      { [auth]: "/etc/auth", [conf]: "/config" },
       { REDIS_MODE: RedisMode.Cluster, POD_IP: `${prefix}.${host}`, CLUSTER_PEERS: peers, PEER_CHECK_SECONDS: "1" },
-      ["--ip", `${prefix}.${host}`], `${name}-data-${process.pid}`);
+      ["--ip", `${prefix}.${host}`],
+      `${name}-data-${process.pid}`,
+    );
   const cli = async (container: string, user: string, password: string, ...args: string[]) =>
-    (await run("docker", ["exec", "-e", `REDISCLI_AUTH=${password}`, container, "redis-cli", "--no-auth-warning", "--user", user, ...args])).stdout.trim();
+    (
+      await run("docker", [
+        "exec",
+        "-e",
+        `REDISCLI_AUTH=${password}`,
+        container,
+        "redis-cli",
+        "--no-auth-warning",
+        "--user",
+        user,
+        ...args,
+      ])
+    ).stdout.trim();
   const admin = (container: string, ...args: string[]) => cli(container, "admin", ADMIN_PASSWORD, ...args);
-  const clusterOk = async () => (await Promise.all(names.map((n) => admin(n, "CLUSTER", "INFO")))).every((i) => /cluster_state:ok/.test(i)) ? true : undefined;
-  const ready = (n: string) => waitFor(`${n} ready`, 30000, async () => ((await execIn(n, "redis-probe", "ready")).code === 0 ? true : undefined), 200);
+  const clusterOk = async () =>
+    (await Promise.all(names.map((n) => admin(n, "CLUSTER", "INFO")))).every((i) => /cluster_state:ok/.test(i))
+      ? true
+      : undefined;
+  const ready = (n: string) =>
+    waitFor(
+      `${n} ready`,
+      30000,
+      async () => ((await execIn(n, "redis-probe", "ready")).code === 0 ? true : undefined),
+      200,
+    );
   /** Every key's value through a cluster-aware client (-c follows MOVED), one line per key. */
-  const readAll = () => run("docker", ["exec", "-e", `REDISCLI_AUTH=${CLIENT_PASSWORD}`, names[0], "sh", "-c",
-    `for i in $(seq ${KEYS}); do echo "GET key:$i"; done | redis-cli --no-auth-warning -c`]);
+  const readAll = () =>
+    run("docker", [
+      "exec",
+      "-e",
+      `REDISCLI_AUTH=${CLIENT_PASSWORD}`,
+      names[0],
+      "sh",
+      "-c",
+      `for i in $(seq ${KEYS}); do echo "GET key:$i"; done | redis-cli --no-auth-warning -c`,
+    ]);
 
   const replicasLinked = async () => {
     const infos = await Promise.all(names.map((n) => admin(n, "INFO", "replication")));
@@ -51,13 +101,38 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
     prefix = subnet.replace(/\.\d+\/\d+$/, "");
     await Promise.all(names.map((n, i) => start(n, 10 + i)));
     await Promise.all(names.map(ready));
-    const created = await run("docker", ["exec", "-e", `REDISCLI_AUTH=${ADMIN_PASSWORD}`, names[0], "redis-cli", "--no-auth-warning", "--user", "admin",
-      "--cluster", "create", ...names.map((_, i) => `${prefix}.${10 + i}:6379`), "--cluster-replicas", "1", "--cluster-yes"]);
+    const created = await run("docker", [
+      "exec",
+      "-e",
+      `REDISCLI_AUTH=${ADMIN_PASSWORD}`,
+      names[0],
+      "redis-cli",
+      "--no-auth-warning",
+      "--user",
+      "admin",
+      "--cluster",
+      "create",
+      ...names.map((_, i) => `${prefix}.${10 + i}:6379`),
+      "--cluster-replicas",
+      "1",
+      "--cluster-yes",
+    ]);
     assert.strictEqual(created.code, 0, created.stdout + created.stderr);
     await waitFor("cluster_state:ok on every node", 30000, clusterOk, 500);
-    const written = await run("docker", ["exec", "-e", `REDISCLI_AUTH=${CLIENT_PASSWORD}`, names[0], "sh", "-c",
-      `for i in $(seq ${KEYS}); do echo "SET key:$i value:$i"; done | redis-cli --no-auth-warning -c`]);
-    assert.strictEqual(written.stdout.split("\n").filter((l) => l.trim() === "OK").length, KEYS, written.stdout + written.stderr);
+    const written = await run("docker", [
+      "exec",
+      "-e",
+      `REDISCLI_AUTH=${CLIENT_PASSWORD}`,
+      names[0],
+      "sh",
+      "-c",
+      `for i in $(seq ${KEYS}); do echo "SET key:$i value:$i"; done | redis-cli --no-auth-warning -c`,
+    ]);
+    assert.strictEqual(
+      written.stdout.split("\n").filter((l) => l.trim() === "OK").length,
+      KEYS,
+      written.stdout + written.stderr,
+    );
     // Each replica has its master's keys before the stop (the AOF of a replica is what it replays).
     await waitFor("replicas in sync", 30000, replicasLinked, 500);
   });
@@ -73,28 +148,60 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
     await waitFor("cluster_state:ok on every node after the restart", 60000, clusterOk, 500);
     const ok = Date.now();
     // Every node sees exactly the six, each at its new address, none flagged failing.
-    const atNewAddress = new RegExp(`^[0-9a-f]{40} ${prefix.replace(/\./g, "\\.")}\\.3[0-5]:6379@16379,redis-cluster-[0-5]-\\d+ (myself,)?(master|slave) .* connected`);
+    const atNewAddress = new RegExp(
+      `^[0-9a-f]{40} ${prefix.replace(/\./g, "\\.")}\\.3[0-5]:6379@16379,redis-cluster-[0-5]-\\d+ (myself,)?(master|slave) .* connected`,
+    );
     let views: string[][] = [];
-    const settled = await waitFor("every node's view of the six at their new addresses", 30000, async () => {
-      views = await Promise.all(names.map(async (n) => (await admin(n, "CLUSTER", "NODES")).split("\n")));
-      return views.every((v) => v.length === 6 && v.every((l) => atNewAddress.test(l))) ? true : undefined;
-    }, 500).catch((e) => e as Error);
+    const settled = await waitFor(
+      "every node's view of the six at their new addresses",
+      30000,
+      async () => {
+        views = await Promise.all(names.map(async (n) => (await admin(n, "CLUSTER", "NODES")).split("\n")));
+        return views.every((v) => v.length === 6 && v.every((l) => atNewAddress.test(l))) ? true : undefined;
+      },
+      500,
+    ).catch((e) => e as Error);
     assert.ok(settled === true, `${settled}\n${views.map((v, i) => `${names[i]}:\n  ${v.join("\n  ")}`).join("\n")}`);
     // cluster_state alone does not show it: a node that reaches no peer never gathers the votes to flag one failed.
     await waitFor("every replica linked to its master again", 30000, replicasLinked, 500);
-    console.log(`      cluster_state:ok on all six ${((ok - restarted) / 1000).toFixed(1)} s after they answered PING, every view settled ${((Date.now() - restarted) / 1000).toFixed(1)} s after`);
+    console.log(
+      `      cluster_state:ok on all six ${((ok - restarted) / 1000).toFixed(1)} s after they answered PING, every view settled ${((Date.now() - restarted) / 1000).toFixed(1)} s after`,
+    );
     const read = await readAll();
-    const values = read.stdout.split("\n").map((l) => l.trim()).filter((l) => !l.startsWith("-> Redirected"));
+    const values = read.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => !l.startsWith("-> Redirected"));
     const missing = Array.from({ length: KEYS }, (_, i) => i + 1).filter((i) => values[i - 1] !== `value:${i}`);
-    assert.strictEqual(missing.length, 0, `keys lost across the restart: ${missing.length}; read back:\n${read.stdout.slice(0, 400)}${read.stderr.slice(0, 400)}`);
-    assert.match((await run("docker", ["logs", names[0]])).stderr, /redis-cluster-peers: redis-cluster-\d-\d+ \(node [0-9a-f]{8}\) is at .* introduced it at its new address/);
-    assert.strictEqual((await admin(stranger, "CLUSTER", "INFO")).match(/cluster_known_nodes:(\d+)/)?.[1], "1", "the node nobody knew was not introduced");
+    assert.strictEqual(
+      missing.length,
+      0,
+      `keys lost across the restart: ${missing.length}; read back:\n${read.stdout.slice(0, 400)}${read.stderr.slice(0, 400)}`,
+    );
+    assert.match(
+      (await run("docker", ["logs", names[0]])).stderr,
+      /redis-cluster-peers: redis-cluster-\d-\d+ \(node [0-9a-f]{8}\) is at .* introduced it at its new address/,
+    );
+    assert.strictEqual(
+      (await admin(stranger, "CLUSTER", "INFO")).match(/cluster_known_nodes:(\d+)/)?.[1],
+      "1",
+      "the node nobody knew was not introduced",
+    );
   });
 
   it("gives the peer-finding user nothing beyond finding peers", async () => {
-    const peersUser = (...args: string[]) => cli(names[0], "cluster-peers", AUTH_FILES["cluster-peers-password"], ...args);
+    const peersUser = (...args: string[]) =>
+      cli(names[0], "cluster-peers", AUTH_FILES["cluster-peers-password"], ...args);
     assert.match(await peersUser("CLUSTER", "MYID"), /^[0-9a-f]{40}$/);
-    for (const c of ["GET key:1", "CLUSTER FORGET 0000000000000000000000000000000000000000", "CLUSTER RESET", "CLUSTER FAILOVER", "CONFIG GET *", "FLUSHALL", "KEYS *"]) {
+    for (const c of [
+      "GET key:1",
+      "CLUSTER FORGET 0000000000000000000000000000000000000000",
+      "CLUSTER RESET",
+      "CLUSTER FAILOVER",
+      "CONFIG GET *",
+      "FLUSHALL",
+      "KEYS *",
+    ]) {
       assert.match(await peersUser(...c.split(" ")), /NOPERM/, c);
     }
   });
