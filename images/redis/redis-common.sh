@@ -142,6 +142,17 @@ await_failover_from_empty() {
   die "the sentinels still name this empty pod master after $wait s; no replica could take over. Not serving an empty data set that the others would copy. If every copy of the data is lost for good: kubectl exec $(hostname) -- touch $RUN_DIR/accept-empty-data"
 }
 
+# The replicas a sentinel could promote, one name per line, from its `SENTINEL REPLICAS` answer on
+# stdin (--raw: alternating field and value lines, one record per replica starting at "name"):
+# reachable (flags exactly "slave"), linked to the master, priority not 0.
+promotable_replicas() {
+  awk 'function judge() { if (ip != "" && f == "slave" && ls == "ok" && p != "" && p != "0") print ip }
+    NR % 2 == 1 { k = $0; next }
+    k == "name" { judge(); ip = ""; f = ""; ls = ""; p = "" }
+    k == "ip" { ip = $0 } k == "flags" { f = $0 } k == "master-link-status" { ls = $0 } k == "slave-priority" { p = $0 }
+    END { judge() }'
+}
+
 # Shared by the preStop hooks (redis-handover, redis-cluster-handover), which set $port and, with
 # the handover user's password, $password first.
 

@@ -302,6 +302,12 @@ describe("images (real Docker engine)", function () {
           const views = await Promise.all(sentinels.map((n) => client(n, "26379", "SENTINEL", "master", "mymaster")));
           return views.every((v) => /num-other-sentinels\n2\n/.test(v) && /num-slaves\n1\n/.test(v)) ? true : undefined;
         });
+        // Ready, as the kubelet would wait for: the replica synced and the sentinels read that it may be promoted.
+        await waitFor("the data pods ready", 60000, async () =>
+          (await Promise.all(data.map((n) => execIn(n, "redis-probe", "ready")))).every((r) => r.code === 0)
+            ? true
+            : undefined,
+        );
       });
 
       it("agrees on pod 0 as master and passes CKQUORUM and the probes", async () => {
@@ -771,6 +777,25 @@ describe("images (real Docker engine)", function () {
         }
         await startData(master);
         await startData(current);
+        // Ready only once a majority of the sentinels has read that it may be promoted: they refresh a
+        // replica's INFO every 10 s, and a failover before that would find no replica to promote.
+        await waitFor(`${current} ready`, 60000, async () =>
+          (await execIn(current, "redis-probe", "ready")).code === 0 ? true : undefined,
+        );
+        const seeing = await Promise.all(
+          sentinels.map(async (s) => {
+            const lines = (await cli(s, "26379", "admin", ADMIN, "SENTINEL", "REPLICAS", "mymaster")).split("\n");
+            const at = lines.findIndex((l, k) => k % 2 === 1 && l === `${current}.${domain}` && lines[k - 1] === "ip");
+            if (at < 0) return false;
+            const next = lines.indexOf("name", at);
+            const record = lines.slice(at, next < 0 ? undefined : next);
+            return record[record.indexOf("slave-priority") + 1] === "100";
+          }),
+        );
+        assert.ok(
+          seeing.filter(Boolean).length >= 2,
+          `sentinels seeing ${current} as promotable when it is ready: ${seeing}`,
+        );
         await healthy(all.length - 1);
         for (const n of all) {
           await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
@@ -788,7 +813,13 @@ describe("images (real Docker engine)", function () {
           n,
           net,
           { [dataAuth]: "/etc/auth", [dataConf]: "/config" },
-          { ...env(domain), SENTINEL_HOST: "", DEFAULT_MASTER_HOST: `redis-sentinel-data-9.${domain}` },
+          // No sentinel knows it: ready as soon as it is promotable.
+          {
+            ...env(domain),
+            SENTINEL_HOST: "",
+            SENTINEL_PEERS: "",
+            DEFAULT_MASTER_HOST: `redis-sentinel-data-9.${domain}`,
+          },
           ["--network-alias", `${n}.${domain}`],
         );
         const priority = async () =>
