@@ -5,7 +5,9 @@
 // names); the clients' own failover logic is the libraries', unmodified.
 import { promises as dns } from "dns";
 import Redis, { Cluster, RedisOptions } from "ioredis";
-import { ZkClient, zkConnect } from "../../components/providers/zookeeper-health-logic";
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import { createInterface } from "readline";
 
 /** A name -> address cache kept fresh through the cluster DNS, for ioredis's natMap. */
 export class ClusterDns {
@@ -248,24 +250,73 @@ export class SentinelWriter extends WaitingRedisWriter {
   }
 }
 
+/** A process running tests/support/zk-register-child.ts: one request, one answer line. */
+class RegisterProcess {
+  private readonly child: ChildProcess;
+  private readonly lines: string[] = [];
+  private waiting?: (line: string | undefined) => void;
+  private exit?: string;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(__dirname, "zk-register-child.ts")],
+      {
+        env: { ...process.env, ...env },
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
+    createInterface({ input: this.child.stdout! }).on("line", (line) => {
+      if (this.waiting) this.waiting(line);
+      else this.lines.push(line);
+    });
+    this.child.on("exit", (code, signal) => {
+      this.exit = `the ZooKeeper client process exited (${signal ?? code})`;
+      this.waiting?.(undefined);
+    });
+  }
+
+  get alive(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Sends `request`; the answer, or an error when the process died or did not answer in time. */
+  async ask(request: string, timeoutMs: number): Promise<string> {
+    if (this.exit) throw new Error(this.exit);
+    this.child.stdin!.write(`${request}\n`);
+    const line =
+      this.lines.shift() ??
+      (await new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve("err no answer in time"), timeoutMs);
+        this.waiting = (l) => {
+          clearTimeout(timer);
+          this.waiting = undefined;
+          resolve(l);
+        };
+      }));
+    if (line === undefined) throw new Error(this.exit);
+    if (line === "err no answer in time") this.child.kill("SIGKILL");
+    if (line.startsWith("err ")) throw new Error(line.slice(4));
+    return line;
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+    setTimeout(() => this.child.kill("SIGKILL"), 2000).unref();
+  }
+}
+
 /**
  * A ZooKeeper register: one znode updated with versioned setData through the client Service. A
  * write whose answer was lost is found out by the next one's BadVersion and re-read, as a
- * compare-and-set client must. Every acknowledged write is committed by a quorum.
+ * compare-and-set client must. Every acknowledged write is committed by a quorum. The native client
+ * runs in a child process (see zk-register-child.ts); one that died is replaced at the next write.
  */
 export class ZooKeeperWriter extends Writer {
   readonly system = "ZooKeeper";
-  private client?: ZkClient & {
-    set(p: string, d: string, v: number): Promise<{ version: number }>;
-    exists(p: string, w: boolean): Promise<{ version: number } | null>;
-  };
-  private version = -1;
+  private register?: RegisterProcess;
 
-  private constructor(
-    private readonly connect: string,
-    private readonly digest: string,
-    private readonly path: string,
-  ) {
+  private constructor(private readonly env: NodeJS.ProcessEnv) {
     super();
   }
 
@@ -275,42 +326,33 @@ export class ZooKeeperWriter extends Writer {
     superPassword: string,
     path: string,
   ): Promise<ZooKeeperWriter> {
-    const w = new ZooKeeperWriter(`${await dnsCache.resolve(service)}:2181`, `super:${superPassword}`, path);
-    await w.session();
-    await w.client!.create(w.path, "-1", 0).catch(() => undefined);
+    const w = new ZooKeeperWriter({
+      ZK_CONNECT: `${await dnsCache.resolve(service)}:2181`,
+      ZK_DIGEST: `super:${superPassword}`,
+      ZK_PATH: path,
+    });
+    await w.process().ask("read", 30_000);
     return w;
   }
 
-  private async session(): Promise<NonNullable<ZooKeeperWriter["client"]>> {
-    if (!this.client) this.client = (await zkConnect(this.connect, this.digest, 10_000)) as ZooKeeperWriter["client"];
-    return this.client!;
+  private process(): RegisterProcess {
+    if (!this.register?.alive) this.register = new RegisterProcess(this.env);
+    return this.register;
   }
 
   protected async writeOne(i: number): Promise<"replicated"> {
-    const c = await this.session();
-    try {
-      if (this.version < 0) this.version = (await c.exists(this.path, false))!.version;
-      this.version = (await c.set(this.path, String(i), this.version)).version;
-      return "replicated";
-    } catch (e) {
-      this.version = -1; // re-read: a lost answer or another writer moved it
-      if (/connection|session|expired/i.test(String(e))) {
-        c.close();
-        this.client = undefined;
-      }
-      throw e;
-    }
+    await this.process().ask(`write ${i}`, 30_000);
+    return "replicated";
   }
 
   /** The register holds the last acknowledged value or a later one; anything else lost acknowledged writes. */
   async lost(acks: readonly Ack[]): Promise<string[]> {
     if (!acks.length) return [];
-    const reader = await zkConnect(this.connect, this.digest, 10_000);
+    // A fresh client, as for the Redis systems.
+    const reader = new RegisterProcess(this.env);
     try {
-      await reader.sync(this.path);
-      const [, data] = await reader.get(this.path, false);
-      const now = Number(String(data));
-      return acks.filter((a) => Number(a.id) > now).map((a) => `${this.path}=${a.id}`);
+      const now = Number((await reader.ask("read", 30_000)).slice("value ".length));
+      return acks.filter((a) => Number(a.id) > now).map((a) => `${this.env.ZK_PATH}=${a.id}`);
     } finally {
       reader.close();
     }
@@ -318,6 +360,6 @@ export class ZooKeeperWriter extends Writer {
 
   async close(): Promise<void> {
     await this.stop();
-    this.client?.close();
+    this.register?.close();
   }
 }
