@@ -292,6 +292,46 @@ describe("images (real Docker engine)", function () {
       const ip = (n: string) =>
         docker("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n);
 
+      /** The master, moved off pod 0 by a switchover if it is there (after any roll it is not pod 0). */
+      const switchOverOffPod0 = async (): Promise<string> => {
+        if ((await masterOf(sentinels[0])).split(".")[0] === data[0]) {
+          await cli(sentinels[0], "26379", "admin", ADMIN, "SENTINEL", "FAILOVER", "mymaster");
+          await waitFor("a switchover off pod 0", 30000, async () => {
+            const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
+            return names.every((m) => m === names[0]) && names[0] !== data[0] ? true : undefined;
+          });
+        }
+        return (await masterOf(sentinels[0])).split(".")[0];
+      };
+      /** Pod 0 falls behind: it is down while `key` is acknowledged (WAIT 1) by `master` and the other replica. */
+      const writeWhilePod0Down = async (master: string, key: string) => {
+        await docker("rm", "-f", data[0]);
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        await waitFor("the master to take writes with one replica", 20000, async () =>
+          (await writer.set(key, "kept").catch(() => "")) === "OK" ? true : undefined,
+        );
+        assert.ok(Number(await writer.call("WAIT", "1", "5000")) >= 1, "a replica acknowledged the write");
+        writer.disconnect();
+      };
+      /** A container that holds `alias` on the network and answers nothing: a Service with no ready endpoint, a pod not serving yet. */
+      const silentName = (name: string, alias: string) =>
+        docker(
+          "run",
+          "-d",
+          "--name",
+          name,
+          "--network",
+          net,
+          "--network-alias",
+          alias,
+          "--label",
+          RUN_LABEL,
+          "--entrypoint",
+          "sleep",
+          images.redis,
+          "600",
+        );
+
       before(async () => {
         for (const n of data) await startData(n);
         for (const n of sentinels) await startSentinel(n);
@@ -630,43 +670,13 @@ describe("images (real Docker engine)", function () {
       it("comes back whole when every pod restarts at once after a switchover, the data pods before any sentinel answers", async () => {
         const all = [data[0], data[1], "redis-sentinel-data-2"];
         // A switchover moves the master off pod 0 (the handover above may have chosen pod 0 again).
-        let master = (await masterOf(sentinels[0])).split(".")[0];
-        if (master === data[0]) {
-          await cli(sentinels[0], "26379", "admin", ADMIN, "SENTINEL", "FAILOVER", "mymaster");
-          await waitFor("a switchover off pod 0", 30000, async () => {
-            const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
-            return names.every((m) => m === names[0]) && names[0] !== data[0] ? true : undefined;
-          });
-          master = (await masterOf(sentinels[0])).split(".")[0];
-        }
-        // Pod 0 falls behind: it is down while a write is acknowledged by the master and a replica.
-        await docker("rm", "-f", data[0]);
-        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
-        await waitFor("the master to take writes with one replica", 20000, async () =>
-          (await writer.set("after-switchover", "kept").catch(() => "")) === "OK" ? true : undefined,
-        );
-        assert.ok(Number(await writer.call("WAIT", "1", "5000")) >= 1, "a replica acknowledged the write");
-        writer.disconnect();
+        const master = await switchOverOffPod0();
+        await writeWhilePod0Down(master, "after-switchover");
         // Power loss: every pod at once, volumes kept. The sentinels' Service still exists (it is an
         // object, not a pod): an address that answers nothing, as a Service with no ready endpoint.
         await Promise.all([...all, ...sentinels].map((n) => docker("rm", "-f", n).catch(() => "")));
         const service = `redis-sentinel-service-${process.pid}`;
-        await docker(
-          "run",
-          "-d",
-          "--name",
-          service,
-          "--network",
-          net,
-          "--network-alias",
-          "redis-sentinel",
-          "--label",
-          RUN_LABEL,
-          "--entrypoint",
-          "sleep",
-          images.redis,
-          "600",
-        );
+        await silentName(service, "redis-sentinel");
         for (const n of all) await startData(n);
         await new Promise((r) => setTimeout(r, 6000));
         await docker("rm", "-f", service);
@@ -708,44 +718,14 @@ describe("images (real Docker engine)", function () {
           .split("\n")
           .filter((n) => /^redis-sentinel-data-\d$/.test(n));
         await healthy(all.length - 1);
-        let master = (await masterOf(sentinels[0])).split(".")[0];
-        if (master === data[0]) {
-          await cli(sentinels[0], "26379", "admin", ADMIN, "SENTINEL", "FAILOVER", "mymaster");
-          await waitFor("a switchover off pod 0", 30000, async () => {
-            const names = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
-            return names.every((m) => m === names[0]) && names[0] !== data[0] ? true : undefined;
-          });
-          master = (await masterOf(sentinels[0])).split(".")[0];
-        }
+        const master = await switchOverOffPod0();
         const current = all.find((n) => n !== master && n !== data[0])!;
-        // Pod 0 falls behind: it is down while a write is acknowledged by the master and the other replica.
-        await docker("rm", "-f", data[0]);
-        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
-        await waitFor("the master to take writes with one replica", 20000, async () =>
-          (await writer.set("late-master", "kept").catch(() => "")) === "OK" ? true : undefined,
-        );
-        assert.ok(Number(await writer.call("WAIT", "1", "5000")) >= 1, "a replica acknowledged the write");
-        writer.disconnect();
+        await writeWhilePod0Down(master, "late-master");
         // Power loss. Stale pod 0 comes back first; the master's pod is scheduled but not serving yet
         // (its name resolves, nothing answers: a slow node, a long AOF load), the up-to-date replica later still.
         await Promise.all([...all, ...sentinels].map((n) => docker("rm", "-f", n).catch(() => "")));
         const late = `late-master-${process.pid}`;
-        await docker(
-          "run",
-          "-d",
-          "--name",
-          late,
-          "--network",
-          net,
-          "--network-alias",
-          `${master}.${domain}`,
-          "--label",
-          RUN_LABEL,
-          "--entrypoint",
-          "sleep",
-          images.redis,
-          "600",
-        );
+        await silentName(late, `${master}.${domain}`);
         try {
           await startData(data[0]);
           for (const n of sentinels) await startSentinel(n);
