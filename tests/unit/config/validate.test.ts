@@ -594,24 +594,22 @@ describe("stack config validation", () => {
       });
       it("refuses the current client password, the admin password, a weak one and plaintext, never echoing them", () => {
         const fix = "run `pulumi config set --secret redisPreviousPassword <value>`";
-        const cases: [SecretKey | "weak" | "plaintext", string, string][] = [
+        // [the previous password given, the one problem expected]
+        const cases: [string, string][] = [
           [
-            SecretKey.RedisPassword,
             TEST_SECRETS.redisPassword,
             "middleware:redisPreviousPassword: equals redisPassword, so nothing is rotated: set redisPassword to the new password and keep the old one here until every client uses the new one",
           ],
           [
-            SecretKey.RedisAdminPassword,
             TEST_SECRETS.redisAdminPassword,
             "middleware:redisPreviousPassword: must differ from redisAdminPassword, or clients could log in with the admin password",
           ],
           [
-            "weak",
             "short",
             `middleware:redisPreviousPassword: must be at least 12 characters with no whitespace, quotes or backslashes: ${fix}`,
           ],
         ];
-        for (const [, value, message] of cases) {
+        for (const [value, message] of cases) {
           const problems = problemsOf(baseRaw(), previous(value));
           assert.deepStrictEqual(problems, [message]);
           assert.ok(!problems.join().includes(value));
