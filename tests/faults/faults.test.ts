@@ -194,7 +194,13 @@ describe("faults on the local stack (tests/faults)", function () {
           await waitFor(
             `${name}: ${w.system} writes acknowledged again`,
             300_000,
-            async () => (w.acked.length > acks + 30 ? true : undefined),
+            async () => {
+              if (w.acked.length > acks + 30) return true;
+              // On a timeout, waitFor names this: why the writes are refused.
+              if (w.lastError)
+                throw new Error(`${w.acked.length - acks} acknowledged since, last refusal: ${w.lastError}`);
+              return undefined;
+            },
             200,
           );
           await waitFor(

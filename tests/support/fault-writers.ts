@@ -68,6 +68,8 @@ export abstract class Writer {
   refused = 0;
   /** How often each kind of error (its first word: WRONGPASS, NOREPLICAS, READONLY ...) refused a write. */
   readonly errors = new Map<string, number>();
+  /** The whole message of the last refusal, for a scenario that times out. */
+  lastError?: string;
   private running = false;
   private loop?: Promise<void>;
 
@@ -87,7 +89,8 @@ export abstract class Writer {
           await new Promise((r) => setTimeout(r, 20)); // ~50 writes/s: every gap shows, little to read back
         } catch (e) {
           this.refused++;
-          const kind = (e instanceof Error ? e.message : String(e)).split(/[\s:]/)[0];
+          this.lastError = e instanceof Error ? e.message : String(e);
+          const kind = this.lastError.split(/[\s:]/)[0];
           this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
           await new Promise((r) => setTimeout(r, 50));
         }

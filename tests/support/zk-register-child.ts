@@ -31,7 +31,9 @@ async function write(i: number): Promise<void> {
     version = (await c.set(path, String(i), version)).version;
   } catch (e) {
     version = -1; // re-read: a lost answer or another writer moved it
-    if (/connection|session|expired/i.test(String(e))) {
+    // Anything but a version conflict may leave the handle unusable for good (an expired session
+    // answers every later call "invalid zhandle state"): start a new session.
+    if (!/^-103 /.test((e as Error).message)) {
       c.close();
       client = undefined;
     }
@@ -41,9 +43,15 @@ async function write(i: number): Promise<void> {
 
 async function read(): Promise<string> {
   const c = await session();
-  await c.sync(path);
-  const [, data] = await c.get(path, false);
-  return String(data);
+  try {
+    await c.sync(path);
+    const [, data] = await c.get(path, false);
+    return String(data);
+  } catch (e) {
+    c.close();
+    client = undefined;
+    throw e;
+  }
 }
 
 const answer = (line: string) => process.stdout.write(`${line.replace(/\n/g, " ")}\n`);
