@@ -1,6 +1,7 @@
 # etcd, kube-apiserver, kube-controller-manager and kube-scheduler as host processes.
-# Each listens on loopback only, except the API server, which pods reach through the
-# `kubernetes` Service at the node address on the cluster's own bridge.
+# Each listens on loopback only, except the API server, which listens on the node address on the
+# cluster's own bridge only: pods reach it there through the `kubernetes` Service, the host's
+# clients through the kubeconfigs, and nothing on the machine's other interfaces reaches it.
 
 # https_ok <url>: the URL answers 200 to the admin's certificate.
 https_ok() {
@@ -23,7 +24,7 @@ start_apiserver() {
   # PodSecurity and NodeRestriction are named so a default change upstream cannot drop them: the
   # program's namespaces enforce "restricted", and the kubelet may only touch its own node and pods.
   start_process kube-apiserver kube-apiserver \
-    --bind-address=0.0.0.0 --secure-port="$apiserver_port" --advertise-address="$node_ip" \
+    --bind-address="$node_ip" --secure-port="$apiserver_port" --advertise-address="$node_ip" \
     --etcd-servers="$etcd_client_url" --etcd-cafile="$pki/ca.crt" \
     --etcd-certfile="$pki/apiserver-etcd-client.crt" --etcd-keyfile="$pki/apiserver-etcd-client.key" \
     --client-ca-file="$pki/ca.crt" --tls-cert-file="$pki/kube-apiserver.crt" --tls-private-key-file="$pki/kube-apiserver.key" \
@@ -34,7 +35,7 @@ start_apiserver() {
     --service-cluster-ip-range="$service_cidr" --authorization-mode=Node,RBAC \
     --enable-admission-plugins=NodeRestriction,PodSecurity --anonymous-auth=false \
     --encryption-provider-config="$pki/encryption.yaml" --allow-privileged=false --profiling=false
-  wait_until kube-apiserver 120 https_ok "https://127.0.0.1:$apiserver_port/readyz"
+  wait_until kube-apiserver 120 https_ok "https://$node_ip:$apiserver_port/readyz"
 }
 
 start_controller_manager() {

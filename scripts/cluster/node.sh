@@ -190,6 +190,8 @@ healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
 conntrack: {maxPerCore: 0}
 iptables: {localhostNodePorts: false}
+# NodePorts (the stack opens none) only on the node address, never on the machine's interfaces.
+nodePortAddresses: [$node_ip/32]
 EOF
   start_process kube-proxy kube-proxy --config="$home/kube-proxy/config.yaml"
   wait_until kube-proxy 60 curl -sf --max-time 2 http://127.0.0.1:10256/healthz

@@ -22,10 +22,11 @@ issue_cert() {
 }
 
 # write_kubeconfig <file> <cert name> <server>: a kubeconfig with the CA and a client cert embedded.
+# Rewritten when it names another server (a cluster home from before the API server left loopback).
 write_kubeconfig() {
   local file=$1 name=$2 server=$3
-  [ -s "$file" ] && return
-  (umask 077 && cat > "$file") << EOF
+  grep -qxF "      server: $server" "$file" 2> /dev/null && return
+  (umask 077 && cat > "$file.new") << EOF
 apiVersion: v1
 kind: Config
 clusters:
@@ -43,6 +44,7 @@ contexts:
     context: {cluster: middleware-local, user: $name}
 current-context: middleware-local
 EOF
+  mv "$file.new" "$file"
 }
 
 make_pki() {
@@ -88,7 +90,7 @@ resources:
       - identity: {}
 EOF
   fi
-  local local_api="https://127.0.0.1:$apiserver_port"
+  local local_api="https://$node_ip:$apiserver_port"
   write_kubeconfig "$kubeconfig" admin "$local_api"
   write_kubeconfig "$pki/kube-controller-manager.kubeconfig" kube-controller-manager "$local_api"
   write_kubeconfig "$pki/kube-scheduler.kubeconfig" kube-scheduler "$local_api"

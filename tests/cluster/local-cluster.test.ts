@@ -65,6 +65,25 @@ describe("local cluster (real Kubernetes)", function () {
     assert.strictEqual(server, `v${pinned}`);
   });
 
+  it("listens for the API server and the kubelet on the node address only, not on the machine's interfaces", async () => {
+    // What listens on each port, as ss prints it: "<address>:<port>" per listening socket.
+    const listeners = async (port: number) => {
+      const ss = await run("ss", ["-Hltn", `sport = :${port}`]);
+      assert.strictEqual(ss.code, 0, ss.stderr);
+      return ss.stdout
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[3]);
+    };
+    assert.deepStrictEqual(await listeners(6443), [`${env.NODE_IP}:6443`]);
+    assert.deepStrictEqual(await listeners(10250), [`${env.NODE_IP}:10250`]);
+    const server = (
+      await kubectl.check(["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"])
+    ).trim();
+    assert.strictEqual(server, `https://${env.NODE_IP}:6443`);
+  });
+
   it("runs our image pulled by digest with an imagePullSecret, and refuses it without one", async () => {
     assert.match(image, /@sha256:[0-9a-f]{64}$/);
     await kubectl.apply(redisPod(NS, "with-secret", image, "registry"), redisPod(NS, "without-secret", image));
