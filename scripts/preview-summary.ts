@@ -76,19 +76,11 @@ export interface PreviewSummary {
   readonly errors: number;
 }
 
-/**
- * What a summary holds. "full": verdict, warnings, policy results, errors, the change table and the
- * diff (what `npm run preview` prints). "notes": all but the change table and the diff, for the pull
- * request where pulumi/actions' own comment already shows those.
- */
-export type Report = "full" | "notes";
-
 export function renderPreview(
   stack: string,
   events: readonly EngineEvent[],
   diffText: string,
   succeeded: boolean,
-  report: Report = "full",
 ): PreviewSummary {
   const changes = events
     .map((e) => e.resourcePreEvent?.metadata)
@@ -126,7 +118,7 @@ export function renderPreview(
       "",
     );
   }
-  if (changes.length && report === "full") {
+  if (changes.length) {
     lines.push(
       "| change | resource | type |",
       "|---|---|---|",
@@ -147,12 +139,6 @@ export function renderPreview(
   }
   if (errors.length) lines.push("**Errors**", "", ...errors.map((d) => `- ${escape(d.message)}`), "");
   const result = { mandatoryViolations: mandatory.length, errors: errors.length };
-  if (report === "notes") {
-    lines.push(
-      "_The change list and the diff are in pulumi/actions' comment for this stack, which it posts only when the preview succeeds._",
-    );
-    return { markdown: lines.join("\n") + "\n", ...result };
-  }
   // GitHub comments hold 65536 characters; the diff is what gets cut.
   const room = 60000 - lines.join("\n").length;
   const diff =

@@ -6,6 +6,7 @@ import * as http from "http";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { applyRunnerOverrides } from "../../components/config/read";
+import { workflowFiles, workflowProblems } from "../../scripts/check-workflows";
 import { ACTIONS_BOT, upsertComment } from "../../scripts/pr-comment";
 import {
   EngineEvent,
@@ -22,45 +23,6 @@ const workflow = (f: string) => yaml.load(fs.readFileSync(path.join(WORKFLOWS, f
 const composite = (name: string) =>
   yaml.load(fs.readFileSync(path.join(ROOT, ".github", "actions", name, "action.yml"), "utf8")) as any;
 const PREVIEW_ACTION = "./.github/actions/preview";
-/** The inputs pulumi/actions v6 declares (its README's Configuration section). */
-const PULUMI_ACTIONS_V6_INPUTS = [
-  "command",
-  "stack-name",
-  "work-dir",
-  "cloud-url",
-  "comment-on-pr",
-  "comment-on-summary",
-  "github-token",
-  "refresh",
-  "secrets-provider",
-  "color",
-  "log-verbosity",
-  "log-flow",
-  "debug",
-  "config-map",
-  "diff",
-  "comment-on-pr-number",
-  "edit-pr-comment",
-  "expect-no-changes",
-  "message",
-  "parallel",
-  "policyPacks",
-  "policyPackConfigs",
-  "pulumi-version",
-  "pulumi-version-file",
-  "remove",
-  "replace",
-  "target",
-  "target-dependents",
-  "upsert",
-  "exclude-protected",
-  "suppress-outputs",
-  "suppress-progress",
-  "omit-stdout",
-  "plan",
-  "always-include-summary",
-  "continue-on-error",
-];
 
 describe("pipeline", function () {
   this.timeout(30000);
@@ -111,43 +73,43 @@ describe("pipeline", function () {
       assert.ok(!JSON.stringify(w.jobs.preview).includes("prod"), "the unprotected matrix never touches prod");
     });
 
-    it("preview: pulumi/actions previews each stack with the policy pack and posts its diff; our notes add what it lacks", () => {
+    it("preview: our script previews each stack with the policy pack and posts the whole report, a failed preview's too", () => {
       const w = workflow("preview.yml");
       assert.deepStrictEqual(
         [w.jobs.preview, w.jobs["preview-prod"]].map((j) => j.steps.find((s: any) => s.uses === PREVIEW_ACTION)?.with),
         [{ stack: "${{ matrix.stack }}" }, { stack: "prod" }],
       );
       const steps = composite("preview").runs.steps;
-      const official = steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
-      assert.strictEqual(official.uses, "pulumi/actions@v6");
-      assert.deepStrictEqual(
-        Object.keys(official.with).filter((k) => !PULUMI_ACTIONS_V6_INPUTS.includes(k)),
-        [],
-        "an input the action does not declare is silently ignored (a misspelt policyPacks would drop the policy pack)",
+      assert.ok(
+        steps.every((s: any) => !s.uses),
+        "no third-party action holds the stack's passphrase (a moved tag could swap its code)",
       );
-      assert.strictEqual(official.with.command, "preview");
-      assert.strictEqual(official.with["stack-name"], "${{ inputs.stack }}");
-      assert.strictEqual(official.with.policyPacks, "policy");
-      assert.strictEqual(official.with["comment-on-pr"], true);
-      assert.strictEqual(official.with["edit-pr-comment"], true);
-      // Without PULUMI_ACCESS_TOKEN the action logs in to Pulumi Cloud unless told the backend.
-      assert.strictEqual(official.with["cloud-url"], "${{ env.PULUMI_BACKEND_URL }}");
-      // No pulumi-version: the engine the setup action built (the SDK's version) satisfies the default ^3.
-      assert.ok(!("pulumi-version" in official.with));
-      assert.match(
-        JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"],
-        /^3\./,
-      );
-      // The kubeconfig the action reads: a 0600 file from the secret, never printed.
+      // The kubeconfig the engine reads: a 0600 file from the secret, never printed.
       const kube = steps.find((s: any) => s.id === "kubeconfig").run;
       assert.match(kube, /umask 077\nprintf '%s' "\$KUBECONFIG_DATA" > "\$RUNNER_TEMP\/kubeconfig"/);
-      // Our notes run even when the action's preview failed (it then posts nothing), and are posted.
-      const notes = steps.find((s: any) => s.id === "notes");
-      assert.match(notes.if, /^always\(\)/);
-      assert.match(notes.run, /npm run --silent preview -- --stack "\$STACK" --report notes --output/);
-      const comment = steps[steps.indexOf(notes) + 1];
-      assert.match(comment.if, /^always\(\) && steps\.notes\.outcome != 'skipped'/);
-      assert.match(comment.run, /npm run --silent pr-comment -- --stack "\$STACK"/);
+      const preview = steps.find((s: any) => s.id === "preview");
+      assert.match(preview.run, /npm run --silent preview -- --stack "\$STACK" --output "\$RUNNER_TEMP\/preview.md"/);
+      // The preview script runs with the policy pack and fails the step on a mandatory violation.
+      const script = fs.readFileSync(path.join(ROOT, "scripts", "preview.ts"), "utf8");
+      assert.match(script, /"preview", \.\.\.stackArgs\(stack\), "--policy-pack", POLICY_PACK/);
+      // The report is posted even when the preview failed: the reviewer sees why on the pull request.
+      const comment = steps[steps.indexOf(preview) + 1];
+      assert.match(comment.if, /^always\(\) && steps\.preview\.outcome != 'skipped'/);
+      assert.match(comment.run, /npm run --silent pr-comment -- --stack "\$STACK" --file "\$RUNNER_TEMP\/preview.md"/);
+    });
+
+    it("ci: lint (with the workflow check), types and the tests that need no cluster, on every pull request, without secrets", () => {
+      const w = workflow("ci.yml");
+      assert.ok(w.on.pull_request && w.on.push);
+      assert.deepStrictEqual(w.permissions, { contents: "read" });
+      const job = w.jobs.checks;
+      assert.ok(!job.environment && !JSON.stringify(w).includes("secrets."));
+      const runs = job.steps.map((s: any) => s.run).filter(Boolean);
+      assert.ok(runs.includes("npm run --silent lint"));
+      assert.ok(runs.some((r: string) => r.includes("tsc --noEmit -p policy")));
+      assert.ok(runs.some((r: string) => r.includes("tests/unit/**/*.test.ts") && r.includes("policy/tests")));
+      const lint = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.lint;
+      assert.match(lint, /npm run --silent check-workflows/);
     });
 
     it("deploy: dev, then staging, then prod, each in its environment, never two at once per stack", () => {
@@ -166,13 +128,82 @@ describe("pipeline", function () {
     it("drift: scheduled preview --refresh and every health assertion, per stack", () => {
       const w = workflow("drift.yml");
       assert.ok(w.on.schedule[0].cron);
-      assert.deepStrictEqual(w.jobs.drift.strategy.matrix.stack, ["dev", "staging", "prod"]);
+      assert.deepStrictEqual(
+        w.jobs.drift.strategy.matrix.include.map((i: any) => [i.stack, i.environment]),
+        [
+          ["dev", "preview-dev"],
+          ["staging", "preview-staging"],
+          // Never preview-prod-approval or another environment a pull request may name.
+          ["prod", "drift-prod"],
+        ],
+      );
+      assert.strictEqual(w.jobs.drift.environment, "${{ matrix.environment }}");
       const script = fs.readFileSync(path.join(ROOT, "scripts", "drift.ts"), "utf8");
       assert.match(script, /"preview", "--refresh", "--expect-no-changes"/);
       // and the health assertions, which a preview does not run: a degraded system shows no diff.
       assert.match(script, /= verify\(stack\);/);
       const cli = fs.readFileSync(path.join(ROOT, "scripts", "pulumi-cli.ts"), "utf8");
       assert.match(cli, /"run", "--silent", "verify", "--", "--stack", stack/);
+    });
+  });
+
+  describe("workflow check (npm run check-workflows)", () => {
+    const onPullRequest = (job: string) => `name: x\non:\n  pull_request:\njobs:\n${job}`;
+    const step = "    steps:\n      - run: echo\n";
+
+    it("passes every workflow and composite action of the repository", () => {
+      const files = workflowFiles(ROOT);
+      assert.ok(files.some((f) => f.endsWith("drift.yml")) && files.some((f) => f.endsWith("setup/action.yml")));
+      assert.deepStrictEqual(
+        files.flatMap((f) => workflowProblems(path.relative(ROOT, f), fs.readFileSync(f, "utf8"))),
+        [],
+      );
+    });
+
+    it("refuses a pull-request workflow that names an environment holding prod credentials, matrix or not", () => {
+      // The review's attack: a pull request adds its own workflow naming the environment the drift job used.
+      const direct = onPullRequest(`  leak:\n    runs-on: ubuntu-22.04\n    environment: drift-prod\n${step}`);
+      assert.deepStrictEqual(workflowProblems("leak.yml", direct), [
+        'leak.yml: job leak runs on pull_request in environment "drift-prod": a pull request\'s code would get its credentials before review. Pull requests may use only preview-dev, preview-staging, preview-prod-approval',
+      ]);
+      const matrix = onPullRequest(
+        `  leak:\n    runs-on: ubuntu-22.04\n    strategy:\n      matrix:\n        stack: [dev, prod]\n    environment: preview-\${{ matrix.stack }}\n${step}`,
+      );
+      assert.match(
+        workflowProblems("m.yml", matrix).join("\n"),
+        /job leak runs on pull_request in environment "preview-prod"/,
+      );
+      const named = onPullRequest(`  leak:\n    runs-on: ubuntu-22.04\n    environment: { name: prod }\n${step}`);
+      assert.match(workflowProblems("n.yml", named).join("\n"), /in environment "prod"/);
+      const computed = onPullRequest(
+        `  leak:\n    runs-on: ubuntu-22.04\n    environment: \${{ github.head_ref }}\n${step}`,
+      );
+      assert.match(workflowProblems("c.yml", computed).join("\n"), /an environment this check cannot resolve/);
+      const target = "name: x\non: [pull_request_target]\njobs:\n  a:\n    runs-on: ubuntu-22.04\n" + step;
+      assert.match(
+        workflowProblems("t.yml", target).join("\n"),
+        /pull_request_target runs with the repository's secrets/,
+      );
+    });
+
+    it("lets the same environment through on main only triggers, and the allowed ones on pull requests", () => {
+      const onMain = `name: x\non:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: ubuntu-22.04\n    environment: prod\n${step}`;
+      assert.deepStrictEqual(workflowProblems("main.yml", onMain), []);
+      const reviewed = onPullRequest(
+        `  a:\n    runs-on: ubuntu-22.04\n    environment: preview-prod-approval\n${step}`,
+      );
+      assert.deepStrictEqual(workflowProblems("pr.yml", reviewed), []);
+    });
+
+    it("refuses a third-party action not pinned to a full commit, in workflows and composite actions", () => {
+      const tagged = `name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-22.04\n    steps:\n      - uses: actions/checkout@v4\n      - uses: ./.github/actions/setup\n`;
+      assert.deepStrictEqual(workflowProblems("tag.yml", tagged), [
+        'tag.yml: "actions/checkout@v4" is not pinned to a commit; use <owner>/<repo>@<40-hex commit> # <version> (a tag can be moved to other code)',
+      ]);
+      const composite = "runs:\n  using: composite\n  steps:\n    - uses: actions/cache@main\n";
+      assert.strictEqual(workflowProblems("action.yml", composite).length, 1);
+      const pinned = tagged.replace("@v4", "@11bd71901bbe5b1630ceea73d27597364c9af683");
+      assert.deepStrictEqual(workflowProblems("pin.yml", pinned), []);
     });
   });
 
@@ -226,18 +257,6 @@ describe("pipeline", function () {
         /MANDATORY `statefulset-zookeeper-replicas-odd` on `zookeeper`: has 4 replicas \\\| use 3/,
       );
       assert.strictEqual(s.mandatoryViolations, 1);
-    });
-
-    it("renders only the notes for the pull request: verdict, policy results and errors, no change table or diff", () => {
-      const failed = [...events, { diagnosticEvent: { message: "program threw | here", severity: "error" } }];
-      const s = renderPreview("dev", failed, "+ zookeeper\n", false, "notes");
-      assert.ok(s.markdown.startsWith(commentMarker("dev")));
-      assert.match(s.markdown, /Preview of `dev`: \*\*fails\*\*/);
-      assert.match(s.markdown, /advisory `statefulset-anti-affinity-required` on `zookeeper`: only prefers to spread/);
-      assert.match(s.markdown, /\*\*Errors\*\*\n\n- program threw \\\| here/);
-      assert.ok(!s.markdown.includes("| change |"), "pulumi/actions' comment lists the changes");
-      assert.ok(!s.markdown.includes("Full diff") && !s.markdown.includes("+ zookeeper"), "and holds the diff");
-      assert.deepStrictEqual([s.mandatoryViolations, s.errors], [1, 1]);
     });
 
     it("lists each change with the properties it changes, marking those that force a replace", () => {
