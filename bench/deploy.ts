@@ -109,12 +109,8 @@ async function removeFloor(kubectl: Kubectl, objects: readonly KubeObject[]): Pr
 
 async function removeStack(stack: E2eStack, kubectl: Kubectl): Promise<void> {
   await stack.run("destroy");
-  const pvs = (await kubectl.json<{ items: KubeObject[] }>(["get", "pv"])).items
-    .map((p: KubeObject) => p.metadata.name)
-    .filter((n: string) => n.startsWith(`${NAMESPACE}-`));
-  if (pvs.length) await kubectl.run(["delete", ...pvs.map((n: string) => `pv/${n}`), "--ignore-not-found"]);
   await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=300s"]);
-  fs.rmSync(VOLUME_ROOT, { recursive: true, force: true });
+  await stack.removeLeftovers(kubectl);
 }
 
 async function main(): Promise<void> {

@@ -31,6 +31,11 @@ export function roleLabelSidecar(): Sidecar {
  * The service account of a Sentinel data pod: its sidecar may read and patch the data pods, by
  * name, and nothing else (a Role cannot narrow it to the pod's own name, so to all three).
  */
+/** The service account, Role and RoleBinding of the role-label sidecars of `dataName`'s pods. */
+export function roleLabelName(dataName: string): string {
+  return `${dataName}-role-label`;
+}
+
 export function roleLabelAccount(
   dataName: string,
   replicas: number,
@@ -39,7 +44,7 @@ export function roleLabelAccount(
   parent: pulumi.Resource,
 ): k8s.core.v1.ServiceAccount {
   const metadata = {
-    name: `${dataName}-role-label`,
+    name: roleLabelName(dataName),
     namespace: p.namespace,
     labels: { ...workloadLabels(dataName, app, p.stack).pod },
   };

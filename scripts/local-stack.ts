@@ -13,6 +13,13 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { SecretKey } from "../components/config/settings";
+import {
+  DeployerScope,
+  LOCAL_ACCOUNT_NAMESPACE,
+  deployerAccount,
+  deployerRbac,
+  localDeployerStack,
+} from "./deployer-rbac";
 import { ROOT, pulumiCompact, stackArgs } from "./pulumi-cli";
 
 const STACK = "local";
@@ -23,6 +30,7 @@ const BACKEND = path.join(STATE, "backend");
 /** The settings this machine's config file is made from; the e2e suite points it at a variant. */
 const COMMITTED_CONFIG = process.env.MIDDLEWARE_LOCAL_SETTINGS ?? path.join(ROOT, `Pulumi.${STACK}.yaml`);
 const LOCAL_CLUSTER = path.join(ROOT, "scripts", "local-cluster");
+
 /** Commands of the Pulumi CLI that read the stack's config file. */
 const CONFIG_COMMANDS = new Set(["up", "preview", "refresh", "destroy", "config", "import"]);
 
@@ -194,6 +202,58 @@ function ensureVolumeRoot(): void {
   if (storage?.local?.path) fs.mkdirSync(storage.local.path, { recursive: true, mode: 0o755 });
 }
 
+/**
+ * The account the stack deploys as: the least-privileged deployer of scripts/deployer-rbac.ts (as
+ * a cluster admin would set it up for dev, staging and prod), scoped to this stack's namespace and
+ * volume root, never the cluster admin. Applied as the admin on every run (an unchanged apply is a
+ * no-op), then a short-lived token for it in a kubeconfig of its own, with the context name the
+ * stack file uses. Returns that kubeconfig's path.
+ */
+function ensureDeployer(cluster: Record<string, string>): string {
+  const config = readStackFile(COMMITTED_CONFIG).config ?? {};
+  const namespace = config["middleware:namespace"] as string;
+  const scope = {
+    stack: localDeployerStack(namespace),
+    namespace,
+    storage: config["middleware:storage"] as DeployerScope["storage"],
+    accountNamespace: LOCAL_ACCOUNT_NAMESPACE,
+  };
+  const kubectl = (args: string[], input?: string) => {
+    const r = run(path.join(cluster.TOOLS_BIN, "kubectl"), ["--kubeconfig", cluster.KUBECONFIG, ...args], {
+      quiet: true,
+      input,
+    });
+    if (r.status !== 0) fail(`kubectl ${args.join(" ")} failed: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: deployerRbac(scope) }));
+  const token = kubectl([
+    "create",
+    "token",
+    deployerAccount(scope.stack),
+    "-n",
+    LOCAL_ACCOUNT_NAMESPACE,
+    "--duration",
+    "4h",
+  ]).trim();
+  const admin = yaml.load(fs.readFileSync(cluster.KUBECONFIG, "utf8")) as {
+    clusters: { name: string; cluster: Record<string, unknown> }[];
+  };
+  const context = String(config["kubernetes:context"] ?? "middleware-local");
+  const user = deployerAccount(scope.stack);
+  const kubeconfig = path.join(STATE, "deployer.kubeconfig");
+  const doc = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: context, cluster: admin.clusters[0].cluster }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: context, context: { cluster: context, user } }],
+    "current-context": context,
+  };
+  fs.writeFileSync(kubeconfig, yaml.dump(doc), { mode: 0o600 });
+  return kubeconfig;
+}
+
 function prepare(): NodeJS.ProcessEnv {
   ensureCluster();
   const cluster = clusterSettings();
@@ -202,7 +262,7 @@ function prepare(): NodeJS.ProcessEnv {
   writeConfigFile();
   ensureSecrets(env, cluster);
   ensureVolumeRoot();
-  return env;
+  return { ...env, KUBECONFIG: ensureDeployer(cluster) };
 }
 
 function printAccess(env: NodeJS.ProcessEnv): void {
@@ -282,7 +342,9 @@ function main(): void {
       return exitWith(run("pulumi", args, { env }));
     }
     case "env": {
-      const env = prepare();
+      // kubectl as the cluster admin (exec, port-forward anywhere); pulumi commands run through
+      // scripts/local-stack deploy as the stack's own account.
+      const env: NodeJS.ProcessEnv = { ...prepare(), KUBECONFIG: clusterSettings().KUBECONFIG };
       for (const key of [
         "PATH",
         "KUBECONFIG",

@@ -139,7 +139,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     startedCluster = await ensureCluster();
     kubectl = new Kubectl(await clusterEnv());
     await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    await stack.removeVolumes(kubectl);
+    await stack.removeLeftovers(kubectl);
   });
 
   after(async () => {
@@ -148,7 +148,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     );
     await stack.run("destroy");
     await kubectl?.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    if (kubectl) await stack.removeVolumes(kubectl);
+    if (kubectl) await stack.removeLeftovers(kubectl);
     stack.cleanup();
     if (startedCluster) await localCluster("down");
   });
@@ -678,6 +678,9 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       assert.match(out, new RegExp(`claimed from namespace ${NAMESPACE}\\)`));
       assert.match(out, /Give this stack a root of its own/);
     } finally {
+      // Its namespace and deployer account exist (scripts/local-stack makes them before a preview); its volumes do not.
+      await kubectl.run(["delete", "namespace", other.namespace, "--ignore-not-found", "--wait=false"]);
+      await other.removeLeftovers(kubectl);
       other.cleanup();
     }
   });

@@ -250,7 +250,7 @@ describe("faults on the local stack (tests/faults)", function () {
     startedCluster = await ensureCluster();
     kubectl = new Kubectl(await clusterEnv());
     await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    await stack.removeVolumes(kubectl);
+    await stack.removeLeftovers(kubectl);
     const up = await stack.run("up");
     assert.strictEqual(
       up.code,
@@ -275,7 +275,7 @@ describe("faults on the local stack (tests/faults)", function () {
     await names?.close();
     await stack.run("destroy");
     await kubectl?.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    if (kubectl) await stack.removeVolumes(kubectl);
+    if (kubectl) await stack.removeLeftovers(kubectl);
     stack.cleanup();
     if (startedCluster) await localCluster("down");
   });

@@ -5,6 +5,12 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
+import {
+  LOCAL_ACCOUNT_NAMESPACE,
+  deployerAccount,
+  localDeployerStack,
+  volumePolicyName,
+} from "../../scripts/deployer-rbac";
 import { Kubectl } from "./cluster";
 import { RunResult, run } from "./processes";
 import { ROOT } from "./stack-files";
@@ -77,12 +83,25 @@ export class E2eStack {
     return r.stdout.trim();
   }
 
-  /** Deletes this stack's Retain PVs (their names start with the namespace) and its volume directory. */
-  async removeVolumes(kubectl: Kubectl): Promise<void> {
+  /**
+   * Deletes what outlives the stack: its Retain PVs (their names start with the namespace), its
+   * volume directory, and the deployer account scripts/local-stack made for it.
+   */
+  async removeLeftovers(kubectl: Kubectl): Promise<void> {
     const pvs = await kubectl.json(["get", "pv"]);
     const ours = pvs.items.map((pv: any) => pv.metadata.name).filter((n: string) => n.startsWith(`${this.namespace}-`));
     if (ours.length) await kubectl.check(["delete", "pv", ...ours, "--wait=true", "--timeout=120s"]);
     fs.rmSync(this.volumeRoot, { recursive: true, force: true });
+    const deployer = localDeployerStack(this.namespace);
+    const account = deployerAccount(deployer);
+    for (const [kind, name] of [
+      ["validatingadmissionpolicybinding", volumePolicyName(deployer)],
+      ["validatingadmissionpolicy", volumePolicyName(deployer)],
+      ["clusterrolebinding", account],
+      ["clusterrole", account],
+    ])
+      await kubectl.check(["delete", kind, name, "--ignore-not-found"]);
+    await kubectl.check(["-n", LOCAL_ACCOUNT_NAMESPACE, "delete", "serviceaccount", account, "--ignore-not-found"]);
   }
 
   cleanup(): void {

@@ -7,6 +7,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { applyRunnerOverrides } from "../../components/config/read";
 import { workflowFiles, workflowProblems } from "../../scripts/check-workflows";
+import { deployerAccount, deployerRbac, scopeOfStackFile } from "../../scripts/deployer-rbac";
 import { ACTIONS_BOT, upsertComment } from "../../scripts/pr-comment";
 import {
   EngineEvent,
@@ -435,10 +436,56 @@ describe("pipeline", function () {
         assert.strictEqual(s.kind, "Stack");
         assert.strictEqual(s.spec.stack, ["dev", "staging", "prod"][i]);
         assert.strictEqual(s.spec.destroyOnFinalize, false);
-        assert.strictEqual(s.spec.serviceAccountName, "middleware-deployer");
+        // Its own least-privileged account (npm run deployer-rbac -- --stack <env>), never one shared by every stack.
+        assert.strictEqual(s.spec.serviceAccountName, deployerAccount(s.spec.stack));
         assert.strictEqual(s.spec.envRefs.MIDDLEWARE_HEALTH_ACCESS.literal.value, "direct");
       }
       assert.strictEqual(stacks[2].spec.prerequisites[0].name, "middleware-staging");
+    });
+
+    it("scopes each stack's deployer account to the namespace and storage root its stack file names", () => {
+      const items = deployerRbac(scopeOfStackFile("prod", path.join(ROOT, "Pulumi.prod.yaml")));
+      const of = (kind: string) => items.filter((i: any) => i.kind === kind) as any[];
+      const prod = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as any;
+      const ns = prod.config["middleware:namespace"];
+      assert.deepStrictEqual(
+        of("Namespace").map((n) => n.metadata.name),
+        ["pulumi-operator", ns],
+      );
+      // Namespaced rights come from a Role in the stack's namespace; nothing namespaced is cluster-wide.
+      assert.deepStrictEqual(
+        of("RoleBinding").map((b) => [b.metadata.namespace, b.roleRef.kind, b.subjects[0].name]),
+        [[ns, "Role", "middleware-deployer-prod"]],
+      );
+      const cluster = of("ClusterRole")[0].rules.flatMap((r: any) => r.resources);
+      assert.deepStrictEqual([...new Set(cluster)].sort(), ["namespaces", "nodes", "persistentvolumes"]);
+      const namespaces = of("ClusterRole")[0].rules.filter((r: any) => r.resources.includes("namespaces"));
+      // Writes to its own namespace only; reads of the namespace list (the provider's informer); never create.
+      assert.deepStrictEqual(
+        namespaces.map((r: any) => [r.resourceNames, r.verbs]),
+        [
+          [[ns], ["get", "patch", "update", "delete"]],
+          [undefined, ["list", "watch"]],
+        ],
+      );
+      // The admission policy: only this account's requests, only prod's NFS export.
+      const policy = of("ValidatingAdmissionPolicy")[0];
+      assert.deepStrictEqual(policy.spec.matchConditions, [
+        {
+          name: "the-deployer",
+          expression: 'request.userInfo.username == "system:serviceaccount:pulumi-operator:middleware-deployer-prod"',
+        },
+      ]);
+      const storage = prod.config["middleware:storage"].nfs;
+      assert.match(
+        policy.spec.validations[2].expression,
+        new RegExp(`variables\\.pv\\.spec\\.nfs\\.server == "${storage.server.replace(/\./g, "\\.")}"`),
+      );
+      assert.strictEqual(of("ValidatingAdmissionPolicyBinding")[0].spec.policyName, policy.metadata.name);
+      assert.throws(
+        () => scopeOfStackFile("x", path.join(ROOT, "Pulumi.yaml")),
+        /sets no middleware:namespace; the deployer's rights are scoped to it/,
+      );
     });
 
     it("lets the runner choose how health assertions reach the pods, validated like the key", () => {

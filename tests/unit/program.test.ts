@@ -9,7 +9,9 @@ import { ZOOKEEPER_CLIENT_LABEL } from "../../components/zookeeper-ensemble";
 import { Registered, registered } from "../support/mocks";
 import { ProgramRun, runProgram } from "../support/program";
 import * as fs from "fs";
+import * as yaml from "js-yaml";
 import * as path from "path";
+import { deployerRbac, scopeOfStackFile } from "../../scripts/deployer-rbac";
 import { ROOT, TEST_SECRETS, readStackFile, testSecretStates } from "../support/stack-files";
 
 const T = {
@@ -60,24 +62,29 @@ describe("stack files", () => {
     });
   }
 
-  it("admit the operator's namespace where deploy/operator runs pulumi up, and its account may list what the preflight checks read", () => {
-    const rbac = fs.readFileSync(path.join(ROOT, "deploy", "operator", "rbac.yaml"), "utf8");
-    const account = /kind: ServiceAccount\s+metadata:\s+name: (\S+)\s+namespace: (\S+)/.exec(rbac)!;
+  it("admit the operator's namespace where deploy/operator runs pulumi up as the stack's deployer, who may list what the preflight checks read", () => {
     for (const stack of ["dev", "staging", "prod"]) {
-      const operatorStack = fs.readFileSync(path.join(ROOT, "deploy", "operator", `stack-${stack}.yaml`), "utf8");
-      assert.match(operatorStack, new RegExp(`namespace: ${account[2]}\\b`));
+      const items = deployerRbac(scopeOfStackFile(stack, path.join(ROOT, `Pulumi.${stack}.yaml`))) as any[];
+      const account = items.find((i) => i.kind === "ServiceAccount").metadata;
+      const operatorStack = yaml.load(
+        fs.readFileSync(path.join(ROOT, "deploy", "operator", `stack-${stack}.yaml`), "utf8"),
+      ) as any;
+      assert.strictEqual(operatorStack.metadata.namespace, account.namespace);
+      assert.strictEqual(operatorStack.spec.serviceAccountName, account.name);
       assert.strictEqual(
         (readStackFile(stack) as any).health?.runnerNamespace,
-        account[2],
+        account.namespace,
         `Pulumi.${stack}.yaml health.runnerNamespace`,
       );
-    }
-    for (const resource of ["nodes", "persistentvolumes"])
-      assert.match(
-        rbac,
-        new RegExp(`resources: \\[[^\\]]*\\b${resource}\\b[^\\]]*\\]\\s+verbs: \\[get, list`),
-        resource,
+      const reads = items.find((i) => i.kind === "ClusterRole").rules[0];
+      assert.deepStrictEqual(
+        [reads.resources, reads.verbs],
+        [
+          ["nodes", "persistentvolumes"],
+          ["get", "list"],
+        ],
       );
+    }
   });
 
   it("differ in sizes, resources and replicas between environments", () => {
