@@ -678,9 +678,10 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       assert.match(out, new RegExp(`claimed from namespace ${NAMESPACE}\\)`));
       assert.match(out, /Give this stack a root of its own/);
     } finally {
-      // Its namespace and deployer account exist (scripts/local-stack makes them before a preview); its volumes do not.
+      // Its namespace and deployer account exist (scripts/local-stack makes them before a preview).
+      // Not removeLeftovers: its volume root is this stack's own.
       await kubectl.run(["delete", "namespace", other.namespace, "--ignore-not-found", "--wait=false"]);
-      await other.removeLeftovers(kubectl);
+      await other.removeDeployer(kubectl);
       other.cleanup();
     }
   });

@@ -83,15 +83,17 @@ export class E2eStack {
     return r.stdout.trim();
   }
 
-  /**
-   * Deletes what outlives the stack: its Retain PVs (their names start with the namespace), its
-   * volume directory, and the deployer account scripts/local-stack made for it.
-   */
+  /** Deletes what outlives the stack: its Retain PVs and volume directory, and its deployer account. */
   async removeLeftovers(kubectl: Kubectl): Promise<void> {
     const pvs = await kubectl.json(["get", "pv"]);
     const ours = pvs.items.map((pv: any) => pv.metadata.name).filter((n: string) => n.startsWith(`${this.namespace}-`));
     if (ours.length) await kubectl.check(["delete", "pv", ...ours, "--wait=true", "--timeout=120s"]);
     fs.rmSync(this.volumeRoot, { recursive: true, force: true });
+    await this.removeDeployer(kubectl);
+  }
+
+  /** Deletes the deployer account scripts/local-stack made for this stack (its namespace is the caller's). */
+  async removeDeployer(kubectl: Kubectl): Promise<void> {
     const deployer = localDeployerStack(this.namespace);
     const account = deployerAccount(deployer);
     for (const [kind, name] of [
