@@ -1,6 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+/** Pod Security "restricted", enforced; also what scripts/deployer-rbac.ts gives a namespace it makes for the program to adopt. */
+export const NAMESPACE_LABELS: Readonly<Record<string, string>> = {
+  "pod-security.kubernetes.io/enforce": "restricted",
+  "pod-security.kubernetes.io/enforce-version": "latest",
+  "app.kubernetes.io/part-of": "middleware",
+};
+
 /**
  * The stack's namespace. Pod Security "restricted" is enforced, so the API server itself rejects
  * any pod of ours that loses its secure defaults.
@@ -15,11 +22,7 @@ export class MiddlewareNamespace extends pulumi.ComponentResource {
       {
         metadata: {
           name: args.namespace,
-          labels: {
-            "pod-security.kubernetes.io/enforce": "restricted",
-            "pod-security.kubernetes.io/enforce-version": "latest",
-            "app.kubernetes.io/part-of": "middleware",
-          },
+          labels: NAMESPACE_LABELS,
         },
       },
       { parent: this },

@@ -27,15 +27,15 @@ export function roleLabelSidecar(): Sidecar {
   };
 }
 
-/**
- * The service account of a Sentinel data pod: its sidecar may read and patch the data pods, by
- * name, and nothing else (a Role cannot narrow it to the pod's own name, so to all three).
- */
 /** The service account, Role and RoleBinding of the role-label sidecars of `dataName`'s pods. */
 export function roleLabelName(dataName: string): string {
   return `${dataName}-role-label`;
 }
 
+/**
+ * The service account of a Sentinel data pod: its sidecar may read and patch the data pods, by
+ * name, and nothing else (a Role cannot narrow it to the pod's own name, so to all three).
+ */
 export function roleLabelAccount(
   dataName: string,
   replicas: number,

@@ -36,7 +36,6 @@ type Job = {
   strategy?: { matrix?: Record<string, unknown> };
   steps?: { uses?: string }[];
   uses?: string;
-  env?: Record<string, unknown>;
 };
 
 function eventsOf(on: unknown): string[] {

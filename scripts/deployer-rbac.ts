@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { WORKLOAD_NAME } from "../components/config/settings";
+import { NAMESPACE_LABELS } from "../components/middleware-namespace";
 import { roleLabelName } from "../components/redis-master-service";
 import { sentinelDataName } from "../components/redis-sentinel";
 import { options, runMain } from "./cli";
@@ -175,15 +176,8 @@ export function deployerRbac(scope: DeployerScope): Manifest[] {
     {
       apiVersion: "v1",
       kind: "Namespace",
-      // The labels the program sets too (components/middleware-namespace.ts), so adopting it changes nothing.
-      metadata: {
-        name: scope.namespace,
-        labels: {
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-          "app.kubernetes.io/part-of": "middleware",
-        },
-      },
+      // The labels the program sets too, so adopting it changes nothing.
+      metadata: { name: scope.namespace, labels: NAMESPACE_LABELS },
     },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: accountNamespace, labels } },
     {

@@ -30,7 +30,6 @@ const BACKEND = path.join(STATE, "backend");
 /** The settings this machine's config file is made from; the e2e suite points it at a variant. */
 const COMMITTED_CONFIG = process.env.MIDDLEWARE_LOCAL_SETTINGS ?? path.join(ROOT, `Pulumi.${STACK}.yaml`);
 const LOCAL_CLUSTER = path.join(ROOT, "scripts", "local-cluster");
-
 /** Commands of the Pulumi CLI that read the stack's config file. */
 const CONFIG_COMMANDS = new Set(["up", "preview", "refresh", "destroy", "config", "import"]);
 

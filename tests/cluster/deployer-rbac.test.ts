@@ -4,6 +4,7 @@
 // program is proven by every e2e run: scripts/local-stack deploys as this account.)
 import * as assert from "assert";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { removeDeployerAccount } from "../support/local-stack";
 import { deployerAccount, deployerRbac, volumePolicyName } from "../../scripts/deployer-rbac";
 
 const STACK = `rbac${process.pid}`;
@@ -74,10 +75,7 @@ describe("the deployer account (scripts/deployer-rbac.ts) on the local cluster",
 
   after(async () => {
     if (kubectl) {
-      for (const kind of ["clusterrolebinding", "clusterrole"])
-        await kubectl.run(["delete", kind, deployerAccount(STACK), "--ignore-not-found"]);
-      for (const kind of ["validatingadmissionpolicybinding", "validatingadmissionpolicy"])
-        await kubectl.run(["delete", kind, volumePolicyName(STACK), "--ignore-not-found"]);
+      await removeDeployerAccount(kubectl, { stack: STACK, namespace: NS, accountNamespace: ACCOUNTS });
       await kubectl.run(["delete", "namespace", NS, OTHER, ACCOUNTS, "--ignore-not-found", "--wait=false"]);
     }
     if (startedBySuite) await localCluster("down");

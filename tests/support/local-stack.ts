@@ -5,12 +5,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
-import {
-  LOCAL_ACCOUNT_NAMESPACE,
-  deployerAccount,
-  localDeployerStack,
-  volumePolicyName,
-} from "../../scripts/deployer-rbac";
+import { DeployerScope, LOCAL_ACCOUNT_NAMESPACE, deployerRbac, localDeployerStack } from "../../scripts/deployer-rbac";
 import { Kubectl } from "./cluster";
 import { RunResult, run } from "./processes";
 import { ROOT } from "./stack-files";
@@ -93,20 +88,34 @@ export class E2eStack {
   }
 
   /** Deletes the deployer account scripts/local-stack made for this stack (its namespace is the caller's). */
-  async removeDeployer(kubectl: Kubectl): Promise<void> {
-    const deployer = localDeployerStack(this.namespace);
-    const account = deployerAccount(deployer);
-    for (const [kind, name] of [
-      ["validatingadmissionpolicybinding", volumePolicyName(deployer)],
-      ["validatingadmissionpolicy", volumePolicyName(deployer)],
-      ["clusterrolebinding", account],
-      ["clusterrole", account],
-    ])
-      await kubectl.check(["delete", kind, name, "--ignore-not-found"]);
-    await kubectl.check(["-n", LOCAL_ACCOUNT_NAMESPACE, "delete", "serviceaccount", account, "--ignore-not-found"]);
+  removeDeployer(kubectl: Kubectl): Promise<void> {
+    return removeDeployerAccount(kubectl, {
+      stack: localDeployerStack(this.namespace),
+      namespace: this.namespace,
+      accountNamespace: LOCAL_ACCOUNT_NAMESPACE,
+    });
   }
 
   cleanup(): void {
     fs.rmSync(this.state, { recursive: true, force: true });
   }
+}
+
+/**
+ * Deletes what scripts/deployer-rbac.ts made for a stack outside the stack's namespace (the account,
+ * its cluster role and binding, its admission policy and binding); the namespaces stay the caller's.
+ */
+export async function removeDeployerAccount(kubectl: Kubectl, scope: Omit<DeployerScope, "storage">): Promise<void> {
+  const made = deployerRbac({ ...scope, storage: { mode: "storageClass" } }) as {
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }[];
+  for (const o of made.filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== scope.namespace))
+    await kubectl.check([
+      "delete",
+      o.kind.toLowerCase(),
+      o.metadata.name,
+      ...(o.metadata.namespace ? ["-n", o.metadata.namespace] : []),
+      "--ignore-not-found",
+    ]);
 }
