@@ -97,6 +97,7 @@ const redisCluster =
     image: redisImage.ref,
     storageSize: sizes.redisCluster,
     ...redisAuth,
+    tls: s.tls,
   });
 const redisSentinel =
   redisImage &&
@@ -114,6 +115,8 @@ export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref }
 export const zookeeperConnectString = zookeeper ? zookeeper.connectString : undefined;
 export const redisEndpoint = redis ? redis.endpoint : undefined;
 export const redisClusterNodes = redisCluster ? redisCluster.nodes : undefined;
+/** The Secret applications mount to reach the Redis Cluster over TLS (ca.crt, tls.crt, tls.key). */
+export const redisClusterClientTlsSecret = redisCluster ? redisCluster.clientTlsSecretName : undefined;
 export const redisSentinelEndpoints = redisSentinel ? redisSentinel.sentinelEndpoints : undefined;
 export const redisSentinelMasterName = redisSentinel ? redisSentinel.masterName : undefined;
 /** The Service that follows the Sentinel master, for clients that do not speak Sentinel. */

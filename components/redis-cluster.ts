@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AppendFsync, RedisClusterSettings } from "./config/settings";
+import { AppendFsync, RedisClusterSettings, TlsSettings } from "./config/settings";
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { ChangeGuard } from "./providers/change-guard";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
@@ -13,6 +13,8 @@ import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
 import { CLUSTER_NODE_GRACE_SECONDS } from "./specs/redis-container";
 import { RedisMode } from "./specs/redis-conf";
 import { clusterSize } from "./specs/slot-plan";
+import { workloadLabels } from "./specs/labels";
+import { workloadTls } from "./tls/workload-tls";
 
 export interface RedisClusterArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -25,6 +27,8 @@ export interface RedisClusterArgs {
   readonly storageSize: string;
   /** The client and admin passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
+  /** TLS with mutual authentication on the client port, replication and the cluster bus. Defaults to none: plain text. */
+  readonly tls?: TlsSettings;
 }
 
 /** The pods of a Redis Cluster; slots are assigned after deploy by the cluster-init provider. */
@@ -35,6 +39,8 @@ export class RedisCluster extends pulumi.ComponentResource {
   /** Forms or adopts the cluster once the pods are ready; undefined when health checks are disabled. */
   public readonly init?: RedisClusterInit;
   public readonly health?: RedisClusterHealth;
+  /** The Secret (ca.crt, tls.crt, tls.key) applications mount to connect; undefined without TLS. */
+  public readonly clientTlsSecretName?: pulumi.Output<string>;
 
   constructor(name: string, args: RedisClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisCluster", name, {}, opts);
@@ -46,6 +52,20 @@ export class RedisCluster extends pulumi.ComponentResource {
       { platform: p, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS, hashes: true },
       this,
     );
+    const tls =
+      args.tls &&
+      workloadTls(
+        name,
+        {
+          namespace: p.namespace,
+          namespaceName: p.namespaceName,
+          zone: p.zone,
+          settings: args.tls,
+          labels: workloadLabels(name, "redis-cluster", p.stack).pod,
+        },
+        this,
+      );
+    this.clientTlsSecretName = tls?.clientSecretName;
     // The StatefulSet would drop the highest ordinals at once (a whole shard, with Parallel pods)
     // before init could move a slot, so fewer nodes are refused at preview; more go through.
     const shapeGuard = new ChangeGuard(
@@ -84,6 +104,7 @@ export class RedisCluster extends pulumi.ComponentResource {
           resources: s.resources,
           storageSize: args.storageSize,
           peerPorts: [{ name: "bus", port: Port.RedisBus }],
+          tls,
           // Every node by name: a node finds its peers again after they all restart at new addresses (images/redis/redis-cluster-peers).
           env: [{ name: "CLUSTER_PEERS", value: podHosts(name, replicas, p.zone).join(" ") }],
         }),
@@ -107,6 +128,7 @@ export class RedisCluster extends pulumi.ComponentResource {
           replicasPerMaster: s.replicasPerMaster,
           username: "admin",
           password: args.credentials.adminPassword,
+          tls: tls?.deployer,
           access: h.access,
           trigger: this.workload.revision,
         },
@@ -117,6 +139,8 @@ export class RedisCluster extends pulumi.ComponentResource {
         {
           ...shape,
           password: args.credentials.password,
+          tls: tls?.deployer,
+          minValidDays: tls?.minValidDays,
           access: h.access,
           retryForMs: h.retryForMs,
           trigger: this.workload.revision,
@@ -124,6 +148,6 @@ export class RedisCluster extends pulumi.ComponentResource {
         { parent: this, dependsOn: [this.init] },
       );
     }
-    this.registerOutputs({ nodes: this.nodes, health: this.health?.report });
+    this.registerOutputs({ nodes: this.nodes, health: this.health?.report, clientTlsSecret: this.clientTlsSecretName });
   }
 }

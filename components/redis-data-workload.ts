@@ -9,6 +9,7 @@ import { Port } from "./specs/ports";
 import { RedisConfArgs, redisConf } from "./specs/redis-conf";
 import { mountedAuthFiles } from "./specs/redis-acl";
 import { redisServerContainer, redisServerSends } from "./specs/redis-container";
+import type { WorkloadTls } from "./tls/workload-tls";
 
 export interface RedisDataWorkloadArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -33,11 +34,14 @@ export interface RedisDataWorkloadArgs {
   readonly peerPorts?: StatefulWorkloadArgs["peerPorts"];
   /** Extra environment of the redis-server container (peers to find again, discovery). Defaults to none. */
   readonly env?: k8s.types.input.core.v1.EnvVar[];
+  /** TLS on every channel (workload-tls.ts); conf.tls follows it. Defaults to none: plain text. */
+  readonly tls?: WorkloadTls;
 }
 
 /** StatefulWorkload arguments for redis-server pods: redis.conf, auth, the Redis client port, the container. */
 export function redisDataWorkload(a: RedisDataWorkloadArgs): StatefulWorkloadArgs {
-  const conf = redisConf(a.conf);
+  const conf = redisConf({ ...a.conf, tls: a.tls && { plaintextPort: a.tls.plaintextPort } });
+  const plain = a.tls?.plaintextPort ? [{ name: "redis-plain", port: Port.RedisPlain }] : [];
   return {
     platform: a.platform,
     app: a.app,
@@ -47,9 +51,10 @@ export function redisDataWorkload(a: RedisDataWorkloadArgs): StatefulWorkloadArg
     authSecretName: a.auth.secret.metadata.name,
     authFiles: mountedAuthFiles([conf], redisServerSends(a.conf.mode)),
     authFingerprint: a.auth.fingerprint,
+    tls: a.tls?.pod,
     resources: a.resources,
     storageSize: a.storageSize,
-    clientPorts: [{ name: "redis", port: Port.Redis }],
+    clientPorts: [{ name: "redis", port: Port.Redis }, ...plain],
     peerPorts: a.peerPorts ?? [],
     container: redisServerContainer(a.conf.mode, a.name, a.platform.zone, a.env),
   };

@@ -16,7 +16,7 @@ import {
   podDisruptionBudgetSpec,
   podHosts,
 } from "./specs/network";
-import { StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
+import { PodTls, StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
 import { storageLocation } from "./specs/storage";
 
 /** What every stateful workload shares; the four middleware components pass it through. */
@@ -62,6 +62,8 @@ export interface StatefulWorkloadArgs {
   readonly authFiles?: readonly string[];
   /** Fingerprint of the auth Secret's passwords (auth-secret.ts); a change rolls the pods. Defaults to none. */
   readonly authFingerprint?: pulumi.Input<string>;
+  /** The main container's certificate (stateful-set.ts); its renewal rolls the pods. Defaults to none: no TLS. */
+  readonly tls?: PodTls;
   /** Requests and limits of the main container. */
   readonly resources: Resources;
   /** Capacity of each pod's volume, e.g. "10Gi". */
@@ -185,6 +187,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           authSecretName: args.authSecretName,
           authFiles: args.authFiles,
           authFingerprint: args.authFingerprint,
+          tls: args.tls,
           storage: p.storage,
           storageSize: args.storageSize,
           antiAffinity: p.antiAffinity,
@@ -198,7 +201,11 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [volumes, headless, ...gated], deleteBeforeReplace: true },
     );
-    this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, args.authFingerprint);
+    // A renewed certificate rolls the pods, so the assertions run again and see it served.
+    const fingerprint = args.tls
+      ? pulumi.interpolate`${args.authFingerprint ?? ""}|tls:${args.tls.fingerprint}`
+      : args.authFingerprint;
+    this.revision = podsRevision(args.image, configHash(args.configFiles), args.replicas, fingerprint);
     this.ready = p.health
       ? new StatefulSetRollout(
           `${name}-rollout`,

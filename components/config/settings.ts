@@ -143,6 +143,27 @@ export interface RedisSentinelSettings {
   readonly sentinelResources: Resources;
 }
 
+/**
+ * TLS on the workloads that speak it (today the Redis Cluster: client port, replication and
+ * cluster bus), with mutual authentication: each workload has its own authority, and a peer or
+ * client without a certificate it signed is refused.
+ */
+export interface TlsSettings {
+  /**
+   * Keep a plain-text client port (Port.RedisPlain) beside the TLS one, for applications still
+   * moving to TLS. Replication and the cluster bus speak TLS either way. Defaults to false.
+   */
+  readonly plaintextPorts: boolean;
+  /** How long an issued certificate is valid. */
+  readonly validityDays: number;
+  /** `up` issues a certificate anew once it is this close to expiring (and rolls the pods). */
+  readonly renewBeforeDays: number;
+  /** The health assertion fails a deploy whose pods serve a certificate expiring within this many days. */
+  readonly minValidDays: number;
+  /** How long a workload's certificate authority is valid (its renewal is a planned change: README, "TLS"). */
+  readonly authorityValidityDays: number;
+}
+
 /** Everything a stack needs except secret values, validated. */
 export interface StackSettings {
   readonly stack: string;
@@ -164,6 +185,7 @@ export interface StackSettings {
   /** "required" spreads members over nodes strictly; "preferred" lets a one-node cluster run them. */
   readonly antiAffinity: AntiAffinity;
   readonly health: HealthSettings;
+  readonly tls: TlsSettings;
   readonly zookeeper: ZooKeeperSettings;
   readonly redis: RedisSettings;
   readonly redisCluster: RedisClusterSettings;

@@ -33,6 +33,7 @@ import {
   Resources,
   SecretKey,
   StackSettings,
+  TlsSettings,
   StorageMode,
   StorageSettings,
   Workload,
@@ -156,6 +157,36 @@ function health(root: Section): HealthSettings {
     kubeContext,
     ...(runnerNamespace ? { runnerNamespace } : {}),
     retrySeconds: s.int("retrySeconds", 300, 0, 3600),
+  };
+}
+
+function tls(root: Section): TlsSettings {
+  const s = root.section("tls");
+  const validityDays = s.int("validityDays", 365, 2, 3650);
+  const renewBeforeDays = s.int("renewBeforeDays", 30, 1, 3649);
+  const minValidDays = s.int("minValidDays", 7, 0, 3648);
+  const authorityValidityDays = s.int("authorityValidityDays", 3650, 30, 36500);
+  if (renewBeforeDays >= validityDays)
+    s.fail(
+      "renewBeforeDays",
+      `must be less than validityDays (${validityDays}), or every up would issue anew (got ${renewBeforeDays})`,
+    );
+  if (minValidDays >= renewBeforeDays)
+    s.fail(
+      "minValidDays",
+      `must be less than renewBeforeDays (${renewBeforeDays}): a certificate is renewed before the assertion would fail on it (got ${minValidDays})`,
+    );
+  if (authorityValidityDays < validityDays)
+    s.fail(
+      "authorityValidityDays",
+      `must be at least validityDays (${validityDays}): no certificate may outlive the authority that signed it (got ${authorityValidityDays})`,
+    );
+  return {
+    plaintextPorts: s.bool("plaintextPorts", false),
+    validityDays,
+    renewBeforeDays,
+    minValidDays,
+    authorityValidityDays,
   };
 }
 
@@ -343,6 +374,7 @@ export function parseStackConfig(
       .stringList("clientNamespaces", [], DNS_LABEL, "each must be a namespace name"),
     antiAffinity: root.section("scheduling").oneOf("antiAffinity", AntiAffinity, AntiAffinity.Required),
     health: health(root),
+    tls: tls(root),
     zookeeper: zookeeper(root),
     redis: redis(root),
     redisCluster: redisCluster(root),

@@ -7,10 +7,12 @@ import { isFailing, myself } from "./shared/cluster-nodes";
 import { NodeView, disagreement, readView } from "./shared/cluster-state";
 import { HealthError, collect } from "./shared/health-error";
 import { Access, Reach, splitEndpoint } from "./shared/reach";
-import { DEFAULT_TIMEOUT_MS, RedisAuth, withRedisSession } from "./shared/redis-client";
+import { DEFAULT_TIMEOUT_MS, RedisAuth, authOf, tlsOptions, withRedisSession } from "./shared/redis-client";
 
 export interface ClusterHealthInputs extends RedisAuth {
   readonly nodes: readonly string[];
+  /** With TLS: fail while a node serves a certificate expiring within this many days. Defaults to no check. */
+  readonly minValidDays?: number;
   readonly expectedMasters: number;
   readonly replicasPerMaster: number;
   readonly access?: Access;
@@ -27,7 +29,7 @@ export interface ClusterHealthReport {
 
 export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise<ClusterHealthReport> {
   const problems: string[] = [];
-  return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
+  return withRedisSession(inputs.access, authOf(inputs), async (session) => {
     const views: NodeView[] = [];
     await Promise.all(
       inputs.nodes.map((endpoint) =>
@@ -52,6 +54,7 @@ export async function assertClusterHealthy(inputs: ClusterHealthInputs): Promise
       }
     }
     problems.push(...disagreement(views).filter((p) => !problems.includes(p)));
+    if (inputs.minValidDays !== undefined) problems.push(...session.expiringCertificates(inputs.minValidDays));
     const reference = views[0];
     let replicas = 0;
     if (reference) {
@@ -111,6 +114,7 @@ async function writeReadEveryMaster(
     redisOptions: {
       username: inputs.username,
       password: inputs.password,
+      ...(inputs.tls ? { tls: tlsOptions(inputs.tls) } : {}),
       protocol: 2,
       connectTimeout: DEFAULT_TIMEOUT_MS,
       commandTimeout: DEFAULT_TIMEOUT_MS,

@@ -9,7 +9,7 @@ import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./shared
 import { OWNERSHIP_HELP, unplannedNodes, unrecordedNodes } from "./redis-cluster-init-ownership";
 import { NodeView, waitForAgreement } from "./shared/cluster-state";
 import { Access, Reach, checkAccess, splitEndpoint } from "./shared/reach";
-import { RedisAuth, RedisSession, parseInfo, withRedisSession } from "./shared/redis-client";
+import { RedisAuth, RedisSession, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface ClusterInitInputs extends RedisAuth {
   /** `host:port` of every node as announced inside the cluster, in ordinal order. */
@@ -260,7 +260,7 @@ export async function initCluster(
   formed?: Readonly<Record<string, string>>,
 ): Promise<ClusterInitResult> {
   const masterCount = validateInputs(inputs);
-  const auth: RedisAuth = { username: inputs.username, password: inputs.password };
+  const auth: RedisAuth = authOf(inputs);
   const timeoutMs = inputs.convergeTimeoutMs ?? 60000;
   await checkAccess(inputs.access, inputs.nodes);
   return withRedisSession(inputs.access, auth, async (session) => {

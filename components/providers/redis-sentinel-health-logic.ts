@@ -5,7 +5,7 @@
 import Redis from "ioredis";
 import { HealthError, collect } from "./shared/health-error";
 import type { Access } from "./shared/reach";
-import { RedisAuth, parseInfo, withRedisSession } from "./shared/redis-client";
+import { RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface SentinelHealthInputs extends RedisAuth {
   readonly sentinels: readonly string[];
@@ -24,7 +24,7 @@ export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promi
   const problems: string[] = [];
   // Reported with the master's own view of its replicas, which usually names the cause.
   const unpromotable: string[] = [];
-  return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
+  return withRedisSession(inputs.access, authOf(inputs), async (session) => {
     const open = (endpoint: string) => session.connect(endpoint);
     const answers = new Map<string, string>();
     await Promise.all(

@@ -1,7 +1,7 @@
 // Asserts a standalone Redis serves authenticated clients with AOF on. No Pulumi import.
 import { HealthError } from "./shared/health-error";
 import type { Access } from "./shared/reach";
-import { RedisAuth, parseInfo, withRedisSession } from "./shared/redis-client";
+import { RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface StandaloneHealthInputs extends RedisAuth {
   readonly endpoint: string;
@@ -14,7 +14,7 @@ export interface StandaloneHealthReport {
 }
 
 export async function assertStandaloneHealthy(inputs: StandaloneHealthInputs): Promise<StandaloneHealthReport> {
-  return withRedisSession(inputs.access, { username: inputs.username, password: inputs.password }, async (session) => {
+  return withRedisSession(inputs.access, authOf(inputs), async (session) => {
     let client;
     try {
       client = await session.connect(inputs.endpoint);

@@ -3,7 +3,10 @@ export const Port = {
   ZooKeeperClient: 2181,
   ZooKeeperQuorum: 2888,
   ZooKeeperElection: 3888,
+  /** The Redis client port: TLS where the workload speaks it. */
   Redis: 6379,
+  /** A plain-text client port kept beside the TLS one while applications move (tls.plaintextPorts). */
+  RedisPlain: 6380,
   RedisBus: 16379,
   Sentinel: 26379,
 } as const;

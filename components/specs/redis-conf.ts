@@ -21,6 +21,38 @@ export interface RedisConfArgs {
   readonly clientScripting?: boolean;
   /** Accept the previous client password beside the current one (a rotation in progress). Defaults to false. */
   readonly acceptsPreviousPassword?: boolean;
+  /** Speak TLS with mutual authentication on every channel. Defaults to none: plain text. */
+  readonly tls?: RedisTls;
+}
+
+export interface RedisTls {
+  /** Keep a plain-text client port (Port.RedisPlain) beside the TLS one. */
+  readonly plaintextPort: boolean;
+}
+
+/** Where the pods mount their certificate, its key and the authority (the <workload>-tls Secret). */
+export const TLS_DIR = "/etc/tls";
+
+/**
+ * TLS on the client port (Port.Redis), replication and, for a cluster node, the cluster bus, with
+ * a certificate demanded of every peer and client (tls-auth-clients): the bus has no password, so
+ * without it any pod that reaches 16379 could MEET a node, make itself a master's replica and take
+ * the master over. Redis checks that a certificate chains to the authority, not its names: the
+ * authority is this workload's alone, so holding one of its certificates is being a member.
+ */
+function tlsLines(tls: RedisTls, cluster: boolean): string[] {
+  return [
+    `port ${tls.plaintextPort ? Port.RedisPlain : 0}`,
+    `tls-port ${Port.Redis}`,
+    `tls-cert-file ${TLS_DIR}/tls.crt`,
+    `tls-key-file ${TLS_DIR}/tls.key`,
+    `tls-ca-cert-file ${TLS_DIR}/ca.crt`,
+    "tls-auth-clients yes",
+    "tls-replication yes",
+    ...(cluster ? ["tls-cluster yes"] : []),
+    'tls-protocols "TLSv1.2 TLSv1.3"',
+    "tls-prefer-server-ciphers yes",
+  ];
 }
 
 /** Replicas in reach a Sentinel-managed master needs to accept a write. */
@@ -37,7 +69,7 @@ export function redisConf(a: RedisConfArgs): string {
     "bind * -::*",
     // Auth, not loopback binding, protects the server; protected mode would refuse pod-to-pod traffic.
     "protected-mode no",
-    `port ${Port.Redis}`,
+    ...(a.tls ? tlsLines(a.tls, a.mode === RedisMode.Cluster) : [`port ${Port.Redis}`]),
     "dir /data",
     "appendonly yes",
     `appendfsync ${a.appendfsync}`,

@@ -8,7 +8,25 @@ import { podDomain } from "./network";
 import { DATA_VOLUME, volumeClaimTemplate } from "./storage";
 
 /** Mount points every image relies on (see images/*). */
-export const Mount = { Config: "/config", Data: "/data", Run: "/run/app", Tmp: "/tmp", Auth: "/etc/auth" } as const;
+export const Mount = {
+  Config: "/config",
+  Data: "/data",
+  Run: "/run/app",
+  Tmp: "/tmp",
+  Auth: "/etc/auth",
+  Tls: "/etc/tls",
+} as const;
+
+/** The TLS Secret of a workload's pods and what rolls them when it is issued anew. */
+export interface PodTls {
+  /** A kubernetes.io/tls Secret with ca.crt, mounted read-only at Mount.Tls. */
+  readonly secretName: pulumi.Input<string>;
+  /** Names the certificates in it (their serials); as a pod annotation, a renewal rolls the pods. */
+  readonly fingerprint: pulumi.Input<string>;
+}
+
+/** The pod annotation carrying PodTls.fingerprint. */
+export const TLS_FINGERPRINT_ANNOTATION = "middleware/tls-fingerprint";
 
 export function antiAffinity(labels: WorkloadLabels, mode: AntiAffinity): k8s.types.input.core.v1.Affinity {
   const term = { labelSelector: { matchLabels: { ...labels.selector } }, topologyKey: "kubernetes.io/hostname" };
@@ -40,6 +58,8 @@ export interface StatefulSetSpecArgs {
   readonly authFiles?: readonly string[];
   /** Fingerprint of that Secret's passwords; as a pod annotation, a password change rolls the pods. Defaults to none. */
   readonly authFingerprint?: pulumi.Input<string>;
+  /** The certificate of the main container, at Mount.Tls. Defaults to none: no TLS. */
+  readonly tls?: PodTls;
   /** Where the volumes live; decides the claim's StorageClass. */
   readonly storage: StorageSettings;
   /** Capacity each pod's claim asks for, e.g. "10Gi". */
@@ -99,6 +119,7 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
     { name: "run", mountPath: Mount.Run },
     { name: "tmp", mountPath: Mount.Tmp },
     ...(a.authSecretName ? [{ name: "auth", mountPath: Mount.Auth, readOnly: true }] : []),
+    ...(a.tls ? [{ name: "tls", mountPath: Mount.Tls, readOnly: true }] : []),
     ...(a.markers ?? []).map((m, i) => ({ name: `marker-${i}`, mountPath: m.mountPath, readOnly: true })),
   ];
   const volumes: k8s.types.input.core.v1.Volume[] = [
@@ -113,6 +134,7 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
           },
         ]
       : []),
+    ...(a.tls ? [{ name: "tls", secret: { secretName: a.tls.secretName, defaultMode: 0o440 } }] : []),
     ...(a.markers ?? []).map((m, i) => ({ name: `marker-${i}`, configMap: { name: m.configMapName, optional: true } })),
     ...(a.sidecars ?? [])
       .filter((sc) => sc.authFiles?.length)
@@ -140,6 +162,7 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
         annotations: {
           [CONFIG_HASH_ANNOTATION]: a.configHash,
           ...(a.authFingerprint === undefined ? {} : { [AUTH_FINGERPRINT_ANNOTATION]: a.authFingerprint }),
+          ...(a.tls === undefined ? {} : { [TLS_FINGERPRINT_ANNOTATION]: a.tls.fingerprint }),
         },
       },
       spec: {

@@ -3,8 +3,17 @@
 
 AUTH_DIR=${AUTH_DIR:-/etc/auth}
 RUN_DIR=${RUN_DIR:-/run/app}
+# The pod's certificate, its key and the workload's authority, where the workload speaks TLS
+# (the program mounts its <workload>-tls Secret here only then).
+TLS_DIR=${TLS_DIR:-/etc/tls}
 # Every file the auth Secret may hold (components/specs/redis-acl.ts AuthFile).
 AUTH_FILES="password previous-password admin-password replication-password sentinel-password sentinel-peer-password discovery-password handover-password cluster-peers-password"
+
+# What redis-cli needs to speak TLS to a server of this workload: this pod's certificate (the
+# servers demand one) and the authority a server's certificate must chain to. Empty without TLS.
+tls_on() { [ -s "$TLS_DIR/tls.crt" ]; }
+redis_cli_tls=()
+if tls_on; then redis_cli_tls=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key"); fi
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 
@@ -73,7 +82,7 @@ is_own_data_pod() {
 sentinel_master() {
   local reply host
   [ -n "${SENTINEL_HOST:-}" ] || return 0
-  reply=$(REDISCLI_AUTH="$(read_secret discovery-password)" timeout 3 redis-cli --no-auth-warning --raw --user discovery \
+  reply=$(REDISCLI_AUTH="$(read_secret discovery-password)" timeout 3 redis-cli "${redis_cli_tls[@]}" --no-auth-warning --raw --user discovery \
     -h "$SENTINEL_HOST" -p "${SENTINEL_PORT:-26379}" SENTINEL get-master-addr-by-name "$MASTER_NAME" 2>/dev/null) || return 0
   host=$(head -n1 <<<"$reply")
   # Only a host name or address is an answer; errors and empty replies are not.
@@ -166,7 +175,7 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 since() { local ds=$((($(now_us) - $1) / 100000)); echo "$((ds / 10)).$((ds % 10)) s"; }
 as_handover() {
   local host=$1 p=$2; shift 2
-  REDISCLI_AUTH="$password" timeout 3 redis-cli --no-auth-warning --raw --user handover -h "$host" -p "$p" "$@"
+  REDISCLI_AUTH="$password" timeout 3 redis-cli "${redis_cli_tls[@]}" --no-auth-warning --raw --user handover -h "$host" -p "$p" "$@"
 }
 on_self() { as_handover 127.0.0.1 "$port" "$@"; }
 replication_info() { on_self INFO replication | tr -d '\r'; }

@@ -9,6 +9,8 @@ import { MASTER_HOST_PLACEHOLDER, RedisConfArgs, redisConf, sentinelConf } from 
 import { freePort, waitFor } from "./processes";
 import { connectRedis } from "./redis";
 import { ADMIN_PASSWORD, CLIENT_PASSWORD, renderAuth } from "./redis-auth";
+import type { TlsFiles } from "./tls";
+import { tlsOptions } from "../../components/providers/shared/redis-client";
 
 export { ADMIN_PASSWORD, CLIENT_PASSWORD } from "./redis-auth";
 export const ADMIN = { username: "admin", password: ADMIN_PASSWORD };
@@ -35,6 +37,11 @@ export interface RedisServerOptions {
    * log) is changed for loopback.
    */
   readonly product?: RedisConfArgs;
+  /**
+   * The certificate this server presents and the authority it trusts, for a `product` config that
+   * speaks TLS (product.tls): its port is then the TLS port. Clients here present the same one.
+   */
+  readonly tls?: TlsFiles;
 }
 
 export class RedisServer {
@@ -44,6 +51,7 @@ export class RedisServer {
   startedAt = 0;
 
   private readonly sentinel: boolean;
+  private readonly tls?: TlsFiles;
 
   constructor(
     readonly port: number,
@@ -53,6 +61,7 @@ export class RedisServer {
     this.dir = path.join(root, String(port));
     fs.mkdirSync(this.dir, { recursive: true });
     this.sentinel = opts.sentinelOf !== undefined;
+    this.tls = opts.tls;
     if (opts.sentinelOf) {
       // What the sentinel entrypoint writes, on loopback.
       const conf = renderAuth(sentinelConf({ ...opts.sentinelOf, downAfterMs: 1000, failoverTimeoutMs: 5000 }))
@@ -66,8 +75,14 @@ export class RedisServer {
       return;
     }
     if (opts.product) {
-      const conf = renderAuth(redisConf(opts.product))
-        .replace(/^port .*$/m, `port ${port}`)
+      if (opts.product.tls && !opts.tls) throw new Error("a product config with TLS needs opts.tls");
+      const rendered = renderAuth(redisConf(opts.product));
+      const withPort = opts.product.tls
+        ? rendered
+            .replace(/^tls-port .*$/m, `tls-port ${port}`)
+            .replace(/^(tls-(cert|key|ca-cert)-file) \/etc\/tls\/(.*)$/gm, `$1 ${opts.tls!.dir}/$3`)
+        : rendered.replace(/^port .*$/m, `port ${port}`);
+      const conf = withPort
         .replace(/^bind .*$/m, "bind 127.0.0.1")
         .replace(/^dir .*$/m, `dir ${this.dir}`)
         .replace(/^cluster-config-file .*$/m, "cluster-config-file nodes.conf");
@@ -112,7 +127,7 @@ export class RedisServer {
       stdio: "ignore",
     });
     try {
-      const c = await connectRedis(this.port, CLIENT, 15000);
+      const c = await connectRedis(this.port, { ...CLIENT, ...this.tlsOption }, 15000);
       c.disconnect();
     } catch (e) {
       const log = fs.existsSync(path.join(this.dir, "redis.log"))
@@ -140,8 +155,13 @@ export class RedisServer {
     await exited;
   }
 
+  /** ioredis's option to speak TLS to this server, or nothing. */
+  get tlsOption(): { tls?: import("tls").ConnectionOptions } {
+    return this.tls ? { tls: tlsOptions(this.tls.pem) } : {};
+  }
+
   admin(): Promise<import("ioredis").default> {
-    return connectRedis(this.port, ADMIN);
+    return connectRedis(this.port, { ...ADMIN, ...this.tlsOption });
   }
 }
 

@@ -21,6 +21,8 @@ describe("post-deploy resources in the program", function () {
       "zookeeper-storage",
     ];
     const preflight = ["storage-root"]; // and node-capacity with required anti-affinity (program.test.ts)
+    // The Redis Cluster's own authority and what it signs: its pods', the applications', the deployer's.
+    const certificates = ["redis-cluster-ca", "redis-cluster-tls", "redis-cluster-client", "redis-cluster-deployer"];
     const rollouts = ["redis", "redis-cluster", "redis-sentinel", "redis-sentinel-data", "zookeeper"].map(
       (w) => `${w}-rollout`,
     );
@@ -35,6 +37,7 @@ describe("post-deploy resources in the program", function () {
         ...guards,
         ...preflight,
         ...rollouts,
+        ...certificates,
       ].sort(),
     );
 
@@ -59,11 +62,19 @@ describe("post-deploy resources in the program", function () {
     assert.strictEqual(health.username, undefined, "health checks use the ordinary client user");
     assert.strictEqual(health.retryForMs, 300000);
     assert.deepStrictEqual(health.access, { kind: "direct" });
-    // image | config hash | replicas | password fingerprint: a password change re-runs the assertions.
+    // image | config hash | replicas | password fingerprint | tls: authority/certificate serials:
+    // a password change or a renewed certificate re-runs the assertions.
     assert.match(
       health.trigger,
-      /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6\|[0-9a-f]{32}$/,
+      /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6\|[0-9a-f]{32}\|tls:[0-9a-f]{32}\/[0-9a-f]{32}$/,
     );
+    assert.strictEqual(health.minValidDays, 7);
+    for (const r of [init, health])
+      assert.strictEqual(
+        r.tls[Object.keys(r.tls)[0]],
+        SECRET_SIG,
+        "the deployer's certificate and key travel as a secret",
+      );
 
     // Init and the assertions wait for the roll of what they judge: same StatefulSet, same revision.
     const rollout = dyn.get("redis-cluster-rollout")!;
@@ -123,7 +134,7 @@ describe("post-deploy resources in the program", function () {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
     const left = run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name);
     assert.ok(
-      left.every((n) => /-(size|storage|shape)$|^storage-root$/.test(n)),
+      left.every((n) => /-(size|storage|shape|ca|tls|client|deployer)$|^storage-root$/.test(n)),
       left.join(", "),
     );
   });

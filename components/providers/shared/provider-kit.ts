@@ -16,9 +16,11 @@ export function loadLogic<T>(file: string): T {
   return require(join(PROVIDERS_DIR, file)) as T;
 }
 
-/** Inputs as outputs minus the password: it reaches the provider as a secret input only, never an output. */
-export function withoutSecrets<T extends { readonly password?: string }>(inputs: T): Omit<T, "password"> {
-  const { password: _dropped, ...rest } = inputs;
+/** Inputs as outputs minus the password and TLS key: they reach the provider as secret inputs only, never outputs. */
+export function withoutSecrets<T extends { readonly password?: string; readonly tls?: unknown }>(
+  inputs: T,
+): Omit<T, "password" | "tls"> {
+  const { password: _password, tls: _tls, ...rest } = inputs;
   return rest;
 }
 
@@ -70,15 +72,21 @@ export interface PostDeployArgs {
   readonly trigger?: pulumi.Input<string>;
 }
 
-/** Credentials of a Redis-facing resource; the password always travels as a Pulumi secret. */
+/** Credentials of a Redis-facing resource; the password and TLS key always travel as Pulumi secrets. */
 export interface RedisCredentialArgs {
   /** ACL user. Defaults to the default user. */
   readonly username?: pulumi.Input<string>;
   /** Password of that user, a Pulumi secret. Defaults to none (no AUTH). */
   readonly password?: pulumi.Input<string>;
+  /** Client certificate, key and authority for a workload that speaks TLS. Defaults to none: plain text. */
+  readonly tls?: pulumi.Input<{ ca: string; cert: string; key: string }>;
 }
 
-/** The inputs a dynamic resource registers: the password marked secret, so state holds it encrypted. */
+/** The inputs a dynamic resource registers: password and TLS key marked secret, so state holds them encrypted. */
 export function withSecretPassword<T extends RedisCredentialArgs>(args: T): T {
-  return { ...args, password: args.password === undefined ? undefined : pulumi.secret(args.password) };
+  return {
+    ...args,
+    password: args.password === undefined ? undefined : pulumi.secret(args.password),
+    tls: args.tls === undefined ? undefined : pulumi.secret(args.tls),
+  };
 }

@@ -6,6 +6,30 @@ import { Access, Reach, openReach } from "./reach";
 export interface RedisAuth {
   readonly username?: string;
   readonly password?: string;
+  /** The deployer's certificate and the workload's authority, where the workload speaks TLS. */
+  readonly tls?: ClientTls;
+}
+
+/** PEM texts a TLS client presents (cert, key) and trusts (ca). */
+export interface ClientTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** The credentials in a provider's inputs. */
+export function authOf(inputs: RedisAuth): RedisAuth {
+  return { username: inputs.username, password: inputs.password, tls: inputs.tls };
+}
+
+/**
+ * Node TLS options for a member of the workload: our certificate, and the server's must chain to
+ * the workload's own authority. Its names are not checked: members are reached at pod IPs and
+ * through port-forwards on 127.0.0.1, names no certificate carries, and only a member holds a
+ * certificate of that authority (the servers check peers the same way).
+ */
+export function tlsOptions(tls: ClientTls): import("tls").ConnectionOptions {
+  return { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: true, checkServerIdentity: () => undefined };
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -14,6 +38,9 @@ export function describeFailure(endpoint: string, e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(msg)) {
     return `authentication to ${endpoint} failed (${msg.split("\n")[0]}); check that the password given to the provider matches the one the server was started with (the workload's auth Secret)`;
+  }
+  if (/certificate|SSL|TLS|handshake|EPROTO|ECONNRESET/i.test(msg)) {
+    return `TLS with ${endpoint} failed (${msg.split("\n")[0]}); check that the server and this client hold certificates of the same authority (the workload's <name>-tls Secret and the stack's state)`;
   }
   if (/ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|connect|Connection is closed/i.test(msg)) {
     return `cannot reach ${endpoint} (${msg.split("\n")[0]}); check that the pod is Running and Ready and that this machine can reach it (use portForward access from outside the cluster)`;
@@ -40,6 +67,7 @@ export async function connect(
       port: Number(local.slice(i + 1)),
       username: auth.username,
       password: auth.password,
+      ...(auth.tls ? { tls: tlsOptions(auth.tls) } : {}),
       protocol: 2,
       lazyConnect: true,
       connectTimeout: timeoutMs,
@@ -66,6 +94,8 @@ export async function connect(
 export class RedisSession {
   readonly reach: Reach;
   private readonly clients: Redis[] = [];
+  /** When the certificate each member served expires (TLS only), by endpoint. */
+  readonly servedCertificates = new Map<string, Date>();
 
   constructor(
     access: Access | undefined,
@@ -78,6 +108,8 @@ export class RedisSession {
   async connect(endpoint: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Redis> {
     const client = await connect(endpoint, this.reach, this.auth, timeoutMs);
     this.clients.push(client);
+    const peer = (client.stream as import("tls").TLSSocket).getPeerCertificate?.();
+    if (peer?.valid_to) this.servedCertificates.set(endpoint, new Date(peer.valid_to));
     return client;
   }
 
@@ -91,6 +123,18 @@ export class RedisSession {
       );
     }
     return new Map(results.map((r, i) => [endpoints[i], (r as PromiseFulfilledResult<Redis>).value]));
+  }
+
+  /** A problem per member whose certificate expires within `minValidDays` of `now`. */
+  expiringCertificates(minValidDays: number, now = new Date()): string[] {
+    return [...this.servedCertificates].flatMap(([endpoint, validTo]) => {
+      const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000);
+      return days < minValidDays
+        ? [
+            `${endpoint} serves a certificate that expires on ${validTo.toISOString()} (${days} days), within tls.minValidDays (${minValidDays}); run up to issue it anew, which rolls the pods`,
+          ]
+        : [];
+    });
   }
 
   close(): void {

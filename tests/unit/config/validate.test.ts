@@ -187,6 +187,26 @@ const cases: [string, (r: Raw) => void, string][] = [
     "middleware:health.retrySeconds: must be between 0 and 3600 (got 7200)",
   ],
   [
+    "tls renewal not before expiry",
+    (r) => (r.tls = { validityDays: 30, renewBeforeDays: 30 }),
+    "middleware:tls.renewBeforeDays: must be less than validityDays (30), or every up would issue anew (got 30)",
+  ],
+  [
+    "tls assertion threshold past renewal",
+    (r) => (r.tls = { renewBeforeDays: 10, minValidDays: 14 }),
+    "middleware:tls.minValidDays: must be less than renewBeforeDays (10): a certificate is renewed before the assertion would fail on it (got 14)",
+  ],
+  [
+    "tls authority shorter than its certificates",
+    (r) => (r.tls = { validityDays: 400, authorityValidityDays: 365 }),
+    "middleware:tls.authorityValidityDays: must be at least validityDays (400): no certificate may outlive the authority that signed it (got 365)",
+  ],
+  [
+    "tls plaintext not a boolean",
+    (r) => (r.tls = { plaintextPorts: "no" }),
+    'middleware:tls.plaintextPorts: must be true or false (got "no")',
+  ],
+  [
     "zookeeper even",
     (r) => (r.zookeeper = { replicas: 4 }),
     "middleware:zookeeper.replicas: must be odd and >= 3 so a majority survives one loss (got 4)",
@@ -428,7 +448,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   [
     "unknown key",
     (r) => (r.zookeper = { replicas: 3 }),
-    "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, clusterDomain, registry, images, storage, network, scheduling, health, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, redisPreviousPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret",
+    "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, clusterDomain, registry, images, storage, network, scheduling, health, tls, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, redisPreviousPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret",
   ],
 ];
 

@@ -30,6 +30,29 @@ describe("redis.conf and sentinel.conf", () => {
     );
   });
 
+  it("speaks TLS on the client port, replication and the cluster bus, demanding a certificate of every peer, plain text off unless kept", () => {
+    const base = { maxmemory: "1gb", appendfsync: "everysec", clientAcl: DEFAULT_CLIENT_ACL } as const;
+    const cluster = redisConf({ ...base, mode: RedisMode.Cluster, tls: { plaintextPort: false } });
+    for (const line of [
+      "port 0",
+      "tls-port 6379",
+      "tls-auth-clients yes",
+      "tls-replication yes",
+      "tls-cluster yes",
+      "tls-cert-file /etc/tls/tls.crt",
+      "tls-key-file /etc/tls/tls.key",
+      "tls-ca-cert-file /etc/tls/ca.crt",
+    ])
+      assert.ok(cluster.split("\n").includes(line), line);
+    assert.strictEqual(cluster.match(/^port /gm)?.length, 1, "one plain-text port line");
+    const kept = redisConf({ ...base, mode: RedisMode.Cluster, tls: { plaintextPort: true } });
+    assert.match(kept, /^port 6380$/m);
+    assert.match(kept, /^tls-port 6379$/m);
+    const standalone = redisConf({ ...base, mode: RedisMode.Standalone, tls: { plaintextPort: false } });
+    assert.doesNotMatch(standalone, /tls-cluster/);
+    assert.doesNotMatch(redisConf({ ...base, mode: RedisMode.Cluster }), /tls/);
+  });
+
   it("persists through the AOF alone and keeps a Sentinel-managed master from writing without a replica", () => {
     const args = { maxmemory: "1gb", appendfsync: "everysec" as const, clientAcl: DEFAULT_CLIENT_ACL };
     for (const mode of [RedisMode.Standalone, RedisMode.Cluster, RedisMode.SentinelData])

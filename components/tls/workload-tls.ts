@@ -1,0 +1,121 @@
+// The TLS of one workload: its own authority, the certificate its pods share, one for the
+// applications and one for the deployer's health checks, and the Secrets that carry them.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { TlsSettings } from "../config/settings";
+import { podDomain } from "../specs/network";
+import type { PodTls } from "../specs/stateful-set";
+import { TlsAuthority, TlsCertificate } from "./certificate";
+
+/** What a client presents and trusts: PEM texts, the key a Pulumi secret. */
+export interface ClientTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface WorkloadTls {
+  /** The pods' Secret and fingerprint (stateful-set.ts). */
+  readonly pod: PodTls;
+  /** Whether a plain-text client port stays open beside the TLS one. */
+  readonly plaintextPort: boolean;
+  /** Secret `<workload>-client-tls` (ca.crt, tls.crt, tls.key) for the applications to mount. */
+  readonly clientSecretName: pulumi.Output<string>;
+  /** The deployer's own client certificate, kept only in the stack's state (encrypted). */
+  readonly deployer: pulumi.Output<ClientTls>;
+  /** How many days a serving certificate must still be valid for the health assertion to pass. */
+  readonly minValidDays: number;
+}
+
+export interface WorkloadTlsArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly namespaceName: string;
+  /** The namespace's Service zone (`<namespace>.svc.<clusterDomain>`). */
+  readonly zone: string;
+  readonly settings: TlsSettings;
+  /** Labels of the workload's objects. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+function tlsSecret(
+  name: string,
+  args: WorkloadTlsArgs,
+  ca: pulumi.Input<string>,
+  cert: TlsCertificate,
+  parent: pulumi.Resource,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    name,
+    {
+      metadata: { name, namespace: args.namespace, labels: { ...args.labels } },
+      type: "kubernetes.io/tls",
+      stringData: pulumi
+        .secret(pulumi.all([ca, cert.certPem, cert.keyPem]))
+        .apply(([c, crt, key]): Record<string, string> => ({ "ca.crt": c, "tls.crt": crt, "tls.key": key })),
+    },
+    { parent },
+  );
+}
+
+/**
+ * Issues the TLS material of `workload` (its StatefulSet's name). The pods' certificate names every
+ * pod and Service of the workload, so a client that checks names (most do) accepts it.
+ */
+export function workloadTls(workload: string, args: WorkloadTlsArgs, parent: pulumi.Resource): WorkloadTls {
+  const s = args.settings;
+  const lifetime = { validityDays: s.validityDays, renewBeforeDays: s.renewBeforeDays };
+  const opts = { parent };
+  const authority = new TlsAuthority(
+    `${workload}-ca`,
+    {
+      commonName: `${args.namespaceName}/${workload} authority`,
+      validityDays: s.authorityValidityDays,
+      renewBeforeDays: s.renewBeforeDays,
+    },
+    opts,
+  );
+  const server = new TlsCertificate(
+    `${workload}-tls`,
+    {
+      ...lifetime,
+      authority,
+      commonName: `${workload}.${args.zone}`,
+      dnsNames: [
+        `*.${podDomain(workload, args.zone)}`,
+        `${workload}.${args.zone}`,
+        `*.${args.zone}`,
+        `${workload}.${args.namespaceName}`,
+        workload,
+        "localhost",
+      ],
+      ipAddresses: ["127.0.0.1"],
+    },
+    opts,
+  );
+  const client = new TlsCertificate(
+    `${workload}-client`,
+    { ...lifetime, authority, commonName: `${workload} client` },
+    opts,
+  );
+  const deployer = new TlsCertificate(
+    `${workload}-deployer`,
+    { ...lifetime, authority, commonName: `${workload} deployer` },
+    opts,
+  );
+  const podSecret = tlsSecret(`${workload}-tls`, args, authority.certPem, server, parent);
+  const clientSecret = tlsSecret(`${workload}-client-tls`, args, authority.certPem, client, parent);
+  return {
+    pod: {
+      secretName: podSecret.metadata.name,
+      fingerprint: pulumi.interpolate`${authority.serial}/${server.serial}`,
+    },
+    plaintextPort: s.plaintextPorts,
+    clientSecretName: clientSecret.metadata.name,
+    deployer: pulumi.secret(
+      pulumi
+        .all([authority.certPem, deployer.certPem, deployer.keyPem])
+        .apply(([ca, cert, key]) => ({ ca, cert, key })),
+    ),
+    minValidDays: s.minValidDays,
+  };
+}
