@@ -2,6 +2,7 @@
 // the components register, so `npm run verify` re-checks a live stack without its state file.
 import { Assertion } from "./providers/assertions";
 import type { Access } from "./providers/shared/reach";
+import type { ClientTls } from "./providers/shared/redis-client";
 import { HealthAccess, StackSettings, WORKLOAD_NAME } from "./config/settings";
 import {
   redisClusterHealthInputs,
@@ -29,15 +30,22 @@ export function accessOf(s: Pick<StackSettings, "health" | "namespace">): Access
     : { kind: "direct" };
 }
 
-/** The passwords the checks authenticate with. */
+/** The passwords the checks authenticate with, and the certificate they present where a workload speaks TLS. */
 export interface VerificationSecrets {
   readonly redisPassword: string;
   readonly zookeeperAdminPassword: string;
+  /** A client certificate of the Redis Cluster's authority (its <name>-client-tls Secret). */
+  readonly redisClusterTls?: ClientTls;
+}
+
+/** The Secret with the client certificate applications (and `verify`) use for a workload. */
+export function clientTlsSecretName(workload: string): string {
+  return `${workload}-client-tls`;
 }
 
 export function verificationPlan(
   s: StackSettings,
-  { redisPassword, zookeeperAdminPassword }: VerificationSecrets,
+  { redisPassword, zookeeperAdminPassword, redisClusterTls }: VerificationSecrets,
 ): PlannedCheck[] {
   const access = accessOf(s);
   const zone = serviceZone(s.namespace, s.clusterDomain);
@@ -56,7 +64,9 @@ export function verificationPlan(
   }
   if (s.redisCluster.enabled) {
     const inputs = redisClusterHealthInputs(WORKLOAD_NAME.redisCluster, s.redisCluster, zone);
-    checks.push(check("RedisCluster", inputs, redisPassword));
+    checks.push(
+      check("RedisCluster", { ...inputs, tls: redisClusterTls, minValidDays: s.tls.minValidDays }, redisPassword),
+    );
   }
   if (s.redisSentinel.enabled) {
     const inputs = redisSentinelHealthInputs(WORKLOAD_NAME.redisSentinel, s.redisSentinel, zone);

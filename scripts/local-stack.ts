@@ -289,6 +289,9 @@ function printAccess(env: NodeJS.ProcessEnv): void {
       // The pods hold only the passwords' hashes: the password goes in on stdin, never in argv.
       `  Redis Cluster  scripts/local-stack pulumi config get redisPassword | kubectl -n ${ns} exec -i redis-cluster-0 -- \\`,
       `                   sh -c 'IFS= read -r p; REDISCLI_AUTH="$p" exec redis-cli -c "$@"' sh cluster info`,
+      // In a pod, redis-cli speaks TLS with the pod's certificate; applications mount the client Secret.
+      `                 (TLS only, client certificates required: applications mount Secret ${o.redisClusterClientTlsSecret as string}`,
+      `                  and connect with ca.crt, tls.crt and tls.key from it)`,
     );
   }
   if (o.redisSentinelEndpoints) {

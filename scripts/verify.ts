@@ -10,7 +10,9 @@ import { parseStackConfig } from "../components/config/validate";
 import { Assertion, endpointsOf } from "../components/providers/assertions";
 import { loadLogic } from "../components/providers/shared/provider-kit";
 import { checkAccess } from "../components/providers/shared/reach";
-import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
+import type { ClientTls } from "../components/providers/shared/redis-client";
+import { StackSettings, WORKLOAD_NAME } from "../components/config/settings";
+import { PlannedCheck, accessOf, clientTlsSecretName, verificationPlan } from "../components/verification-plan";
 import { options, runMain } from "./cli";
 import { stackArgs } from "./pulumi-cli";
 
@@ -55,6 +57,24 @@ export async function runChecks(checks: readonly PlannedCheck[], log: (line: str
   return ok;
 }
 
+/**
+ * The client certificate the stack gave applications for `workload`, read from its Secret with
+ * kubectl (the health settings' context): the deployer's own lives only in the stack's state, and
+ * verify runs without it. The key goes from kubectl's stdout into memory, never to a file or argv.
+ */
+function clientTls(settings: StackSettings, workload: string): ClientTls {
+  const context = settings.health.kubeContext ? ["--context", settings.health.kubeContext] : [];
+  const secret = JSON.parse(
+    execFileSync(
+      "kubectl",
+      [...context, "-n", settings.namespace, "get", "secret", clientTlsSecretName(workload), "-o", "json"],
+      { encoding: "utf8" },
+    ),
+  ) as { data: Record<string, string> };
+  const pem = (k: string) => Buffer.from(secret.data[k] ?? "", "base64").toString();
+  return { ca: pem("ca.crt"), cert: pem("tls.crt"), key: pem("tls.key") };
+}
+
 async function main(): Promise<void> {
   const usage = "npm run verify -- --stack <name> [--access direct|portForward]";
   const { stack, access } = options(usage, ["stack", "access"]);
@@ -71,6 +91,7 @@ async function main(): Promise<void> {
   const plan = verificationPlan(settings, {
     redisPassword: secrets.redisPassword.value ?? "",
     zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
+    redisClusterTls: settings.redisCluster.enabled ? clientTls(settings, WORKLOAD_NAME.redisCluster) : undefined,
   });
   // One message with the fix, rather than every member failing on its own.
   await checkAccess(

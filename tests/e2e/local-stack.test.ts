@@ -10,6 +10,7 @@ import * as fs from "fs";
 import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
 import { ClusterDns } from "../support/fault-writers";
+import { redisCliTls } from "../support/tls";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
 import { E2eStack } from "../support/local-stack";
 import { waitFor } from "../support/processes";
@@ -45,6 +46,10 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   let startedCluster = false;
   let password = "";
   let adminPassword = "";
+  /** redis-cli's flags to speak TLS to the Redis Cluster with the applications' certificate (its client Secret). */
+  let clusterTls: string[] = [];
+  /** redis-cli from this host to a cluster node's address. */
+  const nodeCli = (ip: string, pw: string, ...args: string[]) => redisCli(ip, 6379, pw, ...clusterTls, ...args);
 
   const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -122,9 +127,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     return pods.find((p) => p)!;
   };
   const clusterNodes = async () =>
-    (await redisCli(await podIp("redis-cluster-0"), 6379, password, "cluster", "nodes"))
-      .split("\n")
-      .map((l) => l.split(" "));
+    (await nodeCli(await podIp("redis-cluster-0"), password, "cluster", "nodes")).split("\n").map((l) => l.split(" "));
   const sentinelMasters = async () =>
     Promise.all(
       SENTINELS.map(
@@ -186,6 +189,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     password = await stack.secret("redisPassword");
     adminPassword = await stack.secret("redisAdminPassword");
     assert.ok(password.length >= 24 && adminPassword !== password);
+    clusterTls = redisCliTls(await kubectl.clientTls(NAMESPACE, "redis-cluster-client-tls"));
   });
 
   it("changes nothing on a second up, and finds no drift after a refresh", async () => {
@@ -205,6 +209,83 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const masters = await sentinelMasters();
     assert.strictEqual(new Set(masters).size, 1, `sentinels disagree: ${masters}`);
     assert.strictEqual(await redisRole(await podIp(masters[0].split(".")[0]), password), "master");
+  });
+
+  it("speaks only TLS with client certificates on the Redis Cluster, and keeps a pod without one off its bus", async () => {
+    const ip = await podIp("redis-cluster-1");
+    // The applications' certificate works from outside the pods; no certificate, or plain text, gets nothing.
+    assert.match(await nodeCli(ip, password, "ping"), /^PONG$/);
+    await assert.rejects(redisCli(ip, 6379, password, "ping"), "plain text on the client port");
+    await assert.rejects(redisCli(ip, 6379, password, "--tls", "--insecure", "ping"), "TLS without a certificate");
+    await assert.rejects(redisCli(ip, 6380, password, "ping"), "no plain-text port (tls.plaintextPorts is false)");
+    // A pod of the namespace running a cluster node of its own, with no certificate, asks a node to
+    // meet it on the bus: the first step of the takeover the bus allowed in plain text.
+    const image = await kubectl.check([
+      "-n",
+      NAMESPACE,
+      "get",
+      "statefulset",
+      "redis-cluster",
+      "-o",
+      "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    const intruder = "intruder";
+    const hardened = {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    };
+    const overrides = {
+      spec: {
+        imagePullSecrets: [{ name: "harbor-pull" }],
+        containers: [
+          {
+            name: intruder,
+            image,
+            command: [
+              "/usr/bin/redis-server",
+              "--cluster-enabled",
+              "yes",
+              "--dir",
+              "/tmp",
+              "--cluster-node-timeout",
+              "2000",
+            ],
+            securityContext: hardened,
+          },
+        ],
+      },
+    };
+    await kubectl.check([
+      "-n",
+      NAMESPACE,
+      "run",
+      intruder,
+      `--image=${image}`,
+      "--restart=Never",
+      `--overrides=${JSON.stringify(overrides)}`,
+    ]);
+    try {
+      await kubectl.waitReady(NAMESPACE, intruder, 120_000);
+      const onIntruder = (...args: string[]) => kubectl.exec(NAMESPACE, intruder, "/usr/bin/redis-cli", ...args);
+      const intruderId = (await onIntruder("cluster", "myid")).trim();
+      assert.strictEqual((await onIntruder("cluster", "meet", ip, "6379")).trim(), "OK");
+      // Its handshake ends either way: the node joins, or it is dropped after the node timeout.
+      await waitFor(
+        "the intruder's handshake to end",
+        60_000,
+        async () => (/handshake/.test(await onIntruder("cluster", "nodes")) ? undefined : true),
+        500,
+      );
+      for (const p of CLUSTER_PODS) {
+        const nodes = await nodeCli(await podIp(p), adminPassword, "--user", "admin", "cluster", "nodes");
+        assert.ok(!nodes.includes(intruderId), `${p} lists the intruder:\n${nodes}`);
+        assert.strictEqual(nodes.trim().split("\n").length, 6, `${p} knows exactly the six nodes:\n${nodes}`);
+      }
+    } finally {
+      await kubectl.run(["-n", NAMESPACE, "delete", "pod", intruder, "--wait=false"]);
+    }
   });
 
   it("keeps a Redis key, a cluster key and a znode when their pods are deleted", async () => {
@@ -239,7 +320,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
           (f) => f[2].includes("master") && !f[2].includes("fail") && servesSlot(f, slot),
         );
         if (!owner) throw new Error(`no master serves slot ${slot} yet`);
-        const value = await redisCli(owner[1].split(":")[0], 6379, password, "get", "e2e:cluster");
+        const value = await nodeCli(owner[1].split(":")[0], password, "get", "e2e:cluster");
         if (value === "kept") return true;
         throw new Error(`the master of slot ${slot} (${owner[1]}) answers "${value}"`);
       },
@@ -312,7 +393,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       const owner = (await clusterNodes()).find(
         (f) => f[2].includes("master") && !f[2].includes("fail") && servesSlot(f, slot),
       );
-      return owner && (await redisCli(owner[1].split(":")[0], 6379, password, "set", key, "x").catch(() => "")) === "OK"
+      return owner && (await nodeCli(owner[1].split(":")[0], password, "set", key, "x").catch(() => "")) === "OK"
         ? true
         : undefined;
     };
@@ -499,8 +580,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const healthy = async () => {
       const views = await Promise.all(
         after.map(async (ip) => [
-          await redisCli(ip, 6379, adminPassword, "--user", "admin", "cluster", "info"),
-          await redisCli(ip, 6379, adminPassword, "--user", "admin", "info", "replication"),
+          await nodeCli(ip, adminPassword, "--user", "admin", "cluster", "info"),
+          await nodeCli(ip, adminPassword, "--user", "admin", "info", "replication"),
         ]),
       );
       return views.every(([c]) => /cluster_state:ok/.test(c)) &&
@@ -584,9 +665,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     );
     for (const p of CLUSTER_PODS) assert.notStrictEqual(now.get(p), before.get(p), `${p} must have been replaced`);
     assert.strictEqual(now.get("zookeeper-0"), before.get("zookeeper-0"), "other workloads must not roll");
-    const maxmemory = await redisCli(
+    const maxmemory = await nodeCli(
       await podIp("redis-cluster-3"),
-      6379,
       adminPassword,
       "--user",
       "admin",

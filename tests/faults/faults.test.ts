@@ -9,6 +9,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { TlsFiles, redisCliTls } from "../support/tls";
 import { ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
 import { redisCli, zooKeeperMode } from "../support/judges";
 import { E2eStack } from "../support/local-stack";
@@ -46,6 +47,8 @@ describe("faults on the local stack (tests/faults)", function () {
   let password = "";
   let zkSuper = "";
   let names: ClusterDns;
+  /** The applications' certificate for the Redis Cluster (its client Secret), for the writers and redis-cli. */
+  let clusterTls: { files: TlsFiles; args: string[] };
 
   const podIp = async (pod: string): Promise<string> =>
     (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
@@ -76,8 +79,8 @@ describe("faults on the local stack (tests/faults)", function () {
     const views = await Promise.all(
       CLUSTER_PODS.map(async (p) => {
         const ip = await podIp(p);
-        const info = await redisCli(ip, 6379, password, "cluster", "info");
-        const nodes = await redisCli(ip, 6379, password, "cluster", "nodes");
+        const info = await redisCli(ip, 6379, password, ...clusterTls.args, "cluster", "info");
+        const nodes = await redisCli(ip, 6379, password, ...clusterTls.args, "cluster", "nodes");
         if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) return undefined;
         const lines = nodes.split("\n").map((l) => l.split(" "));
         // id address flags master ping pong epoch link slots...: masters that serve slots.
@@ -259,6 +262,8 @@ describe("faults on the local stack (tests/faults)", function () {
     );
     password = await stack.secret("redisPassword");
     zkSuper = await stack.secret("zookeeperAdminPassword");
+    const files = await kubectl.clientTls(NAMESPACE, "redis-cluster-client-tls");
+    clusterTls = { files, args: redisCliTls(files) };
     names = new ClusterDns(CLUSTER_DNS, [
       ...SENTINEL_DATA.map((p) => `${p}.redis-sentinel-data-headless.${ZONE}`),
       ...CLUSTER_PODS.map((p) => `${p}.redis-cluster-headless.${ZONE}`),
@@ -283,14 +288,21 @@ describe("faults on the local stack (tests/faults)", function () {
   describe("Redis Cluster, written by an ioredis Cluster client (SET + WAIT 1)", () => {
     let w: RedisClusterWriter;
     before(async () => {
-      w = await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "cluster");
+      w = await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "cluster", clusterTls.files.pem);
       w.start();
     });
     after(() => w?.close());
 
     /** A pod serving slots as master, by the address its node announces. */
     const aMaster = async () => {
-      const nodes = await redisCli(await podIp(CLUSTER_PODS[0]), 6379, password, "cluster", "nodes");
+      const nodes = await redisCli(
+        await podIp(CLUSTER_PODS[0]),
+        6379,
+        password,
+        ...clusterTls.args,
+        "cluster",
+        "nodes",
+      );
       const line = nodes.split("\n").find((l) => l.split(" ")[2].includes("master") && l.split(" ").length > 8)!;
       const ip = line.split(" ")[1].split(":")[0];
       for (const p of CLUSTER_PODS) if ((await podIp(p)) === ip) return p;
@@ -368,7 +380,7 @@ describe("faults on the local stack (tests/faults)", function () {
     let writers: [RedisClusterWriter, SentinelWriter, ZooKeeperWriter];
     before(async () => {
       writers = [
-        await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "roll"),
+        await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "roll", clusterTls.files.pem),
         await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "roll"),
         await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-roll-register"),
       ];

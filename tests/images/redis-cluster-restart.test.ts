@@ -1,6 +1,7 @@
-// A Redis Cluster of six real containers of the product image, each on a fixed address like a pod:
-// when every node restarts at once with a new address (what a node reboot or a namespace restart does
-// to the pods), the cluster finds itself again with no operator action and loses no key.
+// A Redis Cluster of six real containers of the product image, each on a fixed address like a pod,
+// speaking TLS as the product deploys it: when every node restarts at once with a new address
+// (what a node reboot or a namespace restart does to the pods), the cluster finds itself again with
+// no operator action and loses no key.
 import * as assert from "assert";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf } from "../../components/specs/redis-conf";
@@ -17,6 +18,7 @@ import {
 import { run, waitFor } from "../support/processes";
 import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
 import { redisServerSends } from "../../components/specs/redis-container";
+import { TestAuthority } from "../support/tls";
 
 const KEYS = 300;
 
@@ -35,8 +37,19 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
     appendfsync: "everysec",
     clientAcl: DEFAULT_CLIENT_ACL,
     clusterNodeTimeoutMs: 2000,
+    tls: { plaintextPort: false },
   });
   const conf = filesDir({ "redis.conf": text });
+  // What the <workload>-tls Secret holds: the pods' shared certificate and the workload's authority.
+  const authority = new TestAuthority("redis-cluster");
+  const tls = filesDir(
+    (() => {
+      const t = authority.issue().pem;
+      return { "ca.crt": t.ca, "tls.crt": t.cert, "tls.key": t.key };
+    })(),
+  );
+  /** redis-cli inside a pod speaks TLS with the pod's certificate. */
+  const TLS = ["--tls", "--cacert", "/etc/tls/ca.crt", "--cert", "/etc/tls/tls.crt", "--key", "/etc/tls/tls.key"];
   // What a cluster pod mounts: the passwords its scripts send, hashes of the ones it checks.
   const auth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Cluster)));
 
@@ -45,7 +58,7 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
       image,
       name,
       net,
-      { [auth]: "/etc/auth", [conf]: "/config" },
+      { [auth]: "/etc/auth", [conf]: "/config", [tls]: "/etc/tls" },
       { REDIS_MODE: RedisMode.Cluster, POD_IP: `${prefix}.${host}`, CLUSTER_PEERS: peers, PEER_CHECK_SECONDS: "1" },
       ["--ip", `${prefix}.${host}`],
       `${name}-data-${process.pid}`,
@@ -58,6 +71,7 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
         `REDISCLI_AUTH=${password}`,
         container,
         "redis-cli",
+        ...TLS,
         "--no-auth-warning",
         "--user",
         user,
@@ -85,7 +99,7 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
       names[0],
       "sh",
       "-c",
-      `for i in $(seq ${KEYS}); do echo "GET key:$i"; done | redis-cli --no-auth-warning -c`,
+      `for i in $(seq ${KEYS}); do echo "GET key:$i"; done | redis-cli ${TLS.join(" ")} --no-auth-warning -c`,
     ]);
 
   const replicasLinked = async () => {
@@ -107,6 +121,7 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
       `REDISCLI_AUTH=${ADMIN_PASSWORD}`,
       names[0],
       "redis-cli",
+      ...TLS,
       "--no-auth-warning",
       "--user",
       "admin",
@@ -126,7 +141,7 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
       names[0],
       "sh",
       "-c",
-      `for i in $(seq ${KEYS}); do echo "SET key:$i value:$i"; done | redis-cli --no-auth-warning -c`,
+      `for i in $(seq ${KEYS}); do echo "SET key:$i value:$i"; done | redis-cli ${TLS.join(" ")} --no-auth-warning -c`,
     ]);
     assert.strictEqual(
       written.stdout.split("\n").filter((l) => l.trim() === "OK").length,
@@ -136,7 +151,10 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
     // Each replica has its master's keys before the stop (the AOF of a replica is what it replays).
     await waitFor("replicas in sync", 30000, replicasLinked, 500);
   });
-  after(cleanup);
+  after(async () => {
+    await cleanup();
+    authority.remove();
+  });
 
   it("forms again after every node restarts at once at a new address, with every key", async () => {
     await Promise.all(names.map((n) => docker("stop", n)));

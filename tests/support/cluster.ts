@@ -1,8 +1,11 @@
 // The local Kubernetes cluster for tests: its settings come from `scripts/local-cluster env`, so
 // tests and the script never disagree on a path or address. A suite that finds the cluster down
 // starts it and stops it again afterwards; one that finds it running leaves it running.
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { check, run, RunResult, waitFor } from "./processes";
+import type { TlsFiles } from "./tls";
 import { ROOT } from "./stack-files";
 
 const SCRIPT = path.join(ROOT, "scripts", "local-cluster");
@@ -99,6 +102,20 @@ export class Kubectl {
       const described = await this.run(["-n", namespace, "describe", "pod", pod]);
       throw new Error(`${e.message}\n${described.stdout}`);
     });
+  }
+
+  /**
+   * The client certificate Secret a stack gives applications (`<workload>-client-tls`), written to a
+   * directory as an application mounts it: what the judges outside the pods present.
+   */
+  async clientTls(namespace: string, secret: string): Promise<TlsFiles> {
+    const data = (await this.json(["-n", namespace, "get", "secret", secret])).data as Record<string, string>;
+    const pem = Object.fromEntries(
+      ["ca.crt", "tls.crt", "tls.key"].map((k) => [k, Buffer.from(data[k] ?? "", "base64").toString()]),
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "client-tls-"));
+    for (const [k, v] of Object.entries(pem)) fs.writeFileSync(path.join(dir, k), v, { mode: 0o600 });
+    return { dir, pem: { ca: pem["ca.crt"], cert: pem["tls.crt"], key: pem["tls.key"] } };
   }
 
   /** `kubectl exec` in a pod; returns what the command printed. */

@@ -5,6 +5,7 @@
 // names); the clients' own failover logic is the libraries', unmodified.
 import { promises as dns } from "dns";
 import Redis, { Cluster, RedisOptions } from "ioredis";
+import { ClientTls, tlsOptions } from "../../components/providers/shared/redis-client";
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { createInterface } from "readline";
@@ -170,18 +171,26 @@ export class RedisClusterWriter extends WaitingRedisWriter {
     tag: string,
     private readonly seed: string,
     private readonly dnsCache: ClusterDns,
+    private readonly tls: ClientTls,
   ) {
     super(password, tag);
   }
 
-  static async open(dnsCache: ClusterDns, service: string, password: string, tag: string): Promise<RedisClusterWriter> {
-    return new RedisClusterWriter(password, tag, await dnsCache.resolve(service), dnsCache);
+  /** `tls`: the applications' client certificate (the stack's <workload>-client-tls Secret). */
+  static async open(
+    dnsCache: ClusterDns,
+    service: string,
+    password: string,
+    tag: string,
+    tls: ClientTls,
+  ): Promise<RedisClusterWriter> {
+    return new RedisClusterWriter(password, tag, await dnsCache.resolve(service), dnsCache, tls);
   }
 
   protected connect(password: string): Cluster {
     // Redirects carry node addresses (cluster-preferred-endpoint-type ip), which this host routes to.
     const client = new Cluster([{ host: this.seed, port: 6379 }], {
-      redisOptions: { password, protocol: 2, commandTimeout: COMMAND_TIMEOUT_MS },
+      redisOptions: { password, protocol: 2, commandTimeout: COMMAND_TIMEOUT_MS, tls: tlsOptions(this.tls) },
       natMap: this.dnsCache.natMap,
     });
     client.on("error", () => undefined);
@@ -190,7 +199,7 @@ export class RedisClusterWriter extends WaitingRedisWriter {
 
   async lost(acks: readonly Ack[]): Promise<string[]> {
     const reader = new Cluster([{ host: this.seed, port: 6379 }], {
-      redisOptions: { password: this.password, protocol: 2 },
+      redisOptions: { password: this.password, protocol: 2, tls: tlsOptions(this.tls) },
     });
     try {
       const keys = acks.map((a) => keyOf(this.tag, a.id));

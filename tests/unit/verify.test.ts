@@ -21,12 +21,23 @@ describe("npm run verify", function () {
     assert.strictEqual(plan.get("ZooKeeper")!.clientUser, dyn.get("zookeeper-health")!.clientUser);
     assert.deepStrictEqual(plan.get("Redis Cluster")!.nodes, dyn.get("redis-cluster-health")!.nodes);
     assert.strictEqual(plan.get("Redis Cluster")!.expectedMasters, dyn.get("redis-cluster-health")!.expectedMasters);
+    assert.strictEqual(plan.get("Redis Cluster")!.minValidDays, dyn.get("redis-cluster-health")!.minValidDays);
     assert.deepStrictEqual(plan.get("Redis Sentinel")!.sentinels, dyn.get("redis-sentinel-health")!.sentinels);
     assert.strictEqual(
       plan.get("Redis Sentinel")!.expectedReplicas,
       dyn.get("redis-sentinel-health")!.expectedReplicas,
     );
     assert.strictEqual(plan.get("Redis")!.endpoint, dyn.get("redis-health")!.endpoint);
+  });
+
+  it("presents the client certificate it is given to the Redis Cluster, whose nodes demand one", () => {
+    const settings = parseStackConfig("dev", readStackFile("dev"), secrets);
+    const tls = { ca: "ca-pem", cert: "cert-pem", key: "key-pem" };
+    const plan = new Map(
+      verificationPlan(settings, { ...TEST_SECRETS, redisClusterTls: tls }).map((c) => [c.name, c.inputs]),
+    );
+    assert.deepStrictEqual(plan.get("Redis Cluster")!.tls, tls);
+    assert.strictEqual(plan.get("Redis")!.tls, undefined, "standalone Redis speaks plain text still");
   });
 
   it("reads `pulumi config --json` output, structured values and secrets included", () => {
