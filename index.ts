@@ -87,6 +87,7 @@ const redis =
     image: redisImage.ref,
     storageSize: sizes.redis,
     ...redisAuth,
+    tls: s.tls,
   });
 const redisCluster =
   redisImage &&
@@ -108,17 +109,22 @@ const redisSentinel =
     image: redisImage.ref,
     storageSize: sizes.redisSentinel,
     ...redisAuth,
+    tls: s.tls,
   });
 
 export const namespaceName = namespace.name;
 export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref };
 export const zookeeperConnectString = zookeeper ? zookeeper.connectString : undefined;
 export const redisEndpoint = redis ? redis.endpoint : undefined;
+/** The Secret applications mount to reach Redis over TLS (ca.crt, tls.crt, tls.key). */
+export const redisClientTlsSecret = redis ? redis.clientTlsSecretName : undefined;
 export const redisClusterNodes = redisCluster ? redisCluster.nodes : undefined;
 /** The Secret applications mount to reach the Redis Cluster over TLS (ca.crt, tls.crt, tls.key). */
 export const redisClusterClientTlsSecret = redisCluster ? redisCluster.clientTlsSecretName : undefined;
 export const redisSentinelEndpoints = redisSentinel ? redisSentinel.sentinelEndpoints : undefined;
 export const redisSentinelMasterName = redisSentinel ? redisSentinel.masterName : undefined;
+/** The Secret applications mount to reach the sentinels and their data pods over TLS. */
+export const redisSentinelClientTlsSecret = redisSentinel ? redisSentinel.clientTlsSecretName : undefined;
 /** The Service that follows the Sentinel master, for clients that do not speak Sentinel. */
 export const redisSentinelMasterEndpoint = redisSentinel ? redisSentinel.masterEndpoint : undefined;
 

@@ -13,7 +13,6 @@ import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
 import { CLUSTER_NODE_GRACE_SECONDS } from "./specs/redis-container";
 import { RedisMode } from "./specs/redis-conf";
 import { clusterSize } from "./specs/slot-plan";
-import { workloadLabels } from "./specs/labels";
 import { workloadTls } from "./tls/workload-tls";
 
 export interface RedisClusterArgs {
@@ -52,19 +51,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       { platform: p, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS, hashes: true },
       this,
     );
-    const tls =
-      args.tls &&
-      workloadTls(
-        name,
-        {
-          namespace: p.namespace,
-          namespaceName: p.namespaceName,
-          zone: p.zone,
-          settings: args.tls,
-          labels: workloadLabels(name, "redis-cluster", p.stack).pod,
-        },
-        this,
-      );
+    const tls = args.tls && workloadTls(name, { platform: p, app: "redis-cluster", settings: args.tls }, this);
     this.clientTlsSecretName = tls?.clientSecretName;
     // The StatefulSet would drop the highest ordinals at once (a whole shard, with Parallel pods)
     // before init could move a slot, so fewer nodes are refused at preview; more go through.

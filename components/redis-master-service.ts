@@ -89,12 +89,17 @@ export function masterService(
   labels: WorkloadLabels,
   p: PlatformArgs,
   parent: pulumi.Resource,
+  plaintextPort = false,
 ): k8s.core.v1.Service {
+  const plain = plaintextPort ? [{ name: "redis-plain", port: Port.RedisPlain }] : [];
   return new k8s.core.v1.Service(
     `${name}-master`,
     {
       metadata: { name: `${name}-master`, namespace: p.namespace, labels: { ...labels.pod } },
-      spec: clientServiceSpec({ ...labels.selector, [ROLE_LABEL]: "master" }, [{ name: "redis", port: Port.Redis }]),
+      spec: clientServiceSpec({ ...labels.selector, [ROLE_LABEL]: "master" }, [
+        { name: "redis", port: Port.Redis },
+        ...plain,
+      ]),
     },
     { parent },
   );

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AppendFsync, RedisSentinelSettings } from "./config/settings";
+import { AppendFsync, RedisSentinelSettings, TlsSettings } from "./config/settings";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 import { Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
 import { formationMarker, formationMarkerMount } from "./formation-marker";
@@ -18,6 +18,7 @@ import {
   followSentinelsSidecar,
   sentinelContainer,
 } from "./specs/redis-container";
+import { workloadTls } from "./tls/workload-tls";
 
 export interface RedisSentinelArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -30,6 +31,12 @@ export interface RedisSentinelArgs {
   readonly storageSize: string;
   /** The client and admin passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
+  /**
+   * TLS with mutual authentication on the data pods' client port and replication, the sentinels'
+   * port and their links to the data pods and to each other (one authority for both). Defaults to
+   * none: plain text.
+   */
+  readonly tls?: TlsSettings;
 }
 
 /** Sentinels keep only a small state file (master, epochs; no password) on their volumes. */
@@ -57,6 +64,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
   public readonly masterEndpoint: string;
   /** Agreement, quorum and replication report; undefined when health checks are disabled. */
   public readonly health?: RedisSentinelHealth;
+  /** The Secret (ca.crt, tls.crt, tls.key) applications mount to connect; undefined without TLS. */
+  public readonly clientTlsSecretName?: pulumi.Output<string>;
 
   constructor(name: string, args: RedisSentinelArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisSentinel", name, {}, opts);
@@ -68,6 +77,14 @@ export class RedisSentinel extends pulumi.ComponentResource {
       this,
     );
     const dataName = sentinelDataName(name);
+    const tls =
+      args.tls &&
+      workloadTls(
+        name,
+        { platform: p, app: "redis-sentinel", settings: args.tls, statefulSets: [name, dataName] },
+        this,
+      );
+    this.clientTlsSecretName = tls?.clientSecretName;
     const discoveryEnv = [
       { name: "MASTER_NAME", value: s.masterName },
       // The sentinels' client Service: asked for the current master before a pod starts.
@@ -104,13 +121,18 @@ export class RedisSentinel extends pulumi.ComponentResource {
           resources: s.resources,
           storageSize: args.storageSize,
           env: discoveryEnv,
+          tls,
         }),
         terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
       },
       { parent: this, dependsOn: [account] },
     );
-    this.masterService = masterService(name, this.data.labels, p, this);
-    const sentinelText = sentinelConf({ ...s, acceptsPreviousPassword: acceptsPreviousPassword(args.credentials) });
+    this.masterService = masterService(name, this.data.labels, p, this, tls?.plaintextPort);
+    const sentinelText = sentinelConf({
+      ...s,
+      acceptsPreviousPassword: acceptsPreviousPassword(args.credentials),
+      tls: tls && { plaintextPort: tls.plaintextPort },
+    });
     this.masterEndpoint = `${name}-master.${p.zone}:${Port.Redis}`;
     this.sentinels = new StatefulWorkload(
       name,
@@ -123,9 +145,13 @@ export class RedisSentinel extends pulumi.ComponentResource {
         authSecretName: auth.secret.metadata.name,
         authFiles: mountedAuthFiles([sentinelText], SENTINEL_SENDS),
         authFingerprint: auth.fingerprint,
+        tls: tls?.pod,
         resources: s.sentinelResources,
         storageSize: SENTINEL_VOLUME,
-        clientPorts: [{ name: "sentinel", port: Port.Sentinel }],
+        clientPorts: [
+          { name: "sentinel", port: Port.Sentinel },
+          ...(tls?.plaintextPort ? [{ name: "sentinel-plain", port: Port.SentinelPlain }] : []),
+        ],
         peerPorts: [],
         container: sentinelContainer(name, p.zone, discoveryEnv),
       },
@@ -143,6 +169,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
         {
           ...shape,
           password: args.credentials.password,
+          tls: tls?.deployer,
+          minValidDays: tls?.minValidDays,
           access: p.health.access,
           retryForMs: p.health.retryForMs,
           trigger: pulumi.interpolate`${this.data.revision}|${this.sentinels.revision}`,
@@ -163,6 +191,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       masterName: this.masterName,
       masterEndpoint: this.masterEndpoint,
       health: this.health?.report,
+      clientTlsSecret: this.clientTlsSecretName,
     });
   }
 }

@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 import { AuthFile, Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
-import { RedisSettings } from "./config/settings";
+import { RedisSettings, TlsSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
 import { redisStandaloneHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode } from "./specs/redis-conf";
+import { workloadTls } from "./tls/workload-tls";
 
 export interface RedisStandaloneArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -19,6 +20,8 @@ export interface RedisStandaloneArgs {
   readonly storageSize: string;
   /** The client and admin passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
+  /** TLS with mutual authentication on the client port and replication. Defaults to none: plain text. */
+  readonly tls?: TlsSettings;
 }
 
 /** One Redis server with AOF persistence on its own volume. */
@@ -28,6 +31,8 @@ export class RedisStandalone extends pulumi.ComponentResource {
   public readonly endpoint: string;
   /** PING, AOF and write/read report; undefined when health checks are disabled. */
   public readonly health?: RedisStandaloneHealth;
+  /** The Secret (ca.crt, tls.crt, tls.key) applications mount to connect; undefined without TLS. */
+  public readonly clientTlsSecretName?: pulumi.Output<string>;
 
   constructor(name: string, args: RedisStandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:redis:RedisStandalone", name, {}, opts);
@@ -37,6 +42,8 @@ export class RedisStandalone extends pulumi.ComponentResource {
       { platform: p, credentials: args.credentials, internalFiles: [AuthFile.Replication], hashes: true },
       this,
     );
+    const tls = args.tls && workloadTls(name, { platform: p, app: "redis", settings: args.tls }, this);
+    this.clientTlsSecretName = tls?.clientSecretName;
     this.workload = new StatefulWorkload(
       name,
       redisDataWorkload({
@@ -56,6 +63,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
         auth,
         resources: args.settings.resources,
         storageSize: args.storageSize,
+        tls,
       }),
       { parent: this },
     );
@@ -67,6 +75,8 @@ export class RedisStandalone extends pulumi.ComponentResource {
         {
           ...redisStandaloneHealthInputs(name, p.zone),
           password: args.credentials.password,
+          tls: tls?.deployer,
+          minValidDays: tls?.minValidDays,
           access: p.health.access,
           retryForMs: p.health.retryForMs,
           trigger: this.workload.revision,
@@ -74,6 +84,10 @@ export class RedisStandalone extends pulumi.ComponentResource {
         { parent: this, dependsOn: [this.workload.ready] },
       );
     }
-    this.registerOutputs({ endpoint: this.endpoint, health: this.health?.report });
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      health: this.health?.report,
+      clientTlsSecret: this.clientTlsSecretName,
+    });
   }
 }

@@ -3,7 +3,7 @@
 import { Assertion } from "./providers/assertions";
 import type { Access } from "./providers/shared/reach";
 import type { ClientTls } from "./providers/shared/redis-client";
-import { HealthAccess, StackSettings, WORKLOAD_NAME } from "./config/settings";
+import { HealthAccess, StackSettings, WORKLOAD_NAME, Workload } from "./config/settings";
 import {
   redisClusterHealthInputs,
   redisSentinelHealthInputs,
@@ -34,8 +34,8 @@ export function accessOf(s: Pick<StackSettings, "health" | "namespace">): Access
 export interface VerificationSecrets {
   readonly redisPassword: string;
   readonly zookeeperAdminPassword: string;
-  /** A client certificate of the Redis Cluster's authority (its <name>-client-tls Secret). */
-  readonly redisClusterTls?: ClientTls;
+  /** For each workload that speaks TLS, a client certificate of its authority (its <name>-client-tls Secret). */
+  readonly clientTls?: Partial<Record<Workload, ClientTls>>;
 }
 
 /** The Secret with the client certificate applications (and `verify`) use for a workload. */
@@ -45,32 +45,34 @@ export function clientTlsSecretName(workload: string): string {
 
 export function verificationPlan(
   s: StackSettings,
-  { redisPassword, zookeeperAdminPassword, redisClusterTls }: VerificationSecrets,
+  { redisPassword, zookeeperAdminPassword, clientTls = {} }: VerificationSecrets,
 ): PlannedCheck[] {
   const access = accessOf(s);
   const zone = serviceZone(s.namespace, s.clusterDomain);
-  const check = (assertion: Assertion, inputs: object, password: string): PlannedCheck => ({
-    name: Assertion[assertion].title,
-    assertion,
-    inputs: { ...inputs, password, access },
-  });
+  const check = (assertion: Assertion, inputs: object, password: string, workload?: Workload): PlannedCheck => {
+    const tls = workload && clientTls[workload];
+    return {
+      name: Assertion[assertion].title,
+      assertion,
+      inputs: { ...inputs, password, access, ...(tls ? { tls, minValidDays: s.tls.minValidDays } : {}) },
+    };
+  };
   const checks: PlannedCheck[] = [];
   if (s.zookeeper.enabled) {
     const inputs = zookeeperHealthInputs(WORKLOAD_NAME.zookeeper, s.zookeeper, zone);
     checks.push(check("ZooKeeper", inputs, zookeeperAdminPassword));
   }
   if (s.redis.enabled) {
-    checks.push(check("RedisStandalone", redisStandaloneHealthInputs(WORKLOAD_NAME.redis, zone), redisPassword));
+    const inputs = redisStandaloneHealthInputs(WORKLOAD_NAME.redis, zone);
+    checks.push(check("RedisStandalone", inputs, redisPassword, Workload.Redis));
   }
   if (s.redisCluster.enabled) {
     const inputs = redisClusterHealthInputs(WORKLOAD_NAME.redisCluster, s.redisCluster, zone);
-    checks.push(
-      check("RedisCluster", { ...inputs, tls: redisClusterTls, minValidDays: s.tls.minValidDays }, redisPassword),
-    );
+    checks.push(check("RedisCluster", inputs, redisPassword, Workload.RedisCluster));
   }
   if (s.redisSentinel.enabled) {
     const inputs = redisSentinelHealthInputs(WORKLOAD_NAME.redisSentinel, s.redisSentinel, zone);
-    checks.push(check("RedisSentinel", inputs, redisPassword));
+    checks.push(check("RedisSentinel", inputs, redisPassword, Workload.RedisSentinel));
   }
   return checks;
 }

@@ -270,6 +270,8 @@ function printAccess(env: NodeJS.ProcessEnv): void {
   const o = JSON.parse(out.stdout) as Record<string, unknown>;
   const ns = o.namespaceName as string;
   const auth = `REDISCLI_AUTH="$(scripts/local-stack pulumi config get redisPassword)"`;
+  // Every Redis workload demands a client certificate of its own authority: the client Secret's files.
+  const tlsFrom = (secret: unknown) => `$(scripts/local-stack client-tls ${secret as string})`;
   const lines = [
     "",
     "Stack outputs:",
@@ -280,7 +282,7 @@ function printAccess(env: NodeJS.ProcessEnv): void {
   if (o.redisEndpoint) {
     lines.push(
       `  Redis          kubectl -n ${ns} port-forward svc/redis 16379:6379 &`,
-      `                 ${auth} redis-cli -p 16379 info persistence`,
+      `                 ${auth} redis-cli ${tlsFrom(o.redisClientTlsSecret)} -p 16379 info persistence`,
     );
   }
   if (o.redisClusterNodes) {
@@ -290,16 +292,15 @@ function printAccess(env: NodeJS.ProcessEnv): void {
       `  Redis Cluster  scripts/local-stack pulumi config get redisPassword | kubectl -n ${ns} exec -i redis-cluster-0 -- \\`,
       `                   sh -c 'IFS= read -r p; REDISCLI_AUTH="$p" exec redis-cli -c "$@"' sh cluster info`,
       // In a pod, redis-cli speaks TLS with the pod's certificate; applications mount the client Secret.
-      `                 (TLS only, client certificates required: applications mount Secret ${o.redisClusterClientTlsSecret as string}`,
-      `                  and connect with ca.crt, tls.crt and tls.key from it)`,
+      `                 (applications mount Secret ${o.redisClusterClientTlsSecret as string}: ca.crt, tls.crt, tls.key)`,
     );
   }
   if (o.redisSentinelEndpoints) {
     lines.push(
       `  Sentinel       kubectl -n ${ns} port-forward svc/redis-sentinel 26379:26379 &`,
-      `                 ${auth} redis-cli -p 26379 sentinel get-master-addr-by-name ${o.redisSentinelMasterName as string}`,
+      `                 ${auth} redis-cli ${tlsFrom(o.redisSentinelClientTlsSecret)} -p 26379 sentinel get-master-addr-by-name ${o.redisSentinelMasterName as string}`,
       `  Sentinel master (clients without Sentinel support; follows every failover)`,
-      `                 kubectl -n ${ns} port-forward svc/redis-sentinel-master 6380:6379 &  then  ${auth} redis-cli -p 6380`,
+      `                 kubectl -n ${ns} port-forward svc/redis-sentinel-master 6380:6379 &  then  ${auth} redis-cli ${tlsFrom(o.redisSentinelClientTlsSecret)} -p 6380`,
     );
   }
   if (o.zookeeperConnectString) {
@@ -307,8 +308,33 @@ function printAccess(env: NodeJS.ProcessEnv): void {
       `  ZooKeeper      kubectl -n ${ns} exec -it zookeeper-0 -- zk-cli      (the ZooKeeper shell, connected to this member)`,
     );
   }
-  lines.push("", "Re-check health at any time: scripts/local-stack verify");
+  lines.push(
+    "",
+    "Every Redis port speaks TLS only and demands a client certificate of that workload's own authority;",
+    "scripts/local-stack client-tls <secret> writes one (from the stack's <workload>-client-tls Secret) and prints redis-cli's flags.",
+    "Re-check health at any time: scripts/local-stack verify",
+  );
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/**
+ * Writes a client certificate Secret of the local stack (ca.crt, tls.crt, tls.key) under the state
+ * directory, readable by this user alone, and prints the redis-cli flags that present it.
+ */
+function writeClientTls(secret: string | undefined): void {
+  if (!secret || !/^[a-z0-9-]+-client-tls$/.test(secret))
+    fail("usage: scripts/local-stack client-tls <workload>-client-tls");
+  const env: NodeJS.ProcessEnv = { ...prepare(), KUBECONFIG: clusterSettings().KUBECONFIG };
+  const file = yaml.load(fs.readFileSync(CONFIG_FILE, "utf8")) as { config: Record<string, unknown> };
+  const namespace = file.config["middleware:namespace"] as string;
+  const r = run("kubectl", ["-n", namespace, "get", "secret", secret, "-o", "json"], { env, quiet: true });
+  if (r.status !== 0) fail(`cannot read Secret ${namespace}/${secret}: ${r.stderr.trim()}`);
+  const data = (JSON.parse(r.stdout) as { data: Record<string, string> }).data;
+  const dir = path.join(STATE, "tls", secret);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const f of ["ca.crt", "tls.crt", "tls.key"])
+    fs.writeFileSync(path.join(dir, f), Buffer.from(data[f] ?? "", "base64"), { mode: 0o600 });
+  process.stdout.write(`--tls --cacert ${dir}/ca.crt --cert ${dir}/tls.crt --key ${dir}/tls.key\n`);
 }
 
 function exitWith(r: SpawnSyncReturns<string>): never {
@@ -359,8 +385,10 @@ function main(): void {
       }
       return;
     }
+    case "client-tls":
+      return writeClientTls(rest[0]);
     default:
-      fail("usage: scripts/local-stack up | preview | verify | destroy | env | pulumi <args...>");
+      fail("usage: scripts/local-stack up | preview | verify | destroy | env | client-tls <secret> | pulumi <args...>");
   }
 }
 

@@ -11,7 +11,7 @@ import { Assertion, endpointsOf } from "../components/providers/assertions";
 import { loadLogic } from "../components/providers/shared/provider-kit";
 import { checkAccess } from "../components/providers/shared/reach";
 import type { ClientTls } from "../components/providers/shared/redis-client";
-import { StackSettings, WORKLOAD_NAME } from "../components/config/settings";
+import { StackSettings, WORKLOAD_NAME, Workload } from "../components/config/settings";
 import { PlannedCheck, accessOf, clientTlsSecretName, verificationPlan } from "../components/verification-plan";
 import { options, runMain } from "./cli";
 import { stackArgs } from "./pulumi-cli";
@@ -91,7 +91,12 @@ async function main(): Promise<void> {
   const plan = verificationPlan(settings, {
     redisPassword: secrets.redisPassword.value ?? "",
     zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
-    redisClusterTls: settings.redisCluster.enabled ? clientTls(settings, WORKLOAD_NAME.redisCluster) : undefined,
+    // Every Redis workload speaks TLS; ZooKeeper not yet.
+    clientTls: Object.fromEntries(
+      ([Workload.Redis, Workload.RedisCluster, Workload.RedisSentinel] as const)
+        .filter((w) => settings[w].enabled)
+        .map((w) => [w, clientTls(settings, WORKLOAD_NAME[w])]),
+    ),
   });
   // One message with the fix, rather than every member failing on its own.
   await checkAccess(

@@ -67,6 +67,8 @@ export function endpointsOf(spec: AssertionSpec, inputs: Record<string, unknown>
 export interface AssertionArgs extends PostDeployArgs {
   /** How long a failing check is retried before the deployment fails. Defaults to 0. */
   readonly retryForMs?: pulumi.Input<number>;
+  /** With TLS: fail while a member serves a certificate expiring within this many days. Defaults to no check. */
+  readonly minValidDays?: pulumi.Input<number>;
 }
 
 export interface AssertionInputs {

@@ -7,12 +7,17 @@ import { isFailing, myself } from "./shared/cluster-nodes";
 import { NodeView, disagreement, readView } from "./shared/cluster-state";
 import { HealthError, collect } from "./shared/health-error";
 import { Access, Reach, splitEndpoint } from "./shared/reach";
-import { DEFAULT_TIMEOUT_MS, RedisAuth, authOf, tlsOptions, withRedisSession } from "./shared/redis-client";
+import {
+  CertificateCheck,
+  DEFAULT_TIMEOUT_MS,
+  RedisAuth,
+  authOf,
+  tlsOptions,
+  withRedisSession,
+} from "./shared/redis-client";
 
-export interface ClusterHealthInputs extends RedisAuth {
+export interface ClusterHealthInputs extends RedisAuth, CertificateCheck {
   readonly nodes: readonly string[];
-  /** With TLS: fail while a node serves a certificate expiring within this many days. Defaults to no check. */
-  readonly minValidDays?: number;
   readonly expectedMasters: number;
   readonly replicasPerMaster: number;
   readonly access?: Access;

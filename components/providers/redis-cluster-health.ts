@@ -19,8 +19,6 @@ export interface RedisClusterHealthArgs extends AssertionArgs, RedisCredentialAr
   readonly expectedMasters: pulumi.Input<number>;
   /** Connected replicas each master must have. */
   readonly replicasPerMaster: pulumi.Input<number>;
-  /** With TLS: fail while a node serves a certificate expiring within this many days. Defaults to no check. */
-  readonly minValidDays?: pulumi.Input<number>;
 }
 
 export class RedisClusterHealth extends AssertionResource<ClusterHealthReport> {

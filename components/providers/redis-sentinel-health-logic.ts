@@ -5,9 +5,9 @@
 import Redis from "ioredis";
 import { HealthError, collect } from "./shared/health-error";
 import type { Access } from "./shared/reach";
-import { RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
+import { CertificateCheck, RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
 
-export interface SentinelHealthInputs extends RedisAuth {
+export interface SentinelHealthInputs extends RedisAuth, CertificateCheck {
   readonly sentinels: readonly string[];
   readonly masterName: string;
   readonly expectedReplicas: number;
@@ -79,6 +79,7 @@ export async function assertSentinelHealthy(inputs: SentinelHealthInputs): Promi
       );
     }
     problems.push(...unpromotable);
+    if (inputs.minValidDays !== undefined) problems.push(...session.expiringCertificates(inputs.minValidDays));
     if (problems.length) throw new HealthError("Redis Sentinel", problems);
     const first = /ip=([^,]+),port=(\d+)/.exec(online[0]);
     await collect(problems, () => writeOnMasterReadOnReplica(m, first ? `${first[1]}:${first[2]}` : "", open));

@@ -1,9 +1,9 @@
 // Asserts a standalone Redis serves authenticated clients with AOF on. No Pulumi import.
 import { HealthError } from "./shared/health-error";
 import type { Access } from "./shared/reach";
-import { RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
+import { CertificateCheck, RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
 
-export interface StandaloneHealthInputs extends RedisAuth {
+export interface StandaloneHealthInputs extends RedisAuth, CertificateCheck {
   readonly endpoint: string;
   readonly access?: Access;
 }
@@ -21,7 +21,8 @@ export async function assertStandaloneHealthy(inputs: StandaloneHealthInputs): P
     } catch (e) {
       throw new HealthError("Redis", [(e as Error).message]);
     }
-    const problems: string[] = [];
+    const problems: string[] =
+      inputs.minValidDays === undefined ? [] : session.expiringCertificates(inputs.minValidDays);
     if ((await client.ping()) !== "PONG") problems.push(`${inputs.endpoint} did not answer PING`);
     const persistence = parseInfo(String(await client.call("INFO", "persistence")));
     if (persistence.get("aof_enabled") !== "1")

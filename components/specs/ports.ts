@@ -8,5 +8,8 @@ export const Port = {
   /** A plain-text client port kept beside the TLS one while applications move (tls.plaintextPorts). */
   RedisPlain: 6380,
   RedisBus: 16379,
+  /** Sentinel: TLS where the workload speaks it. */
   Sentinel: 26379,
+  /** A plain-text Sentinel port kept beside the TLS one while applications move (tls.plaintextPorts). */
+  SentinelPlain: 26380,
 } as const;

@@ -40,10 +40,14 @@ export const TLS_DIR = "/etc/tls";
  * the master over. Redis checks that a certificate chains to the authority, not its names: the
  * authority is this workload's alone, so holding one of its certificates is being a member.
  */
-function tlsLines(tls: RedisTls, cluster: boolean): string[] {
+function tlsLines(
+  tls: RedisTls,
+  cluster: boolean,
+  ports: { tls: number; plain: number } = { tls: Port.Redis, plain: Port.RedisPlain },
+): string[] {
   return [
-    `port ${tls.plaintextPort ? Port.RedisPlain : 0}`,
-    `tls-port ${Port.Redis}`,
+    `port ${tls.plaintextPort ? ports.plain : 0}`,
+    `tls-port ${ports.tls}`,
     `tls-cert-file ${TLS_DIR}/tls.crt`,
     `tls-key-file ${TLS_DIR}/tls.key`,
     `tls-ca-cert-file ${TLS_DIR}/ca.crt`,
@@ -132,6 +136,11 @@ export interface SentinelConfArgs {
   readonly masterPort?: number;
   /** Accept the previous client password beside the current one (a rotation in progress). Defaults to false. */
   readonly acceptsPreviousPassword?: boolean;
+  /**
+   * Speak TLS with mutual authentication, to clients and (tls-replication) to the data pods and the
+   * other sentinels, which must speak it too. Defaults to none: plain text.
+   */
+  readonly tls?: RedisTls;
 }
 
 /** Placeholder the sentinel entrypoint replaces with the master it discovers (or data pod 0 on first start). */
@@ -140,7 +149,9 @@ export const MASTER_HOST_PLACEHOLDER = "@MASTER_HOST@";
 export function sentinelConf(a: SentinelConfArgs): string {
   return (
     [
-      `port ${Port.Sentinel}`,
+      ...(a.tls
+        ? tlsLines(a.tls, false, { tls: Port.Sentinel, plain: Port.SentinelPlain })
+        : [`port ${Port.Sentinel}`]),
       // The rewritten config holds the sentinels' passwords, so it lives in memory (/run/app); the
       // entrypoint keeps only the state that must survive a restart on the volume.
       "dir /run/app",

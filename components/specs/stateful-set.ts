@@ -192,6 +192,8 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
               { name: "run", mountPath: Mount.Run, readOnly: true },
               { name: "tmp", mountPath: Mount.Tmp },
               ...(sc.authFiles?.length ? [{ name: sidecarAuthVolume(sc), mountPath: Mount.Auth, readOnly: true }] : []),
+              // A sidecar speaks to its own server (and the sentinels) as the main container does.
+              ...(a.tls ? [{ name: "tls", mountPath: Mount.Tls, readOnly: true }] : []),
             ],
           })),
         ],

@@ -4,6 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TlsSettings } from "../config/settings";
 import { podDomain } from "../specs/network";
+import { workloadLabels } from "../specs/labels";
+import type { PlatformArgs } from "../stateful-workload";
 import type { PodTls } from "../specs/stateful-set";
 import { TlsAuthority, TlsCertificate } from "./certificate";
 
@@ -28,13 +30,13 @@ export interface WorkloadTls {
 }
 
 export interface WorkloadTlsArgs {
-  readonly namespace: pulumi.Input<string>;
-  readonly namespaceName: string;
-  /** The namespace's Service zone (`<namespace>.svc.<clusterDomain>`). */
-  readonly zone: string;
+  /** The namespace (as an Input and as a name) and its Service zone; the stack labels the objects. */
+  readonly platform: Pick<PlatformArgs, "namespace" | "namespaceName" | "zone" | "stack">;
+  /** app.kubernetes.io/name of the workload's objects. */
+  readonly app: string;
   readonly settings: TlsSettings;
-  /** Labels of the workload's objects. */
-  readonly labels: Readonly<Record<string, string>>;
+  /** The StatefulSets whose pods present the certificate. Defaults to the workload's own. */
+  readonly statefulSets?: readonly string[];
 }
 
 function tlsSecret(
@@ -47,7 +49,11 @@ function tlsSecret(
   return new k8s.core.v1.Secret(
     name,
     {
-      metadata: { name, namespace: args.namespace, labels: { ...args.labels } },
+      metadata: {
+        name,
+        namespace: args.platform.namespace,
+        labels: { ...workloadLabels(name.replace(/-(client-)?tls$/, ""), args.app, args.platform.stack).pod },
+      },
       type: "kubernetes.io/tls",
       stringData: pulumi
         .secret(pulumi.all([ca, cert.certPem, cert.keyPem]))
@@ -63,12 +69,14 @@ function tlsSecret(
  */
 export function workloadTls(workload: string, args: WorkloadTlsArgs, parent: pulumi.Resource): WorkloadTls {
   const s = args.settings;
+  const { namespaceName, zone } = args.platform;
+  const statefulSets = args.statefulSets ?? [workload];
   const lifetime = { validityDays: s.validityDays, renewBeforeDays: s.renewBeforeDays };
   const opts = { parent };
   const authority = new TlsAuthority(
     `${workload}-ca`,
     {
-      commonName: `${args.namespaceName}/${workload} authority`,
+      commonName: `${namespaceName}/${workload} authority`,
       validityDays: s.authorityValidityDays,
       renewBeforeDays: s.renewBeforeDays,
     },
@@ -79,13 +87,12 @@ export function workloadTls(workload: string, args: WorkloadTlsArgs, parent: pul
     {
       ...lifetime,
       authority,
-      commonName: `${workload}.${args.zone}`,
+      commonName: `${workload}.${zone}`,
+      // Every pod by name, every Service of the namespace (client Services, the Sentinel master's).
       dnsNames: [
-        `*.${podDomain(workload, args.zone)}`,
-        `${workload}.${args.zone}`,
-        `*.${args.zone}`,
-        `${workload}.${args.namespaceName}`,
-        workload,
+        ...statefulSets.map((sts) => `*.${podDomain(sts, zone)}`),
+        `*.${zone}`,
+        ...statefulSets.flatMap((sts) => [`${sts}.${namespaceName}`, sts]),
         "localhost",
       ],
       ipAddresses: ["127.0.0.1"],

@@ -11,6 +11,7 @@ import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
 import { ClusterDns } from "../support/fault-writers";
 import { redisCliTls } from "../support/tls";
+import { ClientTls, tlsOptions } from "../../components/providers/shared/redis-client";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
 import { E2eStack } from "../support/local-stack";
 import { waitFor } from "../support/processes";
@@ -50,6 +51,12 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   let clusterTls: string[] = [];
   /** redis-cli from this host to a cluster node's address. */
   const nodeCli = (ip: string, pw: string, ...args: string[]) => redisCli(ip, 6379, pw, ...clusterTls, ...args);
+  /** The same for the standalone Redis and for the Sentinel set (sentinels and data pods share an authority). */
+  let redisTls: string[] = [];
+  let sentinelTls: string[] = [];
+  let sentinelPem: ClientTls | undefined;
+  const standaloneCli = async (pw: string, ...args: string[]) =>
+    redisCli(await podIp("redis-0"), 6379, pw, ...redisTls, ...args);
 
   const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -132,9 +139,17 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     Promise.all(
       SENTINELS.map(
         async (s) =>
-          (await redisCli(await podIp(s), 26379, password, "sentinel", "get-master-addr-by-name", "mymaster")).split(
-            "\n",
-          )[0],
+          (
+            await redisCli(
+              await podIp(s),
+              26379,
+              password,
+              ...sentinelTls,
+              "sentinel",
+              "get-master-addr-by-name",
+              "mymaster",
+            )
+          ).split("\n")[0],
       ),
     );
 
@@ -190,6 +205,10 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     adminPassword = await stack.secret("redisAdminPassword");
     assert.ok(password.length >= 24 && adminPassword !== password);
     clusterTls = redisCliTls(await kubectl.clientTls(NAMESPACE, "redis-cluster-client-tls"));
+    redisTls = redisCliTls(await kubectl.clientTls(NAMESPACE, "redis-client-tls"));
+    const sentinelFiles = await kubectl.clientTls(NAMESPACE, "redis-sentinel-client-tls");
+    sentinelTls = redisCliTls(sentinelFiles);
+    sentinelPem = sentinelFiles.pem;
   });
 
   it("changes nothing on a second up, and finds no drift after a refresh", async () => {
@@ -208,16 +227,29 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     assert.deepStrictEqual((await zkModes()).sort(), ["follower", "follower", "leader"]);
     const masters = await sentinelMasters();
     assert.strictEqual(new Set(masters).size, 1, `sentinels disagree: ${masters}`);
-    assert.strictEqual(await redisRole(await podIp(masters[0].split(".")[0]), password), "master");
+    assert.strictEqual(await redisRole(await podIp(masters[0].split(".")[0]), password, sentinelTls), "master");
   });
 
-  it("speaks only TLS with client certificates on the Redis Cluster, and keeps a pod without one off its bus", async () => {
+  it("speaks only TLS with client certificates of each workload's own authority, and keeps a pod without one off the cluster bus", async () => {
     const ip = await podIp("redis-cluster-1");
     // The applications' certificate works from outside the pods; no certificate, or plain text, gets nothing.
     assert.match(await nodeCli(ip, password, "ping"), /^PONG$/);
     await assert.rejects(redisCli(ip, 6379, password, "ping"), "plain text on the client port");
     await assert.rejects(redisCli(ip, 6379, password, "--tls", "--insecure", "ping"), "TLS without a certificate");
     await assert.rejects(redisCli(ip, 6380, password, "ping"), "no plain-text port (tls.plaintextPorts is false)");
+    // The standalone Redis, a Sentinel data pod and a sentinel the same way, each with its own Secret.
+    for (const [pod, port, tls] of [
+      ["redis-0", 6379, redisTls],
+      ["redis-sentinel-data-0", 6379, sentinelTls],
+      ["redis-sentinel-0", 26379, sentinelTls],
+    ] as const) {
+      const at = await podIp(pod);
+      assert.match(await redisCli(at, port, password, ...tls, "ping"), /^PONG$/, pod);
+      await assert.rejects(redisCli(at, port, password, "ping"), `plain text on ${pod}`);
+      await assert.rejects(redisCli(at, port, password, "--tls", "--insecure", "ping"), `no certificate on ${pod}`);
+      // Another workload's certificate is no key here: each has its own authority.
+      await assert.rejects(redisCli(at, port, password, ...clusterTls, "ping"), `the cluster's certificate on ${pod}`);
+    }
     // A pod of the namespace running a cluster node of its own, with no certificate, asks a node to
     // meet it on the bus: the first step of the takeover the bus allowed in plain text.
     const image = await kubectl.check([
@@ -289,7 +321,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   });
 
   it("keeps a Redis key, a cluster key and a znode when their pods are deleted", async () => {
-    await redisCli(await podIp("redis-0"), 6379, password, "set", "e2e:standalone", "kept");
+    await standaloneCli(password, "set", "e2e:standalone", "kept");
     assert.strictEqual(await clusterCli("redis-cluster-0", "set", "e2e:cluster", "kept"), "OK");
     await kubectl.exec(NAMESPACE, "zookeeper-0", "zk-cli", "create", "/e2e-persist", "kept");
     // The master serving the key and its replica go together, so the key must come back from disk.
@@ -303,7 +335,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       await deletePods("redis-0", ...pair, ...ZOOKEEPERS);
       await allReady(["redis-0", ...pair, ...ZOOKEEPERS], since);
     });
-    assert.strictEqual(await redisCli(await podIp("redis-0"), 6379, password, "get", "e2e:standalone"), "kept");
+    assert.strictEqual(await standaloneCli(password, "get", "e2e:standalone"), "kept");
     await waitFor(
       "cluster state ok",
       120_000,
@@ -409,7 +441,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined),
       1000,
     );
-    const promoted = (await redisRole(replica[1].split(":")[0], password).catch(() => "gone")) === "master";
+    const promoted =
+      (await redisRole(replica[1].split(":")[0], password, sentinelTls).catch(() => "gone")) === "master";
     timings.push([`  (${promoted ? "its replica was promoted" : "the master came back before the failover"})`, ""]);
   });
 
@@ -431,7 +464,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     );
     await timed(`Sentinel: ${masterPod} back Ready`, () => allReady([masterPod], since));
     const after = (await sentinelMasters())[0];
-    assert.strictEqual(await redisRole(await podIp(after.split(".")[0]), password), "master");
+    assert.strictEqual(await redisRole(await podIp(after.split(".")[0]), password, sentinelTls), "master");
     // A deleted master hands over in its preStop hook (images/redis/redis-handover) rather than
     // leaving the sentinels to notice it gone.
     const logs = await Promise.all(
@@ -459,8 +492,11 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       password,
       sentinelPassword: password,
       natMap: names.natMap,
+      enableTLSForSentinelMode: true,
+      sentinelTLS: tlsOptions(sentinelPem!),
+      tls: tlsOptions(sentinelPem!),
     });
-    const plainClient = new Redis({ host: masterServiceIp, port: 6379, password });
+    const plainClient = new Redis({ host: masterServiceIp, port: 6379, password, tls: tlsOptions(sentinelPem!) });
     const writers = [
       { name: "ioredis Sentinel client", client: sentinelClient, acked: [] as [string, number][], refused: 0 },
       {
@@ -509,7 +545,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       );
       writing = false;
       await Promise.all(loops);
-      const reader = new Redis({ host: await podIp(master), port: 6379, password });
+      const reader = new Redis({ host: await podIp(master), port: 6379, password, tls: tlsOptions(sentinelPem!) });
       try {
         for (const w of writers) {
           const keys = w.acked.map(([k]) => k);
@@ -717,11 +753,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
         `${p} stalled on a master's old address:\n${replication.join("\n")}`,
       );
     }
-    await assert.rejects(
-      redisCli(await podIp("redis-0"), 6379, password, "ping"),
-      /WRONGPASS|invalid username-password/,
-    );
-    assert.strictEqual(await redisCli(await podIp("redis-0"), 6379, rotated, "get", "e2e:standalone"), "kept");
+    await assert.rejects(standaloneCli(password, "ping"), /WRONGPASS|invalid username-password/);
+    assert.strictEqual(await standaloneCli(rotated, "get", "e2e:standalone"), "kept");
     password = rotated;
     // Nothing in the API server gives the password away: not the StatefulSets, not the pods.
     const visible = JSON.stringify(await kubectl.json(["-n", NAMESPACE, "get", "statefulsets,pods,configmaps"]));

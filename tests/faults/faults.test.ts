@@ -49,6 +49,7 @@ describe("faults on the local stack (tests/faults)", function () {
   let names: ClusterDns;
   /** The applications' certificate for the Redis Cluster (its client Secret), for the writers and redis-cli. */
   let clusterTls: { files: TlsFiles; args: string[] };
+  let sentinelTls: { files: TlsFiles; args: string[] };
 
   const podIp = async (pod: string): Promise<string> =>
     (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
@@ -98,14 +99,29 @@ describe("faults on the local stack (tests/faults)", function () {
     const masters = await Promise.all(
       SENTINELS.map(
         async (s) =>
-          (await redisCli(await podIp(s), 26379, password, "sentinel", "get-master-addr-by-name", "mymaster")).split(
-            "\n",
-          )[0],
+          (
+            await redisCli(
+              await podIp(s),
+              26379,
+              password,
+              ...sentinelTls.args,
+              "sentinel",
+              "get-master-addr-by-name",
+              "mymaster",
+            )
+          ).split("\n")[0],
       ),
     ).catch(() => [undefined]);
     if (!masters.every((m) => m && m === masters[0])) return undefined;
     const pod = masters[0]!.split(".")[0];
-    const replication = await redisCli(await podIp(pod), 6379, password, "info", "replication").catch(() => "");
+    const replication = await redisCli(
+      await podIp(pod),
+      6379,
+      password,
+      ...sentinelTls.args,
+      "info",
+      "replication",
+    ).catch(() => "");
     return /role:master/.test(replication) && /connected_slaves:2/.test(replication) ? pod : undefined;
   };
   const zooKeeperView = async (): Promise<string | undefined> => {
@@ -139,7 +155,9 @@ describe("faults on the local stack (tests/faults)", function () {
       );
     }
     for (const p of SENTINEL_DATA) {
-      const info = await redisCli(await podIp(p), 6379, password, "info", "replication").catch((e: Error) => e.message);
+      const info = await redisCli(await podIp(p), 6379, password, ...sentinelTls.args, "info", "replication").catch(
+        (e: Error) => e.message,
+      );
       out.push(`--- ${p}`, ...info.split("\n").filter((l) => /role|master_host|link_status|offset|slave\d/.test(l)));
     }
     return out.map((l) => `        ${l}`).join("\n");
@@ -264,6 +282,8 @@ describe("faults on the local stack (tests/faults)", function () {
     zkSuper = await stack.secret("zookeeperAdminPassword");
     const files = await kubectl.clientTls(NAMESPACE, "redis-cluster-client-tls");
     clusterTls = { files, args: redisCliTls(files) };
+    const sentinelFiles = await kubectl.clientTls(NAMESPACE, "redis-sentinel-client-tls");
+    sentinelTls = { files: sentinelFiles, args: redisCliTls(sentinelFiles) };
     names = new ClusterDns(CLUSTER_DNS, [
       ...SENTINEL_DATA.map((p) => `${p}.redis-sentinel-data-headless.${ZONE}`),
       ...CLUSTER_PODS.map((p) => `${p}.redis-cluster-headless.${ZONE}`),
@@ -329,7 +349,14 @@ describe("faults on the local stack (tests/faults)", function () {
   describe("Redis Sentinel, written by an ioredis Sentinel client (SET + WAIT 1)", () => {
     let w: SentinelWriter;
     before(async () => {
-      w = await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "sentinel");
+      w = await SentinelWriter.open(
+        names,
+        `redis-sentinel.${ZONE}`,
+        "mymaster",
+        password,
+        "sentinel",
+        sentinelTls.files.pem,
+      );
       w.start();
     });
     after(() => w?.close());
@@ -381,7 +408,7 @@ describe("faults on the local stack (tests/faults)", function () {
     before(async () => {
       writers = [
         await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "roll", clusterTls.files.pem),
-        await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "roll"),
+        await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "roll", sentinelTls.files.pem),
         await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-roll-register"),
       ];
       writers.forEach((w) => w.start());
@@ -444,8 +471,11 @@ describe("faults on the local stack (tests/faults)", function () {
       // The old password is refused now, the new one taken.
       const master = (await kubectl.json(["-n", NAMESPACE, "get", "pods", "-l", "middleware/redis-role=master"]))
         .items[0];
-      assert.match(await redisCli(master.status.podIP, 6379, rotated, "ping"), /PONG/);
-      await assert.rejects(redisCli(master.status.podIP, 6379, old, "ping"), /WRONGPASS|NOAUTH|AUTH failed/);
+      assert.match(await redisCli(master.status.podIP, 6379, rotated, ...sentinelTls.args, "ping"), /PONG/);
+      await assert.rejects(
+        redisCli(master.status.podIP, 6379, old, ...sentinelTls.args, "ping"),
+        /WRONGPASS|NOAUTH|AUTH failed/,
+      );
     });
   });
 

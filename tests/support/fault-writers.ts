@@ -228,11 +228,16 @@ export class SentinelWriter extends WaitingRedisWriter {
     masterName: string,
     password: string,
     tag: string,
+    tls: ClientTls,
   ): Promise<SentinelWriter> {
+    // TLS to the sentinels and to the data pods they name, with the applications' certificate.
     const options: RedisOptions = {
       sentinels: [{ host: await dnsCache.resolve(sentinelService), port: 26379 }],
       name: masterName,
       natMap: dnsCache.natMap,
+      enableTLSForSentinelMode: true,
+      sentinelTLS: tlsOptions(tls),
+      tls: tlsOptions(tls),
     };
     return new SentinelWriter(password, tag, options);
   }

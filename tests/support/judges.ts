@@ -32,7 +32,7 @@ export async function redisCli(host: string, port: number, password: string, ...
 }
 
 /** `INFO replication`'s role of a Redis server. */
-export async function redisRole(host: string, password: string): Promise<string> {
-  const info = await redisCli(host, 6379, password, "info", "replication");
+export async function redisRole(host: string, password: string, tls: readonly string[] = []): Promise<string> {
+  const info = await redisCli(host, 6379, password, ...tls, "info", "replication");
   return /^role:(\w+)/m.exec(info)?.[1] ?? "unknown";
 }

@@ -21,6 +21,15 @@ export interface SentinelOf {
   readonly masterPort: number;
   readonly masterName: string;
   readonly quorum: number;
+  /** Speak TLS as the product's sentinel.conf does (opts.tls has the certificate). */
+  readonly tls?: RedisConfArgs["tls"];
+}
+
+/** A product config speaking TLS, moved to `port` with the certificate in `tls.dir`. */
+function withTestTls(conf: string, port: number, tls: TlsFiles): string {
+  return conf
+    .replace(/^tls-port .*$/m, `tls-port ${port}`)
+    .replace(/^(tls-(cert|key|ca-cert)-file) \/etc\/tls\/(.*)$/gm, `$1 ${tls.dir}/$3`);
 }
 
 export interface RedisServerOptions {
@@ -64,12 +73,15 @@ export class RedisServer {
     this.tls = opts.tls;
     if (opts.sentinelOf) {
       // What the sentinel entrypoint writes, on loopback.
-      const conf = renderAuth(sentinelConf({ ...opts.sentinelOf, downAfterMs: 1000, failoverTimeoutMs: 5000 }))
+      const tls = opts.sentinelOf.tls;
+      if (tls && !opts.tls) throw new Error("a sentinel with TLS needs opts.tls");
+      const rendered = renderAuth(sentinelConf({ ...opts.sentinelOf, downAfterMs: 1000, failoverTimeoutMs: 5000 }))
         .replace(MASTER_HOST_PLACEHOLDER, "127.0.0.1")
         .replace(/^dir .*$/m, `dir ${this.dir}`);
+      const conf = opts.tls ? withTestTls(rendered, port, opts.tls) : rendered + `port ${port}\n`;
       fs.writeFileSync(
         path.join(this.dir, "redis.conf"),
-        conf + [`port ${port}`, "bind 127.0.0.1", `logfile ${path.join(this.dir, "redis.log")}`].join("\n") + "\n",
+        conf + ["bind 127.0.0.1", `logfile ${path.join(this.dir, "redis.log")}`].join("\n") + "\n",
         { mode: 0o600 },
       );
       return;
@@ -78,9 +90,7 @@ export class RedisServer {
       if (opts.product.tls && !opts.tls) throw new Error("a product config with TLS needs opts.tls");
       const rendered = renderAuth(redisConf(opts.product));
       const withPort = opts.product.tls
-        ? rendered
-            .replace(/^tls-port .*$/m, `tls-port ${port}`)
-            .replace(/^(tls-(cert|key|ca-cert)-file) \/etc\/tls\/(.*)$/gm, `$1 ${opts.tls!.dir}/$3`)
+        ? withTestTls(rendered, port, opts.tls!)
         : rendered.replace(/^port .*$/m, `port ${port}`);
       const conf = withPort
         .replace(/^bind .*$/m, "bind 127.0.0.1")

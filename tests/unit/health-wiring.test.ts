@@ -21,8 +21,10 @@ describe("post-deploy resources in the program", function () {
       "zookeeper-storage",
     ];
     const preflight = ["storage-root"]; // and node-capacity with required anti-affinity (program.test.ts)
-    // The Redis Cluster's own authority and what it signs: its pods', the applications', the deployer's.
-    const certificates = ["redis-cluster-ca", "redis-cluster-tls", "redis-cluster-client", "redis-cluster-deployer"];
+    // Each Redis workload's own authority and what it signs: its pods', the applications', the deployer's.
+    const certificates = ["redis", "redis-cluster", "redis-sentinel"].flatMap((w) =>
+      ["ca", "tls", "client", "deployer"].map((c) => `${w}-${c}`),
+    );
     const rollouts = ["redis", "redis-cluster", "redis-sentinel", "redis-sentinel-data", "zookeeper"].map(
       (w) => `${w}-rollout`,
     );
@@ -69,7 +71,7 @@ describe("post-deploy resources in the program", function () {
       /^harbor\.dev\.example\.internal\/middleware\/redis@sha256:[0-9a-f]{64}\|[0-9a-f]{16}\|6\|[0-9a-f]{32}\|tls:[0-9a-f]{32}\/[0-9a-f]{32}$/,
     );
     assert.strictEqual(health.minValidDays, 7);
-    for (const r of [init, health])
+    for (const r of [init, health, dyn.get("redis-sentinel-health")!, dyn.get("redis-health")!])
       assert.strictEqual(
         r.tls[Object.keys(r.tls)[0]],
         SECRET_SIG,

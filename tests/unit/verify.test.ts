@@ -21,7 +21,6 @@ describe("npm run verify", function () {
     assert.strictEqual(plan.get("ZooKeeper")!.clientUser, dyn.get("zookeeper-health")!.clientUser);
     assert.deepStrictEqual(plan.get("Redis Cluster")!.nodes, dyn.get("redis-cluster-health")!.nodes);
     assert.strictEqual(plan.get("Redis Cluster")!.expectedMasters, dyn.get("redis-cluster-health")!.expectedMasters);
-    assert.strictEqual(plan.get("Redis Cluster")!.minValidDays, dyn.get("redis-cluster-health")!.minValidDays);
     assert.deepStrictEqual(plan.get("Redis Sentinel")!.sentinels, dyn.get("redis-sentinel-health")!.sentinels);
     assert.strictEqual(
       plan.get("Redis Sentinel")!.expectedReplicas,
@@ -34,10 +33,11 @@ describe("npm run verify", function () {
     const settings = parseStackConfig("dev", readStackFile("dev"), secrets);
     const tls = { ca: "ca-pem", cert: "cert-pem", key: "key-pem" };
     const plan = new Map(
-      verificationPlan(settings, { ...TEST_SECRETS, redisClusterTls: tls }).map((c) => [c.name, c.inputs]),
+      verificationPlan(settings, { ...TEST_SECRETS, clientTls: { redisCluster: tls } }).map((c) => [c.name, c.inputs]),
     );
     assert.deepStrictEqual(plan.get("Redis Cluster")!.tls, tls);
-    assert.strictEqual(plan.get("Redis")!.tls, undefined, "standalone Redis speaks plain text still");
+    assert.strictEqual(plan.get("Redis Cluster")!.minValidDays, 7);
+    assert.strictEqual(plan.get("Redis")!.tls, undefined, "only the workloads it has a certificate for");
   });
 
   it("reads `pulumi config --json` output, structured values and secrets included", () => {

@@ -17,6 +17,12 @@ export interface ClientTls {
   readonly key: string;
 }
 
+/** What an assertion over TLS also checks. */
+export interface CertificateCheck {
+  /** Fail while a member serves a certificate expiring within this many days. Defaults to no check. */
+  readonly minValidDays?: number;
+}
+
 /** The credentials in a provider's inputs. */
 export function authOf(inputs: RedisAuth): RedisAuth {
   return { username: inputs.username, password: inputs.password, tls: inputs.tls };
