@@ -8,6 +8,7 @@ import { stackSentinelQuorum } from "./quorum/stack-sentinel-quorum";
 import { statefulsetRedisClusterShape } from "./quorum/statefulset-redis-cluster-shape";
 import { statefulsetZookeeperReplicasOdd } from "./quorum/statefulset-zookeeper-replicas-odd";
 import { redisAuthRequired } from "./security/redis-auth-required";
+import { redisTlsRequired } from "./security/redis-tls-required";
 import { secretPlaintextForbidden } from "./security/secret-plaintext-forbidden";
 import { workloadResourceLimits } from "./security/workload-resource-limits";
 import { workloadSecurityContext } from "./security/workload-security-context";
@@ -38,6 +39,7 @@ export const policyFactories: readonly ((level?: EnforcementLevel) => Policy)[] 
   workloadSecurityContext,
   workloadResourceLimits,
   redisAuthRequired,
+  redisTlsRequired,
   zookeeperAuthRequired,
   secretPlaintextForbidden,
   serviceDataPortProd,

@@ -14,6 +14,7 @@ import {
 } from "../policies/quorum/statefulset-redis-cluster-shape";
 import { statefulsetZookeeperReplicasOdd } from "../policies/quorum/statefulset-zookeeper-replicas-odd";
 import { redisAuthRequired } from "../policies/security/redis-auth-required";
+import { redisTlsRequired } from "../policies/security/redis-tls-required";
 import { secretPlaintextForbidden } from "../policies/security/secret-plaintext-forbidden";
 import { workloadResourceLimits } from "../policies/security/workload-resource-limits";
 import { workloadSecurityContext } from "../policies/security/workload-security-context";
@@ -33,6 +34,10 @@ const sts = (app: string, n: number, m: Mutate = () => undefined) => {
   return r;
 };
 const pod = (p: any) => p.spec.template.spec;
+const conf = (file: string, text: string) => ({
+  type: Kind.ConfigMap,
+  props: { metadata: { name: "c" }, data: { [file]: text } },
+});
 const main = (p: any) => p.spec.template.spec.containers[0];
 
 /** [policy, passing resources, failing resources, expected message, resources with unknown values]. */
@@ -244,6 +249,25 @@ const cases: [string, any, TestResource[], TestResource[], RegExp][] = [
     /Redis StatefulSet redis-cluster mounts no auth Secret/,
   ],
   [
+    "redis tls",
+    redisTlsRequired(),
+    [
+      conf(
+        "redis.conf",
+        "port 0\ntls-port 6379\ntls-auth-clients yes\ntls-replication yes\ncluster-enabled yes\ntls-cluster yes\n",
+      ),
+      conf("sentinel.conf", "port 0\ntls-port 26379\ntls-replication yes\n"),
+      conf("zoo.cfg", "clientPort=2181\n"),
+    ],
+    [
+      conf("redis.conf", "port 6379\nappendonly yes\n"),
+      conf("redis.conf", "tls-port 6379\ntls-auth-clients optional\ntls-replication yes\n"),
+      conf("redis.conf", "tls-port 6379\ntls-replication yes\ncluster-enabled yes\n"),
+      conf("sentinel.conf", "tls-port 26379\ntls-replication yes\ntls-replication no\n"),
+    ],
+    /redis\.conf of ConfigMap c lacks tls-port <port>, tls-replication yes|lacks tls-auth-clients yes|lacks tls-cluster yes|sentinel\.conf of ConfigMap c lacks tls-replication yes/,
+  ],
+  [
     "no password env literal",
     secretPlaintextForbidden(),
     [sts("redis", 1, (p) => (main(p).env = [{ name: "REDIS_MODE", value: "cluster" }]))],
@@ -405,6 +429,27 @@ describe("policy pack", () => {
     });
   }
 
+  it("redis-tls-required names what each config lacks", async () => {
+    const each = async (file: string, text: string) => violations(redisTlsRequired(), [conf(file, text)]);
+    assert.deepStrictEqual(await each("redis.conf", "port 6379\n"), [
+      "redis.conf of ConfigMap c lacks tls-port <port>, tls-replication yes: a peer or client without a certificate of the workload's authority could connect. Build it with the program's redis-conf builder and tls settings (README, \"TLS\").",
+    ]);
+    assert.match(
+      (await each("redis.conf", "tls-port 6379\ntls-auth-clients optional\ntls-replication yes\n"))[0],
+      /lacks tls-auth-clients yes:/,
+    );
+    assert.match(
+      (await each("redis.conf", "tls-port 6379\ntls-replication yes\ncluster-enabled yes\n"))[0],
+      /lacks tls-cluster yes:/,
+    );
+    // The last line wins, as in Redis.
+    assert.match(
+      (await each("sentinel.conf", "tls-port 26379\ntls-replication yes\ntls-replication no\n"))[0],
+      /sentinel\.conf .* lacks tls-replication yes:/,
+    );
+    assert.match((await each("redis.conf", "tls-port 0\ntls-replication yes\n"))[0], /lacks tls-port <port>:/);
+  });
+
   it("checks images against the configured registry", async () => {
     const v = await violations(
       workloadImagePinned(),
@@ -428,7 +473,7 @@ describe("policy pack", () => {
     }
     const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
     assert.deepStrictEqual(advisory.sort(), ["persistentvolume-nfs-hard-mount", "statefulset-anti-affinity-required"]);
-    assert.strictEqual(policies.length - advisory.length, 16, "every other policy stops a preview");
+    assert.strictEqual(policies.length - advisory.length, 17, "every other policy stops a preview");
   });
 
   it("names every policy <kind>-<subject>-<rule>, uniquely, with a description", () => {
