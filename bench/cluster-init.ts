@@ -1,16 +1,44 @@
 // Benchmark (not a test): our cluster init vs `redis-cli --cluster create` on identical fresh
 // loopback nodes, in one run, medians side by side. Usage:
-//   npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000]
+//   npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000] [--tls]
+// --tls: the nodes run the product's cluster config with TLS (the deployed path), both sides present
+// a certificate of the nodes' authority.
 import { assertClusterHealthy } from "../components/providers/redis-cluster-health-logic";
 import { initCluster } from "../components/providers/redis-cluster-init-logic";
 import { redisCliCreate } from "../tests/support/redis-cli";
-import { ADMIN, CLIENT, RedisServers } from "../tests/support/redis-servers";
+import { ADMIN, CLIENT, RedisServerOptions, RedisServers } from "../tests/support/redis-servers";
+import { TestAuthority, redisCliTls } from "../tests/support/tls";
+import { DEFAULT_CLIENT_ACL } from "../components/specs/redis-acl";
+import { RedisMode } from "../components/specs/redis-conf";
 import Redis from "ioredis";
 import { connectRedis } from "../tests/support/redis";
 import { options } from "../scripts/cli";
 
-const opts = options("npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000]", ["rounds", "node-timeout"]);
+const opts = options(
+  "npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000] [--tls]",
+  ["rounds", "node-timeout", "tls"],
+  process.argv.slice(2),
+  [{ name: "tls" }],
+);
 const rounds = Number(opts.rounds ?? 5);
+const authority = opts.tls === "true" ? new TestAuthority("bench") : undefined;
+const member = authority?.issue();
+const nodeOptions = (): RedisServerOptions =>
+  member
+    ? {
+        cluster: true,
+        tls: member,
+        product: {
+          mode: RedisMode.Cluster,
+          maxmemory: "64mb",
+          appendfsync: "everysec",
+          clusterNodeTimeoutMs: Number(opts["node-timeout"] ?? 5000),
+          clientAcl: DEFAULT_CLIENT_ACL,
+          tls: { plaintextPort: false },
+        },
+      }
+    : { cluster: true, nodeTimeoutMs: Number(opts["node-timeout"] ?? 5000) };
+const tlsAuth = member ? { tls: member.pem } : {};
 const nodeTimeoutMs = Number(opts["node-timeout"] ?? 5000);
 // Redis keeps a master that is in FAIL state from turning ok until 2 s after the server started
 // (CLUSTER_WRITABLE_DELAY), so on just-started nodes nothing can finish sooner than that.
@@ -37,10 +65,10 @@ async function timeToOk(
 ): Promise<{ ms: number; floor: number }> {
   const fleet = new RedisServers();
   try {
-    const servers = await fleet.add(6, { cluster: true, nodeTimeoutMs });
+    const servers = await fleet.add(6, nodeOptions());
     // Warm: nodes up longer than the writable delay, as pods are by the time a deploy runs init.
     if (warm) await new Promise((r) => setTimeout(r, WRITABLE_DELAY_MS + 100));
-    const monitors = await Promise.all(servers.map((s) => connectRedis(s.port, ADMIN)));
+    const monitors = await Promise.all(servers.map((s) => connectRedis(s.port, { ...ADMIN, ...s.tlsOption })));
     try {
       const t0 = performance.now();
       await form(servers.map((s) => s.endpoint));
@@ -57,8 +85,8 @@ async function timeToOk(
   }
 }
 
-const ours = (nodes: string[]) => initCluster({ nodes, replicasPerMaster: 1, ...ADMIN });
-const redisCli = (nodes: string[]) => redisCliCreate(nodes, 1);
+const ours = (nodes: string[]) => initCluster({ nodes, replicasPerMaster: 1, ...ADMIN, ...tlsAuth });
+const redisCli = (nodes: string[]) => redisCliCreate(nodes, 1, member ? redisCliTls(member) : []);
 
 async function main(): Promise<void> {
   const oursMs: number[] = [];
@@ -92,16 +120,16 @@ async function main(): Promise<void> {
   const adoptMs: number[] = [];
   const healthMs: number[] = [];
   try {
-    const nodes = (await fleet.add(6, { cluster: true, nodeTimeoutMs })).map((s) => s.endpoint);
+    const nodes = (await fleet.add(6, nodeOptions())).map((s) => s.endpoint);
     await ours(nodes);
     for (let r = 0; r < rounds; r++) {
       let t0 = performance.now();
-      const result = await initCluster({ nodes, replicasPerMaster: 1, ...ADMIN });
+      const result = await initCluster({ nodes, replicasPerMaster: 1, ...ADMIN, ...tlsAuth });
       adoptMs.push(performance.now() - t0);
       if (result.action !== "adopted" || result.writes !== 0)
         throw new Error(`expected an adoption without writes, got ${result.action} with ${result.writes} writes`);
       t0 = performance.now();
-      await assertClusterHealthy({ nodes, expectedMasters: 3, replicasPerMaster: 1, ...CLIENT });
+      await assertClusterHealthy({ nodes, expectedMasters: 3, replicasPerMaster: 1, ...CLIENT, ...tlsAuth });
       healthMs.push(performance.now() - t0);
     }
   } finally {
@@ -111,7 +139,7 @@ async function main(): Promise<void> {
   const oursMed = median(oursMs);
   const cliMed = median(cliMs);
   console.log(
-    `cluster init benchmark: 6 loopback nodes, 3 masters + 3 replicas, cluster-node-timeout ${nodeTimeoutMs} ms, ${rounds} rounds, medians`,
+    `cluster init benchmark: 6 loopback nodes${member ? " speaking TLS (the product's config)" : ""}, 3 masters + 3 replicas, cluster-node-timeout ${nodeTimeoutMs} ms, ${rounds} rounds, medians`,
   );
   console.log(`(a) fresh nodes -> every node cluster_state:ok`);
   console.log(`    ours                        ${f(oursMed)}   (rounds: ${oursMs.map(f).join(", ")})`);
@@ -142,7 +170,10 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => {
+    authority?.remove();
+    process.exit(0);
+  },
   (e) => {
     console.error(e);
     process.exit(1);
