@@ -53,21 +53,33 @@ export class TlsAuthorityProvider implements pulumi.dynamic.ResourceProvider {
   }
 }
 
-/** One workload's certificate authority: self-signed, signing that workload's certificates only. */
-export class TlsAuthority extends pulumi.dynamic.Resource {
+/** What an issue records: the certificate, its key (a Pulumi secret output, encrypted in state), expiry and serial. */
+abstract class IssuedResource extends pulumi.dynamic.Resource {
   declare public readonly certPem: pulumi.Output<string>;
   /** A Pulumi secret. */
   declare public readonly keyPem: pulumi.Output<string>;
   declare public readonly notAfter: pulumi.Output<string>;
   declare public readonly serial: pulumi.Output<string>;
 
-  constructor(name: string, args: AuthorityInputs, opts?: pulumi.CustomResourceOptions) {
+  protected constructor(
+    provider: pulumi.dynamic.ResourceProvider,
+    name: string,
+    inputs: pulumi.Inputs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(
-      new TlsAuthorityProvider(),
+      provider,
       name,
-      { ...args, certPem: undefined, keyPem: undefined, notAfter: undefined, serial: undefined },
+      { ...inputs, certPem: undefined, keyPem: undefined, notAfter: undefined, serial: undefined },
       { ...opts, additionalSecretOutputs: ["keyPem"] },
     );
+  }
+}
+
+/** One workload's certificate authority: self-signed, signing that workload's certificates only. */
+export class TlsAuthority extends IssuedResource {
+  constructor(name: string, args: AuthorityInputs, opts?: pulumi.CustomResourceOptions) {
+    super(new TlsAuthorityProvider(), name, { ...args }, opts);
   }
 }
 
@@ -111,13 +123,7 @@ export interface TlsCertificateArgs extends Lifetime {
 }
 
 /** A certificate `authority` signs, for both ends of a connection (certificate-logic.ts). */
-export class TlsCertificate extends pulumi.dynamic.Resource {
-  declare public readonly certPem: pulumi.Output<string>;
-  /** A Pulumi secret. */
-  declare public readonly keyPem: pulumi.Output<string>;
-  declare public readonly notAfter: pulumi.Output<string>;
-  declare public readonly serial: pulumi.Output<string>;
-
+export class TlsCertificate extends IssuedResource {
   constructor(name: string, args: TlsCertificateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       new TlsCertificateProvider(),
@@ -130,12 +136,8 @@ export class TlsCertificate extends pulumi.dynamic.Resource {
         ipAddresses: [...(args.ipAddresses ?? [])],
         validityDays: args.validityDays,
         renewBeforeDays: args.renewBeforeDays,
-        certPem: undefined,
-        keyPem: undefined,
-        notAfter: undefined,
-        serial: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["keyPem"] },
+      opts,
     );
   }
 }
