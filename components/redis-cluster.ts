@@ -13,7 +13,7 @@ import { CLUSTER_INTERNAL_USERS } from "./specs/redis-acl";
 import { CLUSTER_NODE_GRACE_SECONDS } from "./specs/redis-container";
 import { RedisMode } from "./specs/redis-conf";
 import { clusterSize } from "./specs/slot-plan";
-import { workloadTls } from "./tls/workload-tls";
+import { tlsSwitchGuard, workloadTls } from "./tls/workload-tls";
 
 export interface RedisClusterArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -53,6 +53,7 @@ export class RedisCluster extends pulumi.ComponentResource {
     );
     const tls = args.tls && workloadTls(name, { platform: p, app: "redis-cluster", settings: args.tls }, this);
     this.clientTlsSecretName = tls?.clientSecretName;
+    const members = podHosts(name, replicas, p.zone).map((h) => `${h}:${Port.Redis}`);
     // The StatefulSet would drop the highest ordinals at once (a whole shard, with Parallel pods)
     // before init could move a slot, so fewer nodes are refused at preview; more go through.
     const shapeGuard = new ChangeGuard(
@@ -70,7 +71,7 @@ export class RedisCluster extends pulumi.ComponentResource {
     this.workload = new StatefulWorkload(
       name,
       {
-        gate: shapeGuard,
+        gates: [shapeGuard, ...(tls ? [tlsSwitchGuard(name, members, p.health?.access, this)] : [])],
         terminationGracePeriodSeconds: CLUSTER_NODE_GRACE_SECONDS,
         ...redisDataWorkload({
           platform: p,

@@ -18,7 +18,7 @@ import {
   followSentinelsSidecar,
   sentinelContainer,
 } from "./specs/redis-container";
-import { workloadTls } from "./tls/workload-tls";
+import { tlsSwitchGuard, workloadTls } from "./tls/workload-tls";
 
 export interface RedisSentinelArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -85,6 +85,19 @@ export class RedisSentinel extends pulumi.ComponentResource {
         this,
       );
     this.clientTlsSecretName = tls?.clientSecretName;
+    // Sentinels and data pods speak TLS to each other: all of them switch together.
+    const tlsGuard =
+      tls &&
+      tlsSwitchGuard(
+        name,
+        [
+          ...podHosts(dataName, s.dataReplicas, p.zone).map((h) => `${h}:${Port.Redis}`),
+          ...podHosts(name, s.sentinels, p.zone).map((h) => `${h}:${Port.Sentinel}`),
+        ],
+        p.health?.access,
+        this,
+      );
+    const gates = tlsGuard ? [tlsGuard] : [];
     const discoveryEnv = [
       { name: "MASTER_NAME", value: s.masterName },
       // The sentinels' client Service: asked for the current master before a pod starts.
@@ -102,6 +115,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
         // other moves a replica the sentinels could not reach to the master they elected.
         sidecars: [roleLabelSidecar(), followSentinelsSidecar(dataName, p.zone, discoveryEnv)],
         markers: [formationMarkerMount(name)],
+        gates,
         serviceAccountName: account.metadata.name,
         ...redisDataWorkload({
           platform: p,
@@ -154,6 +168,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
         ],
         peerPorts: [],
         container: sentinelContainer(name, p.zone, discoveryEnv),
+        gates,
       },
       // Beside the data pods, not after them: data pods holding data wait for the sentinels'
       // word on the master (images/redis/redis-entrypoint), and on a `destroy` then `up` over kept

@@ -86,8 +86,8 @@ export interface StatefulWorkloadArgs {
   readonly sidecars?: StatefulSetSpecArgs["sidecars"];
   /** Service account whose token the pods mount. Defaults to none: no token. */
   readonly serviceAccountName?: StatefulSetSpecArgs["serviceAccountName"];
-  /** A resource whose failure must stop any change to the volumes, config and pods (a guard). Defaults to none. */
-  readonly gate?: pulumi.Resource;
+  /** Resources whose failure must stop any change to the volumes, config and pods (guards). Defaults to none. */
+  readonly gates?: readonly pulumi.Resource[];
   /** Annotations on the StatefulSet itself, e.g. intent a policy checks. Defaults to none. */
   readonly annotations?: Readonly<Record<string, string>>;
 }
@@ -134,7 +134,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const gated = [storageGuard, ...(args.gate ? [args.gate] : []), ...(p.gates ?? [])];
+    const gated = [storageGuard, ...(args.gates ?? []), ...(p.gates ?? [])];
     const allPorts = [...args.clientPorts, ...args.peerPorts];
 
     const volumes = new NfsVolumeSet(

@@ -68,7 +68,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       {
         platform: p,
         app: "zookeeper",
-        gate: guard,
+        gates: [guard],
         markers: [formationMarkerMount(name)],
         replicas: s.replicas,
         image: args.image,

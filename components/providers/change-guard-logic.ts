@@ -27,6 +27,12 @@ export interface ChangeGuardInputs {
   readonly growthAllowed?: boolean;
   /** `host:port` of every pod the change affects; all must be stopped when it goes ahead. */
   readonly members: readonly string[];
+  /**
+   * Whether creating the guard needs the members stopped too: for a setting that cannot be
+   * switched under running pods, which a stack deployed before the guard existed may hold (TLS on
+   * a cluster bus). On a new stack no pod exists yet when the guard is created. Defaults to false.
+   */
+  readonly stoppedToCreate?: boolean;
   readonly access?: Access;
 }
 

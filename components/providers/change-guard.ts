@@ -16,6 +16,7 @@ export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: ChangeGuardInputs): Promise<pulumi.dynamic.CreateResult> {
+    if (inputs.stoppedToCreate) await loadLogic<GuardLogic>("change-guard-logic").assertMembersStopped(inputs);
     return { id: stableId("guard", inputs.setting), outs: inputs };
   }
 
@@ -57,6 +58,8 @@ export interface ChangeGuardArgs {
   readonly members: pulumi.Input<pulumi.Input<string>[]>;
   /** How to reach the members to see that they are stopped. Defaults to direct. */
   readonly access?: pulumi.Input<Access>;
+  /** Whether creating the guard needs the members stopped too (change-guard-logic.ts). Defaults to false. */
+  readonly stoppedToCreate?: boolean;
 }
 
 export class ChangeGuard extends pulumi.dynamic.Resource {

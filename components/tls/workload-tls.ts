@@ -8,6 +8,8 @@ import { workloadLabels } from "../specs/labels";
 import type { PlatformArgs } from "../stateful-workload";
 import type { PodTls } from "../specs/stateful-set";
 import { TlsAuthority, TlsCertificate } from "./certificate";
+import { ChangeGuard } from "../providers/change-guard";
+import type { Access } from "../providers/shared/reach";
 
 /** What a client presents and trusts: PEM texts, the key a Pulumi secret. */
 export interface ClientTls {
@@ -125,4 +127,31 @@ export function workloadTls(workload: string, args: WorkloadTlsArgs, parent: pul
     ),
     minValidDays: s.minValidDays,
   };
+}
+
+/**
+ * Holds TLS on for pods whose peers must all speak it at once (a cluster bus, Sentinel's links):
+ * switched by a rolling update, the restarted pods and the others could not reach each other and
+ * the set would split mid-roll. Created on a stack deployed before TLS, it stops `up` before
+ * anything changes while any member still runs; on a new stack no pod exists yet. README, "TLS".
+ */
+export function tlsSwitchGuard(
+  workload: string,
+  members: readonly string[],
+  access: Access | undefined,
+  parent: pulumi.Resource,
+): ChangeGuard {
+  return new ChangeGuard(
+    `${workload}-tls-switch`,
+    {
+      setting: "tls",
+      value: "on",
+      members: [...members],
+      access,
+      stoppedToCreate: true,
+      risk: "pods switched to TLS one at a time could not reach the ones not yet switched, splitting the set mid-roll",
+      procedure: "TLS",
+    },
+    { parent },
+  );
 }

@@ -14,6 +14,8 @@ describe("post-deploy resources in the program", function () {
     const guards = [
       "redis-cluster-shape",
       "redis-cluster-storage",
+      "redis-cluster-tls-switch",
+      "redis-sentinel-tls-switch",
       "redis-sentinel-data-storage",
       "redis-sentinel-storage",
       "redis-storage",
@@ -108,6 +110,17 @@ describe("post-deploy resources in the program", function () {
       ["masters=3,replicasPerMaster=1", true, undefined],
       "the cluster may grow; fewer nodes are refused for good",
     );
+    const tlsSwitch = dyn.get("redis-cluster-tls-switch")!;
+    assert.deepStrictEqual(
+      [tlsSwitch.stoppedToCreate, tlsSwitch.members],
+      [true, init.nodes],
+      "a cluster deployed before TLS must be stopped before its pods switch",
+    );
+    assert.strictEqual(
+      dyn.get("redis-sentinel-tls-switch")!.members.length,
+      6,
+      "data pods and sentinels switch together",
+    );
     const storage = dyn.get("redis-cluster-storage")!;
     assert.deepStrictEqual(
       [storage.setting, storage.value, storage.ackSetting],
@@ -136,7 +149,7 @@ describe("post-deploy resources in the program", function () {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
     const left = run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name);
     assert.ok(
-      left.every((n) => /-(size|storage|shape|ca|tls|client|deployer)$|^storage-root$/.test(n)),
+      left.every((n) => /-(size|storage|shape|ca|tls|client|deployer|tls-switch)$|^storage-root$/.test(n)),
       left.join(", "),
     );
   });
