@@ -7,8 +7,7 @@ import { applyRunnerOverrides } from "../components/config/read";
 import { SecretKey } from "../components/config/settings";
 import { SecretState, configValue, isSecretKey, secretStates } from "../components/config/secrets";
 import { parseStackConfig } from "../components/config/validate";
-import { Assertion, endpointsOf } from "../components/providers/assertions";
-import { loadLogic } from "../components/providers/shared/provider-kit";
+import { Assertion, endpointsOf, runAssertion } from "../components/providers/assertions";
 import { checkAccess } from "../components/providers/shared/reach";
 import type { ClientTls } from "../components/providers/shared/redis-client";
 import { StackSettings, WORKLOAD_NAME, Workload } from "../components/config/settings";
@@ -43,11 +42,9 @@ export function rawFromCliConfig(json: Record<string, CliConfigEntry>): {
 export async function runChecks(checks: readonly PlannedCheck[], log: (line: string) => void): Promise<boolean> {
   let ok = true;
   for (const c of checks) {
-    const { logicFile, assertion } = Assertion[c.assertion];
-    const logic = loadLogic<Record<string, (i: unknown) => Promise<unknown>>>(logicFile);
     const t0 = Date.now();
     try {
-      const report = await logic[assertion](c.inputs);
+      const report = await runAssertion(Assertion[c.assertion], c.inputs);
       log(`ok    ${c.name} (${Date.now() - t0} ms): ${JSON.stringify(report)}`);
     } catch (e) {
       ok = false;

@@ -12,13 +12,14 @@ import {
   withSecretPassword,
   withoutSecrets,
 } from "./shared/provider-kit";
+import type { AsyncExport, LogicFile } from "./shared/logic-modules";
 
 /** One assertion: the logic module that runs it and what makes it run again. */
 export interface AssertionSpec {
   /** What it asserts the health of, as `verify` reports it. */
   readonly title: string;
-  /** Logic module beside this file, and the check it exports. */
-  readonly logicFile: string;
+  /** Logic module beside this file, and the check it exports (checked by spec()). */
+  readonly logicFile: LogicFile;
   readonly assertion: string;
   /** Inputs whose change makes it run again (besides `trigger`). */
   readonly watched: readonly string[];
@@ -26,35 +27,49 @@ export interface AssertionSpec {
   readonly endpointsKey: string;
 }
 
+/** An assertion spec whose `assertion` tsc checks against what its `logicFile` exports. */
+function spec<const F extends LogicFile>(
+  s: Omit<AssertionSpec, "logicFile" | "assertion"> & { readonly logicFile: F; readonly assertion: AsyncExport<F> },
+): AssertionSpec {
+  return s;
+}
+
+/** Runs the check an assertion names, from its logic module. */
+export function runAssertion(s: AssertionSpec, inputs: unknown): Promise<unknown> {
+  // The link was checked where the spec was written (spec()); here the module is just loaded.
+  const logic = loadLogic(s.logicFile) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
+  return logic[s.assertion](inputs);
+}
+
 export const Assertion = {
-  ZooKeeper: {
+  ZooKeeper: spec({
     title: "ZooKeeper",
     logicFile: "zookeeper-health-logic",
     assertion: "assertZooKeeperHealthy",
     watched: ["servers", "expectedSize", "clientUser", "access"],
     endpointsKey: "servers",
-  },
-  RedisStandalone: {
+  }),
+  RedisStandalone: spec({
     title: "Redis",
     logicFile: "redis-standalone-health-logic",
     assertion: "assertStandaloneHealthy",
     watched: ["endpoint", "username", "access"],
     endpointsKey: "endpoint",
-  },
-  RedisCluster: {
+  }),
+  RedisCluster: spec({
     title: "Redis Cluster",
     logicFile: "redis-cluster-health-logic",
     assertion: "assertClusterHealthy",
     watched: ["nodes", "expectedMasters", "replicasPerMaster", "username", "access"],
     endpointsKey: "nodes",
-  },
-  RedisSentinel: {
+  }),
+  RedisSentinel: spec({
     title: "Redis Sentinel",
     logicFile: "redis-sentinel-health-logic",
     assertion: "assertSentinelHealthy",
     watched: ["sentinels", "masterName", "expectedReplicas", "username", "access"],
     endpointsKey: "sentinels",
-  },
+  }),
 } as const satisfies Record<string, AssertionSpec>;
 export type Assertion = keyof typeof Assertion;
 
@@ -88,14 +103,12 @@ export class AssertionProvider<I extends AssertionInputs> implements pulumi.dyna
   constructor(private readonly spec: AssertionSpec) {}
 
   private async run(inputs: I): Promise<Record<string, unknown>> {
-    const { logicFile, assertion } = this.spec;
-    const logic = loadLogic<Record<string, (i: I) => Promise<unknown>>>(logicFile);
     // Outside the retries: an access that cannot work from this machine fails now, with its fix.
-    await loadLogic<typeof import("./shared/reach")>("shared/reach").checkAccess(
+    await loadLogic("shared/reach").checkAccess(
       inputs.access,
       endpointsOf(this.spec, inputs as Record<string, unknown>),
     );
-    const report = await retrying(inputs.retryForMs ?? 0, () => logic[assertion](inputs));
+    const report = await retrying(inputs.retryForMs ?? 0, () => runAssertion(this.spec, inputs));
     return { ...withoutSecrets(inputs), report };
   }
 

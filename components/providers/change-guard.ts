@@ -3,20 +3,18 @@ import type { ChangeGuardInputs } from "./change-guard-logic";
 import type { Access } from "./shared/reach";
 import { loadLogic, stableId } from "./shared/provider-kit";
 
-type GuardLogic = typeof import("./change-guard-logic");
-
 /**
  * Holds a setting that must not change under running pods (change-guard-logic.ts). Whatever the
  * change would touch depends on this resource, so a refusal stops it before it starts.
  */
 export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
   async check(olds: Partial<ChangeGuardInputs>, news: ChangeGuardInputs): Promise<pulumi.dynamic.CheckResult> {
-    const reason = loadLogic<GuardLogic>("change-guard-logic").changeRefusal(olds.value, news);
+    const reason = loadLogic("change-guard-logic").changeRefusal(olds.value, news);
     return reason ? { inputs: news, failures: [{ property: "value", reason }] } : { inputs: news };
   }
 
   async create(inputs: ChangeGuardInputs): Promise<pulumi.dynamic.CreateResult> {
-    if (inputs.stoppedToCreate) await loadLogic<GuardLogic>("change-guard-logic").assertMembersStopped(inputs);
+    if (inputs.stoppedToCreate) await loadLogic("change-guard-logic").assertMembersStopped(inputs);
     return { id: stableId("guard", inputs.setting), outs: inputs };
   }
 
@@ -25,7 +23,7 @@ export class ChangeGuardProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async update(_id: string, olds: ChangeGuardInputs, news: ChangeGuardInputs): Promise<pulumi.dynamic.UpdateResult> {
-    const logic = loadLogic<GuardLogic>("change-guard-logic");
+    const logic = loadLogic("change-guard-logic");
     // Only an acknowledged change gets past check with a new value and needs the members stopped
     // (a growth the guard allows does not); the ones recorded for the deployed value are those.
     const grew = news.growthAllowed === true && logic.onlyGrows(olds.value, news.value);

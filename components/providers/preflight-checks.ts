@@ -2,22 +2,24 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeCapacityInputs } from "./node-capacity-logic";
 import type { StorageRootInputs } from "./storage-root-logic";
 import { loadLogic, stableId } from "./shared/provider-kit";
+import type { AsyncExport, LogicFile } from "./shared/logic-modules";
 
 /**
  * A question put to the live cluster before anything is deployed: its `check` runs the named
  * refusal from a logic module, at preview and at the start of up, and a refusal fails right there.
  * What the check protects depends on the resource, so nothing starts after a refusal.
  */
-export class PreflightProvider<I> implements pulumi.dynamic.ResourceProvider {
+export class PreflightProvider<I, F extends LogicFile = LogicFile> implements pulumi.dynamic.ResourceProvider {
   constructor(
-    private readonly logicFile: string,
-    private readonly refusal: string,
+    private readonly logicFile: F,
+    /** The refusal the module exports: tsc checks that it does. */
+    private readonly refusal: AsyncExport<F, string | undefined>,
     /** The input a refusal is reported against. */
     private readonly property: string,
   ) {}
 
   async check(_olds: unknown, news: I): Promise<pulumi.dynamic.CheckResult> {
-    const logic = loadLogic<Record<string, (i: I) => Promise<string | undefined>>>(this.logicFile);
+    const logic = loadLogic(this.logicFile) as unknown as Record<string, (i: I) => Promise<string | undefined>>;
     const reason = await logic[this.refusal](news).catch((e: Error) => e.message);
     return reason ? { inputs: news, failures: [{ property: this.property, reason }] } : { inputs: news };
   }
@@ -43,7 +45,11 @@ export class PreflightProvider<I> implements pulumi.dynamic.ResourceProvider {
 export class NodeCapacityCheck extends pulumi.dynamic.Resource {
   constructor(name: string, args: NodeCapacityInputs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new PreflightProvider<NodeCapacityInputs>("node-capacity-logic", "capacityRefusal", "pods"),
+      new PreflightProvider<NodeCapacityInputs, "node-capacity-logic">(
+        "node-capacity-logic",
+        "capacityRefusal",
+        "pods",
+      ),
       name,
       { ...args },
       opts,
@@ -55,7 +61,7 @@ export class NodeCapacityCheck extends pulumi.dynamic.Resource {
 export class StorageRootCheck extends pulumi.dynamic.Resource {
   constructor(name: string, args: StorageRootInputs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new PreflightProvider<StorageRootInputs>("storage-root-logic", "rootRefusal", "root"),
+      new PreflightProvider<StorageRootInputs, "storage-root-logic">("storage-root-logic", "rootRefusal", "root"),
       name,
       { ...args },
       opts,

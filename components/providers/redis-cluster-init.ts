@@ -28,7 +28,7 @@ const WATCHED = ["nodes", "replicasPerMaster", "username", "access", "trigger"];
  */
 export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider {
   async create(inputs: RedisClusterInitInputs): Promise<pulumi.dynamic.CreateResult> {
-    const { initCluster } = loadLogic<typeof import("./redis-cluster-init-logic")>("redis-cluster-init-logic");
+    const { initCluster } = loadLogic("redis-cluster-init-logic");
     const result = await initCluster(inputs);
     return { id: stableId("redis-cluster", inputs.nodes), outs: { ...withoutSecrets(inputs), ...result } };
   }
@@ -46,7 +46,7 @@ export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider
     olds: RedisClusterInitOutputs,
     news: RedisClusterInitInputs,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const { initCluster } = loadLogic<typeof import("./redis-cluster-init-logic")>("redis-cluster-init-logic");
+    const { initCluster } = loadLogic("redis-cluster-init-logic");
     // The ids recorded at create: only the cluster this stack formed is completed or scaled.
     return { outs: { ...withoutSecrets(news), ...(await initCluster(news, olds.nodeIds)) } };
   }

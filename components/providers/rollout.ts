@@ -3,12 +3,10 @@ import type { RolloutInputs } from "./rollout-logic";
 import type { Access } from "./shared/reach";
 import { diffOf, loadLogic, stableId } from "./shared/provider-kit";
 
-type RolloutLogic = typeof import("./rollout-logic");
-
 /** Waits, on create and whenever what the pods run changes, until the StatefulSet has rolled out. */
 export class RolloutProvider implements pulumi.dynamic.ResourceProvider {
   async create(inputs: RolloutInputs): Promise<pulumi.dynamic.CreateResult> {
-    const done = await loadLogic<RolloutLogic>("rollout-logic").awaitRollout(inputs);
+    const done = await loadLogic("rollout-logic").awaitRollout(inputs);
     return { id: stableId("rollout", `${inputs.namespace}/${inputs.statefulSet}`), outs: { ...inputs, ...done } };
   }
 
@@ -17,7 +15,7 @@ export class RolloutProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async update(_id: string, _olds: RolloutInputs, news: RolloutInputs): Promise<pulumi.dynamic.UpdateResult> {
-    return { outs: { ...news, ...(await loadLogic<RolloutLogic>("rollout-logic").awaitRollout(news)) } };
+    return { outs: { ...news, ...(await loadLogic("rollout-logic").awaitRollout(news)) } };
   }
 
   async delete(): Promise<void> {

@@ -6,8 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IssuedCertificate } from "./certificate-logic";
 import { loadLogic } from "../providers/shared/provider-kit";
 
-type CertificateLogic = typeof import("./certificate-logic");
-const LOGIC = "../tls/certificate-logic";
+const LOGIC = "../tls/certificate-logic" as const;
 
 /** When an issued certificate is renewed, and how long a new one lasts. */
 export interface Lifetime {
@@ -29,7 +28,7 @@ function replacement(
   request: readonly string[],
 ): pulumi.dynamic.DiffResult {
   const changed = request.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
-  const { dueForRenewal } = loadLogic<CertificateLogic>(LOGIC);
+  const { dueForRenewal } = loadLogic(LOGIC);
   const due = typeof olds.notAfter === "string" && dueForRenewal(olds.notAfter, Number(news.renewBeforeDays));
   const replaces = due ? ["notAfter", ...changed] : changed;
   // Create the new one first: what holds the old one (a Secret) moves over in one update.
@@ -40,7 +39,7 @@ const AUTHORITY_REQUEST = ["commonName", "validityDays"];
 
 export class TlsAuthorityProvider implements pulumi.dynamic.ResourceProvider {
   async create(inputs: AuthorityInputs): Promise<pulumi.dynamic.CreateResult> {
-    const issued = loadLogic<CertificateLogic>(LOGIC).issueAuthority(inputs.commonName, inputs.validityDays);
+    const issued = loadLogic(LOGIC).issueAuthority(inputs.commonName, inputs.validityDays);
     return { id: `ca-${issued.serial}`, outs: { ...inputs, ...issued } };
   }
 
@@ -96,7 +95,7 @@ const CERTIFICATE_REQUEST = ["authorityCertPem", "commonName", "dnsNames", "ipAd
 export class TlsCertificateProvider implements pulumi.dynamic.ResourceProvider {
   async create(inputs: CertificateInputs): Promise<pulumi.dynamic.CreateResult> {
     const { authorityKeyPem, ...rest } = inputs;
-    const issued = loadLogic<CertificateLogic>(LOGIC).issueCertificate(
+    const issued = loadLogic(LOGIC).issueCertificate(
       { certPem: inputs.authorityCertPem, keyPem: authorityKeyPem },
       inputs,
     );

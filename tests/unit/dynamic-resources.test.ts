@@ -7,6 +7,7 @@ import { RedisClusterInit } from "../../components/providers/redis-cluster-init"
 import { RedisSentinelHealth } from "../../components/providers/redis-sentinel-health";
 import { RedisStandaloneHealth } from "../../components/providers/redis-standalone-health";
 import { StatefulSetRollout } from "../../components/providers/rollout";
+import { NodeCapacityCheck, StorageRootCheck } from "../../components/providers/preflight-checks";
 import { ZooKeeperHealth } from "../../components/providers/zookeeper-health";
 import { loadSerialized, serializedProvider } from "../support/dynamic";
 import { resetRegistered, setMocks } from "../support/mocks";
@@ -38,6 +39,8 @@ describe("dynamic resources under mocks", function () {
     });
     new RedisStandaloneHealth("standalone-health", { endpoint: "r:6379", password: "secret-password-1" });
     new StatefulSetRollout("rollout", { namespace: "ns", statefulSet: "s", revision: "r", generation: 1 });
+    new NodeCapacityCheck("node-capacity", { pods: { zookeeper: 3 } });
+    new StorageRootCheck("storage-root", { namespace: "ns", root: { kind: "local", path: "/v", node: "n" } });
     new ChangeGuard("guard", {
       setting: "s",
       value: "1",
@@ -56,6 +59,8 @@ describe("dynamic resources under mocks", function () {
     "standalone-health",
     "guard",
     "rollout",
+    "node-capacity",
+    "storage-root",
   ]) {
     it(`serializes ${name}'s provider into a module the engine can load`, async () => {
       const text = await serializedProvider(name);

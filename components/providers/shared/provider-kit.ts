@@ -3,17 +3,18 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Access } from "./reach";
+import type { LogicFile, LogicModules } from "./logic-modules";
 
 /** Where the logic modules live (this file is in its shared/ folder); captured as a plain string when a provider is serialized. */
 const PROVIDERS_DIR = path.dirname(__dirname);
 
-/** Loads a logic module by file name, registering TypeScript when the host process has not. */
-export function loadLogic<T>(file: string): T {
+/** Loads a logic module by file name (LogicModules), registering TypeScript when the host process has not. */
+export function loadLogic<F extends LogicFile>(file: F): LogicModules[F] {
   const { join } = require("path");
   // The engine's dynamic-provider host is plain node; the program runs under ts-node.
   if (!require.extensions[".ts"])
     require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
-  return require(join(PROVIDERS_DIR, file)) as T;
+  return require(join(PROVIDERS_DIR, file)) as LogicModules[F];
 }
 
 /** Inputs as outputs minus the password and TLS key: they reach the provider as secret inputs only, never outputs. */
