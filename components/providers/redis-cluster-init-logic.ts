@@ -5,11 +5,12 @@
 // slot owners, a cluster this stack did not form) stops the run before any write. No Pulumi import.
 import Redis from "ioredis";
 import { SLOTS, evenSlotRanges, leastLoaded, rebalanceMoves, toRanges } from "../specs/slot-plan";
-import { ClusterNodeEntry, isFailing, myself, parseClusterNodes } from "./shared/cluster-nodes";
+import { isFailing, myself, parseClusterNodes } from "./shared/cluster-nodes";
 import { OWNERSHIP_HELP, unplannedNodes, unrecordedNodes } from "./redis-cluster-init-ownership";
 import { NodeView, waitForAgreement } from "./shared/cluster-state";
 import { Access, Reach, checkAccess, splitEndpoint } from "./shared/reach";
-import { RedisAuth, RedisSession, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
+import { RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
+import { KeyMover, NodeState, Writer, migrateSlot, resumeOpenSlots } from "./redis-cluster-slot-moves";
 
 export interface ClusterInitInputs extends RedisAuth {
   /** `host:port` of every node as announced inside the cluster, in ordinal order. */
@@ -32,22 +33,6 @@ export interface ClusterInitResult {
   readonly replicaOf: Record<string, string>;
   /** Endpoint -> cluster node id. */
   readonly nodeIds: Record<string, string>;
-}
-
-interface NodeState {
-  readonly endpoint: string;
-  readonly client: Redis;
-  readonly view: ClusterNodeEntry[];
-  readonly me: ClusterNodeEntry;
-  readonly keys: number;
-}
-
-class Writer {
-  count = 0;
-  async send(client: Redis, ...args: (string | number)[]): Promise<unknown> {
-    this.count++;
-    return client.call(String(args[0]), ...args.slice(1).map(String));
-  }
 }
 
 function validateInputs(i: ClusterInitInputs): number {
@@ -152,105 +137,6 @@ function isAdoptable(states: readonly NodeState[], masters: number, replicas: nu
   );
 }
 
-async function migrateSlot(
-  w: Writer,
-  mover: KeyMover,
-  slot: number,
-  from: NodeState,
-  to: NodeState,
-  toIp: string,
-  others: readonly NodeState[],
-): Promise<void> {
-  await w.send(to.client, "CLUSTER", "SETSLOT", slot, "IMPORTING", from.me.id);
-  await w.send(from.client, "CLUSTER", "SETSLOT", slot, "MIGRATING", to.me.id);
-  await mover.moveKeys(w, slot, from, to, toIp);
-  await settleSlot(w, slot, to, [from, ...others]);
-}
-
-/** Keys per MIGRATE: bounds how long one call blocks the source (redis-cli --cluster moves 10 at a time). */
-const MIGRATE_BATCH = 100;
-/** MIGRATE's own timeout: how long the source waits on an unresponsive target before failing the call. */
-const MIGRATE_IDLE_MS = 10000;
-/**
- * How long we wait for one MIGRATE's answer. Its idle timeout does not bound its total time (a
- * batch of large keys), so this is far longer; a shorter wait would report a failure while the
- * server goes on moving the keys.
- */
-const MIGRATE_ANSWER_MS = 120000;
-
-/** Moves a slot's keys with MIGRATE, on connections (one per source) that wait as long as a MIGRATE may take. */
-class KeyMover {
-  private readonly sources = new Map<string, Promise<Redis>>();
-
-  constructor(
-    private readonly session: RedisSession,
-    private readonly auth: RedisAuth,
-  ) {}
-
-  async moveKeys(w: Writer, slot: number, from: NodeState, to: NodeState, toIp: string): Promise<void> {
-    const port = splitEndpoint(to.endpoint).port;
-    const auth = this.auth.password
-      ? this.auth.username
-        ? ["AUTH2", this.auth.username, this.auth.password]
-        : ["AUTH", this.auth.password]
-      : [];
-    if (!this.sources.has(from.endpoint))
-      this.sources.set(from.endpoint, this.session.connect(from.endpoint, MIGRATE_ANSWER_MS));
-    const source = await this.sources.get(from.endpoint)!;
-    for (;;) {
-      const keys = (await from.client.call(
-        "CLUSTER",
-        "GETKEYSINSLOT",
-        String(slot),
-        String(MIGRATE_BATCH),
-      )) as string[];
-      if (keys.length === 0) return;
-      // REPLACE: after an interrupted MIGRATE the source copy is the authoritative one.
-      await w
-        .send(source, "MIGRATE", toIp, port, "", 0, MIGRATE_IDLE_MS, "REPLACE", ...auth, "KEYS", ...keys)
-        .catch((e: Error) => {
-          throw new Error(
-            `moving ${keys.length} key(s) of slot ${slot} from ${from.endpoint} to ${to.endpoint} failed (${e.message.split("\n")[0]}); ` +
-              "the slot stays marked migrating/importing with its keys on one node or the other, none lost, and the next run finishes the move",
-          );
-        });
-    }
-  }
-}
-
-/** Declares `to` the owner of `slot`, on the new owner first so no request is bounced in between. */
-async function settleSlot(w: Writer, slot: number, to: NodeState, others: readonly NodeState[]): Promise<void> {
-  await w.send(to.client, "CLUSTER", "SETSLOT", slot, "NODE", to.me.id);
-  for (const o of others) await w.send(o.client, "CLUSTER", "SETSLOT", slot, "NODE", to.me.id).catch(() => undefined);
-}
-
-/** Finishes slot moves an earlier run left open (MIGRATING on one node, IMPORTING on another). */
-async function resumeOpenSlots(w: Writer, mover: KeyMover, states: NodeState[], reach: Reach): Promise<void> {
-  const byId = new Map(states.map((s) => [s.me.id, s]));
-  for (const src of states) {
-    for (const [slot, targetId] of src.me.migrating) {
-      const dst = byId.get(targetId);
-      if (!dst)
-        throw new Error(
-          `slot ${slot} on ${src.endpoint} is migrating to unknown node ${targetId}; resolve it with redis-cli --cluster fix`,
-        );
-      await mover.moveKeys(w, slot, src, dst, await reach.internalIp(dst.endpoint));
-      await settleSlot(w, slot, dst, states.filter((s) => s !== dst && s.me.slots.length > 0).concat(src));
-    }
-  }
-  for (const dst of states) {
-    for (const [slot, sourceId] of dst.me.importing) {
-      if (byId.get(sourceId)?.me.migrating.has(slot)) continue; // finished above
-      const held = Number(await dst.client.call("CLUSTER", "COUNTKEYSINSLOT", String(slot)));
-      if (held > 0)
-        throw new Error(
-          `slot ${slot} on ${dst.endpoint} is importing from ${sourceId} and already holds ${held} key(s); resolve it with redis-cli --cluster fix`,
-        );
-      await w.send(dst.client, "CLUSTER", "SETSLOT", slot, "STABLE");
-    }
-  }
-}
-
 /**
  * `formed` is the endpoint -> node id record of the cluster this stack formed, from state; without
  * one (a create), the nodes must be empty or laid out as this stack would form them.
@@ -288,6 +174,17 @@ export async function initCluster(
   });
 }
 
+/** The nodes' addresses inside the cluster (what MEET and MIGRATE name), looked up once each. */
+function addressBook(reach: Reach): (s: NodeState) => Promise<string> {
+  const ips = new Map<string, string>();
+  return async (s) => ips.get(s.endpoint) ?? ips.set(s.endpoint, await reach.internalIp(s.endpoint)).get(s.endpoint)!;
+}
+
+/**
+ * Converges the nodes to `masterCount` masters with `replicas` replicas each, in phases: finish
+ * interrupted slot moves, choose the masters, give out unserved slots, have every pair meet,
+ * place the replicas, and (on a cluster that had slots) move slots to masters added by scale-out.
+ */
 async function converge(
   w: Writer,
   mover: KeyMover,
@@ -299,9 +196,21 @@ async function converge(
 ): Promise<ClusterInitAction> {
   const fresh = states.every((s) => s.me.slots.length === 0 && !s.me.masterId && s.view.length === 1);
   const hadSlots = states.some((s) => s.me.slots.length > 0);
+  const ipOf = addressBook(reach);
   await resumeOpenSlots(w, mover, states, reach);
+  const masters = chooseMasters(states, masterCount);
+  await assignFreeSlots(w, states, masters, masterCount);
+  await meetEveryPair(w, states, ipOf);
+  await waitForMembership(states, timeoutMs);
+  await placeReplicas(w, states, masters, replicas);
+  if (w.count > 0) await announce(w, states, ipOf);
+  const scaled = hadSlots && (await rebalance(w, mover, states, masters, ipOf, timeoutMs));
+  if (scaled) return "scaled";
+  return fresh ? "formed" : "completed";
+}
 
-  // Masters: every slot owner stays one; the first other nodes that follow no master fill up to masterCount.
+/** Every slot owner stays master; the first other nodes that follow no master fill up to masterCount. */
+function chooseMasters(states: readonly NodeState[], masterCount: number): NodeState[] {
   const owners = states.filter((s) => s.me.slots.length > 0);
   if (owners.length > masterCount) {
     throw new Error(
@@ -310,13 +219,19 @@ async function converge(
   }
   const ownerIds = new Set(owners.map((s) => s.me.id));
   const candidates = states.filter((s) => !ownerIds.has(s.me.id) && !(s.me.masterId && ownerIds.has(s.me.masterId)));
-  const masters = [...owners, ...candidates.slice(0, masterCount - owners.length)].sort(
+  return [...owners, ...candidates.slice(0, masterCount - owners.length)].sort(
     (a, b) => states.indexOf(a) - states.indexOf(b),
   );
-  const masterIds = new Set(masters.map((m) => m.me.id));
+}
 
-  // Slots nobody serves yet: an even split on a fresh cluster, else shared by the masters that have none.
-  const assigned = new Set(owners.flatMap((s) => s.me.slots));
+/** Slots nobody serves yet: an even split on a fresh cluster, else shared by the masters that have none. */
+async function assignFreeSlots(
+  w: Writer,
+  states: readonly NodeState[],
+  masters: readonly NodeState[],
+  masterCount: number,
+): Promise<void> {
+  const assigned = new Set(states.flatMap((s) => s.me.slots));
   if (assigned.size === 0) {
     const ranges = evenSlotRanges(masterCount);
     // All masters at once: each one's rejoin delay runs from its own ADDSLOTS, so the last one sets the pace.
@@ -337,11 +252,14 @@ async function converge(
       for (const [a, b] of toRanges(share)) await w.send(m.client, "CLUSTER", "ADDSLOTSRANGE", a, b);
     }
   }
+}
 
-  // Every pair meets directly: waiting for gossip to introduce them takes seconds, one MEET per pair milliseconds.
-  const ips = new Map<string, string>();
-  const ipOf = async (s: NodeState) =>
-    ips.get(s.endpoint) ?? ips.set(s.endpoint, await reach.internalIp(s.endpoint)).get(s.endpoint)!;
+/** Every pair meets directly: waiting for gossip to introduce them takes seconds, one MEET per pair milliseconds. */
+async function meetEveryPair(
+  w: Writer,
+  states: readonly NodeState[],
+  ipOf: (s: NodeState) => Promise<string>,
+): Promise<void> {
   for (const [i, a] of states.entries()) {
     const known = new Set(
       parseClusterNodes(String(await a.client.call("CLUSTER", "NODES")))
@@ -352,9 +270,16 @@ async function converge(
       if (!known.has(b.me.id)) await w.send(a.client, "CLUSTER", "MEET", await ipOf(b), splitEndpoint(b.endpoint).port);
     }
   }
-  await waitForMembership(states, timeoutMs);
+}
 
-  // Replicas: keep those already following a master; assign the rest where replicas are missing.
+/** Keeps replicas already following a master; assigns the rest where replicas are missing. */
+async function placeReplicas(
+  w: Writer,
+  states: readonly NodeState[],
+  masters: readonly NodeState[],
+  replicas: number,
+): Promise<void> {
+  const masterIds = new Set(masters.map((m) => m.me.id));
   const load = new Map(masters.map((m) => [m.me.id, 0]));
   const followers = states.filter((s) => !masterIds.has(s.me.id));
   const unplaced: NodeState[] = [];
@@ -371,36 +296,38 @@ async function converge(
     load.set(target.me.id, load.get(target.me.id)! + 1);
     await w.send(f.client, "CLUSTER", "REPLICATE", target.me.id);
   }
+}
 
-  if (w.count > 0) await announce(w, states, ipOf);
-
-  // Scale-out: masters that joined a fully assigned cluster receive their share, keys included.
-  let scaled = false;
-  if (hadSlots) {
-    // A new master must see the whole cluster before it can accept migrated keys (else CLUSTERDOWN).
-    await waitForAgreement(
-      states.map((s) => ({ endpoint: s.endpoint, client: s.client })),
-      timeoutMs,
+/** Scale-out: masters that joined a fully assigned cluster receive their share, keys included. Whether any slot moved. */
+async function rebalance(
+  w: Writer,
+  mover: KeyMover,
+  states: readonly NodeState[],
+  masters: readonly NodeState[],
+  ipOf: (s: NodeState) => Promise<string>,
+  timeoutMs: number,
+): Promise<boolean> {
+  // A new master must see the whole cluster before it can accept migrated keys (else CLUSTERDOWN).
+  await waitForAgreement(
+    states.map((s) => ({ endpoint: s.endpoint, client: s.client })),
+    timeoutMs,
+  );
+  const current = await Promise.all(masters.map((m) => inspect(m.endpoint, m.client)));
+  const moves = rebalanceMoves(new Map(current.map((m) => [m.me.id, m.me.slots])));
+  const byId = new Map(current.map((m) => [m.me.id, m]));
+  for (const mv of moves) {
+    const to = byId.get(mv.to)!;
+    await migrateSlot(
+      w,
+      mover,
+      mv.slot,
+      byId.get(mv.from)!,
+      to,
+      await ipOf(to),
+      current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to),
     );
-    const current = await Promise.all(masters.map((m) => inspect(m.endpoint, m.client)));
-    const moves = rebalanceMoves(new Map(current.map((m) => [m.me.id, m.me.slots])));
-    const byId = new Map(current.map((m) => [m.me.id, m]));
-    for (const mv of moves) {
-      const to = byId.get(mv.to)!;
-      await migrateSlot(
-        w,
-        mover,
-        mv.slot,
-        byId.get(mv.from)!,
-        to,
-        await ipOf(to),
-        current.filter((c) => c.me.id !== mv.from && c.me.id !== mv.to),
-      );
-      scaled = true;
-    }
   }
-  if (scaled) return "scaled";
-  return fresh ? "formed" : "completed";
+  return moves.length > 0;
 }
 
 /**
