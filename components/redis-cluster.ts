@@ -53,7 +53,7 @@ export class RedisCluster extends pulumi.ComponentResource {
     );
     const tls = args.tls && workloadTls(name, { platform: p, app: "redis-cluster", settings: args.tls }, this);
     this.clientTlsSecretName = tls?.clientSecretName;
-    const members = podHosts(name, replicas, p.zone).map((h) => `${h}:${Port.Redis}`);
+    const shape = redisClusterHealthInputs(name, s, p.zone);
     // The StatefulSet would drop the highest ordinals at once (a whole shard, with Parallel pods)
     // before init could move a slot, so fewer nodes are refused at preview; more go through.
     const shapeGuard = new ChangeGuard(
@@ -71,7 +71,7 @@ export class RedisCluster extends pulumi.ComponentResource {
     this.workload = new StatefulWorkload(
       name,
       {
-        gates: [shapeGuard, ...(tls ? [tlsSwitchGuard(name, members, p.health?.access, this)] : [])],
+        gates: [shapeGuard, ...(tls ? [tlsSwitchGuard(name, shape.nodes, p.health?.access, this)] : [])],
         terminationGracePeriodSeconds: CLUSTER_NODE_GRACE_SECONDS,
         ...redisDataWorkload({
           platform: p,
@@ -104,7 +104,6 @@ export class RedisCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const shape = redisClusterHealthInputs(name, s, p.zone);
     this.nodes = shape.nodes;
     const h = p.health;
     if (h) {

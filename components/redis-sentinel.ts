@@ -9,7 +9,7 @@ import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
 import { masterService, roleLabelAccount, roleLabelSidecar } from "./redis-master-service";
 import { podHost, podHosts } from "./specs/network";
-import { redisSentinelHealthInputs } from "./specs/health-inputs";
+import { podEndpoints, redisSentinelHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode, sentinelConf } from "./specs/redis-conf";
 import {
@@ -91,8 +91,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
       tlsSwitchGuard(
         name,
         [
-          ...podHosts(dataName, s.dataReplicas, p.zone).map((h) => `${h}:${Port.Redis}`),
-          ...podHosts(name, s.sentinels, p.zone).map((h) => `${h}:${Port.Sentinel}`),
+          ...podEndpoints(dataName, s.dataReplicas, p.zone, Port.Redis),
+          ...podEndpoints(name, s.sentinels, p.zone, Port.Sentinel),
         ],
         p.health?.access,
         this,

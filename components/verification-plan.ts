@@ -38,11 +38,6 @@ export interface VerificationSecrets {
   readonly clientTls?: Partial<Record<Workload, ClientTls>>;
 }
 
-/** The Secret with the client certificate applications (and `verify`) use for a workload. */
-export function clientTlsSecretName(workload: string): string {
-  return `${workload}-client-tls`;
-}
-
 export function verificationPlan(
   s: StackSettings,
   { redisPassword, zookeeperAdminPassword, clientTls = {} }: VerificationSecrets,

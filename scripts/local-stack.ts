@@ -21,6 +21,7 @@ import {
   localDeployerStack,
 } from "./deployer-rbac";
 import { ROOT, pulumiCompact, stackArgs } from "./pulumi-cli";
+import { clientTlsFromSecretData, tlsSecretFiles } from "../components/tls/client-secret";
 
 const STACK = "local";
 const STATE = process.env.MIDDLEWARE_LOCAL_STATE ?? path.join(os.homedir(), ".local", "state", "middleware");
@@ -329,11 +330,11 @@ function writeClientTls(secret: string | undefined): void {
   const namespace = file.config["middleware:namespace"] as string;
   const r = run("kubectl", ["-n", namespace, "get", "secret", secret, "-o", "json"], { env, quiet: true });
   if (r.status !== 0) fail(`cannot read Secret ${namespace}/${secret}: ${r.stderr.trim()}`);
-  const data = (JSON.parse(r.stdout) as { data: Record<string, string> }).data;
+  const tls = clientTlsFromSecretData((JSON.parse(r.stdout) as { data: Record<string, string> }).data);
   const dir = path.join(STATE, "tls", secret);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const f of ["ca.crt", "tls.crt", "tls.key"])
-    fs.writeFileSync(path.join(dir, f), Buffer.from(data[f] ?? "", "base64"), { mode: 0o600 });
+  for (const [f, text] of Object.entries(tlsSecretFiles(tls)))
+    fs.writeFileSync(path.join(dir, f), text, { mode: 0o600 });
   process.stdout.write(`--tls --cacert ${dir}/ca.crt --cert ${dir}/tls.crt --key ${dir}/tls.key\n`);
 }
 

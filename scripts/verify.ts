@@ -11,7 +11,8 @@ import { Assertion, endpointsOf, runAssertion } from "../components/providers/as
 import { checkAccess } from "../components/providers/shared/reach";
 import type { ClientTls } from "../components/providers/shared/redis-client";
 import { StackSettings, WORKLOAD_NAME, Workload } from "../components/config/settings";
-import { PlannedCheck, accessOf, clientTlsSecretName, verificationPlan } from "../components/verification-plan";
+import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
+import { clientTlsFromSecretData, clientTlsSecretName } from "../components/tls/client-secret";
 import { options, runMain } from "./cli";
 import { stackArgs } from "./pulumi-cli";
 
@@ -68,8 +69,7 @@ function clientTls(settings: StackSettings, workload: string): ClientTls {
       { encoding: "utf8" },
     ),
   ) as { data: Record<string, string> };
-  const pem = (k: string) => Buffer.from(secret.data[k] ?? "", "base64").toString();
-  return { ca: pem("ca.crt"), cert: pem("tls.crt"), key: pem("tls.key") };
+  return clientTlsFromSecretData(secret.data);
 }
 
 async function main(): Promise<void> {

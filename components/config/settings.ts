@@ -144,14 +144,15 @@ export interface RedisSentinelSettings {
 }
 
 /**
- * TLS on the workloads that speak it (today the Redis Cluster: client port, replication and
- * cluster bus), with mutual authentication: each workload has its own authority, and a peer or
+ * TLS on every Redis workload (client ports, replication, the cluster bus, Sentinel's links; not
+ * yet ZooKeeper), with mutual authentication: each workload has its own authority, and a peer or
  * client without a certificate it signed is refused.
  */
 export interface TlsSettings {
   /**
-   * Keep a plain-text client port (Port.RedisPlain) beside the TLS one, for applications still
-   * moving to TLS. Replication and the cluster bus speak TLS either way. Defaults to false.
+   * Keep a plain-text client port (Port.RedisPlain, Port.SentinelPlain) beside the TLS one, for
+   * applications still moving to TLS. Replication, the cluster bus and Sentinel's links speak TLS
+   * either way. Defaults to false.
    */
   readonly plaintextPorts: boolean;
   /** How long an issued certificate is valid. */

@@ -1,7 +1,7 @@
 // Issues the X.509 material a workload's TLS needs: a self-signed authority per workload and
 // certificates it signs. Keys are RSA 2048 (made by Node's own crypto; every Redis and Java build
 // accepts them); node-forge writes the certificates, which Node cannot. No Pulumi import.
-import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from "crypto";
+import { createPrivateKey, generateKeyPairSync, randomBytes } from "crypto";
 import forge from "node-forge";
 
 export interface IssuedCertificate {
@@ -108,11 +108,6 @@ export function issueCertificate(
 /** forge reads RSA keys in PKCS#1 only. */
 function pkcs1Of(keyPem: string): string {
   return createPrivateKey(keyPem).export({ type: "pkcs1", format: "pem" }).toString();
-}
-
-/** Whole days from `now` until the certificate in `certPem` expires (negative once it has). */
-export function daysLeft(certPem: string, now = new Date()): number {
-  return Math.floor((Date.parse(new X509Certificate(certPem).validTo) - now.getTime()) / DAY_MS);
 }
 
 /** Whether a certificate valid until `notAfter` is due for a new issue: within `renewBeforeDays` of it. */

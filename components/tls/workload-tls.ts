@@ -10,13 +10,8 @@ import type { PodTls } from "../specs/stateful-set";
 import { TlsAuthority, TlsCertificate } from "./certificate";
 import { ChangeGuard } from "../providers/change-guard";
 import type { Access } from "../providers/shared/reach";
-
-/** What a client presents and trusts: PEM texts, the key a Pulumi secret. */
-export interface ClientTls {
-  readonly ca: string;
-  readonly cert: string;
-  readonly key: string;
-}
+import type { ClientTls } from "../providers/shared/redis-client";
+import { clientTlsSecretName, tlsSecretFiles } from "./client-secret";
 
 export interface WorkloadTls {
   /** The pods' Secret and fingerprint (stateful-set.ts). */
@@ -43,6 +38,7 @@ export interface WorkloadTlsArgs {
 
 function tlsSecret(
   name: string,
+  workload: string,
   args: WorkloadTlsArgs,
   ca: pulumi.Input<string>,
   cert: TlsCertificate,
@@ -54,12 +50,12 @@ function tlsSecret(
       metadata: {
         name,
         namespace: args.platform.namespace,
-        labels: { ...workloadLabels(name.replace(/-(client-)?tls$/, ""), args.app, args.platform.stack).pod },
+        labels: { ...workloadLabels(workload, args.app, args.platform.stack).pod },
       },
       type: "kubernetes.io/tls",
       stringData: pulumi
         .secret(pulumi.all([ca, cert.certPem, cert.keyPem]))
-        .apply(([c, crt, key]): Record<string, string> => ({ "ca.crt": c, "tls.crt": crt, "tls.key": key })),
+        .apply(([ca, cert, key]) => tlsSecretFiles({ ca, cert, key })),
     },
     { parent },
   );
@@ -111,8 +107,8 @@ export function workloadTls(workload: string, args: WorkloadTlsArgs, parent: pul
     { ...lifetime, authority, commonName: `${workload} deployer` },
     opts,
   );
-  const podSecret = tlsSecret(`${workload}-tls`, args, authority.certPem, server, parent);
-  const clientSecret = tlsSecret(`${workload}-client-tls`, args, authority.certPem, client, parent);
+  const podSecret = tlsSecret(`${workload}-tls`, workload, args, authority.certPem, server, parent);
+  const clientSecret = tlsSecret(clientTlsSecretName(workload), workload, args, authority.certPem, client, parent);
   return {
     pod: {
       secretName: podSecret.metadata.name,

@@ -19,6 +19,7 @@ import { run, waitFor } from "../support/processes";
 import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
 import { redisServerSends } from "../../components/specs/redis-container";
 import { TestAuthority } from "../support/tls";
+import { tlsSecretFiles } from "../../components/tls/client-secret";
 
 const KEYS = 300;
 
@@ -42,12 +43,7 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
   const conf = filesDir({ "redis.conf": text });
   // What the <workload>-tls Secret holds: the pods' shared certificate and the workload's authority.
   const authority = new TestAuthority("redis-cluster");
-  const tls = filesDir(
-    (() => {
-      const t = authority.issue().pem;
-      return { "ca.crt": t.ca, "tls.crt": t.cert, "tls.key": t.key };
-    })(),
-  );
+  const tls = filesDir(tlsSecretFiles(authority.issue().pem));
   /** redis-cli inside a pod speaks TLS with the pod's certificate. */
   const TLS = ["--tls", "--cacert", "/etc/tls/ca.crt", "--cert", "/etc/tls/tls.crt", "--key", "/etc/tls/tls.key"];
   // What a cluster pod mounts: the passwords its scripts send, hashes of the ones it checks.
@@ -205,6 +201,22 @@ describe("images: Redis Cluster restarted at new addresses (real Docker engine)"
       "1",
       "the node nobody knew was not introduced",
     );
+  });
+
+  it("lets a runbook's plain `redis-cli` in a pod speak TLS with the pod's certificate (the image's wrapper)", async () => {
+    const r = await run("docker", [
+      "exec",
+      "-e",
+      `REDISCLI_AUTH=${ADMIN_PASSWORD}`,
+      names[0],
+      "redis-cli",
+      "--no-auth-warning",
+      "--user",
+      "admin",
+      "CLUSTER",
+      "INFO",
+    ]);
+    assert.match(r.stdout, /cluster_state:ok/, r.stdout + r.stderr);
   });
 
   it("gives the peer-finding user nothing beyond finding peers", async () => {

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { check, run, RunResult, waitFor } from "./processes";
 import type { TlsFiles } from "./tls";
+import { clientTlsFromSecretData, tlsSecretFiles } from "../../components/tls/client-secret";
 import { ROOT } from "./stack-files";
 
 const SCRIPT = path.join(ROOT, "scripts", "local-cluster");
@@ -109,13 +110,10 @@ export class Kubectl {
    * directory as an application mounts it: what the judges outside the pods present.
    */
   async clientTls(namespace: string, secret: string): Promise<TlsFiles> {
-    const data = (await this.json(["-n", namespace, "get", "secret", secret])).data as Record<string, string>;
-    const pem = Object.fromEntries(
-      ["ca.crt", "tls.crt", "tls.key"].map((k) => [k, Buffer.from(data[k] ?? "", "base64").toString()]),
-    );
+    const pem = clientTlsFromSecretData((await this.json(["-n", namespace, "get", "secret", secret])).data);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "client-tls-"));
-    for (const [k, v] of Object.entries(pem)) fs.writeFileSync(path.join(dir, k), v, { mode: 0o600 });
-    return { dir, pem: { ca: pem["ca.crt"], cert: pem["tls.crt"], key: pem["tls.key"] } };
+    for (const [k, v] of Object.entries(tlsSecretFiles(pem))) fs.writeFileSync(path.join(dir, k), v, { mode: 0o600 });
+    return { dir, pem };
   }
 
   /** `kubectl exec` in a pod; returns what the command printed. */

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { IssuedCertificate, issueAuthority, issueCertificate } from "../../components/tls/certificate-logic";
 import type { ClientTls } from "../../components/providers/shared/redis-client";
+import { tlsSecretFiles } from "../../components/tls/client-secret";
 
 export interface TlsFiles {
   /** Directory holding ca.crt, tls.crt and tls.key, as the <workload>-tls Secret is mounted. */
@@ -32,10 +33,10 @@ export class TestAuthority {
     );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-"));
     this.dirs.push(dir);
-    fs.writeFileSync(path.join(dir, "ca.crt"), this.ca.certPem);
-    fs.writeFileSync(path.join(dir, "tls.crt"), cert.certPem);
-    fs.writeFileSync(path.join(dir, "tls.key"), cert.keyPem, { mode: 0o600 });
-    return { dir, pem: { ca: this.ca.certPem, cert: cert.certPem, key: cert.keyPem } };
+    const pem = { ca: this.ca.certPem, cert: cert.certPem, key: cert.keyPem };
+    for (const [f, text] of Object.entries(tlsSecretFiles(pem)))
+      fs.writeFileSync(path.join(dir, f), text, { mode: 0o600 });
+    return { dir, pem };
   }
 
   remove(): void {

@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Access } from "./reach";
 import type { LogicFile, LogicModules } from "./logic-modules";
+import type { ClientTls } from "./redis-client";
 
 /** Where the logic modules live (this file is in its shared/ folder); captured as a plain string when a provider is serialized. */
 const PROVIDERS_DIR = path.dirname(__dirname);
@@ -80,7 +81,7 @@ export interface RedisCredentialArgs {
   /** Password of that user, a Pulumi secret. Defaults to none (no AUTH). */
   readonly password?: pulumi.Input<string>;
   /** Client certificate, key and authority for a workload that speaks TLS. Defaults to none: plain text. */
-  readonly tls?: pulumi.Input<{ ca: string; cert: string; key: string }>;
+  readonly tls?: pulumi.Input<ClientTls>;
 }
 
 /** The inputs a dynamic resource registers: password and TLS key marked secret, so state holds them encrypted. */
