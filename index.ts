@@ -77,6 +77,7 @@ const zookeeper =
       adminPassword: secrets.zookeeperAdminPassword,
       internalSecret: secrets.internalSecret,
     },
+    tls: s.tls,
   });
 const redis =
   redisImage &&
@@ -115,6 +116,8 @@ const redisSentinel =
 export const namespaceName = namespace.name;
 export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref };
 export const zookeeperConnectString = zookeeper ? zookeeper.connectString : undefined;
+/** The Secret applications mount to reach ZooKeeper over TLS (ca.crt, tls.crt, tls.key). */
+export const zookeeperClientTlsSecret = zookeeper ? zookeeper.clientTlsSecretName : undefined;
 export const redisEndpoint = redis ? redis.endpoint : undefined;
 /** The Secret applications mount to reach Redis over TLS (ca.crt, tls.crt, tls.key). */
 export const redisClientTlsSecret = redis ? redis.clientTlsSecretName : undefined;

@@ -2,7 +2,7 @@
 // the components register, so `npm run verify` re-checks a live stack without its state file.
 import { Assertion } from "./providers/assertions";
 import type { Access } from "./providers/shared/reach";
-import type { ClientTls } from "./providers/shared/redis-client";
+import type { ClientTls } from "./providers/shared/client-tls";
 import { HealthAccess, StackSettings, WORKLOAD_NAME, Workload } from "./config/settings";
 import {
   redisClusterHealthInputs,

@@ -3,13 +3,14 @@ import { Credentials, authSecret } from "./auth-secret";
 import { formationMarker, formationMarkerMount } from "./formation-marker";
 import { ZooKeeperHealth } from "./providers/zookeeper-health";
 import { ChangeGuard } from "./providers/change-guard";
-import { ZooKeeperSettings } from "./config/settings";
+import { TlsSettings, ZooKeeperSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { podHosts } from "./specs/network";
 import { zookeeperHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
 import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cfg";
+import { tlsSwitchGuard, workloadTls } from "./tls/workload-tls";
 
 /** The label a pod needs for the NetworkPolicy to let it reach ZooKeeper's client port. */
 export const ZOOKEEPER_CLIENT_LABEL: Readonly<Record<string, string>> = { "middleware/zookeeper-client": "true" };
@@ -25,6 +26,8 @@ export interface ZooKeeperEnsembleArgs {
   readonly storageSize: string;
   /** The client and super passwords and the internal secret, as Pulumi secrets. */
   readonly credentials: Credentials;
+  /** TLS with mutual authentication on the client port and the quorum. Defaults to none: plain text. */
+  readonly tls?: TlsSettings;
 }
 
 /** A ZooKeeper ensemble: one StatefulSet, myid from the pod ordinal, members found by stable DNS. */
@@ -36,6 +39,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly connectString: string;
   /** Quorum, leader and read-back report; undefined when health checks are disabled. */
   public readonly health?: ZooKeeperHealth;
+  /** The Secret (ca.crt, tls.crt, tls.key) applications mount to connect; undefined without TLS. */
+  public readonly clientTlsSecretName?: pulumi.Output<string>;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("middleware:zookeeper:ZooKeeperEnsemble", name, {}, opts);
@@ -58,6 +63,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const tls = args.tls && workloadTls(name, { platform: p, app: "zookeeper", settings: args.tls }, this);
+    this.clientTlsSecretName = tls?.clientSecretName;
+    // Members switched to sslQuorum one at a time could not reach those not yet switched.
+    const tlsGuard = tls && tlsSwitchGuard(name, servers, p.health?.access, this);
     const auth = authSecret(
       name,
       { platform: p, credentials: args.credentials, internalFiles: [ZooKeeperAuthFile.QuorumPassword] },
@@ -68,17 +77,23 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       {
         platform: p,
         app: "zookeeper",
-        gates: [guard],
+        gates: tlsGuard ? [guard, tlsGuard] : [guard],
         markers: [formationMarkerMount(name)],
         replicas: s.replicas,
         image: args.image,
-        configFiles: { "zoo.cfg": zooCfg(s, podHosts(name, s.replicas, p.zone)) },
+        configFiles: {
+          "zoo.cfg": zooCfg(s, podHosts(name, s.replicas, p.zone), tls && { plaintextPort: tls.plaintextPort }),
+        },
+        tls: tls?.pod,
         authSecretName: auth.secret.metadata.name,
         authFingerprint: auth.fingerprint,
         clientPodLabel: ZOOKEEPER_CLIENT_LABEL,
         resources: s.resources,
         storageSize: args.storageSize,
-        clientPorts: [{ name: "client", port: Port.ZooKeeperClient }],
+        clientPorts: [
+          { name: "client", port: Port.ZooKeeperClient },
+          ...(tls?.plaintextPort ? [{ name: "client-plain", port: Port.ZooKeeperPlain }] : []),
+        ],
         peerPorts: [
           { name: "quorum", port: Port.ZooKeeperQuorum },
           { name: "election", port: Port.ZooKeeperElection },
@@ -93,6 +108,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
           ],
           ports: [
             { name: "client", containerPort: Port.ZooKeeperClient },
+            ...(tls?.plaintextPort ? [{ name: "client-plain", containerPort: Port.ZooKeeperPlain }] : []),
             { name: "quorum", containerPort: Port.ZooKeeperQuorum },
             { name: "election", containerPort: Port.ZooKeeperElection },
           ],
@@ -130,6 +146,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         {
           ...shape,
           password: args.credentials.adminPassword,
+          tls: tls?.deployer,
+          minValidDays: tls?.minValidDays,
           access: h.access,
           retryForMs: h.retryForMs,
           trigger: this.workload.revision,
@@ -146,6 +164,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         this,
       );
     }
-    this.registerOutputs({ servers: this.servers, connectString: this.connectString, health: this.health?.report });
+    this.registerOutputs({
+      servers: this.servers,
+      connectString: this.connectString,
+      health: this.health?.report,
+      clientTlsSecret: this.clientTlsSecretName,
+    });
   }
 }

@@ -9,7 +9,7 @@ import { SecretState, configValue, isSecretKey, secretStates } from "../componen
 import { parseStackConfig } from "../components/config/validate";
 import { Assertion, endpointsOf, runAssertion } from "../components/providers/assertions";
 import { checkAccess } from "../components/providers/shared/reach";
-import type { ClientTls } from "../components/providers/shared/redis-client";
+import type { ClientTls } from "../components/providers/shared/client-tls";
 import { StackSettings, WORKLOAD_NAME, Workload } from "../components/config/settings";
 import { PlannedCheck, accessOf, verificationPlan } from "../components/verification-plan";
 import { clientTlsFromSecretData, clientTlsSecretName } from "../components/tls/client-secret";

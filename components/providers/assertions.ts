@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Access } from "./shared/reach";
 import {
   PostDeployArgs,
-  RedisCredentialArgs,
+  CredentialArgs,
   diffOf,
   loadLogic,
   retrying,
@@ -137,7 +137,7 @@ export abstract class AssertionResource<Report> extends pulumi.dynamic.Resource 
   protected constructor(
     provider: AssertionProvider<AssertionInputs>,
     name: string,
-    args: AssertionArgs & RedisCredentialArgs,
+    args: AssertionArgs & CredentialArgs,
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(provider, name, { ...withSecretPassword(args), report: undefined }, opts);

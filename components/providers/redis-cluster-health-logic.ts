@@ -7,14 +7,8 @@ import { isFailing, myself } from "./shared/cluster-nodes";
 import { NodeView, disagreement, readView } from "./shared/cluster-state";
 import { HealthError, collect } from "./shared/health-error";
 import { Access, Reach, splitEndpoint } from "./shared/reach";
-import {
-  CertificateCheck,
-  DEFAULT_TIMEOUT_MS,
-  RedisAuth,
-  authOf,
-  tlsOptions,
-  withRedisSession,
-} from "./shared/redis-client";
+import { CertificateCheck, tlsOptions } from "./shared/client-tls";
+import { DEFAULT_TIMEOUT_MS, RedisAuth, authOf, withRedisSession } from "./shared/redis-client";
 
 export interface ClusterHealthInputs extends RedisAuth, CertificateCheck {
   readonly nodes: readonly string[];

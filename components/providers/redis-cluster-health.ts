@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Assertion, AssertionArgs, AssertionInputs, AssertionProvider, AssertionResource } from "./assertions";
-import type { RedisCredentialArgs } from "./shared/provider-kit";
+import type { CredentialArgs } from "./shared/provider-kit";
 import type { ClusterHealthInputs, ClusterHealthReport } from "./redis-cluster-health-logic";
 
 export type RedisClusterHealthInputs = ClusterHealthInputs & AssertionInputs;
@@ -12,7 +12,7 @@ export class RedisClusterHealthProvider extends AssertionProvider<RedisClusterHe
   }
 }
 
-export interface RedisClusterHealthArgs extends AssertionArgs, RedisCredentialArgs {
+export interface RedisClusterHealthArgs extends AssertionArgs, CredentialArgs {
   /** `host:port` of every node, masters and replicas. */
   readonly nodes: pulumi.Input<pulumi.Input<string>[]>;
   /** Masters that must serve slots. */

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterInitInputs, ClusterInitResult } from "./redis-cluster-init-logic";
 import {
   PostDeployArgs,
-  RedisCredentialArgs,
+  CredentialArgs,
   diffOf,
   loadLogic,
   stableId,
@@ -58,7 +58,7 @@ export class RedisClusterInitProvider implements pulumi.dynamic.ResourceProvider
 }
 
 /** `username` must name a user with cluster-management (@admin) rights. */
-export interface RedisClusterInitArgs extends PostDeployArgs, RedisCredentialArgs {
+export interface RedisClusterInitArgs extends PostDeployArgs, CredentialArgs {
   /** `host:port` of every node, in ordinal order: the first masters, the rest their replicas. */
   readonly nodes: pulumi.Input<pulumi.Input<string>[]>;
   /** Replicas each master gets; the node count must be a multiple of 1 + this. */

@@ -5,7 +5,8 @@
 import Redis from "ioredis";
 import { HealthError, collect } from "./shared/health-error";
 import type { Access } from "./shared/reach";
-import { CertificateCheck, RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
+import type { CertificateCheck } from "./shared/client-tls";
+import { RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface SentinelHealthInputs extends RedisAuth, CertificateCheck {
   readonly sentinels: readonly string[];

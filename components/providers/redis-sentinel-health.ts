@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Assertion, AssertionArgs, AssertionInputs, AssertionProvider, AssertionResource } from "./assertions";
-import type { RedisCredentialArgs } from "./shared/provider-kit";
+import type { CredentialArgs } from "./shared/provider-kit";
 import type { SentinelHealthInputs, SentinelHealthReport } from "./redis-sentinel-health-logic";
 
 export type RedisSentinelHealthInputs = SentinelHealthInputs & AssertionInputs;
@@ -12,7 +12,7 @@ export class RedisSentinelHealthProvider extends AssertionProvider<RedisSentinel
   }
 }
 
-export interface RedisSentinelHealthArgs extends AssertionArgs, RedisCredentialArgs {
+export interface RedisSentinelHealthArgs extends AssertionArgs, CredentialArgs {
   /** `host:port` of every sentinel. */
   readonly sentinels: pulumi.Input<pulumi.Input<string>[]>;
   /** The name the sentinels monitor the master under. */

@@ -1,7 +1,8 @@
 // Asserts a standalone Redis serves authenticated clients with AOF on. No Pulumi import.
 import { HealthError } from "./shared/health-error";
 import type { Access } from "./shared/reach";
-import { CertificateCheck, RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
+import type { CertificateCheck } from "./shared/client-tls";
+import { RedisAuth, authOf, parseInfo, withRedisSession } from "./shared/redis-client";
 
 export interface StandaloneHealthInputs extends RedisAuth, CertificateCheck {
   readonly endpoint: string;

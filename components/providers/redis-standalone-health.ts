@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Assertion, AssertionArgs, AssertionInputs, AssertionProvider, AssertionResource } from "./assertions";
-import type { RedisCredentialArgs } from "./shared/provider-kit";
+import type { CredentialArgs } from "./shared/provider-kit";
 import type { StandaloneHealthInputs, StandaloneHealthReport } from "./redis-standalone-health-logic";
 
 export type RedisStandaloneHealthInputs = StandaloneHealthInputs & AssertionInputs;
@@ -12,7 +12,7 @@ export class RedisStandaloneHealthProvider extends AssertionProvider<RedisStanda
   }
 }
 
-export interface RedisStandaloneHealthArgs extends AssertionArgs, RedisCredentialArgs {
+export interface RedisStandaloneHealthArgs extends AssertionArgs, CredentialArgs {
   /** `host:port` of the Redis pod. */
   readonly endpoint: pulumi.Input<string>;
 }

@@ -1,12 +1,14 @@
 // Asserts a ZooKeeper ensemble is healthy and closed: every member serving, exactly one leader,
 // an unauthenticated session refused, the root znode not open to the world, and a znode written
-// through the native client (as super) read back from every member. No Pulumi import.
-import * as net from "net";
+// through the native client (as super) read back from every member; over TLS, every member's
+// certificate valid for tls.minValidDays. No Pulumi import.
 import { SUPER_ONLY_DIGEST_PROVIDER } from "../specs/zoo-cfg";
+import { CertificateCheck, ClientTls, expiryProblem } from "./shared/client-tls";
 import { HealthError } from "./shared/health-error";
-import { Access, Reach, openReach, splitEndpoint } from "./shared/reach";
+import { Access } from "./shared/reach";
+import { ZkAcl, ZkClient, ZooKeeperReach, fourLetterExchange, withTimeout, zkConnect } from "./shared/zookeeper-client";
 
-export interface ZooKeeperHealthInputs {
+export interface ZooKeeperHealthInputs extends CertificateCheck {
   readonly servers: readonly string[];
   readonly expectedSize: number;
   /** The SASL user applications authenticate as; the root znode's ACL must name only it. */
@@ -14,6 +16,8 @@ export interface ZooKeeperHealthInputs {
   /** Password of `super` (digest scheme), the only identity the native Node client can prove. */
   readonly password: string;
   readonly access?: Access;
+  /** The deployer's certificate and the ensemble's authority, where the ensemble speaks TLS. */
+  readonly tls?: ClientTls;
 }
 
 export interface ZooKeeperHealthReport {
@@ -22,52 +26,45 @@ export interface ZooKeeperHealthReport {
   readonly zxid: string;
 }
 
-/** Sends a four-letter word and returns the reply (the server closes the connection when done). */
-export function fourLetterWord(endpoint: string, word: string, timeoutMs = 3000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(splitEndpoint(endpoint));
-    let out = "";
-    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`no answer to ${word} within ${timeoutMs} ms`)));
-    sock.on("connect", () => sock.write(word));
-    sock.on("data", (d) => (out += d.toString()));
-    sock.on("end", () => resolve(out));
-    sock.on("error", reject);
-  });
-}
-
 interface MemberState {
   readonly endpoint: string;
-  readonly local?: string;
   readonly mode?: string;
   readonly zxid?: string;
+  readonly servedUntil?: Date;
   readonly problem?: string;
 }
 
-async function memberState(endpoint: string, local: string): Promise<MemberState> {
+async function memberState(endpoint: string, reach: ZooKeeperReach): Promise<MemberState> {
+  let local: string;
   try {
-    const reply = await fourLetterWord(local, "srvr");
+    local = await reach.wordAddress(endpoint);
+  } catch (e) {
+    return { endpoint, problem: `cannot open a connection to ${endpoint} (${(e as Error).message})` };
+  }
+  try {
+    const { reply, servedUntil } = await fourLetterExchange(local, "srvr", reach.tls);
     const mode = /^Mode: (\w+)/m.exec(reply)?.[1];
     if (!mode)
       return {
         endpoint,
-        local,
         problem: `${endpoint} is not serving requests (${reply.trim().split("\n")[0] || "empty srvr reply"})`,
       };
-    return { endpoint, local, mode, zxid: /^Zxid: (\S+)/m.exec(reply)?.[1] };
+    return { endpoint, mode, zxid: /^Zxid: (\S+)/m.exec(reply)?.[1], servedUntil };
   } catch (e) {
-    return { endpoint, problem: `cannot reach ${endpoint} (${(e as Error).message}); check that the pod is Running` };
+    const why = (e as Error).message;
+    return {
+      endpoint,
+      problem: reach.tls
+        ? `cannot reach ${endpoint} over TLS (${why}); check that the pod is Running and holds a certificate of the ensemble's authority (its <name>-tls Secret)`
+        : `cannot reach ${endpoint} (${why}); check that the pod is Running`,
+    };
   }
 }
 
 export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Promise<ZooKeeperHealthReport> {
-  const reach = openReach(inputs.access);
+  const reach = new ZooKeeperReach(inputs.access, inputs.tls);
   try {
-    const states = await Promise.all(
-      inputs.servers.map(async (s): Promise<MemberState> => {
-        const local = await reach.local(s).catch(() => undefined);
-        return local ? memberState(s, local) : { endpoint: s, problem: `cannot open a connection to ${s}` };
-      }),
-    );
+    const states = await Promise.all(inputs.servers.map((s) => memberState(s, reach)));
     const problems = states.flatMap((s) => (s.problem ? [s.problem] : []));
     const serving = states.filter((s) => s.mode);
     const majority = Math.floor(inputs.expectedSize / 2) + 1;
@@ -86,8 +83,11 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
       );
     const others = serving.filter((s) => s.mode !== "leader" && s.mode !== "follower");
     for (const o of others) problems.push(`${o.endpoint} is in mode ${o.mode}, expected leader or follower`);
+    if (inputs.minValidDays !== undefined)
+      for (const s of serving)
+        if (s.servedUntil) problems.push(...expiryProblem(s.endpoint, s.servedUntil, inputs.minValidDays));
     if (problems.length) throw new HealthError("ZooKeeper", problems);
-    const locals = serving.map((s) => s.local!);
+    const locals = await Promise.all(serving.map((s) => reach.sessionAddress(s.endpoint)));
     await assertSuperAccepted(locals, inputs, problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     await writeReadEverywhere(
@@ -103,77 +103,12 @@ export async function assertZooKeeperHealthy(inputs: ZooKeeperHealthInputs): Pro
       serving.map((s) => s.endpoint),
       problems,
     );
-    await assertAnonymousRefused(await reach.local(serving[0].endpoint), problems);
+    await assertAnonymousRefused(await reach.sessionAddress(serving[0].endpoint), problems);
     if (problems.length) throw new HealthError("ZooKeeper", problems);
     return { leader: leaders[0].endpoint, followers: serving.length - 1, zxid: leaders[0].zxid ?? "" };
   } finally {
     reach.close();
   }
-}
-
-export type ZkClient = {
-  init(o: object): void;
-  once(ev: string, cb: () => void): void;
-  create(p: string, d: string, f: number): Promise<string>;
-  get(p: string, w: boolean): Promise<[unknown, string]>;
-  sync(p: string): Promise<unknown>;
-  delete_(p: string, v: number): Promise<unknown>;
-  get_children(p: string, w: boolean): Promise<string[]>;
-  set_acl(p: string, version: number, acl: ZkAcl[]): Promise<unknown>;
-  add_auth(scheme: string, auth: string, cb: (rc: number, error: string) => void): void;
-  close(): void;
-};
-
-export type ZkAcl = { perms: number; scheme: string; auth: string };
-
-/** A session on `connect`, authenticated with `digest` ("user:password") when given. */
-export async function zkConnect(connect: string, digest?: string, timeoutMs = 10000): Promise<ZkClient> {
-  // The native binding is loaded here, not at import, so the module stays cheap to load.
-  const ZooKeeper = require("zookeeper");
-  const client: ZkClient = new ZooKeeper({
-    connect,
-    timeout: timeoutMs,
-    debug_level: ZooKeeper.LOG_LEVEL_ERROR,
-    host_order_deterministic: false,
-  });
-  // Closing a handle frees it at once, but a completion (or a promise continuation it resolved) may
-  // run inside the C client's own loop over that handle, which goes on using it: after a lost
-  // connection it fails every pending call in one loop, and a close from the first aborted the
-  // process (glibc, no message). So every close waits for the loop to return.
-  const closeNow = client.close.bind(client);
-  client.close = () => void setImmediate(closeNow);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.close();
-      reject(new Error(`no ZooKeeper session with ${connect} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    client.once("connect", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    client.init({});
-  });
-  if (digest !== undefined) {
-    await new Promise<void>((resolve, reject) =>
-      client.add_auth("digest", digest, (rc, error) => {
-        if (rc === 0) return resolve();
-        client.close();
-        reject(new Error(`authentication as ${digest.split(":")[0]} failed (${rc} ${error})`));
-      }),
-    );
-  }
-  return client;
-}
-
-/** `p`, or an error naming `what` after `ms`. */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<T>(
-      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
-    ),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Whether `op` is refused for lack of permission; other failures propagate. */
@@ -218,7 +153,7 @@ async function assertSuperAccepted(
  * super's alone; a member without it (a custom image, a classpath change) fails here.
  */
 async function assertMadeUpDigestRefused(
-  reach: Reach,
+  reach: ZooKeeperReach,
   endpoints: readonly string[],
   problems: string[],
 ): Promise<void> {
@@ -228,7 +163,7 @@ async function assertMadeUpDigestRefused(
     // A port-forward ended by the previous refusal is replaced by the next reach.local.
     for (let attempt = 0; attempt < 3 && outcome instanceof Error; attempt++) {
       if (attempt) await new Promise((r) => setTimeout(r, 1000));
-      outcome = await zkConnect(await reach.local(endpoint), stranger, 5000).then(
+      outcome = await zkConnect(await reach.sessionAddress(endpoint), stranger, 5000).then(
         (c) => {
           c.close();
           return "accepted" as const;

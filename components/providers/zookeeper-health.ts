@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Assertion, AssertionArgs, AssertionInputs, AssertionProvider, AssertionResource } from "./assertions";
+import type { CredentialArgs } from "./shared/provider-kit";
 import type { ZooKeeperHealthInputs as LogicInputs, ZooKeeperHealthReport } from "./zookeeper-health-logic";
 
 export type ZooKeeperHealthInputs = LogicInputs & AssertionInputs;
 
 /**
  * Fails the deployment unless the ensemble has quorum and one leader, refuses unauthenticated
- * sessions, keeps its root znode closed to the world, and serves reads of a fresh write.
+ * sessions, keeps its root znode closed to the world, and serves reads of a fresh write; over TLS,
+ * unless every member serves a certificate valid for minValidDays more.
  */
 export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthInputs> {
   constructor() {
@@ -14,7 +16,7 @@ export class ZooKeeperHealthProvider extends AssertionProvider<ZooKeeperHealthIn
   }
 }
 
-export interface ZooKeeperHealthArgs extends AssertionArgs {
+export interface ZooKeeperHealthArgs extends AssertionArgs, Pick<CredentialArgs, "tls"> {
   /** `host:port` client endpoint of every member. */
   readonly servers: pulumi.Input<pulumi.Input<string>[]>;
   /** Members that must be in the quorum, one of them the leader. */

@@ -1,6 +1,9 @@
 /** Ports are fixed: they appear in images, probes, Services, NetworkPolicies and policies alike. */
 export const Port = {
+  /** The ZooKeeper client port: TLS where the ensemble speaks it. */
   ZooKeeperClient: 2181,
+  /** A plain-text ZooKeeper client port kept beside the TLS one while applications move (tls.plaintextPorts). */
+  ZooKeeperPlain: 2182,
   ZooKeeperQuorum: 2888,
   ZooKeeperElection: 3888,
   /** The Redis client port: TLS where the workload speaks it. */

@@ -37,6 +37,35 @@ export const ZOO_AUTH_LINES: readonly string[] = [
   "quorum.auth.server.loginContext=QuorumServer",
 ];
 
+export interface ZooKeeperTls {
+  /** Keep a plain-text client port (Port.ZooKeeperPlain) beside the TLS one. */
+  readonly plaintextPort: boolean;
+}
+
+/**
+ * TLS with a certificate demanded of every client (ssl.clientAuth) on the client port, and between
+ * the members on the quorum and election ports (sslQuorum). The key and trust stores are not named
+ * here: images/zookeeper/zk-entrypoint builds them from the mounted <workload>-tls Secret and adds
+ * their lines, so the paths stay the image's business. Names are not checked (members and clients
+ * are reached at addresses); the chain must lead to the workload's own authority.
+ */
+export function zooTlsLines(
+  tls: ZooKeeperTls,
+  ports: { tls: number; plain: number } = { tls: Port.ZooKeeperClient, plain: Port.ZooKeeperPlain },
+): string[] {
+  return [
+    // Only the Netty connection factory speaks TLS.
+    "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
+    `secureClientPort=${ports.tls}`,
+    ...(tls.plaintextPort ? [`clientPort=${ports.plain}`] : []),
+    "ssl.clientAuth=need",
+    "ssl.hostnameVerification=false",
+    "sslQuorum=true",
+    "ssl.quorum.clientAuth=need",
+    "ssl.quorum.hostnameVerification=false",
+  ];
+}
+
 /**
  * zoo.cfg for an ensemble whose member i (myid i+1) is reachable at hosts[i].
  * The entrypoint writes myid from the pod ordinal, so one file serves every pod.
@@ -44,13 +73,14 @@ export const ZOO_AUTH_LINES: readonly string[] = [
 export function zooCfg(
   s: Pick<ZooKeeperSettings, "tickTime" | "initLimit" | "syncLimit">,
   hosts: readonly string[],
+  tls?: ZooKeeperTls,
 ): string {
   const lines = [
     `tickTime=${s.tickTime}`,
     `initLimit=${s.initLimit}`,
     `syncLimit=${s.syncLimit}`,
     "dataDir=/data",
-    `clientPort=${Port.ZooKeeperClient}`,
+    ...(tls ? zooTlsLines(tls) : [`clientPort=${Port.ZooKeeperClient}`]),
     // An ensemble must never silently fall back to a standalone server with its own history.
     "standaloneEnabled=false",
     "reconfigEnabled=false",
@@ -63,8 +93,10 @@ export function zooCfg(
     // Hourly: a busy ensemble writes logs fast, and a day of them can fill the volume.
     "autopurge.purgeInterval=1",
     ...ZOO_AUTH_LINES,
+    // The ";clientPort" suffix would open a plain-text client port; with TLS the ports are above.
     ...hosts.map(
-      (h, i) => `server.${i + 1}=${h}:${Port.ZooKeeperQuorum}:${Port.ZooKeeperElection};${Port.ZooKeeperClient}`,
+      (h, i) =>
+        `server.${i + 1}=${h}:${Port.ZooKeeperQuorum}:${Port.ZooKeeperElection}${tls ? "" : `;${Port.ZooKeeperClient}`}`,
     ),
   ];
   return lines.join("\n") + "\n";

@@ -10,7 +10,7 @@ import type { PodTls } from "../specs/stateful-set";
 import { TlsAuthority, TlsCertificate } from "./certificate";
 import { ChangeGuard } from "../providers/change-guard";
 import type { Access } from "../providers/shared/reach";
-import type { ClientTls } from "../providers/shared/redis-client";
+import type { ClientTls } from "../providers/shared/client-tls";
 import { clientTlsSecretName, tlsSecretFiles } from "./client-secret";
 
 export interface WorkloadTls {

@@ -13,6 +13,7 @@ import { secretPlaintextForbidden } from "./security/secret-plaintext-forbidden"
 import { workloadResourceLimits } from "./security/workload-resource-limits";
 import { workloadSecurityContext } from "./security/workload-security-context";
 import { zookeeperAuthRequired } from "./security/zookeeper-auth-required";
+import { zookeeperTlsRequired } from "./security/zookeeper-tls-required";
 import { persistentvolumeNfsHardMount } from "./storage/persistentvolume-nfs-hard-mount";
 import { persistentvolumeReclaimRetain } from "./storage/persistentvolume-reclaim-retain";
 import { statefulsetDataPersisted } from "./storage/statefulset-data-persisted";
@@ -41,6 +42,7 @@ export const policyFactories: readonly ((level?: EnforcementLevel) => Policy)[] 
   redisAuthRequired,
   redisTlsRequired,
   zookeeperAuthRequired,
+  zookeeperTlsRequired,
   secretPlaintextForbidden,
   serviceDataPortProd,
 ];

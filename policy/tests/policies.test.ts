@@ -19,6 +19,7 @@ import { secretPlaintextForbidden } from "../policies/security/secret-plaintext-
 import { workloadResourceLimits } from "../policies/security/workload-resource-limits";
 import { workloadSecurityContext } from "../policies/security/workload-security-context";
 import { zookeeperAuthRequired } from "../policies/security/zookeeper-auth-required";
+import { zookeeperTlsRequired } from "../policies/security/zookeeper-tls-required";
 import { persistentvolumeNfsHardMount } from "../policies/storage/persistentvolume-nfs-hard-mount";
 import { persistentvolumeReclaimRetain } from "../policies/storage/persistentvolume-reclaim-retain";
 import { statefulsetDataPersisted } from "../policies/storage/statefulset-data-persisted";
@@ -450,6 +451,28 @@ describe("policy pack", () => {
     assert.match((await each("redis.conf", "tls-port 0\ntls-replication yes\n"))[0], /lacks tls-port <port>:/);
   });
 
+  it("zookeeper-tls-required names what each zoo.cfg lacks", async () => {
+    const each = async (text: string) => violations(zookeeperTlsRequired(), [conf("zoo.cfg", text)]);
+    const netty = "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory";
+    assert.deepStrictEqual(await each("clientPort=2181\n"), [
+      "zoo.cfg of ConfigMap c lacks secureClientPort=<port>, serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory, sslQuorum=true: a client or would-be member without a certificate of the ensemble's authority could connect. Build it with the program's zooCfg builder and tls settings (README, \"TLS\").",
+    ]);
+    assert.deepStrictEqual(await each(`${netty}\nsecureClientPort=2181\nsslQuorum=true\n`), []);
+    assert.match(
+      (await each(`${netty}\nsecureClientPort=2181\nsslQuorum=true\nssl.clientAuth=want\n`))[0],
+      /lacks ssl\.clientAuth=need:/,
+    );
+    assert.match(
+      (await each(`${netty}\nsecureClientPort=2181\nsslQuorum=true\nssl.quorum.clientAuth=none\n`))[0],
+      /lacks ssl\.quorum\.clientAuth=need:/,
+    );
+    // The last line wins, as in a Java properties file.
+    assert.match(
+      (await each(`${netty}\nsecureClientPort=2181\nsslQuorum=true\nsslQuorum=false\n`))[0],
+      /lacks sslQuorum=true:/,
+    );
+  });
+
   it("checks images against the configured registry", async () => {
     const v = await violations(
       workloadImagePinned(),
@@ -473,7 +496,7 @@ describe("policy pack", () => {
     }
     const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
     assert.deepStrictEqual(advisory.sort(), ["persistentvolume-nfs-hard-mount", "statefulset-anti-affinity-required"]);
-    assert.strictEqual(policies.length - advisory.length, 17, "every other policy stops a preview");
+    assert.strictEqual(policies.length - advisory.length, 18, "every other policy stops a preview");
   });
 
   it("names every policy <kind>-<subject>-<rule>, uniquely, with a description", () => {

@@ -13,7 +13,7 @@ import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
 import { ClusterDns } from "../support/fault-writers";
 import { redisCliTls } from "../support/tls";
-import { ClientTls, tlsOptions } from "../../components/providers/shared/redis-client";
+import { ClientTls, tlsOptions } from "../../components/providers/shared/client-tls";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
 import { E2eStack } from "../support/local-stack";
 import { freePort, waitFor } from "../support/processes";

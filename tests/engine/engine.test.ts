@@ -10,7 +10,7 @@ import { CLIENT_PASSWORD } from "../support/redis-servers";
 import { ROOT } from "../support/stack-files";
 import { waitFor } from "../support/processes";
 import { ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
-import { fourLetterWord } from "../../components/providers/zookeeper-health-logic";
+import { fourLetterWord } from "../../components/providers/shared/zookeeper-client";
 
 const FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "standalone");
 const GUARD_FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "change-guard");

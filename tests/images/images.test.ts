@@ -9,7 +9,10 @@ import * as path from "path";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
-import { zkConnect } from "../../components/providers/zookeeper-health-logic";
+import { zkConnect } from "../../components/providers/shared/zookeeper-client";
+import { openTlsRelay } from "../../components/providers/shared/client-tls";
+import { tlsSecretFiles } from "../../components/tls/client-secret";
+import { TestAuthority } from "../support/tls";
 import {
   LocalRegistry,
   RUN_LABEL,
@@ -1204,21 +1207,31 @@ describe("images (real Docker engine)", function () {
   });
 
   describe("zookeeper", () => {
-    it("forms an authenticated ensemble with one leader, closes the root znode, keeps passwords off argv and the volume", async () => {
+    // The product's zoo.cfg speaks TLS on the client port and the quorum; the pods mount the
+    // <workload>-tls Secret at /etc/tls, which these containers get the same way.
+    const authority = new TestAuthority("zookeeper");
+    after(() => authority.remove());
+    const zooCfgTls = (names: string[]) =>
+      zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names, { plaintextPort: false });
+    const tlsMount = () => filesDir(tlsSecretFiles(authority.issue().pem));
+
+    it("forms an authenticated ensemble over TLS with one leader, closes the root znode, keeps passwords off argv and the volume", async () => {
       const net = await network(`zk-test-${process.pid}`);
       const names = [0, 1, 2].map((i) => `zk-${process.pid}-${i}`);
-      const conf = filesDir({ "zoo.cfg": zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names) });
+      const conf = filesDir({ "zoo.cfg": zooCfgTls(names) });
       const auth = filesDir(ZK_TEST_AUTH);
+      const tls = tlsMount();
       for (const n of names)
-        await runHardened(images.zookeeper, n, net, { [conf]: "/config", [auth]: "/etc/auth" }, { ZK_HEAP: "128m" });
+        await runHardened(
+          images.zookeeper,
+          n,
+          net,
+          { [conf]: "/config", [auth]: "/etc/auth", [tls]: "/etc/tls" },
+          { ZK_HEAP: "128m" },
+        );
       const modes = await waitFor("a quorum", 60000, async () => {
         const m = await Promise.all(
-          names.map(
-            async (n) =>
-              /^Mode: (\w+)$/m.exec(
-                (await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout,
-              )?.[1],
-          ),
+          names.map(async (n) => /^Mode: (\w+)$/m.exec((await execIn(n, "zk-4lw", "127.0.0.1", "srvr")).stdout)?.[1]),
         );
         return m.every((x) => x === "leader" || x === "follower") ? m : undefined;
       });
@@ -1248,8 +1261,17 @@ describe("images (real Docker engine)", function () {
         "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
         names[2],
       );
-      (await zkConnect(`${address}:2181`, `super:${ZK_TEST_AUTH["admin-password"]}`)).close();
-      await assert.rejects(zkConnect(`${address}:2181`, "mallory:guess"), /authentication as mallory failed/);
+      // The native client has no TLS: it goes through the providers' relay, with a certificate of the authority.
+      const relay = await openTlsRelay(`${address}:2181`, authority.issue("deployer").pem);
+      try {
+        (await zkConnect(relay.address, `super:${ZK_TEST_AUTH["admin-password"]}`)).close();
+        await assert.rejects(zkConnect(relay.address, "mallory:guess"), /authentication as mallory failed/);
+      } finally {
+        relay.close();
+      }
+      // Plain text gets nothing from the client port.
+      const plain = await run("bash", ["-c", `exec 3<>/dev/tcp/${address}/2181; printf srvr >&3; timeout 5 cat <&3`]);
+      assert.doesNotMatch(plain.stdout, /Mode:/);
       const secrets = Object.values(ZK_TEST_AUTH);
       for (const n of names) {
         const argv = (await execIn(n, "bash", "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '")).stdout;
@@ -1284,6 +1306,29 @@ describe("images (real Docker engine)", function () {
       );
     });
 
+    it("refuses to start when zoo.cfg speaks TLS and the certificate is not mounted", async () => {
+      const conf = filesDir({ "zoo.cfg": zooCfgTls(["zookeeper-0", "zookeeper-1", "zookeeper-2"]) });
+      const auth = filesDir(ZK_TEST_AUTH);
+      const r = await run("docker", [
+        "run",
+        "--rm",
+        "--label",
+        RUN_LABEL,
+        "--hostname",
+        "zookeeper-0",
+        "-v",
+        `${conf}:/config:ro`,
+        "-v",
+        `${auth}:/etc/auth:ro`,
+        images.zookeeper,
+      ]);
+      assert.notStrictEqual(r.code, 0);
+      assert.match(
+        r.stderr,
+        /zoo\.cfg speaks TLS but \/etc\/tls\/tls\.crt is missing or empty; the pod must mount the <workload>-tls Secret at \/etc\/tls/,
+      );
+    });
+
     it("refuses a volume that belongs to another member", async () => {
       const data = fs.mkdtempSync(path.join(os.tmpdir(), "zkdata-"));
       fs.writeFileSync(path.join(data, "myid"), "3\n");
@@ -1308,9 +1353,7 @@ describe("images (real Docker engine)", function () {
     const names = [0, 1, 2].map((i) => `zkv-${process.pid}-${i}`);
     const volume = (n: string) => `${n}-data-${process.pid}`;
     const srvr = async (n: string) =>
-      /^Mode: (\w+)$/m.exec(
-        (await execIn(n, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2181; printf srvr >&3; cat <&3")).stdout,
-      )?.[1];
+      /^Mode: (\w+)$/m.exec((await execIn(n, "zk-4lw", "127.0.0.1", "srvr")).stdout)?.[1];
     const zk = (n: string, ...args: string[]) => execIn(n, "zk-cli", ...args).then((r) => r.stdout + r.stderr);
     let net: string;
     let start: (n: string) => Promise<string>;
@@ -1318,8 +1361,13 @@ describe("images (real Docker engine)", function () {
 
     before(async () => {
       net = await network(`zkv-test-${process.pid}`);
-      const conf = filesDir({ "zoo.cfg": zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names) });
+      // TLS as the product has it: the entrypoint's check that the others serve speaks it too.
+      const conf = filesDir({
+        "zoo.cfg": zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names, { plaintextPort: false }),
+      });
       const auth = filesDir(ZK_TEST_AUTH);
+      const authority = new TestAuthority("zookeeper");
+      const tls = filesDir(tlsSecretFiles(authority.issue().pem));
       // Where the program's formation marker appears once the ensemble passed its first health assertion.
       formation = filesDir({});
       start = (n) =>
@@ -1327,7 +1375,7 @@ describe("images (real Docker engine)", function () {
           images.zookeeper,
           n,
           net,
-          { [conf]: "/config", [auth]: "/etc/auth", [formation]: "/etc/formation" },
+          { [conf]: "/config", [auth]: "/etc/auth", [formation]: "/etc/formation", [tls]: "/etc/tls" },
           { ZK_HEAP: "128m" },
           [],
           volume(n),

@@ -1,11 +1,6 @@
 import * as assert from "assert";
-import {
-  ZkClient,
-  assertZooKeeperHealthy,
-  fourLetterWord,
-  withTimeout,
-  zkConnect,
-} from "../../components/providers/zookeeper-health-logic";
+import { assertZooKeeperHealthy } from "../../components/providers/zookeeper-health-logic";
+import { ZkClient, fourLetterWord, withTimeout, zkConnect } from "../../components/providers/shared/zookeeper-client";
 import { ZooKeeperHealthProvider } from "../../components/providers/zookeeper-health";
 import { waitFor } from "../support/processes";
 import { ZK_CLIENT_USER, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";

@@ -11,7 +11,7 @@ import * as tls from "tls";
 import Redis from "ioredis";
 import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
 import { assertClusterHealthy } from "../../components/providers/redis-cluster-health-logic";
-import { tlsOptions } from "../../components/providers/shared/redis-client";
+import { tlsOptions } from "../../components/providers/shared/client-tls";
 import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
 import { RedisConfArgs, RedisMode } from "../../components/specs/redis-conf";
 import { run } from "../support/processes";

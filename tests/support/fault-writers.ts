@@ -5,7 +5,7 @@
 // names); the clients' own failover logic is the libraries', unmodified.
 import { promises as dns } from "dns";
 import Redis, { Cluster, RedisOptions } from "ioredis";
-import { ClientTls, tlsOptions } from "../../components/providers/shared/redis-client";
+import { ClientTls, tlsOptions } from "../../components/providers/shared/client-tls";
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { createInterface } from "readline";

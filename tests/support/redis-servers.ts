@@ -10,7 +10,7 @@ import { freePort, waitFor } from "./processes";
 import { connectRedis } from "./redis";
 import { ADMIN_PASSWORD, CLIENT_PASSWORD, renderAuth } from "./redis-auth";
 import type { TlsFiles } from "./tls";
-import { tlsOptions } from "../../components/providers/shared/redis-client";
+import { tlsOptions } from "../../components/providers/shared/client-tls";
 
 export { ADMIN_PASSWORD, CLIENT_PASSWORD } from "./redis-auth";
 export const ADMIN = { username: "admin", password: ADMIN_PASSWORD };

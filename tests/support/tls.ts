@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { IssuedCertificate, issueAuthority, issueCertificate } from "../../components/tls/certificate-logic";
-import type { ClientTls } from "../../components/providers/shared/redis-client";
+import type { ClientTls } from "../../components/providers/shared/client-tls";
 import { tlsSecretFiles } from "../../components/tls/client-secret";
 
 export interface TlsFiles {

@@ -5,7 +5,7 @@
 // Protocol, one line each way: "write <i>" -> "ok" | "err <message>"; "read" -> "value <data>" | "err ...".
 // Env: ZK_CONNECT (host:port), ZK_DIGEST (super:<password>), ZK_PATH (the register).
 import * as readline from "readline";
-import { ZkClient, zkConnect } from "../../components/providers/zookeeper-health-logic";
+import { ZkClient, zkConnect } from "../../components/providers/shared/zookeeper-client";
 
 type Register = ZkClient & {
   set(p: string, d: string, v: number): Promise<{ version: number }>;

@@ -5,9 +5,10 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile } from "../../components/specs/zoo-cfg";
+import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooTlsLines } from "../../components/specs/zoo-cfg";
 import { RunResult, check, freePort, run } from "./processes";
 import { ROOT } from "./stack-files";
+import { TestAuthority, TlsFiles } from "./tls";
 
 export const ZK_IMAGE_DIR = path.join(ROOT, "images", "zookeeper");
 
@@ -41,12 +42,22 @@ export function zooKeeperLibDir(): Promise<string> {
   return authJarDir;
 }
 
+export interface ZooKeeperEnsembleOptions {
+  /** Speak TLS as the product does (zooTlsLines), each member with a certificate of this authority. */
+  readonly tls?: TestAuthority;
+}
+
 export class ZooKeeperEnsembleProcess {
   private readonly procs: (ChildProcess | undefined)[] = [];
   private readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "zk-"));
   readonly clientPorts: number[] = [];
+  /** Member i's certificate (mounted at its tls/), when the ensemble speaks TLS. */
+  readonly memberTls: TlsFiles[] = [];
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    readonly options: ZooKeeperEnsembleOptions = {},
+  ) {}
 
   get servers(): string[] {
     return this.clientPorts.map((p) => `127.0.0.1:${p}`);
@@ -73,8 +84,12 @@ export class ZooKeeperEnsembleProcess {
           "initLimit=10",
           "syncLimit=5",
           `dataDir=${dir}`,
-          `clientPort=${ports[3 * i]}`,
-          "clientPortAddress=127.0.0.1",
+          ...(this.options.tls
+            ? [
+                ...zooTlsLines({ plaintextPort: false }, { tls: ports[3 * i], plain: 0 }),
+                "secureClientPortAddress=127.0.0.1",
+              ]
+            : [`clientPort=${ports[3 * i]}`, "clientPortAddress=127.0.0.1"]),
           "standaloneEnabled=false",
           "4lw.commands.whitelist=srvr,mntr,ruok",
           "admin.enableServer=false",
@@ -84,6 +99,7 @@ export class ZooKeeperEnsembleProcess {
       );
       for (const sub of ["run", "auth"]) fs.mkdirSync(path.join(dir, sub), { mode: 0o700 });
       this.writeAuth(i, ZK_TEST_AUTH);
+      if (this.options.tls) this.writeTls(i, this.options.tls.issue(`zookeeper member ${i + 1}`));
     }
     for (let i = 0; i < this.size; i++) this.startMember(i);
   }
@@ -99,6 +115,20 @@ export class ZooKeeperEnsembleProcess {
       fs.writeFileSync(path.join(this.memberDir(i), "auth", name), value, { mode: 0o600 });
   }
 
+  /** Rewrites member i's zoo.cfg (takes effect at its next start, as a changed ConfigMap in a pod). */
+  editConfig(i: number, edit: (lines: string[]) => string[]): void {
+    const file = path.join(this.memberDir(i), "zoo.cfg");
+    fs.writeFileSync(file, edit(fs.readFileSync(file, "utf8").trimEnd().split("\n")).join("\n") + "\n");
+  }
+
+  /** Replaces member i's mounted certificate (takes effect at its next start, as in a pod). */
+  writeTls(i: number, files: TlsFiles): void {
+    this.memberTls[i] = files;
+    const dir = path.join(this.memberDir(i), "tls");
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const f of fs.readdirSync(files.dir)) fs.copyFileSync(path.join(files.dir, f), path.join(dir, f));
+  }
+
   /** Environment that points the image's scripts at member i's directories. */
   memberEnv(i: number): NodeJS.ProcessEnv {
     const dir = this.memberDir(i);
@@ -109,6 +139,7 @@ export class ZooKeeperEnsembleProcess {
       ZK_ORDINAL: String(i),
       ZK_RUN_DIR: path.join(dir, "run"),
       ZK_AUTH_DIR: path.join(dir, "auth"),
+      ZK_TLS_DIR: path.join(dir, "tls"),
       ZK_CONF_DIR: ZK_IMAGE_DIR,
       ZK_LIB_DIR: this.libDir,
       ZK_CLI: path.join(ZK_IMAGE_DIR, "zk-cli"),

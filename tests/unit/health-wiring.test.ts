@@ -16,6 +16,7 @@ describe("post-deploy resources in the program", function () {
       "redis-cluster-storage",
       "redis-cluster-tls-switch",
       "redis-sentinel-tls-switch",
+      "zookeeper-tls-switch",
       "redis-sentinel-data-storage",
       "redis-sentinel-storage",
       "redis-storage",
@@ -23,8 +24,8 @@ describe("post-deploy resources in the program", function () {
       "zookeeper-storage",
     ];
     const preflight = ["storage-root"]; // and node-capacity with required anti-affinity (program.test.ts)
-    // Each Redis workload's own authority and what it signs: its pods', the applications', the deployer's.
-    const certificates = ["redis", "redis-cluster", "redis-sentinel"].flatMap((w) =>
+    // Each workload's own authority and what it signs: its pods', the applications', the deployer's.
+    const certificates = ["redis", "redis-cluster", "redis-sentinel", "zookeeper"].flatMap((w) =>
       ["ca", "tls", "client", "deployer"].map((c) => `${w}-${c}`),
     );
     const rollouts = ["redis", "redis-cluster", "redis-sentinel", "redis-sentinel-data", "zookeeper"].map(

@@ -244,7 +244,7 @@ describe("program on the dev stack", () => {
     for (let i = 0; i < 3; i++) {
       assert.ok(
         cfg.includes(
-          `server.${i + 1}=zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2888:3888;2181`,
+          `server.${i + 1}=zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2888:3888`,
         ),
       );
     }

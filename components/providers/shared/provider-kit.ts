@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Access } from "./reach";
 import type { LogicFile, LogicModules } from "./logic-modules";
-import type { ClientTls } from "./redis-client";
+import type { ClientTls } from "./client-tls";
 
 /** Where the logic modules live (this file is in its shared/ folder); captured as a plain string when a provider is serialized. */
 const PROVIDERS_DIR = path.dirname(__dirname);
@@ -74,9 +74,9 @@ export interface PostDeployArgs {
   readonly trigger?: pulumi.Input<string>;
 }
 
-/** Credentials of a Redis-facing resource; the password and TLS key always travel as Pulumi secrets. */
-export interface RedisCredentialArgs {
-  /** ACL user. Defaults to the default user. */
+/** Credentials of a resource that talks to the pods; the password and TLS key always travel as Pulumi secrets. */
+export interface CredentialArgs {
+  /** Redis ACL user. Defaults to the default user. */
   readonly username?: pulumi.Input<string>;
   /** Password of that user, a Pulumi secret. Defaults to none (no AUTH). */
   readonly password?: pulumi.Input<string>;
@@ -85,7 +85,7 @@ export interface RedisCredentialArgs {
 }
 
 /** The inputs a dynamic resource registers: password and TLS key marked secret, so state holds them encrypted. */
-export function withSecretPassword<T extends RedisCredentialArgs>(args: T): T {
+export function withSecretPassword<T extends CredentialArgs>(args: T): T {
   return {
     ...args,
     password: args.password === undefined ? undefined : pulumi.secret(args.password),

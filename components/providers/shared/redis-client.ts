@@ -1,6 +1,7 @@
 // Redis connections for the providers: bounded in time, RESP2, and failures turned into messages
 // that name the member and what to look at. Passwords never appear in a message.
 import Redis from "ioredis";
+import { ClientTls, expiryProblem, servedUntil, tlsOptions } from "./client-tls";
 import { Access, Reach, openReach } from "./reach";
 
 export interface RedisAuth {
@@ -10,32 +11,9 @@ export interface RedisAuth {
   readonly tls?: ClientTls;
 }
 
-/** PEM texts a TLS client presents (cert, key) and trusts (ca). */
-export interface ClientTls {
-  readonly ca: string;
-  readonly cert: string;
-  readonly key: string;
-}
-
-/** What an assertion over TLS also checks. */
-export interface CertificateCheck {
-  /** Fail while a member serves a certificate expiring within this many days. Defaults to no check. */
-  readonly minValidDays?: number;
-}
-
 /** The credentials in a provider's inputs. */
 export function authOf(inputs: RedisAuth): RedisAuth {
   return { username: inputs.username, password: inputs.password, tls: inputs.tls };
-}
-
-/**
- * Node TLS options for a member of the workload: our certificate, and the server's must chain to
- * the workload's own authority. Its names are not checked: members are reached at pod IPs and
- * through port-forwards on 127.0.0.1, names no certificate carries, and only a member holds a
- * certificate of that authority (the servers check peers the same way).
- */
-export function tlsOptions(tls: ClientTls): import("tls").ConnectionOptions {
-  return { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: true, checkServerIdentity: () => undefined };
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -114,8 +92,8 @@ export class RedisSession {
   async connect(endpoint: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Redis> {
     const client = await connect(endpoint, this.reach, this.auth, timeoutMs);
     this.clients.push(client);
-    const peer = (client.stream as import("tls").TLSSocket).getPeerCertificate?.();
-    if (peer?.valid_to) this.servedCertificates.set(endpoint, new Date(peer.valid_to));
+    const validTo = this.auth.tls ? servedUntil(client.stream as import("tls").TLSSocket) : undefined;
+    if (validTo) this.servedCertificates.set(endpoint, validTo);
     return client;
   }
 
@@ -133,14 +111,9 @@ export class RedisSession {
 
   /** A problem per member whose certificate expires within `minValidDays` of `now`. */
   expiringCertificates(minValidDays: number, now = new Date()): string[] {
-    return [...this.servedCertificates].flatMap(([endpoint, validTo]) => {
-      const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000);
-      return days < minValidDays
-        ? [
-            `${endpoint} serves a certificate that expires on ${validTo.toISOString()} (${days} days), within tls.minValidDays (${minValidDays}); run up to issue it anew, which rolls the pods`,
-          ]
-        : [];
-    });
+    return [...this.servedCertificates].flatMap(([endpoint, validTo]) =>
+      expiryProblem(endpoint, validTo, minValidDays, now),
+    );
   }
 
   close(): void {
