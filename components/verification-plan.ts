@@ -55,7 +55,7 @@ export function verificationPlan(
   const checks: PlannedCheck[] = [];
   if (s.zookeeper.enabled) {
     const inputs = zookeeperHealthInputs(WORKLOAD_NAME.zookeeper, s.zookeeper, zone);
-    checks.push(check("ZooKeeper", inputs, zookeeperAdminPassword));
+    checks.push(check("ZooKeeper", inputs, zookeeperAdminPassword, Workload.ZooKeeper));
   }
   if (s.redis.enabled) {
     const inputs = redisStandaloneHealthInputs(WORKLOAD_NAME.redis, zone);

@@ -88,9 +88,9 @@ async function main(): Promise<void> {
   const plan = verificationPlan(settings, {
     redisPassword: secrets.redisPassword.value ?? "",
     zookeeperAdminPassword: secrets.zookeeperAdminPassword.value ?? "",
-    // Every Redis workload speaks TLS; ZooKeeper not yet.
+    // Every workload speaks TLS.
     clientTls: Object.fromEntries(
-      ([Workload.Redis, Workload.RedisCluster, Workload.RedisSentinel] as const)
+      ([Workload.ZooKeeper, Workload.Redis, Workload.RedisCluster, Workload.RedisSentinel] as const)
         .filter((w) => settings[w].enabled)
         .map((w) => [w, clientTls(settings, WORKLOAD_NAME[w])]),
     ),

@@ -58,6 +58,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   let redisTls: string[] = [];
   let sentinelTls: string[] = [];
   let sentinelPem: ClientTls | undefined;
+  /** The ensemble's client Secret: srvr on the client port needs a certificate of its authority. */
+  let zkPem: ClientTls | undefined;
   const standaloneCli = async (pw: string, ...args: string[]) =>
     redisCli(await podIp("redis-0"), 6379, pw, ...redisTls, ...args);
 
@@ -109,7 +111,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     return [result, worst];
   };
   const zkModes = async () =>
-    Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p)).catch(() => "down")));
+    Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p), zkPem).catch(() => "down")));
   // A pod holds neither the client nor the admin password (only their hashes): the judges send
   // theirs on stdin, never in argv.
   const clusterCheck = () =>
@@ -212,6 +214,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const sentinelFiles = await kubectl.clientTls(NAMESPACE, "redis-sentinel-client-tls");
     sentinelTls = redisCliTls(sentinelFiles);
     sentinelPem = sentinelFiles.pem;
+    zkPem = (await kubectl.clientTls(NAMESPACE, "zookeeper-client-tls")).pem;
   });
 
   it("changes nothing on a second up, and finds no drift after a refresh", async () => {
@@ -253,6 +256,22 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       // Another workload's certificate is no key here: each has its own authority.
       await assert.rejects(redisCli(at, port, password, ...clusterTls, "ping"), `the cluster's certificate on ${pod}`);
     }
+    // ZooKeeper's client port: srvr answers its client Secret's certificate only.
+    const zk = await podIp("zookeeper-0");
+    assert.match(await zooKeeperMode(zk, zkPem), /^(leader|follower)$/);
+    const refused = /no srvr answer|without a mode|ECONNRESET|alert (bad certificate|certificate unknown)/i;
+    await assert.rejects(zooKeeperMode(zk), refused, "plain text on zookeeper-0");
+    await assert.rejects(zooKeeperMode(zk, { ca: zkPem!.ca }), refused, "no certificate on zookeeper-0");
+    await assert.rejects(
+      zooKeeperMode(zk, { ...sentinelPem!, ca: zkPem!.ca }),
+      refused,
+      "the Sentinel set's certificate on zookeeper-0",
+    );
+    await assert.rejects(
+      zooKeeperMode(zk, undefined, 2182),
+      /ECONNREFUSED/,
+      "no plain-text port (tls.plaintextPorts is false)",
+    );
     // A pod of the namespace running a cluster node of its own, with no certificate, asks a node to
     // meet it on the bus: the first step of the takeover the bus allowed in plain text.
     const image = await kubectl.check([
@@ -386,7 +405,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const modeOf = async (p: string) => {
       const pod = await kubectl.json(["-n", NAMESPACE, "get", "pod", p]).catch(() => undefined);
       if (!pod?.status?.podIP || pod.metadata.uid === deletedUid) return "down";
-      return zooKeeperMode(pod.status.podIP).catch(() => "down");
+      return zooKeeperMode(pod.status.podIP, zkPem).catch(() => "down");
     };
     await timed(`ZooKeeper: leader ${leader} deleted -> a new leader serves`, () =>
       waitFor(

@@ -50,6 +50,8 @@ describe("faults on the local stack (tests/faults)", function () {
   /** The applications' certificate for the Redis Cluster (its client Secret), for the writers and redis-cli. */
   let clusterTls: { files: TlsFiles; args: string[] };
   let sentinelTls: { files: TlsFiles; args: string[] };
+  /** The applications' certificate for ZooKeeper (its client Secret), for the writers and srvr. */
+  let zkTls: TlsFiles;
 
   const podIp = async (pod: string): Promise<string> =>
     (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
@@ -125,7 +127,9 @@ describe("faults on the local stack (tests/faults)", function () {
     return /role:master/.test(replication) && /connected_slaves:2/.test(replication) ? pod : undefined;
   };
   const zooKeeperView = async (): Promise<string | undefined> => {
-    const modes = await Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p)))).catch(() => undefined);
+    const modes = await Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p), zkTls.pem))).catch(
+      () => undefined,
+    );
     if (
       !modes ||
       modes.filter((m) => m === "leader").length !== 1 ||
@@ -284,6 +288,7 @@ describe("faults on the local stack (tests/faults)", function () {
     clusterTls = { files, args: redisCliTls(files) };
     const sentinelFiles = await kubectl.clientTls(NAMESPACE, "redis-sentinel-client-tls");
     sentinelTls = { files: sentinelFiles, args: redisCliTls(sentinelFiles) };
+    zkTls = await kubectl.clientTls(NAMESPACE, "zookeeper-client-tls");
     names = new ClusterDns(CLUSTER_DNS, [
       ...SENTINEL_DATA.map((p) => `${p}.redis-sentinel-data-headless.${ZONE}`),
       ...CLUSTER_PODS.map((p) => `${p}.redis-cluster-headless.${ZONE}`),
@@ -385,7 +390,7 @@ describe("faults on the local stack (tests/faults)", function () {
   describe("ZooKeeper, written as a register with versioned setData", () => {
     let w: ZooKeeperWriter;
     before(async () => {
-      w = await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-register");
+      w = await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-register", zkTls.pem);
       w.start();
     });
     after(() => w?.close());
@@ -409,7 +414,7 @@ describe("faults on the local stack (tests/faults)", function () {
       writers = [
         await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "roll", clusterTls.files.pem),
         await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "roll", sentinelTls.files.pem),
-        await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-roll-register"),
+        await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-roll-register", zkTls.pem),
       ];
       writers.forEach((w) => w.start());
     });

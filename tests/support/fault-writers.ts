@@ -5,7 +5,7 @@
 // names); the clients' own failover logic is the libraries', unmodified.
 import { promises as dns } from "dns";
 import Redis, { Cluster, RedisOptions } from "ioredis";
-import { ClientTls, tlsOptions } from "../../components/providers/shared/client-tls";
+import { ClientTls, TlsRelay, openTlsRelay, tlsOptions } from "../../components/providers/shared/client-tls";
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { createInterface } from "readline";
@@ -333,21 +333,26 @@ export class ZooKeeperWriter extends Writer {
   readonly system = "ZooKeeper";
   private register?: RegisterProcess;
 
-  private constructor(private readonly env: NodeJS.ProcessEnv) {
+  private constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly relay: TlsRelay,
+  ) {
     super();
   }
 
+  /** `tls`: the ensemble's client Secret; the child's native client (no TLS) goes through a relay of ours. */
   static async open(
     dnsCache: ClusterDns,
     service: string,
     superPassword: string,
     path: string,
+    tls: ClientTls,
   ): Promise<ZooKeeperWriter> {
-    const w = new ZooKeeperWriter({
-      ZK_CONNECT: `${await dnsCache.resolve(service)}:2181`,
-      ZK_DIGEST: `super:${superPassword}`,
-      ZK_PATH: path,
-    });
+    const relay = await openTlsRelay(`${await dnsCache.resolve(service)}:2181`, tls);
+    const w = new ZooKeeperWriter(
+      { ZK_CONNECT: relay.address, ZK_DIGEST: `super:${superPassword}`, ZK_PATH: path },
+      relay,
+    );
     await w.process().ask("read", 30_000);
     return w;
   }
@@ -378,5 +383,6 @@ export class ZooKeeperWriter extends Writer {
   async close(): Promise<void> {
     await this.stop();
     this.register?.close();
+    this.relay.close();
   }
 }

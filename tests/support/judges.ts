@@ -2,13 +2,22 @@
 // addresses (routable from the local cluster's host). Passwords reach redis-cli through its
 // REDISCLI_AUTH environment variable, never argv.
 import * as net from "net";
+import * as tls from "tls";
+import { ClientTls, tlsOptions } from "../../components/providers/shared/client-tls";
 import { run } from "./processes";
 
-/** What one ZooKeeper server says about itself in answer to `srvr` ("leader", "follower", ...). */
-export function zooKeeperMode(host: string, port = 2181): Promise<string> {
+/**
+ * What one ZooKeeper server says about itself in answer to `srvr` ("leader", "follower", ...),
+ * over TLS with `t` (a client Secret's files) where the ensemble speaks it.
+ */
+export function zooKeeperMode(host: string, t?: ClientTls | { ca: string }, port = 2181): Promise<string> {
   return new Promise((resolve, reject) => {
     let reply = "";
-    const socket = net.connect({ host, port }, () => socket.write("srvr"));
+    // { ca } alone: TLS that checks the server but presents no certificate of its own.
+    const options = t && ("cert" in t ? tlsOptions(t) : { ca: t.ca, checkServerIdentity: () => undefined });
+    const socket = options
+      ? tls.connect({ host, port, ...options }, () => socket.write("srvr"))
+      : net.connect({ host, port }, () => socket.write("srvr"));
     socket.setTimeout(3000, () => socket.destroy(new Error(`no srvr answer from ${host}:${port}`)));
     socket.on("data", (d) => (reply += d.toString()));
     socket.on("error", reject);

@@ -243,9 +243,7 @@ describe("program on the dev stack", () => {
     const cfg: string = named(run, T.cm, "zookeeper-config").inputs.data["zoo.cfg"];
     for (let i = 0; i < 3; i++) {
       assert.ok(
-        cfg.includes(
-          `server.${i + 1}=zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2888:3888`,
-        ),
+        cfg.includes(`server.${i + 1}=zookeeper-${i}.zookeeper-headless.middleware-dev.svc.cluster.local:2888:3888`),
       );
     }
     assert.match(cfg, /^4lw\.commands\.whitelist=srvr,mntr,ruok$/m);

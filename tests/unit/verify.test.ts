@@ -29,14 +29,19 @@ describe("npm run verify", function () {
     assert.strictEqual(plan.get("Redis")!.endpoint, dyn.get("redis-health")!.endpoint);
   });
 
-  it("presents the client certificate it is given to the Redis Cluster, whose nodes demand one", () => {
+  it("presents the client certificate it is given to each workload, whose members demand one", () => {
     const settings = parseStackConfig("dev", readStackFile("dev"), secrets);
     const tls = { ca: "ca-pem", cert: "cert-pem", key: "key-pem" };
+    const zkTls = { ca: "zk-ca-pem", cert: "zk-cert-pem", key: "zk-key-pem" };
     const plan = new Map(
-      verificationPlan(settings, { ...TEST_SECRETS, clientTls: { redisCluster: tls } }).map((c) => [c.name, c.inputs]),
+      verificationPlan(settings, { ...TEST_SECRETS, clientTls: { redisCluster: tls, zookeeper: zkTls } }).map((c) => [
+        c.name,
+        c.inputs,
+      ]),
     );
     assert.deepStrictEqual(plan.get("Redis Cluster")!.tls, tls);
     assert.strictEqual(plan.get("Redis Cluster")!.minValidDays, 7);
+    assert.deepStrictEqual(plan.get("ZooKeeper")!.tls, zkTls);
     assert.strictEqual(plan.get("Redis")!.tls, undefined, "only the workloads it has a certificate for");
   });
 
