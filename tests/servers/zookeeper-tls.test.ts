@@ -30,10 +30,11 @@ async function srvrOver(connect: () => net.Socket, secure: boolean): Promise<str
   });
 }
 
+const COLOURS = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 /** A server log's warnings and errors, without colours or stack frames. */
 function warnings(log: string): string[] {
   return log
-    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(COLOURS, "")
     .split("\n")
     .filter((l) => /WARN|ERROR|Exception/.test(l) && !/^\s+at /.test(l));
 }
