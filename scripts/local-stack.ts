@@ -306,12 +306,13 @@ function printAccess(env: NodeJS.ProcessEnv): void {
   }
   if (o.zookeeperConnectString) {
     lines.push(
-      `  ZooKeeper      kubectl -n ${ns} exec -it zookeeper-0 -- zk-cli      (the ZooKeeper shell, connected to this member)`,
+      `  ZooKeeper      kubectl -n ${ns} exec -it zookeeper-0 -- zk-cli      (the ZooKeeper shell, connected to this member over TLS)`,
+      `                 (applications mount Secret ${o.zookeeperClientTlsSecret as string} and set zookeeper.client.secure=true; README, "TLS")`,
     );
   }
   lines.push(
     "",
-    "Every Redis port speaks TLS only and demands a client certificate of that workload's own authority;",
+    "Every Redis and ZooKeeper client port speaks TLS only and demands a client certificate of that workload's own authority;",
     "scripts/local-stack client-tls <secret> writes one (from the stack's <workload>-client-tls Secret) and prints redis-cli's flags.",
     "Re-check health at any time: scripts/local-stack verify",
   );
