@@ -38,7 +38,13 @@ const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace 
 const registry = { ...s.registry, password: secrets.registryPassword };
 const pullRegistry = { ...s.registry, username: s.registry.pullUsername, password: secrets.registryPullPassword };
 const pullSecret = new RegistryPullSecret("harbor-pull", { namespace: namespace.name, registry: pullRegistry });
-const image = (dir: string) => new HarborImage(dir, { registry, imageDir: dir, baseImage: s.images.baseImage });
+const image = (dir: string) =>
+  new HarborImage(dir, {
+    registry,
+    imageDir: dir,
+    baseImage: s.images.baseImage,
+    packagesAsOf: s.images.packagesAsOf,
+  });
 const zookeeperImage = s.zookeeper.enabled ? image("zookeeper") : undefined;
 const redisImage = anyRedis ? image("redis") : undefined;
 

@@ -21,6 +21,8 @@ export interface HarborImageArgs {
   readonly imageDir: string;
   /** Base image for the Dockerfile's BASE_IMAGE build arg. Defaults to debian:bookworm-slim. */
   readonly baseImage?: string;
+  /** The day whose Debian packages the build installs (images.packagesAsOf). Defaults to "" (none named). */
+  readonly packagesAsOf?: string;
   /** Root of the images/ tree. Defaults to images/ next to the program. */
   readonly imagesRoot?: string;
 }
@@ -35,7 +37,8 @@ export class HarborImage extends pulumi.ComponentResource {
     super("middleware:images:HarborImage", name, {}, opts);
     const baseImage = args.baseImage ?? "debian:bookworm-slim";
     const context = path.join(args.imagesRoot ?? path.join(__dirname, "..", "images"), args.imageDir);
-    this.tag = imageContentTag(context, baseImage);
+    const packagesAsOf = args.packagesAsOf ?? "";
+    this.tag = imageContentTag(context, baseImage, packagesAsOf);
     const image = new docker.Image(
       name,
       {
@@ -43,7 +46,8 @@ export class HarborImage extends pulumi.ComponentResource {
         build: {
           context,
           dockerfile: path.join(context, "Dockerfile"),
-          args: { BASE_IMAGE: baseImage },
+          // A new day is a new value for the Dockerfiles' apt layer: the build runs it again instead of reusing its cache.
+          args: { BASE_IMAGE: baseImage, ...(packagesAsOf ? { PACKAGES_AS_OF: packagesAsOf } : {}) },
           platform: "linux/amd64",
         },
         registry: {

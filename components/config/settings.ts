@@ -179,7 +179,15 @@ export interface StackSettings {
     /** Robot account with pull rights only; the pods' imagePullSecret. */
     readonly pullUsername: string;
   };
-  readonly images: { readonly baseImage: string };
+  readonly images: {
+    readonly baseImage: string;
+    /**
+     * The day whose Debian packages the images install (YYYY-MM-DD), or "" for none named: part of
+     * the image tag and a build argument, so moving it rebuilds every image on the packages Debian
+     * serves then (security fixes included). scripts/images-behind says when it is time.
+     */
+    readonly packagesAsOf: string;
+  };
   readonly storage: StorageSettings;
   /** Namespaces (besides the stack's own) whose pods may reach the client ports. */
   readonly clientNamespaces: readonly string[];

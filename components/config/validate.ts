@@ -357,10 +357,15 @@ export function parseStackConfig(
       "must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account",
     );
   }
+  const imagesSection = root.section("images");
   const images = {
-    baseImage: root
-      .section("images")
-      .string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference"),
+    baseImage: imagesSection.string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference"),
+    packagesAsOf: imagesSection.string(
+      "packagesAsOf",
+      "",
+      /^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$/,
+      "must be a date, YYYY-MM-DD (the day whose Debian packages the images install)",
+    ),
   };
   const settings: StackSettings = {
     stack,

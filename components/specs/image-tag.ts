@@ -10,11 +10,14 @@ function filesUnder(dir: string): string[] {
 }
 
 /**
- * A tag derived from the build context's content and base image: the same inputs always give the
- * same tag, a change gives a new one, and no image is ever pushed as a mutable "latest".
+ * A tag derived from the build context's content, the base image and the day whose packages the
+ * build installs: the same inputs always give the same tag, a change gives a new one, and no image
+ * is ever pushed as a mutable "latest".
  */
-export function imageContentTag(contextDir: string, baseImage: string): string {
+export function imageContentTag(contextDir: string, baseImage: string, packagesAsOf = ""): string {
   const h = createHash("sha256").update(baseImage).update("\0");
+  // Apart, so a stack that never names a day keeps the tags it had.
+  if (packagesAsOf) h.update(`packages-as-of ${packagesAsOf}`).update("\0");
   for (const file of filesUnder(contextDir)) {
     const stat = fs.statSync(file);
     // The executable bit matters: an entrypoint that lost it is a different image.

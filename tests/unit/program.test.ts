@@ -634,6 +634,20 @@ describe("program on the dev stack", () => {
     for (const n of names)
       assert.match(n, /^harbor\.dev\.example\.internal\/middleware\/(redis|zookeeper):[0-9a-f]{12}$/);
   });
+
+  it("builds on the stack's packages day: a build argument the Dockerfiles' apt layer uses, and part of the tag", async () => {
+    const day = await runProgram("dev", { ...readStackFile("dev"), images: { packagesAsOf: "2027-01-15" } });
+    for (const image of of(day, T.image)) {
+      assert.strictEqual(image.inputs.build.args.PACKAGES_AS_OF, "2027-01-15");
+      const before = of(run, T.image).find((r) => r.name === image.name)!;
+      assert.notStrictEqual(image.inputs.imageName, before.inputs.imageName, "another day, another tag");
+    }
+    for (const dir of ["redis", "zookeeper"])
+      assert.match(
+        fs.readFileSync(path.join(ROOT, "images", dir, "Dockerfile"), "utf8"),
+        /^ARG PACKAGES_AS_OF=\n(#.*\n)*RUN [^\n]*\n \&\& echo "Debian packages as of \$\{PACKAGES_AS_OF/m,
+      );
+  });
 });
 
 describe("program storage modes", () => {

@@ -96,6 +96,11 @@ const cases: [string, (r: Raw) => void, string][] = [
     'middleware:namespace: must be a DNS label (lower-case letters, digits, -) (got "Middleware_Dev")',
   ],
   [
+    "packages day not a date",
+    (r) => (r.images = { packagesAsOf: "2026-13-01" }),
+    'middleware:images.packagesAsOf: must be a date, YYYY-MM-DD (the day whose Debian packages the images install) (got "2026-13-01")',
+  ],
+  [
     "registry server missing",
     (r) => delete r.registry.server,
     "middleware:registry.server: is required: the Harbor host, e.g. harbor.example.internal",

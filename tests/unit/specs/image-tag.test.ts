@@ -19,4 +19,15 @@ describe("image content tag", () => {
     fs.writeFileSync(path.join(dir, "entry"), "#!/bin/sh\necho\n", { mode: 0o755 });
     assert.notStrictEqual(imageContentTag(dir, "debian:bookworm-slim"), t2);
   });
+
+  it("tags anew for another day's packages, and keeps the tag of a stack that names none", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ctx-"));
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM x\n");
+    const none = imageContentTag(dir, "debian:bookworm-slim");
+    assert.strictEqual(imageContentTag(dir, "debian:bookworm-slim", ""), none);
+    const day1 = imageContentTag(dir, "debian:bookworm-slim", "2026-12-01");
+    assert.notStrictEqual(day1, none);
+    assert.strictEqual(imageContentTag(dir, "debian:bookworm-slim", "2026-12-01"), day1);
+    assert.notStrictEqual(imageContentTag(dir, "debian:bookworm-slim", "2026-12-04"), day1);
+  });
 });
