@@ -645,7 +645,7 @@ describe("program on the dev stack", () => {
     for (const dir of ["redis", "zookeeper"])
       assert.match(
         fs.readFileSync(path.join(ROOT, "images", dir, "Dockerfile"), "utf8"),
-        /^ARG PACKAGES_AS_OF=\n(#.*\n)*RUN [^\n]*\n \&\& echo "Debian packages as of \$\{PACKAGES_AS_OF/m,
+        /^ARG PACKAGES_AS_OF=\n(#.*\n)*RUN [^\n]*\n && echo "Debian packages as of \$\{PACKAGES_AS_OF/m,
       );
   });
 });
