@@ -15,6 +15,7 @@ import {
   WORKLOAD_NAME,
   ZooKeeperEnsemble,
   accessOf,
+  kubeContextOf,
   loadStackConfig,
   podsToSpread,
   serviceZone,
@@ -59,6 +60,7 @@ const platform: PlatformArgs = {
   runnerNamespace: s.health.enabled ? s.health.runnerNamespace : undefined,
   pullSecretName: pullSecret.secretName,
   health: healthWiring(s.health, s.namespace),
+  kube: kubeContextOf(accessOf(s)),
   gates: preflight,
 };
 const redisAuth = {

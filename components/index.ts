@@ -20,6 +20,7 @@ export { ZooKeeperHealth } from "./providers/zookeeper-health";
 export { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 export { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 export { accessOf, verificationPlan } from "./verification-plan";
+export { kubeContextOf } from "./providers/shared/reach";
 export { NodeCapacityCheck, StorageRootCheck } from "./providers/preflight-checks";
 export { podsToSpread } from "./preflight";
 export { storageRoot } from "./specs/storage";

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ReclaimPolicy, StorageMode, StorageSettings } from "./config/settings";
+import { VolumeDirectories } from "./providers/volume-directories";
+import type { KubeContext } from "./providers/shared/kubectl";
 import { containerSecurityContext, podSecurityContext } from "./specs/pod-security";
 import { claimName, persistentVolumeName, persistentVolumeSpec, volumeDir } from "./specs/storage";
 
@@ -21,12 +23,15 @@ export interface NfsVolumeSetArgs {
   readonly image: pulumi.Input<string>;
   /** imagePullSecret of the directory-creating Job. */
   readonly pullSecretName: pulumi.Input<string>;
+  /** Whose kubectl context creates the directories. Defaults to the ambient one. */
+  readonly kube?: KubeContext;
 }
 
 /**
  * Static PersistentVolumes for one StatefulSet: one per replica, each pre-bound to the claim its
  * volumeClaimTemplate will produce, under `<root>/<statefulset>-<i>`. A Job creates those
- * directories first (the seed runbook had an admin mkdir them on the NFS server by hand).
+ * directories first (the seed runbook had an admin mkdir them on the NFS server by hand), through
+ * a claim on the root that exists only while it runs.
  * In storageClass mode nothing is registered: the class provisions the volumes.
  */
 export class NfsVolumeSet extends pulumi.ComponentResource {
@@ -43,62 +48,62 @@ export class NfsVolumeSet extends pulumi.ComponentResource {
     // them (deleting would also wait forever on the claims the StatefulSet created and keeps).
     const retainOnDelete = storage.reclaimPolicy === ReclaimPolicy.Retain;
     const rootClaim = `${sts}-storage-root`;
-    const rootPv = new k8s.core.v1.PersistentVolume(
-      `${name}-root`,
-      {
-        metadata: { name: persistentVolumeName(ns, sts, "root") },
-        spec: persistentVolumeSpec(storage, {
-          namespace: ns,
-          claim: rootClaim,
-          dir: "",
-          size: "1Mi",
-          accessMode: accessModeOf(storage),
-        }),
+    const mode = accessModeOf(storage);
+    // The root is bound only while the Job runs (providers/volume-directories-logic.ts): a claim
+    // left bound would let any pod of the namespace mount it and read every workload's data.
+    // Retain whatever the stack's policy: removing the volume object must never touch the data.
+    const volume = {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: persistentVolumeName(ns, sts, "root"), labels: { "middleware/statefulset": sts } },
+      spec: {
+        ...persistentVolumeSpec(storage, { namespace: ns, claim: rootClaim, dir: "", size: "1Mi", accessMode: mode }),
+        persistentVolumeReclaimPolicy: ReclaimPolicy.Retain,
       },
-      { parent: this, retainOnDelete },
-    );
-    const rootPvc = new k8s.core.v1.PersistentVolumeClaim(
-      `${name}-root`,
-      {
-        metadata: { name: rootClaim, namespace: args.namespace },
-        spec: {
-          accessModes: [accessModeOf(storage)],
-          storageClassName: "",
-          volumeName: rootPv.metadata.name,
-          resources: { requests: { storage: "1Mi" } },
-        },
+    };
+    const claim = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: rootClaim, namespace: ns },
+      spec: {
+        accessModes: [mode],
+        storageClassName: "",
+        volumeName: volume.metadata.name,
+        resources: { requests: { storage: "1Mi" } },
       },
-      { parent: this },
-    );
+    };
     const dirs = Array.from({ length: args.replicas }, (_, i) => `/volumes/${volumeDir(sts, i)}`);
-    const job = new k8s.batch.v1.Job(
-      `${name}-dirs`,
-      {
-        metadata: { name: `${sts}-volume-dirs`, namespace: args.namespace },
-        spec: {
-          backoffLimit: 3,
-          template: {
-            spec: {
-              restartPolicy: "OnFailure",
-              securityContext: podSecurityContext(),
-              imagePullSecrets: [{ name: args.pullSecretName }],
-              automountServiceAccountToken: false,
-              containers: [
-                {
-                  name: "mkdir",
-                  image: args.image,
-                  // Runs as the workload user so the directories are owned by it (NFS ignores fsGroup).
-                  command: ["mkdir", "-p", ...dirs],
-                  securityContext: containerSecurityContext(),
-                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                  volumeMounts: [{ name: "root", mountPath: "/volumes" }],
-                },
-              ],
-              volumes: [{ name: "root", persistentVolumeClaim: { claimName: rootPvc.metadata.name } }],
-            },
+    const job = {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: `${sts}-volume-dirs`, namespace: ns, labels: { "middleware/statefulset": sts } },
+      spec: {
+        backoffLimit: 3,
+        template: {
+          spec: {
+            restartPolicy: "OnFailure",
+            securityContext: podSecurityContext(),
+            imagePullSecrets: [{ name: args.pullSecretName }],
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: "mkdir",
+                image: args.image,
+                // Runs as the workload user so the directories are owned by it (NFS ignores fsGroup).
+                command: ["mkdir", "-p", ...dirs],
+                securityContext: containerSecurityContext(),
+                resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                volumeMounts: [{ name: "root", mountPath: "/volumes" }],
+              },
+            ],
+            volumes: [{ name: "root", persistentVolumeClaim: { claimName: rootClaim } }],
           },
         },
       },
+    };
+    const directories = new VolumeDirectories(
+      `${name}-dirs`,
+      { namespace: args.namespace, volume, claim, job, directories: dirs, kube: args.kube },
       { parent: this },
     );
     for (let i = 0; i < args.replicas; i++) {
@@ -114,7 +119,7 @@ export class NfsVolumeSet extends pulumi.ComponentResource {
             accessMode: "ReadWriteOnce",
           }),
         },
-        { parent: this, dependsOn: [job], retainOnDelete },
+        { parent: this, dependsOn: [directories], retainOnDelete },
       );
       this.volumeNames.push(persistentVolumeName(ns, sts, i));
     }

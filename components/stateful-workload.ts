@@ -4,6 +4,7 @@ import { HealthWiring, podsRevision } from "./health-wiring";
 import { ChangeGuard } from "./providers/change-guard";
 import { StatefulSetRollout } from "./providers/rollout";
 import { NfsVolumeSet } from "./nfs-volume-set";
+import type { KubeContext } from "./providers/shared/kubectl";
 import { AntiAffinity, Resources, StorageSettings } from "./config/settings";
 import { configHash } from "./specs/config-hash";
 import { WorkloadLabels, workloadLabels } from "./specs/labels";
@@ -41,6 +42,8 @@ export interface PlatformArgs {
   readonly pullSecretName: pulumi.Input<string>;
   /** Post-deploy init and health assertions. Defaults to none: health checks disabled. */
   readonly health?: HealthWiring;
+  /** The kubectl context of the program's own cluster work (the volume directories). Defaults to the ambient one. */
+  readonly kube?: KubeContext;
   /** Preflight checks every workload's volumes, config and StatefulSet wait for. Defaults to none. */
   readonly gates?: readonly pulumi.Resource[];
 }
@@ -148,6 +151,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
         storage: p.storage,
         image: args.image,
         pullSecretName: p.pullSecretName,
+        kube: p.kube,
       },
       { parent: this, dependsOn: gated },
     );

@@ -9,6 +9,7 @@ import { RedisStandaloneHealth } from "../../components/providers/redis-standalo
 import { StatefulSetRollout } from "../../components/providers/rollout";
 import { NodeCapacityCheck, StorageRootCheck } from "../../components/providers/preflight-checks";
 import { ZooKeeperHealth } from "../../components/providers/zookeeper-health";
+import { VolumeDirectories } from "../../components/providers/volume-directories";
 import { loadSerialized, serializedProvider } from "../support/dynamic";
 import { resetRegistered, setMocks } from "../support/mocks";
 
@@ -41,6 +42,13 @@ describe("dynamic resources under mocks", function () {
     new StatefulSetRollout("rollout", { namespace: "ns", statefulSet: "s", revision: "r", generation: 1 });
     new NodeCapacityCheck("node-capacity", { pods: { zookeeper: 3 } });
     new StorageRootCheck("storage-root", { namespace: "ns", root: { kind: "local", path: "/v", node: "n" } });
+    new VolumeDirectories("volume-dirs", {
+      namespace: "ns",
+      volume: { kind: "PersistentVolume" },
+      claim: { kind: "PersistentVolumeClaim" },
+      job: { kind: "Job" },
+      directories: ["/volumes/s-0"],
+    });
     new ChangeGuard("guard", {
       setting: "s",
       value: "1",
@@ -79,4 +87,14 @@ describe("dynamic resources under mocks", function () {
       assert.strictEqual(d.changes, true);
     });
   }
+
+  it("serializes volume-dirs's provider, which makes the directories again for new ones, not for a new image", async () => {
+    const provider = loadSerialized(await serializedProvider("volume-dirs"));
+    const job = (image: string) => ({ kind: "Job", spec: { template: { spec: { containers: [{ image }] } } } });
+    const olds = { namespace: "ns", volume: {}, claim: {}, job: job("i1"), directories: ["/volumes/s-0"] };
+    const diff = (news: object) => provider.diff("id", olds, { ...olds, ...news }) as Promise<{ changes: boolean }>;
+    assert.strictEqual((await diff({ directories: ["/volumes/s-0", "/volumes/s-1"] })).changes, true);
+    assert.strictEqual((await diff({ volume: { spec: { nfs: { path: "/other" } } } })).changes, true);
+    assert.strictEqual((await diff({ job: job("i2") })).changes, false);
+  });
 });

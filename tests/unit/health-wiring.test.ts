@@ -28,9 +28,10 @@ describe("post-deploy resources in the program", function () {
     const certificates = ["redis", "redis-cluster", "redis-sentinel", "zookeeper"].flatMap((w) =>
       ["ca", "tls", "client", "deployer"].map((c) => `${w}-${c}`),
     );
-    const rollouts = ["redis", "redis-cluster", "redis-sentinel", "redis-sentinel-data", "zookeeper"].map(
-      (w) => `${w}-rollout`,
-    );
+    const statefulSets = ["redis", "redis-cluster", "redis-sentinel", "redis-sentinel-data", "zookeeper"];
+    const rollouts = statefulSets.map((w) => `${w}-rollout`);
+    // Each StatefulSet's volume directories, made through a root claim that lives only while they are.
+    const volumeDirectories = statefulSets.map((w) => `${w}-volumes-dirs`);
     assert.deepStrictEqual(
       [...dyn.keys()].sort(),
       [
@@ -43,6 +44,7 @@ describe("post-deploy resources in the program", function () {
         ...preflight,
         ...rollouts,
         ...certificates,
+        ...volumeDirectories,
       ].sort(),
     );
 
@@ -150,7 +152,7 @@ describe("post-deploy resources in the program", function () {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
     const left = run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name);
     assert.ok(
-      left.every((n) => /-(size|storage|shape|ca|tls|client|deployer|tls-switch)$|^storage-root$/.test(n)),
+      left.every((n) => /-(size|storage|shape|ca|tls|client|deployer|tls-switch|volumes-dirs)$|^storage-root$/.test(n)),
       left.join(", "),
     );
   });

@@ -199,13 +199,26 @@ describe("program on the dev stack", () => {
         assert.ok(!of(run, T.pv).some((p) => p.inputs.metadata.name === `middleware-dev-${w.sts}-${w.replicas}`));
       });
 
-      it("creates the per-replica export directories with a Job before the volumes are used", () => {
-        const job = named(run, T.job, `${w.sts}-volume-dirs`).inputs.spec.template.spec;
+      it("creates the per-replica export directories with a Job that alone mounts the root, for as long as it runs", () => {
+        // No root volume, claim or Job the stack keeps: the provider makes them and removes them.
+        assert.ok(!of(run, T.pv).some((p) => p.inputs.metadata.name === `middleware-dev-${w.sts}-root`));
+        assert.ok(!of(run, T.job).length && !of(run, T.pvc).length, "no Job or claim outside the provider");
+        const dirsResource = of(run, T.dynamic).find((r) => r.name === `${w.sts}-volumes-dirs`)!.inputs;
+        const job = dirsResource.job.spec.template.spec;
         const dirs = Array.from({ length: w.replicas }, (_, i) => `/volumes/${w.sts}-${i}`);
+        assert.deepStrictEqual(dirsResource.directories, dirs);
         assert.deepStrictEqual(job.containers[0].command, ["mkdir", "-p", ...dirs]);
-        const rootPv = named(run, T.pv, `middleware-dev-${w.sts}-root`).inputs.spec;
-        assert.deepStrictEqual(rootPv.nfs, { server: "nfs.dev.example.internal", path: "/exports/middleware" });
-        assert.strictEqual(job.volumes[0].persistentVolumeClaim.claimName, rootPv.claimRef.name);
+        const rootPv = dirsResource.volume;
+        assert.strictEqual(rootPv.metadata.name, `middleware-dev-${w.sts}-root`);
+        assert.deepStrictEqual(rootPv.spec.nfs, { server: "nfs.dev.example.internal", path: "/exports/middleware" });
+        assert.strictEqual(rootPv.spec.persistentVolumeReclaimPolicy, "Retain");
+        assert.deepStrictEqual(rootPv.spec.claimRef, {
+          namespace: "middleware-dev",
+          name: dirsResource.claim.metadata.name,
+        });
+        assert.strictEqual(dirsResource.claim.spec.volumeName, rootPv.metadata.name);
+        assert.strictEqual(job.volumes[0].persistentVolumeClaim.claimName, dirsResource.claim.metadata.name);
+        assert.strictEqual(job.containers[0].securityContext.allowPrivilegeEscalation, false);
       });
 
       it("runs non-root with no privilege escalation, no capabilities and resource limits", () => {

@@ -11,6 +11,7 @@ export interface LogicModules {
   "redis-standalone-health-logic": typeof import("../redis-standalone-health-logic");
   "rollout-logic": typeof import("../rollout-logic");
   "storage-root-logic": typeof import("../storage-root-logic");
+  "volume-directories-logic": typeof import("../volume-directories-logic");
   "zookeeper-health-logic": typeof import("../zookeeper-health-logic");
   "shared/reach": typeof import("./reach");
   "../tls/certificate-logic": typeof import("../../tls/certificate-logic");
