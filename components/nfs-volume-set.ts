@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReclaimPolicy, StorageMode, StorageSettings } from "./config/settings";
 import { VolumeDirectories } from "./providers/volume-directories";
 import type { KubeContext } from "./providers/shared/kubectl";
-import { containerSecurityContext, podSecurityContext } from "./specs/pod-security";
 import { claimName, persistentVolumeName, persistentVolumeSpec, volumeDir } from "./specs/storage";
+import { volumeDirectoryManifests } from "./specs/volume-directories";
 
 export interface NfsVolumeSetArgs {
   /** Namespace of the claims and of the directory-creating Job. */
@@ -47,63 +47,18 @@ export class NfsVolumeSet extends pulumi.ComponentResource {
     // Retain means the volumes outlive the stack: `pulumi destroy` forgets them instead of deleting
     // them (deleting would also wait forever on the claims the StatefulSet created and keeps).
     const retainOnDelete = storage.reclaimPolicy === ReclaimPolicy.Retain;
-    const rootClaim = `${sts}-storage-root`;
-    const mode = accessModeOf(storage);
-    // The root is bound only while the Job runs (providers/volume-directories-logic.ts): a claim
-    // left bound would let any pod of the namespace mount it and read every workload's data.
-    // Retain whatever the stack's policy: removing the volume object must never touch the data.
-    const volume = {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name: persistentVolumeName(ns, sts, "root"), labels: { "middleware/statefulset": sts } },
-      spec: {
-        ...persistentVolumeSpec(storage, { namespace: ns, claim: rootClaim, dir: "", size: "1Mi", accessMode: mode }),
-        persistentVolumeReclaimPolicy: ReclaimPolicy.Retain,
-      },
-    };
-    const claim = {
-      apiVersion: "v1",
-      kind: "PersistentVolumeClaim",
-      metadata: { name: rootClaim, namespace: ns },
-      spec: {
-        accessModes: [mode],
-        storageClassName: "",
-        volumeName: volume.metadata.name,
-        resources: { requests: { storage: "1Mi" } },
-      },
-    };
-    const dirs = Array.from({ length: args.replicas }, (_, i) => `/volumes/${volumeDir(sts, i)}`);
-    const job = {
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: { name: `${sts}-volume-dirs`, namespace: ns, labels: { "middleware/statefulset": sts } },
-      spec: {
-        backoffLimit: 3,
-        template: {
-          spec: {
-            restartPolicy: "OnFailure",
-            securityContext: podSecurityContext(),
-            imagePullSecrets: [{ name: args.pullSecretName }],
-            automountServiceAccountToken: false,
-            containers: [
-              {
-                name: "mkdir",
-                image: args.image,
-                // Runs as the workload user so the directories are owned by it (NFS ignores fsGroup).
-                command: ["mkdir", "-p", ...dirs],
-                securityContext: containerSecurityContext(),
-                resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                volumeMounts: [{ name: "root", mountPath: "/volumes" }],
-              },
-            ],
-            volumes: [{ name: "root", persistentVolumeClaim: { claimName: rootClaim } }],
-          },
-        },
-      },
-    };
+    const manifests = volumeDirectoryManifests({
+      namespace: ns,
+      statefulSet: sts,
+      replicas: args.replicas,
+      storage,
+      image: args.image,
+      pullSecretName: args.pullSecretName,
+    });
     const directories = new VolumeDirectories(
       `${name}-dirs`,
-      { namespace: args.namespace, volume, claim, job, directories: dirs, kube: args.kube },
+      // The namespace as an Input: the directories wait for it to exist.
+      { ...manifests, namespace: args.namespace, kube: args.kube },
       { parent: this },
     );
     for (let i = 0; i < args.replicas; i++) {
@@ -125,9 +80,4 @@ export class NfsVolumeSet extends pulumi.ComponentResource {
     }
     this.registerOutputs({ volumeNames: this.volumeNames });
   }
-}
-
-/** NFS exports can be shared; a local directory belongs to one node. */
-function accessModeOf(storage: StorageSettings): "ReadWriteOnce" | "ReadWriteMany" {
-  return storage.mode === StorageMode.Nfs ? "ReadWriteMany" : "ReadWriteOnce";
 }

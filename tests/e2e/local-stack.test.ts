@@ -215,6 +215,20 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     sentinelTls = redisCliTls(sentinelFiles);
     sentinelPem = sentinelFiles.pem;
     zkPem = (await kubectl.clientTls(NAMESPACE, "zookeeper-client-tls")).pem;
+    // The storage root was mounted only while each directory Job ran: no claim, volume or Job of it is left.
+    const claims = await kubectl.json(["-n", NAMESPACE, "get", "persistentvolumeclaims"]);
+    assert.deepStrictEqual(
+      claims.items.map((c: any) => c.metadata.name).filter((n: string) => n.endsWith("-storage-root")),
+      [],
+    );
+    const volumes = await kubectl.json(["get", "persistentvolumes"]);
+    assert.deepStrictEqual(
+      volumes.items
+        .map((v: any) => v.metadata.name)
+        .filter((n: string) => n.startsWith(`${NAMESPACE}-`) && n.endsWith("-root")),
+      [],
+    );
+    assert.deepStrictEqual((await kubectl.json(["-n", NAMESPACE, "get", "jobs"])).items, []);
   });
 
   it("changes nothing on a second up, and finds no drift after a refresh", async () => {
