@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, createHmac, scryptSync } from "crypto";
 import type { PlatformArgs } from "./stateful-workload";
+import { ChangeGuard } from "./providers/change-guard";
+import type { Access } from "./providers/shared/reach";
 import { AuthFile, hashFile } from "./specs/redis-acl";
 
 export { AuthFile } from "./specs/redis-acl";
@@ -33,10 +35,13 @@ export function acceptsPreviousPassword(c: Credentials): boolean {
 /**
  * The password of one internal user. Derived rather than configured so operators manage three
  * secrets, not seven, and independent of the client and admin passwords so rotating those never
- * breaks replication mid-roll.
+ * breaks replication mid-roll. With a `scope` (the workload), no other workload's is the same: a
+ * replication password taken from one workload syncs no other's data.
  */
-export function internalPassword(internalSecret: string, file: string): string {
-  return createHmac("sha256", internalSecret).update(`middleware/${file}`).digest("hex");
+export function internalPassword(internalSecret: string, file: string, scope?: string): string {
+  return createHmac("sha256", internalSecret)
+    .update(scope === undefined ? `middleware/${file}` : `middleware/${scope}/${file}`)
+    .digest("hex");
 }
 
 /**
@@ -60,6 +65,12 @@ export interface AuthSecretArgs {
   readonly credentials: Credentials;
   /** Files derived from internalSecret this workload needs, e.g. Redis's replication user or ZooKeeper's quorum password. */
   readonly internalFiles: readonly string[];
+  /**
+   * Derive them for this workload alone (internalPassword's scope): the Redis workloads, whose
+   * internal users have the same names. Defaults to none: ZooKeeper's quorum password, which no
+   * other workload has, keeps the derivation it always had (changing it would need the members stopped).
+   */
+  readonly internalScope?: string;
   /**
    * Also hold each password's SHA-256 (`<file>.sha256`), so a container that only checks a
    * password mounts its hash (Redis ACL users). Defaults to false (ZooKeeper needs the passwords).
@@ -88,7 +99,7 @@ export function authSecret(workload: string, args: AuthSecretArgs, parent: pulum
         [AuthFile.Password]: password,
         ...(previous === undefined ? {} : { [AuthFile.PreviousPassword]: previous }),
         [AuthFile.AdminPassword]: admin,
-        ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f)])),
+        ...Object.fromEntries(args.internalFiles.map((f) => [f, internalPassword(seed, f, args.internalScope)])),
       };
       if (!args.hashes) return plain;
       const hashes = Object.entries(plain).map(([f, v]) => [hashFile(f), createHash("sha256").update(v).digest("hex")]);
@@ -107,4 +118,32 @@ export function authSecret(workload: string, args: AuthSecretArgs, parent: pulum
     secret,
     fingerprint: pulumi.unsecret(files.apply((f) => authFingerprint(`${args.platform.namespaceName}/${name}`, f))),
   };
+}
+
+/**
+ * Holds a Redis workload's per-workload internal passwords (internalScope) back on a stack deployed
+ * before them: its pods know the stack-wide ones, and rolled one at a time, a restarted pod and the
+ * others could not authenticate to each other (replication, the sentinels, the handover), splitting
+ * the set mid-roll. So `up` stops before anything changes while any member still runs; on a new
+ * stack no pod exists yet. README, "Internal passwords per workload".
+ */
+export function internalPasswordsGuard(
+  workload: string,
+  members: readonly string[],
+  access: Access | undefined,
+  parent: pulumi.Resource,
+): ChangeGuard {
+  return new ChangeGuard(
+    `${workload}-internal-passwords`,
+    {
+      setting: "internal passwords",
+      value: "per workload",
+      members: [...members],
+      access,
+      stoppedToCreate: true,
+      risk: "pods switched to their workload's own internal passwords one at a time could not authenticate to the ones not yet switched, splitting the set mid-roll",
+      procedure: "Internal passwords per workload",
+    },
+    { parent },
+  );
 }

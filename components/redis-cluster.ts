@@ -3,7 +3,7 @@ import { AppendFsync, RedisClusterSettings, TlsSettings } from "./config/setting
 import { RedisClusterHealth } from "./providers/redis-cluster-health";
 import { ChangeGuard } from "./providers/change-guard";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
-import { Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
+import { Credentials, acceptsPreviousPassword, authSecret, internalPasswordsGuard } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
 import { redisDataWorkload } from "./redis-data-workload";
 import { podHosts } from "./specs/network";
@@ -48,7 +48,13 @@ export class RedisCluster extends pulumi.ComponentResource {
     const replicas = clusterSize(s.masters, s.replicasPerMaster);
     const auth = authSecret(
       name,
-      { platform: p, credentials: args.credentials, internalFiles: CLUSTER_INTERNAL_USERS, hashes: true },
+      {
+        platform: p,
+        credentials: args.credentials,
+        internalFiles: CLUSTER_INTERNAL_USERS,
+        internalScope: name,
+        hashes: true,
+      },
       this,
     );
     const tls = args.tls && workloadTls(name, { platform: p, app: "redis-cluster", settings: args.tls }, this);
@@ -71,7 +77,11 @@ export class RedisCluster extends pulumi.ComponentResource {
     this.workload = new StatefulWorkload(
       name,
       {
-        gates: [shapeGuard, ...(tls ? [tlsSwitchGuard(name, shape.nodes, p.health?.access, this)] : [])],
+        gates: [
+          shapeGuard,
+          internalPasswordsGuard(name, shape.nodes, p.health?.access, this),
+          ...(tls ? [tlsSwitchGuard(name, shape.nodes, p.health?.access, this)] : []),
+        ],
         terminationGracePeriodSeconds: CLUSTER_NODE_GRACE_SECONDS,
         ...redisDataWorkload({
           platform: p,

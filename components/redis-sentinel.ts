@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppendFsync, RedisSentinelSettings, TlsSettings } from "./config/settings";
 import { RedisSentinelHealth } from "./providers/redis-sentinel-health";
-import { Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
+import { Credentials, acceptsPreviousPassword, authSecret, internalPasswordsGuard } from "./auth-secret";
 import { formationMarker, formationMarkerMount } from "./formation-marker";
 import { SENTINEL_INTERNAL_USERS, mountedAuthFiles } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
@@ -73,7 +73,13 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const s = args.settings;
     const auth = authSecret(
       name,
-      { platform: p, credentials: args.credentials, internalFiles: SENTINEL_INTERNAL_USERS, hashes: true },
+      {
+        platform: p,
+        credentials: args.credentials,
+        internalFiles: SENTINEL_INTERNAL_USERS,
+        internalScope: name,
+        hashes: true,
+      },
       this,
     );
     const dataName = sentinelDataName(name);
@@ -85,19 +91,15 @@ export class RedisSentinel extends pulumi.ComponentResource {
         this,
       );
     this.clientTlsSecretName = tls?.clientSecretName;
-    // Sentinels and data pods speak TLS to each other: all of them switch together.
-    const tlsGuard =
-      tls &&
-      tlsSwitchGuard(
-        name,
-        [
-          ...podEndpoints(dataName, s.dataReplicas, p.zone, Port.Redis),
-          ...podEndpoints(name, s.sentinels, p.zone, Port.Sentinel),
-        ],
-        p.health?.access,
-        this,
-      );
-    const gates = tlsGuard ? [tlsGuard] : [];
+    // Sentinels and data pods speak TLS and authenticate to each other: all of them switch together.
+    const members = [
+      ...podEndpoints(dataName, s.dataReplicas, p.zone, Port.Redis),
+      ...podEndpoints(name, s.sentinels, p.zone, Port.Sentinel),
+    ];
+    const gates = [
+      internalPasswordsGuard(name, members, p.health?.access, this),
+      ...(tls ? [tlsSwitchGuard(name, members, p.health?.access, this)] : []),
+    ];
     const discoveryEnv = [
       { name: "MASTER_NAME", value: s.masterName },
       // The sentinels' client Service: asked for the current master before a pod starts.

@@ -39,7 +39,14 @@ export class RedisStandalone extends pulumi.ComponentResource {
     const p = args.platform;
     const auth = authSecret(
       name,
-      { platform: p, credentials: args.credentials, internalFiles: [AuthFile.Replication], hashes: true },
+      // One pod, no replica: its own derivation needs no stop (the pod restarts alone either way).
+      {
+        platform: p,
+        credentials: args.credentials,
+        internalFiles: [AuthFile.Replication],
+        internalScope: name,
+        hashes: true,
+      },
       this,
     );
     const tls = args.tls && workloadTls(name, { platform: p, app: "redis", settings: args.tls }, this);

@@ -15,6 +15,8 @@ describe("post-deploy resources in the program", function () {
       "redis-cluster-shape",
       "redis-cluster-storage",
       "redis-cluster-tls-switch",
+      "redis-cluster-internal-passwords",
+      "redis-sentinel-internal-passwords",
       "redis-sentinel-tls-switch",
       "zookeeper-tls-switch",
       "redis-sentinel-data-storage",
@@ -152,7 +154,11 @@ describe("post-deploy resources in the program", function () {
     const run = await runProgram("dev", { ...readStackFile("dev"), health: { enabled: false } });
     const left = run.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name);
     assert.ok(
-      left.every((n) => /-(size|storage|shape|ca|tls|client|deployer|tls-switch|volumes-dirs)$|^storage-root$/.test(n)),
+      left.every((n) =>
+        /-(size|storage|shape|ca|tls|client|deployer|tls-switch|internal-passwords|volumes-dirs)$|^storage-root$/.test(
+          n,
+        ),
+      ),
       left.join(", "),
     );
   });

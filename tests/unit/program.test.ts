@@ -3,7 +3,7 @@ import { ConfigError } from "../../components/config/section";
 import { createHash } from "crypto";
 import { AUTH_FINGERPRINT_ANNOTATION, configHash, CONFIG_HASH_ANNOTATION } from "../../components/specs/config-hash";
 import { parseStackConfig } from "../../components/config/validate";
-import { internalPassword } from "../../components/auth-secret";
+import { AuthFile, internalPassword } from "../../components/auth-secret";
 import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER } from "../../components/specs/zoo-cfg";
 import { ZOOKEEPER_CLIENT_LABEL } from "../../components/zookeeper-ensemble";
 import { Registered, registered } from "../support/mocks";
@@ -599,6 +599,23 @@ describe("program on the dev stack", () => {
     assert.notStrictEqual(zkRotated.zookeeper, before.zookeeper, "zookeeper rolls");
     for (const n of ["redis", "redis-cluster", "redis-sentinel"])
       assert.strictEqual(zkRotated[n], before[n], `${n} does not roll`);
+  });
+
+  it("derives each Redis workload's internal passwords for it alone, and holds the switch on deployed pods", () => {
+    const secretOf = (w: string) => named(run, T.secret, `${w}-auth`).inputs.stringData.value;
+    const [redis, cluster, sentinel] = ["redis", "redis-cluster", "redis-sentinel"].map(secretOf);
+    // One workload's replication password must sync no other workload's data.
+    const replication = [redis, cluster, sentinel].map((s) => s[AuthFile.Replication]);
+    assert.strictEqual(new Set(replication).size, 3, "three workloads, three replication passwords");
+    assert.notStrictEqual(cluster[AuthFile.Handover], sentinel[AuthFile.Handover], "nor one handover password");
+    for (const s of [redis, cluster, sentinel]) assert.match(s[AuthFile.Replication], /^[0-9a-f]{64}$/);
+    // Rolled one pod at a time, the cluster and the Sentinel set would split: created on deployed
+    // pods, the guards stop up until they are stopped.
+    for (const w of ["redis-cluster", "redis-sentinel"]) {
+      const guard = of(run, T.dynamic).find((r) => r.name === `${w}-internal-passwords`)!.inputs;
+      assert.strictEqual(guard.stoppedToCreate, true);
+      assert.ok(guard.members.length >= 6, `${w}: every pod of the set is a member`);
+    }
   });
 
   it("makes ZooKeeper clients and peers authenticate, with passwords only in the mounted Secret", () => {
