@@ -364,6 +364,94 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     }
   });
 
+  it("keeps a pod holding the quorum password, but no certificate, out of the ZooKeeper quorum", async () => {
+    const since = new Date();
+    const image = await kubectl.check([
+      "-n",
+      NAMESPACE,
+      "get",
+      "statefulset",
+      "zookeeper",
+      "-o",
+      "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    // The product's image and zoo.cfg with the TLS lines taken out, as member 3, holding the auth
+    // Secret (any pod of the namespace may mount it): all a would-be member has without a certificate.
+    const intruder = "zk-intruder";
+    const script = [
+      "grep -vE '^(ssl|secureClientPort|serverCnxnFactory)' /config/zoo.cfg > /tmp/zoo.cfg",
+      "echo clientPort=2181 >> /tmp/zoo.cfg",
+      "exec env ZK_CONFIG=/tmp/zoo.cfg ZK_ORDINAL=2 ZK_HEAP=128m /usr/local/bin/zk-entrypoint",
+    ].join("\n");
+    const overrides = {
+      spec: {
+        imagePullSecrets: [{ name: "harbor-pull" }],
+        containers: [
+          {
+            name: intruder,
+            image,
+            command: ["bash", "-c", script],
+            securityContext: {
+              runAsNonRoot: true,
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"] },
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            volumeMounts: [
+              { name: "config", mountPath: "/config" },
+              { name: "auth", mountPath: "/etc/auth" },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "config", configMap: { name: "zookeeper-config" } },
+          { name: "auth", secret: { secretName: "zookeeper-auth" } },
+        ],
+      },
+    };
+    await kubectl.check([
+      "-n",
+      NAMESPACE,
+      "run",
+      intruder,
+      `--image=${image}`,
+      "--restart=Never",
+      `--overrides=${JSON.stringify(overrides)}`,
+    ]);
+    try {
+      // Turned away by the members: their logs say so once its connection attempts arrive.
+      await waitFor(
+        "a member to block the intruder's plain-text quorum connection",
+        120_000,
+        async () => {
+          const logs = await Promise.all(
+            ZOOKEEPERS.map((p) =>
+              kubectl.check(["-n", NAMESPACE, "logs", p, `--since-time=${since.toISOString()}`]).catch(() => ""),
+            ),
+          );
+          return logs.some((l) => l.includes("Blocked insecure connection attempt")) ? true : undefined;
+        },
+        1000,
+      );
+      // The ensemble is as it was: three members serving, one leader syncing two followers.
+      assert.deepStrictEqual((await zkModes()).sort(), ["follower", "follower", "leader"]);
+      const leader = ZOOKEEPERS[(await zkModes()).indexOf("leader")];
+      const mntr = await kubectl.exec(NAMESPACE, leader, "zk-4lw", "127.0.0.1", "mntr");
+      assert.match(mntr, /^zk_synced_followers\s+2$/m, mntr);
+      // And the intruder serves nothing: it never joined a quorum.
+      const srvr = await kubectl.exec(
+        NAMESPACE,
+        intruder,
+        "bash",
+        "-c",
+        "ZK_CONFIG=/tmp/zoo.cfg zk-4lw 127.0.0.1 srvr || true",
+      );
+      assert.doesNotMatch(srvr, /^Mode: (leader|follower)$/m, srvr);
+    } finally {
+      await kubectl.run(["-n", NAMESPACE, "delete", "pod", intruder, "--wait=false"]);
+    }
+  });
+
   it("keeps a Redis key, a cluster key and a znode when their pods are deleted", async () => {
     await standaloneCli(password, "set", "e2e:standalone", "kept");
     assert.strictEqual(await clusterCli("redis-cluster-0", "set", "e2e:cluster", "kept"), "OK");
