@@ -31,8 +31,8 @@ const CLUSTER_PODS = [0, 1, 2, 3, 4, 5].map((i) => `redis-cluster-${i}`);
 const SENTINEL_DATA = ["redis-sentinel-data-0", "redis-sentinel-data-1", "redis-sentinel-data-2"];
 const SENTINELS = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
 const ALL_PODS = [...ZOOKEEPERS, "redis-0", ...CLUSTER_PODS, ...SENTINEL_DATA, ...SENTINELS];
-/** Volumes the stack registers: one per pod plus one root per StatefulSet (for the mkdir Job). */
-const VOLUMES = ALL_PODS.length + 5;
+/** Volumes the stack keeps: one per pod (a StatefulSet's root volume exists only while its mkdir Job runs). */
+const VOLUMES = ALL_PODS.length;
 
 /** Whether a CLUSTER NODES line's slot ranges (fields 8...) include `slot`. */
 function servesSlot(fields: readonly string[], slot: number): boolean {
@@ -282,7 +282,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       );
       assert.match(
         outcome,
-        /no srvr answer|without a mode|ECONNRESET|alert (bad certificate|certificate unknown|certificate required|unknown ca)/i,
+        /no srvr answer|without a mode|ECONNRESET|alert (bad certificate|certificate unknown|certificate required|unknown ca|handshake failure)/i,
         `${how} on zookeeper-0: ${outcome}`,
       );
     };
