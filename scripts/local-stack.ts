@@ -389,8 +389,20 @@ function main(): void {
     }
     case "client-tls":
       return writeClientTls(rest[0]);
+    case "images-behind": {
+      // The images the stack runs, by digest, as the pods pull them.
+      const env = prepare();
+      const out = run("pulumi", ["stack", "output", "images", "--json", "--stack", STACK], { env, quiet: true });
+      if (out.status !== 0) fail(`stack ${STACK} has no images output yet: run scripts/local-stack up first`);
+      const refs = Object.values(JSON.parse(out.stdout) as Record<string, string | null>).filter(
+        (r): r is string => typeof r === "string",
+      );
+      return exitWith(run(path.join(ROOT, "scripts", "images-behind"), refs, { env }));
+    }
     default:
-      fail("usage: scripts/local-stack up | preview | verify | destroy | env | client-tls <secret> | pulumi <args...>");
+      fail(
+        "usage: scripts/local-stack up | preview | verify | destroy | env | client-tls <secret> | images-behind | pulumi <args...>",
+      );
   }
 }
 
