@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, createHmac, scryptSync } from "crypto";
 import type { PlatformArgs } from "./stateful-workload";
-import { ChangeGuard } from "./providers/change-guard";
+import { ChangeGuard, allAtOnceGuard } from "./providers/change-guard";
 import type { Access } from "./providers/shared/reach";
 import { AuthFile, hashFile } from "./specs/redis-acl";
 
@@ -133,17 +133,16 @@ export function internalPasswordsGuard(
   access: Access | undefined,
   parent: pulumi.Resource,
 ): ChangeGuard {
-  return new ChangeGuard(
+  return allAtOnceGuard(
     `${workload}-internal-passwords`,
     {
       setting: "internal passwords",
       value: "per workload",
-      members: [...members],
-      access,
-      stoppedToCreate: true,
       risk: "pods switched to their workload's own internal passwords one at a time could not authenticate to the ones not yet switched, splitting the set mid-roll",
       procedure: "Internal passwords per workload",
     },
-    { parent },
+    members,
+    access,
+    parent,
   );
 }

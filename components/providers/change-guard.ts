@@ -65,3 +65,41 @@ export class ChangeGuard extends pulumi.dynamic.Resource {
     super(new ChangeGuardProvider(), name, { ...args }, opts);
   }
 }
+
+/** A switch every member of a set must make at once, as the refusal and the README name it. */
+export interface AllAtOnceSwitch {
+  readonly setting: string;
+  readonly value: string;
+  /** What switching the pods one at a time would do. */
+  readonly risk: string;
+  /** The README section with the stop-the-pods procedure. */
+  readonly procedure: string;
+}
+
+/**
+ * Holds back a switch the members cannot make one at a time (their peers must all speak it at
+ * once). Created on a stack whose pods run, it stops `up` before anything changes; on a new stack
+ * no pod exists yet when it is created.
+ */
+export function allAtOnceGuard(
+  name: string,
+  s: AllAtOnceSwitch,
+  members: readonly string[],
+  access: Access | undefined,
+  parent: pulumi.Resource,
+): ChangeGuard {
+  // Keys in the order the guards always registered them: a reordered input would show as a change.
+  return new ChangeGuard(
+    name,
+    {
+      setting: s.setting,
+      value: s.value,
+      members: [...members],
+      access,
+      stoppedToCreate: true,
+      risk: s.risk,
+      procedure: s.procedure,
+    },
+    { parent },
+  );
+}

@@ -8,7 +8,7 @@ import { workloadLabels } from "../specs/labels";
 import type { PlatformArgs } from "../stateful-workload";
 import type { PodTls } from "../specs/stateful-set";
 import { TlsAuthority, TlsCertificate } from "./certificate";
-import { ChangeGuard } from "../providers/change-guard";
+import { ChangeGuard, allAtOnceGuard } from "../providers/change-guard";
 import type { Access } from "../providers/shared/reach";
 import type { ClientTls } from "../providers/shared/client-tls";
 import { clientTlsSecretName, tlsSecretFiles } from "./client-secret";
@@ -137,17 +137,16 @@ export function tlsSwitchGuard(
   access: Access | undefined,
   parent: pulumi.Resource,
 ): ChangeGuard {
-  return new ChangeGuard(
+  return allAtOnceGuard(
     `${workload}-tls-switch`,
     {
       setting: "tls",
       value: "on",
-      members: [...members],
-      access,
-      stoppedToCreate: true,
       risk: "pods switched to TLS one at a time could not reach the ones not yet switched, splitting the set mid-roll",
       procedure: "TLS",
     },
-    { parent },
+    members,
+    access,
+    parent,
   );
 }
