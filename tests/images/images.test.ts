@@ -1214,6 +1214,18 @@ describe("images (real Docker engine)", function () {
     const zooCfgTls = (names: string[]) =>
       zooCfg({ tickTime: 2000, initLimit: 10, syncLimit: 5 }, names, { plaintextPort: false });
     const tlsMount = () => filesDir(tlsSecretFiles(authority.issue().pem));
+    /** The image started as zookeeper-0 (member 1) with `volumes` (docker -v specs), to see it refuse. */
+    const startAsMember1 = (...volumes: string[]) =>
+      run("docker", [
+        "run",
+        "--rm",
+        "--label",
+        RUN_LABEL,
+        "--hostname",
+        "zookeeper-0",
+        ...volumes.flatMap((v) => ["-v", v]),
+        images.zookeeper,
+      ]);
 
     it("forms an authenticated ensemble over TLS with one leader, closes the root znode, keeps passwords off argv and the volume", async () => {
       const net = await network(`zk-test-${process.pid}`);
@@ -1290,15 +1302,7 @@ describe("images (real Docker engine)", function () {
     });
 
     it("refuses to start without its auth Secret", async () => {
-      const r = await run("docker", [
-        "run",
-        "--rm",
-        "--label",
-        RUN_LABEL,
-        "--hostname",
-        "zookeeper-0",
-        images.zookeeper,
-      ]);
+      const r = await startAsMember1();
       assert.notStrictEqual(r.code, 0);
       assert.match(
         r.stderr,
@@ -1309,19 +1313,7 @@ describe("images (real Docker engine)", function () {
     it("refuses to start when zoo.cfg speaks TLS and the certificate is not mounted", async () => {
       const conf = filesDir({ "zoo.cfg": zooCfgTls(["zookeeper-0", "zookeeper-1", "zookeeper-2"]) });
       const auth = filesDir(ZK_TEST_AUTH);
-      const r = await run("docker", [
-        "run",
-        "--rm",
-        "--label",
-        RUN_LABEL,
-        "--hostname",
-        "zookeeper-0",
-        "-v",
-        `${conf}:/config:ro`,
-        "-v",
-        `${auth}:/etc/auth:ro`,
-        images.zookeeper,
-      ]);
+      const r = await startAsMember1(`${conf}:/config:ro`, `${auth}:/etc/auth:ro`);
       assert.notStrictEqual(r.code, 0);
       assert.match(
         r.stderr,
@@ -1333,17 +1325,7 @@ describe("images (real Docker engine)", function () {
       const data = fs.mkdtempSync(path.join(os.tmpdir(), "zkdata-"));
       fs.writeFileSync(path.join(data, "myid"), "3\n");
       fs.chmodSync(data, 0o777);
-      const r = await run("docker", [
-        "run",
-        "--rm",
-        "--label",
-        RUN_LABEL,
-        "--hostname",
-        "zookeeper-0",
-        "-v",
-        `${data}:/data`,
-        images.zookeeper,
-      ]);
+      const r = await startAsMember1(`${data}:/data`);
       assert.notStrictEqual(r.code, 0);
       assert.match(r.stderr, /\/data\/myid is 3 but this pod is member 1; the volume belongs to another member/);
     });
