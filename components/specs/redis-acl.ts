@@ -141,7 +141,7 @@ export function sentinelAcl(masterName: string, acceptsPreviousPassword = false)
   return [
     `user default on ${clientPasswords(acceptsPreviousPassword)} resetchannels &* -@all +auth +hello +ping +info +role +client|setname ${discover} +subscribe +psubscribe +unsubscribe +punsubscribe`,
     `user discovery on ${hash(AuthFile.Discovery)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name`,
-    `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name +sentinel|replicas +sentinel|failover`,
+    `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name +sentinel|master +sentinel|replicas +sentinel|failover`,
     `user sentinel-peer on ${hash(AuthFile.SentinelPeer)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +auth +hello +ping +publish +client|setname +sentinel|is-master-down-by-addr`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
     "sentinel sentinel-user sentinel-peer",

@@ -13,6 +13,7 @@ import { TlsFiles, redisCliTls } from "../support/tls";
 import { ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
 import { redisCli, zooKeeperMode } from "../support/judges";
 import { E2eStack } from "../support/local-stack";
+import { PodLogs } from "../support/pod-logs";
 import { waitFor } from "../support/processes";
 
 const NAMESPACE = "middleware-faults";
@@ -23,6 +24,9 @@ const ZOOKEEPERS = [0, 1, 2].map((i) => `zookeeper-${i}`);
 const CLUSTER_PODS = [0, 1, 2, 3, 4, 5].map((i) => `redis-cluster-${i}`);
 const SENTINEL_DATA = [0, 1, 2].map((i) => `redis-sentinel-data-${i}`);
 const SENTINELS = [0, 1, 2].map((i) => `redis-sentinel-${i}`);
+/** A Sentinel data pod's own scripts and the server's role changes: what explains a lost write. */
+const DATA_POD_EVENTS =
+  /redis-(handover|entrypoint|master-fence|promotable)|MASTER MODE|Connecting to MASTER|MASTER <-> REPLICA sync: (Finished|Master accepted)|REPLICAOF|SLAVE OF|[Ss]hutdown|Ready to accept/;
 /** Longer than the local stack's cluster-node-timeout and Sentinel down-after (5 s each). */
 const PAUSE_MS = 15_000;
 
@@ -52,6 +56,8 @@ describe("faults on the local stack (tests/faults)", function () {
   let sentinelTls: { files: TlsFiles; args: string[] };
   /** The applications' certificate for ZooKeeper (its client Secret), for the writers and srvr. */
   let zkTls: TlsFiles;
+  let dataPodLogs: PodLogs | undefined;
+  let followerLogs: PodLogs | undefined;
 
   const podIp = async (pod: string): Promise<string> =>
     (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
@@ -158,6 +164,11 @@ describe("faults on the local stack (tests/faults)", function () {
           ),
       );
     }
+    // What each data pod said, the incarnations a roll replaced and their preStop hooks included.
+    out.push(
+      ...(dataPodLogs?.text(since - 30_000, DATA_POD_EVENTS) ?? []),
+      ...(followerLogs?.text(since - 30_000, /redis-follow-sentinels/) ?? []),
+    );
     for (const p of SENTINEL_DATA) {
       const info = await redisCli(await podIp(p), 6379, password, ...sentinelTls.args, "info", "replication").catch(
         (e: Error) => e.message,
@@ -289,6 +300,8 @@ describe("faults on the local stack (tests/faults)", function () {
     const sentinelFiles = await kubectl.clientTls(NAMESPACE, "redis-sentinel-client-tls");
     sentinelTls = { files: sentinelFiles, args: redisCliTls(sentinelFiles) };
     zkTls = await kubectl.clientTls(NAMESPACE, "zookeeper-client-tls");
+    dataPodLogs = new PodLogs(kubectl, NAMESPACE, SENTINEL_DATA, "redis").start();
+    followerLogs = new PodLogs(kubectl, NAMESPACE, SENTINEL_DATA, "follow-sentinels").start();
     names = new ClusterDns(CLUSTER_DNS, [
       ...SENTINEL_DATA.map((p) => `${p}.redis-sentinel-data-headless.${ZONE}`),
       ...CLUSTER_PODS.map((p) => `${p}.redis-cluster-headless.${ZONE}`),
@@ -296,6 +309,8 @@ describe("faults on the local stack (tests/faults)", function () {
   });
 
   after(async () => {
+    dataPodLogs?.stop();
+    followerLogs?.stop();
     const header = ["scenario", "new master/leader", "no ack for", "all agree", "acked lost", "master changes"];
     const table = [
       header,

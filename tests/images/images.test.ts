@@ -287,9 +287,11 @@ describe("images (real Docker engine)", function () {
           const reachable = views.map(
             (v) => v.split("\n").filter((l, i, lines) => l === "flags" && lines[i + 1] === "slave").length,
           );
-          return masters.every((m) => m && m === masters[0]) && reachable.every((r) => r >= replicas)
-            ? true
-            : undefined;
+          if (!masters.every((m) => m && m === masters[0]) || !reachable.every((r) => r >= replicas)) return undefined;
+          // And the master streams to each of them: a replica the sentinels list may still be in its
+          // first sync (a deposed master rejoining), and would not acknowledge a WAIT yet.
+          const info = await client(masters[0].split(".")[0], "6379", "INFO", "replication");
+          return (info.match(/^slave\d+:.*state=online/gm) ?? []).length >= replicas ? true : undefined;
         });
       /** A container's address on the test network. */
       const ip = (n: string) =>
@@ -1000,6 +1002,93 @@ describe("images (real Docker engine)", function () {
         assert.match(log, /REFUSING TO SERVE: the sentinels name this pod .* master but its volume holds no data/);
         assert.match(log, /the sentinels failed over to .*; joining it as a replica/);
         assert.match(await client(master, "6379", "INFO", "replication"), /role:slave/);
+      });
+
+      it("takes no write when it restarts as master while the sentinels fail it over: it waits for their word and no acknowledged write is lost", async () => {
+        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
+          .split("\n")
+          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        await healthy(all.length - 1);
+        const master = (await masterOf(sentinels[0])).split(".")[0];
+        const setFailoverTimeout = (ms: number) =>
+          Promise.all(
+            sentinels.map((s) =>
+              cli(s, "26379", "admin", ADMIN, "SENTINEL", "SET", "mymaster", "failover-timeout", String(ms)),
+            ),
+          );
+        // The promotion the sentinels start stays pending as long as the replica they chose hangs (a
+        // slow node, a pod the roll is stopping): the window in which the old master may come back.
+        const watchers = await Promise.all(
+          sentinels.map(async (s) => connectRedis(26379, { username: "admin", password: ADMIN }, 20000, await ip(s))),
+        );
+        const chosen = new Promise<string>((resolve) =>
+          watchers.forEach((w) => {
+            w.on("message", (_channel: string, message: string) => resolve(message.split(" ")[1].split(".")[0]));
+            void w.subscribe("+selected-slave");
+          }),
+        );
+        const acknowledged: string[] = [];
+        let writing = true;
+        let writes: Promise<void> | undefined;
+        let selected = "";
+        await setFailoverTimeout(60000);
+        try {
+          await docker("rm", "-f", master);
+          selected = await Promise.race([
+            chosen,
+            new Promise<string>((_, reject) =>
+              setTimeout(() => reject(new Error("no sentinel selected a replica within 30 s")), 30000).unref(),
+            ),
+          ]);
+          await docker("pause", selected);
+          // The master's pod is back on its volume while the failover is still under way.
+          await startData(master);
+          const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+          writes = (async () => {
+            for (let i = 0; writing; i++) {
+              const ok = await writer.set(`restarted-master:${i}`, String(i)).catch(() => "");
+              if (ok === "OK" && Number(await writer.call("WAIT", "1", "500").catch(() => 0)) >= 1)
+                acknowledged.push(`restarted-master:${i}`);
+              else await new Promise((r) => setTimeout(r, 50));
+            }
+            writer.disconnect();
+          })();
+          // Long enough for the other replica to follow the restarted master and acknowledge its writes.
+          await new Promise((r) => setTimeout(r, 6000));
+        } finally {
+          if (selected) await docker("unpause", selected);
+          watchers.forEach((w) => w.disconnect());
+        }
+        try {
+          await waitFor("the sentinels to finish the failover to the replica they chose", 60000, async () =>
+            (await Promise.all(sentinels.map(masterOf))).every((m) => m === `${selected}.${domain}`) ? true : undefined,
+          );
+          await waitFor("the sentinels to make the restarted master a replica", 60000, async () =>
+            /role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined,
+          );
+        } finally {
+          writing = false;
+          await writes;
+          await setFailoverTimeout(10000);
+        }
+        await healthy(all.length - 1);
+        const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(selected));
+        const values = acknowledged.length ? await promoted.mget(...acknowledged) : [];
+        await promoted.set("after-the-failover", "kept");
+        assert.strictEqual(Number(await promoted.call("WAIT", String(all.length - 1), "5000")), all.length - 1);
+        promoted.disconnect();
+        // Before the fix the restarted master served at once: its writes, acknowledged by the replica
+        // following it, were discarded when the sentinels converted both to the promoted one.
+        const lost = acknowledged.filter((_, i) => values[i] === null);
+        assert.deepStrictEqual(
+          lost.slice(0, 5),
+          [],
+          `${lost.length} of ${acknowledged.length} WAIT-acknowledged writes lost`,
+        );
+        assert.match(
+          (await run("docker", ["logs", master])).stderr,
+          /refuses writes until the sentinels confirm it as master/,
+        );
       });
 
       it("leaves a deposed master no replica the sentinels could not move, so it refuses writes when it comes back", async () => {

@@ -1,6 +1,7 @@
 // The local Kubernetes cluster for tests: its settings come from `scripts/local-cluster env`, so
 // tests and the script never disagree on a path or address. A suite that finds the cluster down
 // starts it and stops it again afterwards; one that finds it running leaves it running.
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -69,6 +70,13 @@ export class Kubectl {
   /** Applies objects (as JSON, which kubectl reads as YAML). */
   apply(...objects: object[]): Promise<string> {
     return this.check(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+  }
+
+  /** A long-running kubectl (`logs -f`, say), for the caller to read and stop. */
+  spawn(args: readonly string[]): ChildProcess {
+    return spawn(path.join(this.env.TOOLS_BIN, "kubectl"), ["--kubeconfig", this.env.KUBECONFIG, ...args], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
   }
 
   async json<T = any>(args: readonly string[]): Promise<T> {

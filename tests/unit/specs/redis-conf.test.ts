@@ -111,7 +111,7 @@ describe("redis.conf and sentinel.conf", () => {
     assert.match(sentinel, /^dir \/run\/app$/m, "the rewritten config, which holds passwords, stays in memory");
     assert.match(
       sentinel,
-      /^user handover on @HASH:handover-password@ resetchannels -@all \+auth \+hello \+ping \+sentinel\|get-master-addr-by-name \+sentinel\|replicas \+sentinel\|failover$/m,
+      /^user handover on @HASH:handover-password@ resetchannels -@all \+auth \+hello \+ping \+sentinel\|get-master-addr-by-name \+sentinel\|master \+sentinel\|replicas \+sentinel\|failover$/m,
     );
     for (const l of lines.filter((x) => x.startsWith("user "))) assert.match(l, /^user [a-z-]+ on @HASH:[a-z-]+@ /);
   });
