@@ -3,6 +3,7 @@ module middleware.local/tools/local-cluster
 go 1.24.0
 
 require (
+	github.com/hanwen/go-fuse/v2 v2.12.1
 	google.golang.org/grpc v1.72.1
 	k8s.io/cri-api v0.33.13
 )

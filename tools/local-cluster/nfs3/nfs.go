@@ -6,6 +6,7 @@ package nfs3
 
 import (
 	"fmt"
+	"net"
 	"syscall"
 	"time"
 )
@@ -558,3 +559,30 @@ func (c *Client) Fsstat(cred Cred) (FSStat, error) {
 	s := FSStat{d.u64(), d.u64(), d.u64(), d.u64(), d.u64(), d.u64()}
 	return s, d.err
 }
+
+// Getport asks the portmapper (rpcbind) on host which TCP port serves prog at vers, as a kernel
+// client does when a mount names no port. It waits while rpcbind does not answer.
+func Getport(host string, prog, vers uint32, timeout time.Duration, logf func(string, ...any)) (int, error) {
+	t := newTransport(net.JoinHostPort(host, "111"), 100000, 2, timeout, logf)
+	defer t.close()
+	var e encoder
+	e.u32(prog)
+	e.u32(vers)
+	e.u32(6) // TCP
+	e.u32(0)
+	d, err := t.call(3, Cred{}, e.buf)
+	if err != nil {
+		return 0, err
+	}
+	port := d.u32()
+	if d.err == nil && port == 0 {
+		return 0, fmt.Errorf("%s's rpcbind knows no program %d version %d over TCP", host, prog, vers)
+	}
+	return int(port), d.err
+}
+
+// NFS and MOUNT are the programs Getport is asked for.
+const (
+	NFS   = nfsProgram
+	MOUNT = mountProgram
+)

@@ -1,134 +1,28 @@
 package nfs3
 
-// Against a real NFS server: Debian's nfs-ganesha (VFS backend) on loopback, exporting a fresh
-// directory with root squashed, as the local cluster runs it. Needs root (ganesha's VFS backend
-// opens files by handle) and `rpcbind`, which ganesha registers its NFSv3 services with.
+// Against a real NFS server (internal/nfstest).
 
 import (
 	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
+
+	"middleware.local/tools/local-cluster/internal/nfstest"
 	"testing"
 	"time"
 )
 
-const squashedTo = 65534
-
 var app = Cred{Uid: 10001, Gid: 10001}
 
-type server struct {
-	t                  *testing.T
-	dir, export        string
-	nfsPort, mountPort int
-	cmd                *exec.Cmd
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func startServer(t *testing.T) *server {
+func dial(t *testing.T, s *nfstest.Server) *Client {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("runs as root: ganesha's VFS backend needs CAP_DAC_READ_SEARCH")
-	}
-	for _, tool := range []string{"ganesha.nfsd", "rpcbind"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: run scripts/install-packages", tool)
-		}
-	}
-	if c, err := net.DialTimeout("tcp", "127.0.0.1:111", time.Second); err == nil {
-		c.Close()
-	} else {
-		rpcbind := exec.Command("rpcbind", "-f")
-		if err := rpcbind.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { rpcbind.Process.Kill(); rpcbind.Wait() })
-		waitListening(t, 111)
-	}
-	s := &server{t: t, dir: t.TempDir(), nfsPort: freePort(t), mountPort: freePort(t)}
-	s.export = filepath.Join(s.dir, "export")
-	if err := os.Mkdir(s.export, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(s.export, 0o777)
-	conf := fmt.Sprintf(`NFS_CORE_PARAM {
-  Protocols = 3;
-  Bind_addr = 127.0.0.1;
-  NFS_Port = %d;
-  MNT_Port = %d;
-  Enable_NLM = false;
-  Enable_RQUOTA = false;
-}
-NFSV4 { Graceless = true; }
-EXPORT {
-  Export_Id = 1;
-  Path = %s;
-  Pseudo = /export;
-  Protocols = 3;
-  Transports = TCP;
-  Access_Type = RW;
-  Squash = Root_Squash;
-  Anonymous_Uid = %d;
-  Anonymous_Gid = %d;
-  SecType = sys;
-  FSAL { Name = VFS; }
-}
-`, s.nfsPort, s.mountPort, s.export, squashedTo, squashedTo)
-	if err := os.WriteFile(filepath.Join(s.dir, "ganesha.conf"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *server) start() {
-	s.cmd = exec.Command("ganesha.nfsd", "-F", "-f", filepath.Join(s.dir, "ganesha.conf"),
-		"-L", filepath.Join(s.dir, "ganesha.log"), "-p", filepath.Join(s.dir, "ganesha.pid"))
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	waitListening(s.t, s.mountPort)
-	waitListening(s.t, s.nfsPort)
-}
-
-func (s *server) stop() {
-	if s.cmd != nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-		s.cmd = nil
-	}
-}
-
-func waitListening(t *testing.T, port int) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			return
-		}
-	}
-	t.Fatalf("nothing listens on 127.0.0.1:%d after 30 s", port)
-}
-
-func (s *server) dial(t *testing.T) *Client {
-	t.Helper()
-	c, err := Dial(fmt.Sprintf("127.0.0.1:%d", s.nfsPort), fmt.Sprintf("127.0.0.1:%d", s.mountPort), s.export,
+	c, err := Dial(fmt.Sprintf("127.0.0.1:%d", s.NFSPort), fmt.Sprintf("127.0.0.1:%d", s.MountPort), s.Export,
 		Cred{}, 5*time.Second, t.Logf)
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +53,8 @@ func owner(t *testing.T, path string) (uint32, uint32) {
 }
 
 func TestFilesAsTheCallerWithRootSquashed(t *testing.T) {
-	s := startServer(t)
-	c := s.dial(t)
+	s := nfstest.Start(t)
+	c := dial(t, s)
 	data := make([]byte, 3<<20+17) // more than one WRITE and READ
 	rand.Read(data)
 	fh, attr, err := c.Create(app, c.Root(), "appendonly.aof", 0o600, true)
@@ -181,10 +75,10 @@ func TestFilesAsTheCallerWithRootSquashed(t *testing.T) {
 		t.Fatalf("read back %d bytes, not what was written", n)
 	}
 	// On the server's disk, as the caller.
-	if onDisk := must[[]byte](t)(os.ReadFile(filepath.Join(s.export, "appendonly.aof"))); !bytes.Equal(onDisk, data) {
+	if onDisk := must[[]byte](t)(os.ReadFile(filepath.Join(s.Export, "appendonly.aof"))); !bytes.Equal(onDisk, data) {
 		t.Fatal("the server's file differs from what was written")
 	}
-	if uid, gid := owner(t, filepath.Join(s.export, "appendonly.aof")); uid != app.Uid || gid != app.Gid {
+	if uid, gid := owner(t, filepath.Join(s.Export, "appendonly.aof")); uid != app.Uid || gid != app.Gid {
 		t.Fatalf("owned by %d:%d on the server, want %d:%d", uid, gid, app.Uid, app.Gid)
 	}
 	// Root is squashed: what it creates belongs to the anonymous user, and it cannot chown.
@@ -192,8 +86,8 @@ func TestFilesAsTheCallerWithRootSquashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rootAttr.Uid != squashedTo {
-		t.Fatalf("root's directory is owned by %d, want the anonymous %d", rootAttr.Uid, squashedTo)
+	if rootAttr.Uid != nfstest.SquashedTo {
+		t.Fatalf("root's directory is owned by %d, want the anonymous %d", rootAttr.Uid, nfstest.SquashedTo)
 	}
 	uid := app.Uid
 	if _, err := c.Setattr(Cred{}, fh, SetAttr{Uid: &uid}); !errors.Is(err, syscall.EPERM) {
@@ -210,8 +104,8 @@ func TestFilesAsTheCallerWithRootSquashed(t *testing.T) {
 }
 
 func TestHandlesSurviveRenameAndLinkAsOnALocalDisk(t *testing.T) {
-	s := startServer(t)
-	c := s.dial(t)
+	s := nfstest.Start(t)
+	c := dial(t, s)
 	dir, _ := must2(t)(c.Mkdir(app, c.Root(), "version-2", 0o755))
 	fh, _ := must2(t)(c.Create(app, dir, "log.1.tmp", 0o644, false))
 	must[int](t)(c.Write(app, fh, []byte("first "), 0))
@@ -220,7 +114,7 @@ func TestHandlesSurviveRenameAndLinkAsOnALocalDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	must[int](t)(c.Write(app, fh, []byte("second"), 6))
-	if got := string(must[[]byte](t)(os.ReadFile(filepath.Join(s.export, "version-2", "log.1")))); got != "first second" {
+	if got := string(must[[]byte](t)(os.ReadFile(filepath.Join(s.Export, "version-2", "log.1")))); got != "first second" {
 		t.Fatalf("the renamed file holds %q", got)
 	}
 	if err := c.Link(app, fh, dir, "log.1.link"); err != nil {
@@ -273,11 +167,11 @@ func TestHandlesSurviveRenameAndLinkAsOnALocalDisk(t *testing.T) {
 }
 
 func TestAWriteBlocksWhileTheServerIsDownAndLandsWhenItIsBack(t *testing.T) {
-	s := startServer(t)
-	c := s.dial(t)
+	s := nfstest.Start(t)
+	c := dial(t, s)
 	fh, _ := must2(t)(c.Create(app, c.Root(), "aof", 0o644, false))
 	must[int](t)(c.Write(app, fh, []byte("before "), 0))
-	s.stop()
+	s.Stop()
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.Write(app, fh, []byte("during the outage"), 7)
@@ -288,7 +182,7 @@ func TestAWriteBlocksWhileTheServerIsDownAndLandsWhenItIsBack(t *testing.T) {
 		t.Fatalf("the write returned while the server was down (%v): a hard mount blocks", err)
 	case <-time.After(3 * time.Second):
 	}
-	s.start()
+	s.Restart()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -297,11 +191,11 @@ func TestAWriteBlocksWhileTheServerIsDownAndLandsWhenItIsBack(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("the write did not complete within 60 s of the server's return")
 	}
-	if got := string(must[[]byte](t)(os.ReadFile(filepath.Join(s.export, "aof")))); got != "before during the outage" {
+	if got := string(must[[]byte](t)(os.ReadFile(filepath.Join(s.Export, "aof")))); got != "before during the outage" {
 		t.Fatalf("the file holds %q", got)
 	}
 	// Close releases a caller that is still waiting.
-	s.stop()
+	s.Stop()
 	go func() {
 		_, err := c.Getattr(app, fh)
 		done <- err
