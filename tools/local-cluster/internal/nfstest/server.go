@@ -1,7 +1,12 @@
 // Package nfstest runs a real NFS server for tests: Debian's nfs-ganesha (VFS backend) on
 // loopback, exporting a fresh directory with root squashed to 65534, as the local cluster runs
 // it. Needs root (the VFS backend opens files by handle) and rpcbind, which ganesha registers its
-// NFSv3 services with (started here when none answers).
+// NFSv3 services with (started here when none answers). `npm run test:tools` runs the tests in
+// network and mount namespaces of their own, with a /run of their own: each ganesha re-registers
+// NFS and MOUNT with rpcbind, which on the host would point the local cluster's mounts at a
+// test's server, and rpcbind keeps its lock and socket under /run. That namespace has an
+// address besides loopback (on a bridge with no ports, so nothing leaves it): ganesha resolves its
+// Bind_addr with AI_ADDRCONFIG, which finds no IPv4 on a machine with loopback alone.
 package nfstest
 
 import (
