@@ -158,7 +158,9 @@ export class Section {
   oneOf<T extends string>(k: string, allowed: Record<string, T>, def: T): T {
     this.known.add(k);
     const values = Object.values(allowed);
-    const v = this.raw[k] ?? def;
+    const raw = this.raw[k] ?? def;
+    // A YAML number (`version: 3`) means the same as its digits.
+    const v = typeof raw === "number" ? String(raw) : raw;
     if (typeof v !== "string" || !values.includes(v as T)) {
       this.fail(k, `must be one of ${values.map((x) => `"${x}"`).join(", ")} (got ${JSON.stringify(v)})`);
       return def;

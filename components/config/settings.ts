@@ -5,6 +5,9 @@
 export const PROJECT = "middleware";
 
 export const StorageMode = { Nfs: "nfs", Local: "local", StorageClass: "storageClass" } as const;
+/** The NFS versions a volume may be mounted with (`nfsvers=`). */
+export const NfsVersion = { V3: "3", V4: "4", V4_1: "4.1", V4_2: "4.2" } as const;
+export type NfsVersion = (typeof NfsVersion)[keyof typeof NfsVersion];
 export type StorageMode = (typeof StorageMode)[keyof typeof StorageMode];
 
 export const ReclaimPolicy = { Retain: "Retain", Delete: "Delete" } as const;
@@ -83,7 +86,7 @@ export interface Resources {
 
 export interface StorageSettings {
   readonly mode: StorageMode;
-  readonly nfs?: { readonly server: string; readonly path: string };
+  readonly nfs?: { readonly server: string; readonly path: string; readonly version: NfsVersion };
   readonly local?: { readonly path: string; readonly node: string };
   readonly storageClassName?: string;
   readonly reclaimPolicy: ReclaimPolicy;

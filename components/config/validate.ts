@@ -34,6 +34,7 @@ import {
   SecretKey,
   StackSettings,
   TlsSettings,
+  NfsVersion,
   StorageMode,
   StorageSettings,
   Workload,
@@ -114,7 +115,9 @@ function storage(root: Section): StorageSettings {
     const path = n.string("path", undefined, /^\/[^\s]*$/, "the absolute exported directory, e.g. /exports/middleware");
     const bad = directoryProblem(path);
     if (bad) n.fail("path", `${bad} (got "${path}")`);
-    return { mode, nfs: { server, path: path.replace(/\/+$/, "") }, reclaimPolicy, sizes };
+    // 4.1 unless the server speaks less (many NAS appliances serve only v3 to Linux clients).
+    const version = n.oneOf("version", NfsVersion, NfsVersion.V4_1);
+    return { mode, nfs: { server, path: path.replace(/\/+$/, ""), version }, reclaimPolicy, sizes };
   }
   if (mode === StorageMode.Local) {
     const l = s.section("local");

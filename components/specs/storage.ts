@@ -44,7 +44,7 @@ function source(storage: StorageSettings, dir: string): Partial<k8s.types.input.
   if (storage.mode === StorageMode.Nfs) {
     return {
       nfs: { server: storage.nfs!.server, path: `${storage.nfs!.path}${sub}` },
-      mountOptions: ["nfsvers=4.1", "hard"],
+      mountOptions: [`nfsvers=${storage.nfs!.version}`, "hard"],
     };
   }
   if (storage.mode === StorageMode.Local) {

@@ -193,6 +193,8 @@ describe("program on the dev stack", () => {
             path: `/exports/middleware/${w.sts}-${i}`,
           });
           assert.strictEqual(pv.persistentVolumeReclaimPolicy, "Retain");
+          // A hard mount (an outage blocks writes, never fails them), at the default NFS version.
+          assert.deepStrictEqual(pv.mountOptions, ["nfsvers=4.1", "hard"]);
           assert.strictEqual(pv.storageClassName, template.spec.storageClassName);
           assert.strictEqual(pv.capacity.storage, template.spec.resources.requests.storage);
         }

@@ -137,6 +137,11 @@ const cases: [string, (r: Raw) => void, string][] = [
     'middleware:storage.nfs.path: the absolute exported directory, e.g. /exports/middleware (got "exports/mw")',
   ],
   [
+    "nfs version unknown",
+    (r) => (r.storage.nfs.version = 5),
+    'middleware:storage.nfs.version: must be one of "3", "4", "4.1", "4.2" (got "5")',
+  ],
+  [
     "local path missing",
     (r) => ((r.storage = { mode: "local", local: { node: "node-1" } }), (r.scheduling = { antiAffinity: "preferred" })),
     "middleware:storage.local.path: is required: an absolute directory on the node, e.g. /var/lib/middleware",
@@ -462,7 +467,7 @@ describe("stack config validation", () => {
     const s = parseStackConfig("dev", baseRaw(), secrets());
     assert.strictEqual(s.namespace, "middleware-dev");
     assert.strictEqual(s.storage.mode, StorageMode.Nfs);
-    assert.deepStrictEqual(s.storage.nfs, { server: "nfs.example.internal", path: "/exports/mw" });
+    assert.deepStrictEqual(s.storage.nfs, { server: "nfs.example.internal", path: "/exports/mw", version: "4.1" });
     assert.strictEqual(s.storage.reclaimPolicy, "Retain");
     assert.strictEqual(s.zookeeper.replicas, 3);
     assert.strictEqual(s.redisCluster.masters, 3);
@@ -482,6 +487,14 @@ describe("stack config validation", () => {
     assert.deepStrictEqual(problemsOf({ ...baseRaw(), redis: { clientScripting: "on" } }), [
       'middleware:redis.clientScripting: must be true or false (got "on")',
     ]);
+  });
+
+  it("mounts NFS with the version the stack names, written as a YAML number or a string", () => {
+    for (const version of [3, "3", 4.2, "4"]) {
+      const raw = baseRaw();
+      raw.storage.nfs.version = version;
+      assert.strictEqual(parseStackConfig("dev", raw, secrets()).storage.nfs?.version, String(version));
+    }
   });
 
   it("accepts client ACL rules that narrow keys, commands and channels", () => {
