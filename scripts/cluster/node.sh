@@ -170,7 +170,8 @@ serializeImagePulls: false
 evictionHard: {memory.available: 200Mi, nodefs.available: 2%, imagefs.available: 2%, nodefs.inodesFree: 2%}
 EOF
   start_process kubelet kubelet --config="$home/kubelet/config.yaml" --kubeconfig="$pki/kubelet.kubeconfig" \
-    --root-dir="$home/kubelet" --hostname-override="$node_name" --node-ip="$node_ip"
+    --root-dir="$home/kubelet" --hostname-override="$node_name" --node-ip="$node_ip" \
+    --experimental-mounter-path="$bin/mount-nfs"
   wait_until kubelet 120 curl -sf --max-time 2 http://127.0.0.1:10248/healthz
 }
 

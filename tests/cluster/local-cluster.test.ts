@@ -177,6 +177,9 @@ describe("local cluster (real Kubernetes)", function () {
         ]);
       assert.strictEqual((await connect(6443)).code, 0, "API server unreachable from a pod");
       assert.notStrictEqual((await connect(10250)).code, 0, "a pod reached the kubelet's port on the node");
+      // The NFS server listens on loopback only; rpcbind listens everywhere and is dropped but for loopback.
+      assert.notStrictEqual((await connect(111)).code, 0, "a pod reached rpcbind on the node");
+      assert.notStrictEqual((await connect(2049)).code, 0, "a pod reached the NFS server on the node");
     });
 
     it("keeps a key written to the volume when the pod is deleted", async () => {

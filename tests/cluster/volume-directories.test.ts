@@ -9,13 +9,19 @@ import * as path from "path";
 import { makeVolumeDirectories } from "../../components/providers/volume-directories-logic";
 import { StorageMode } from "../../components/config/settings";
 import { volumeDirectoryManifests } from "../../components/specs/volume-directories";
-import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
-import { check } from "../support/processes";
+import {
+  ClusterEnv,
+  Kubectl,
+  NODE_BASE_IMAGE,
+  clusterEnv,
+  ensureCluster,
+  importBaseImage,
+  localCluster,
+} from "../support/cluster";
 
 const NS = `middleware-vd${process.pid}`;
 const STS = "zookeeper";
-/** The base image as the kubelet finds it once imported into the node's containerd. */
-const IMAGE = "docker.io/library/debian:bookworm-slim";
+const IMAGE = NODE_BASE_IMAGE;
 
 describe("volume directories (providers/volume-directories-logic.ts) on the local cluster", function () {
   this.timeout(10 * 60 * 1000);
@@ -58,16 +64,8 @@ describe("volume directories (providers/volume-directories-logic.ts) on the loca
     root = path.join(env.CLUSTER_HOME, "volumes", `vd-test-${process.pid}`);
     fs.mkdirSync(root, { recursive: true });
     fs.chownSync(root, 10001, 10001);
-    // The Job's image, straight into the node's containerd (no registry involved).
-    await check("bash", [
-      "-c",
-      `docker save debian:bookworm-slim | ctr --address "${env.CLUSTER_RUN}/containerd.sock" --namespace k8s.io images import -`,
-    ]);
-    await kubectl.apply({
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
-    });
+    await importBaseImage(env);
+    await kubectl.restrictedNamespace(NS);
   });
 
   after(async () => {

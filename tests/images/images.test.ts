@@ -308,6 +308,38 @@ describe("images (real Docker engine)", function () {
         }
         return (await masterOf(sentinels[0])).split(".")[0];
       };
+      /** Writes `<prefix>:<i>` through `writer` until stopped, keeping those a replica acknowledged (WAIT 1). */
+      const writeAcknowledged = (writer: Redis, prefix: string) => {
+        const acknowledged: string[] = [];
+        let writing = true;
+        const done = (async () => {
+          for (let i = 0; writing; i++) {
+            const ok = await writer.set(`${prefix}:${i}`, String(i)).catch(() => "");
+            if (ok === "OK" && Number(await writer.call("WAIT", "1", "1000").catch(() => 0)) >= 1)
+              acknowledged.push(`${prefix}:${i}`);
+            else await new Promise((r) => setTimeout(r, 50));
+          }
+        })();
+        return {
+          acknowledged,
+          stop: async () => {
+            writing = false;
+            await done;
+          },
+        };
+      };
+      /** Fails naming how many of the `acknowledged` keys the data pod `on` no longer holds. */
+      const assertNoneLost = async (on: string, acknowledged: string[]) => {
+        const reader = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(on));
+        const values = acknowledged.length ? await reader.mget(...acknowledged) : [];
+        reader.disconnect();
+        const lost = acknowledged.filter((_, i) => values[i] === null);
+        assert.deepStrictEqual(
+          lost.slice(0, 5),
+          [],
+          `${lost.length} of ${acknowledged.length} WAIT-acknowledged writes lost`,
+        );
+      };
       /** Pod 0 falls behind: it is down while `key` is acknowledged (WAIT 1) by `master` and the other replica. */
       const writeWhilePod0Down = async (master: string, key: string) => {
         await docker("rm", "-f", data[0]);
@@ -1027,9 +1059,8 @@ describe("images (real Docker engine)", function () {
             void w.subscribe("+selected-slave");
           }),
         );
-        const acknowledged: string[] = [];
-        let writing = true;
-        let writes: Promise<void> | undefined;
+        let writes: ReturnType<typeof writeAcknowledged> | undefined;
+        let writer: Redis | undefined;
         let selected = "";
         await setFailoverTimeout(60000);
         try {
@@ -1043,16 +1074,8 @@ describe("images (real Docker engine)", function () {
           await docker("pause", selected);
           // The master's pod is back on its volume while the failover is still under way.
           await startData(master);
-          const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
-          writes = (async () => {
-            for (let i = 0; writing; i++) {
-              const ok = await writer.set(`restarted-master:${i}`, String(i)).catch(() => "");
-              if (ok === "OK" && Number(await writer.call("WAIT", "1", "500").catch(() => 0)) >= 1)
-                acknowledged.push(`restarted-master:${i}`);
-              else await new Promise((r) => setTimeout(r, 50));
-            }
-            writer.disconnect();
-          })();
+          writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+          writes = writeAcknowledged(writer, "restarted-master");
           // Long enough for the other replica to follow the restarted master and acknowledge its writes.
           await new Promise((r) => setTimeout(r, 6000));
         } finally {
@@ -1067,24 +1090,18 @@ describe("images (real Docker engine)", function () {
             /role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined,
           );
         } finally {
-          writing = false;
-          await writes;
+          await writes?.stop();
+          writer?.disconnect();
           await setFailoverTimeout(10000);
         }
         await healthy(all.length - 1);
+        // Before the fix the restarted master served at once: its writes, acknowledged by the replica
+        // following it, were discarded when the sentinels converted both to the promoted one.
+        await assertNoneLost(selected, writes?.acknowledged ?? []);
         const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(selected));
-        const values = acknowledged.length ? await promoted.mget(...acknowledged) : [];
         await promoted.set("after-the-failover", "kept");
         assert.strictEqual(Number(await promoted.call("WAIT", String(all.length - 1), "5000")), all.length - 1);
         promoted.disconnect();
-        // Before the fix the restarted master served at once: its writes, acknowledged by the replica
-        // following it, were discarded when the sentinels converted both to the promoted one.
-        const lost = acknowledged.filter((_, i) => values[i] === null);
-        assert.deepStrictEqual(
-          lost.slice(0, 5),
-          [],
-          `${lost.length} of ${acknowledged.length} WAIT-acknowledged writes lost`,
-        );
         assert.match(
           (await run("docker", ["logs", master])).stderr,
           /refuses writes until the sentinels confirm it as master/,
@@ -1135,8 +1152,7 @@ describe("images (real Docker engine)", function () {
         const fresh = hostsFiles.map((h) => fs.readFileSync(h, "utf8"));
         hostsFiles.forEach((h, i) => fs.writeFileSync(h, `${fresh[i]}${stale} ${hidden}.${domain}\n`));
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
-        const acknowledged: string[] = [];
-        let writing = true;
+        let writes: ReturnType<typeof writeAcknowledged> | undefined;
         try {
           await cli(hidden, "6379", "admin", ADMIN, "CLIENT", "KILL", "USER", "sentinel");
           await waitFor("the sentinels to lose the replica", 30000, async () => {
@@ -1154,14 +1170,8 @@ describe("images (real Docker engine)", function () {
               ? true
               : undefined;
           });
-          const writes = (async () => {
-            for (let i = 0; writing; i++) {
-              const ok = await writer.set(`deposed:${i}`, String(i)).catch(() => "");
-              if (ok === "OK" && Number(await writer.call("WAIT", "1", "1000").catch(() => 0)) >= 1)
-                acknowledged.push(`deposed:${i}`);
-              else await new Promise((r) => setTimeout(r, 50));
-            }
-          })();
+          writes = writeAcknowledged(writer, "deposed");
+          const acknowledged = writes.acknowledged;
           await waitFor("writes acknowledged", 10000, async () => (acknowledged.length > 20 ? true : undefined));
           // The master hangs past down-after; the sentinels promote the replica they see.
           await docker("pause", master);
@@ -1177,23 +1187,13 @@ describe("images (real Docker engine)", function () {
           await waitFor("the sentinels to convert the deposed master", 60000, async () =>
             /role:slave/.test(await client(master, "6379", "INFO", "replication")) ? true : undefined,
           );
-          writing = false;
-          await writes;
         } finally {
-          writing = false;
+          await writes?.stop();
           writer.disconnect();
           hostsFiles.forEach((h, i) => fs.writeFileSync(h, fresh[i]));
         }
-        const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(seen));
-        const values = await promoted.mget(...acknowledged);
-        promoted.disconnect();
         // Before the sidecar: the hidden replica stayed with the deposed master and acknowledged its writes.
-        const lost = acknowledged.filter((_, i) => values[i] === null);
-        assert.deepStrictEqual(
-          lost.slice(0, 5),
-          [],
-          `${lost.length} of ${acknowledged.length} WAIT-acknowledged writes lost`,
-        );
+        await assertNoneLost(seen, writes?.acknowledged ?? []);
         assert.match(
           (await run("docker", ["logs", `${hidden}-follower`])).stderr,
           new RegExp(`the sentinels now name ${seen}\\.${domain.replace(/\./g, "\\.")} master`),

@@ -26,6 +26,9 @@ export interface ClusterEnv {
   readonly REGISTRY_PULL_USER: string;
   readonly REGISTRY_PULL_PASSWORD_FILE: string;
   readonly CA_FILE: string;
+  /** The local NFS server (loopback) and the directory it exports. */
+  readonly NFS_SERVER: string;
+  readonly NFS_EXPORT: string;
   readonly CLUSTER_HOME: string;
   readonly CLUSTER_RUN: string;
   readonly TOOLS_BIN: string;
@@ -43,6 +46,17 @@ export async function clusterEnv(): Promise<ClusterEnv> {
 
 export function localCluster(...args: string[]): Promise<RunResult> {
   return run(SCRIPT, args);
+}
+
+/** The Docker engine's base image as the kubelet finds it once imported into the node's containerd. */
+export const NODE_BASE_IMAGE = "docker.io/library/debian:bookworm-slim";
+
+/** Imports the base image straight into the node's containerd (no registry involved). */
+export async function importBaseImage(env: ClusterEnv): Promise<void> {
+  await check("bash", [
+    "-c",
+    `docker save debian:bookworm-slim | ctr --address "${env.CLUSTER_RUN}/containerd.sock" --namespace k8s.io images import -`,
+  ]);
 }
 
 /** Starts the cluster unless `status` says it is healthy; returns whether this call started it. */
@@ -65,6 +79,15 @@ export class Kubectl {
     const r = await this.run(args, input);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
+  }
+
+  /** A namespace that enforces Pod Security "restricted", as the program's do. */
+  restrictedNamespace(name: string): Promise<string> {
+    return this.apply({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+    });
   }
 
   /** Applies objects (as JSON, which kubectl reads as YAML). */
