@@ -752,9 +752,18 @@ describe("images (real Docker engine)", function () {
         if (now !== master)
           console.log(`        (the sentinels failed over from ${master} to ${now} after the restart)`);
         for (const n of all) {
-          await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
+          // A replica resyncing after such a failover takes a full sync (repl-diskless-sync-delay 5 s included).
+          await waitFor(`${n} holds the acknowledged write`, 60000, async () =>
             (await client(n, "6379", "GET", "after-switchover")) === "kept" ? true : undefined,
-          );
+          ).catch(async (e: Error) => {
+            const views = await Promise.all(
+              all.map(
+                async (d) =>
+                  `--- ${d}: ${await client(d, "6379", "INFO", "replication").catch((x) => String(x))}\n${(await run("docker", ["logs", d])).stderr.slice(-4000)}`,
+              ),
+            );
+            throw new Error(`${e.message}; the sentinels name ${named[0]}\n${views.join("\n")}`);
+          });
         }
         assert.match(
           (await run("docker", ["logs", data[0]])).stderr,
@@ -827,7 +836,8 @@ describe("images (real Docker engine)", function () {
         );
         await healthy(all.length - 1);
         for (const n of all) {
-          await waitFor(`${n} holds the acknowledged write`, 30000, async () =>
+          // A replica resyncing after such a failover takes a full sync (repl-diskless-sync-delay 5 s included).
+          await waitFor(`${n} holds the acknowledged write`, 60000, async () =>
             (await client(n, "6379", "GET", "late-master")) === "kept" ? true : undefined,
           );
         }
