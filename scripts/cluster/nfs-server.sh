@@ -80,6 +80,13 @@ start_nfs_server() {
     wait_until rpcbind 30 rpcbind_answers
   fi
   is_running nfs-server && return
+  local port holder
+  for port in $nfs_port $nfs_mount_port; do
+    if holder=$(ss -Hltnp "sport = :$port" | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -n1) && [ -n "$holder" ]; then
+      echo "local-cluster: port $port is taken (${holder#users:((}); the cluster's NFS server needs it. An NFS server a package started (nfs-ganesha, nfs-kernel-server)? Stop it, then run up again" >&2
+      return 1
+    fi
+  done
   start_process nfs-server ganesha.nfsd -F -f "$home/nfs/ganesha.conf" -L "$logs/nfs-server-ganesha.log" -p "$run/nfs/ganesha.pid"
   wait_until nfs-server 60 nfs_answers
 }
