@@ -308,6 +308,16 @@ describe("images (real Docker engine)", function () {
         }
         return (await masterOf(sentinels[0])).split(".")[0];
       };
+      /** The data pods' containers this suite runs now (a test may have added pod 2). */
+      const dataContainers = async () =>
+        (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
+          .split("\n")
+          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+      /** Sets a monitoring option of mymaster on every sentinel. */
+      const setOnSentinels = (option: string, value: number) =>
+        Promise.all(
+          sentinels.map((s) => cli(s, "26379", "admin", ADMIN, "SENTINEL", "SET", "mymaster", option, String(value))),
+        );
       /** Writes `<prefix>:<i>` through `writer` until stopped, keeping those a replica acknowledged (WAIT 1). */
       const writeAcknowledged = (writer: Redis, prefix: string) => {
         const acknowledged: string[] = [];
@@ -772,9 +782,7 @@ describe("images (real Docker engine)", function () {
       });
 
       it("never promotes a replica that has not synced since it restarted: after a full restart with the master late, the stale one waits", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
-          .split("\n")
-          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = await dataContainers();
         await healthy(all.length - 1);
         const master = await switchOverOffPod0();
         const current = all.find((n) => n !== master && n !== data[0])!;
@@ -900,9 +908,7 @@ describe("images (real Docker engine)", function () {
       });
 
       it("waits for the sentinels when its volume holds data, even before their Service resolves (destroy, then up on kept volumes)", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
-          .split("\n")
-          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = await dataContainers();
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
         await writer.set("before-destroy", "kept");
@@ -936,9 +942,7 @@ describe("images (real Docker engine)", function () {
       });
 
       it("still knows the replicas when every sentinel restarts while the master hangs, and fails over to one", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
-          .split("\n")
-          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = await dataContainers();
         await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
@@ -971,9 +975,7 @@ describe("images (real Docker engine)", function () {
       });
 
       it("does not serve a master's empty volume while the sentinels still name it: it waits for the failover and no acknowledged write is lost", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
-          .split("\n")
-          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = await dataContainers();
         await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
@@ -986,12 +988,7 @@ describe("images (real Docker engine)", function () {
         writer.disconnect();
         // A lost PV comes back empty within down-after (10 s here, 30 s by default): the sentinels
         // never saw the master down and still name it.
-        const setDownAfter = (ms: number) =>
-          Promise.all(
-            sentinels.map((s) =>
-              cli(s, "26379", "admin", ADMIN, "SENTINEL", "SET", "mymaster", "down-after-milliseconds", String(ms)),
-            ),
-          );
+        const setDownAfter = (ms: number) => setOnSentinels("down-after-milliseconds", ms);
         await setDownAfter(10000);
         try {
           await docker("rm", "-f", master);
@@ -1047,17 +1044,10 @@ describe("images (real Docker engine)", function () {
       });
 
       it("takes no write when it restarts as master while the sentinels fail it over: it waits for their word and no acknowledged write is lost", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
-          .split("\n")
-          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = await dataContainers();
         await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
-        const setFailoverTimeout = (ms: number) =>
-          Promise.all(
-            sentinels.map((s) =>
-              cli(s, "26379", "admin", ADMIN, "SENTINEL", "SET", "mymaster", "failover-timeout", String(ms)),
-            ),
-          );
+        const setFailoverTimeout = (ms: number) => setOnSentinels("failover-timeout", ms);
         // The promotion the sentinels start stays pending as long as the replica they chose hangs (a
         // slow node, a pod the roll is stopping): the window in which the old master may come back.
         const watchers = await Promise.all(
@@ -1119,9 +1109,7 @@ describe("images (real Docker engine)", function () {
       });
 
       it("leaves a deposed master no replica the sentinels could not move, so it refuses writes when it comes back", async () => {
-        const all = (await docker("ps", "--format", "{{.Names}}", "--filter", `label=${RUN_LABEL}`))
-          .split("\n")
-          .filter((n) => /^redis-sentinel-data-\d$/.test(n));
+        const all = await dataContainers();
         await healthy(all.length - 1);
         const master = (await masterOf(sentinels[0])).split(".")[0];
         const [seen, hidden] = all.filter((n) => n !== master);
