@@ -5,7 +5,6 @@
 // pack stopping a violation at preview, and destroy keeping the Retain volumes.
 // Steps build on each other, in order. Recovery times are printed, never asserted.
 import * as assert from "assert";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,13 +14,12 @@ import { ClusterDns } from "../support/fault-writers";
 import { redisCliTls } from "../support/tls";
 import { ClientTls, tlsOptions } from "../../components/providers/shared/client-tls";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
-import { E2eStack } from "../support/local-stack";
+import { E2eStack, SUITE_STACKS, clearSuiteStacks } from "../support/local-stack";
 import { freePort, waitFor } from "../support/processes";
 import { RedisServer } from "../support/redis-servers";
 import { keySlot } from "../../components/specs/slot-plan";
 
-const NAMESPACE = "middleware-e2e";
-const VOLUME_ROOT = "/var/lib/middleware-cluster/volumes-e2e";
+const { namespace: NAMESPACE, volumeRoot: VOLUME_ROOT } = SUITE_STACKS.e2e;
 /** The local cluster's one node, which holds the local volumes (Pulumi.local.yaml). */
 const NODE = "middleware-local";
 /** The local cluster's DNS Service (scripts/local-cluster). */
@@ -84,32 +82,6 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     Promise.all(pods.map((p) => kubectl.waitReady(NAMESPACE, p, 300_000, since)));
   const deletePods = (...pods: string[]) => kubectl.check(["-n", NAMESPACE, "delete", "pod", ...pods, "--wait=false"]);
   /** Runs `f` while polling the pods; resolves with its result and, per StatefulSet, the most of `pods` seen not Ready at once. */
-  const watchingReadiness = async <T>(
-    pods: readonly string[],
-    f: () => Promise<T>,
-  ): Promise<[T, Map<string, number>]> => {
-    const statefulSetOf = (pod: string) => pod.replace(/-[0-9]+$/, "");
-    const worst = new Map<string, number>();
-    let rolling = true;
-    const watcher = (async () => {
-      while (rolling) {
-        const items = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items;
-        const ready = new Set(
-          items
-            .filter((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
-            .map((p: any) => p.metadata.name),
-        );
-        for (const sts of new Set(pods.map(statefulSetOf))) {
-          const down = pods.filter((p) => statefulSetOf(p) === sts && !ready.has(p)).length;
-          worst.set(sts, Math.max(worst.get(sts) ?? 0, down));
-        }
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    })();
-    const result = await f().finally(() => (rolling = false));
-    await watcher;
-    return [result, worst];
-  };
   const zkModes = async () =>
     Promise.all(ZOOKEEPERS.map(async (p) => zooKeeperMode(await podIp(p), zkPem).catch(() => "down")));
   // A pod holds neither the client nor the admin password (only their hashes): the judges send
@@ -161,8 +133,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   before(async () => {
     startedCluster = await ensureCluster();
     kubectl = new Kubectl(await clusterEnv());
-    await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    await stack.removeLeftovers(kubectl);
+    await clearSuiteStacks(kubectl);
   });
 
   after(async () => {
@@ -823,87 +794,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     await ok("up");
   });
 
-  it("rolls a config change one pod at a time and passes the assertions after it", async () => {
-    stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
-    const before = new Map(
-      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
-    );
-    const [out, downs] = await watchingReadiness(CLUSTER_PODS, () =>
-      timed("rolling maxmemory change of the 6 cluster pods (up)", () => ok("up")),
-    );
-    const worst = downs.get("redis-cluster");
-    assert.match(out, /^ok +Redis Cluster \(/m);
-    assert.strictEqual(worst, 1, `at most one cluster pod may be down at a time during the roll (saw ${worst})`);
-    const now = new Map(
-      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
-    );
-    for (const p of CLUSTER_PODS) assert.notStrictEqual(now.get(p), before.get(p), `${p} must have been replaced`);
-    assert.strictEqual(now.get("zookeeper-0"), before.get("zookeeper-0"), "other workloads must not roll");
-    const maxmemory = await nodeCli(
-      await podIp("redis-cluster-3"),
-      adminPassword,
-      "--user",
-      "admin",
-      "config",
-      "get",
-      "maxmemory",
-    );
-    assert.match(maxmemory, new RegExp(`^${48 * 1024 * 1024}$`, "m"));
-  });
-
-  it("rotates the client password: every Redis pod rolls one at a time, the assertions pass with the new one", async () => {
-    const rotated = `rotated-${Date.now()}-client-password`;
-    const set = await stack.runWithInput(
-      rotated,
-      "pulumi",
-      "config",
-      "set",
-      "--secret",
-      "redisPassword",
-      "--non-interactive",
-    );
-    assert.strictEqual(set.code, 0, set.stderr);
-    const redisPods = ALL_PODS.filter((p) => !ZOOKEEPERS.includes(p));
-    const before = new Map(
-      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
-    );
-    const [out, worst] = await watchingReadiness(redisPods, () =>
-      timed("client password rotation, 13 Redis pods rolled (up)", () => ok("up")),
-    );
-    for (const line of ["Redis", "Redis Cluster", "Redis Sentinel"])
-      assert.match(out, new RegExp(`^ok +${line} \\(`, "m"));
-    for (const [sts, n] of worst) assert.ok(n <= 1, `${sts}: ${n} pods down at once during the rotation`);
-    const now = new Map(
-      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.metadata.uid]),
-    );
-    for (const p of redisPods) assert.notStrictEqual(now.get(p), before.get(p), `${p} must have rolled`);
-    for (const p of ZOOKEEPERS) assert.strictEqual(now.get(p), before.get(p), "ZooKeeper must not roll");
-    // Each master that rolled handed over first, and only once the DNS named every replica at its
-    // new address: no replica sat redialling an address a pod no longer has (repl-timeout, 60 s).
-    for (const p of SENTINEL_DATA) {
-      const log = await kubectl.check(["-n", NAMESPACE, "logs", p]);
-      const replication = log
-        .split("\n")
-        .filter((l) => /Connecting to MASTER|Timeout connecting|REPLICAOF|redis-handover/.test(l));
-      assert.doesNotMatch(
-        log,
-        /Timeout connecting to the MASTER/,
-        `${p} stalled on a master's old address:\n${replication.join("\n")}`,
-      );
-    }
-    await assert.rejects(standaloneCli(password, "ping"), /WRONGPASS|invalid username-password/);
-    assert.strictEqual(await standaloneCli(rotated, "get", "e2e:standalone"), "kept");
-    password = rotated;
-    // Nothing in the API server gives the password away: not the StatefulSets, not the pods.
-    const visible = JSON.stringify(await kubectl.json(["-n", NAMESPACE, "get", "statefulsets,pods,configmaps"]));
-    assert.ok(
-      !visible.includes(rotated) && !visible.includes(createHash("sha256").update(rotated).digest("hex").slice(0, 16)),
-    );
-  });
-
   it("stops a seeded policy violation at preview with the policy's message", async () => {
     stack.writeSettings((c) => {
-      c["middleware:redisCluster"].maxmemory = "48mb";
       c["middleware:storage"].reclaimPolicy = "Delete";
     });
     const r = await stack.run("preview");
@@ -911,7 +803,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     assert.ok(r.stdout.length > 0, `no summary printed; stderr:\n${r.stderr.slice(-4000)}`);
     assert.match(r.stdout, /### Preview of `local`: \*\*fails\*\*/);
     assert.match(r.stdout, /MANDATORY `persistentvolume-reclaim-retain`.*has reclaim policy Delete; use Retain/);
-    stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
+    stack.writeSettings();
   });
 
   it("refuses at preview a second stack on this stack's volume root, naming the volumes it would share", async () => {
@@ -939,7 +831,6 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
   it("refuses a ZooKeeper resize and a volume move under running pods, changing nothing", async () => {
     stack.writeSettings((c) => {
-      c["middleware:redisCluster"].maxmemory = "48mb";
       c["middleware:zookeeper"] = { ...c["middleware:zookeeper"], replicas: 5 };
     });
     const preview = await stack.run("preview");
@@ -951,7 +842,6 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
     // Acknowledged but not stopped: the guard finds the members answering before anything changes.
     stack.writeSettings((c) => {
-      c["middleware:redisCluster"].maxmemory = "48mb";
       c["middleware:zookeeper"] = { ...c["middleware:zookeeper"], replicas: 5, resizeFrom: 3 };
     });
     const up = await stack.run("up");
@@ -970,7 +860,6 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     );
 
     stack.writeSettings((c) => {
-      c["middleware:redisCluster"].maxmemory = "48mb";
       c["middleware:storage"].local.path = `${VOLUME_ROOT}-moved`;
     });
     const move = await stack.run("preview");
@@ -981,7 +870,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       ),
       (move.stdout + move.stderr).slice(-3000),
     );
-    stack.writeSettings((c) => (c["middleware:redisCluster"].maxmemory = "48mb"));
+    stack.writeSettings();
     await ok("up");
   });
 

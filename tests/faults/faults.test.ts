@@ -7,23 +7,25 @@
 // a table after the run. Pass: no durably acknowledged write lost (Redis: WAIT-acknowledged by a
 // replica; ZooKeeper: every write) and every system whole again. Times are printed, never asserted.
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
 import { TlsFiles, redisCliTls } from "../support/tls";
 import { ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
 import { redisCli, zooKeeperMode } from "../support/judges";
-import { E2eStack } from "../support/local-stack";
+import { E2eStack, SUITE_STACKS, clearSuiteStacks } from "../support/local-stack";
 import { PodLogs } from "../support/pod-logs";
+import { podUids, watchingReadiness } from "../support/rolls";
 import { waitFor } from "../support/processes";
 
-const NAMESPACE = "middleware-faults";
-const VOLUME_ROOT = "/var/lib/middleware-cluster/volumes-faults";
+const { namespace: NAMESPACE, volumeRoot: VOLUME_ROOT } = SUITE_STACKS.faults;
 const CLUSTER_DNS = "10.96.0.10";
 const ZONE = `${NAMESPACE}.svc.cluster.local`;
 const ZOOKEEPERS = [0, 1, 2].map((i) => `zookeeper-${i}`);
 const CLUSTER_PODS = [0, 1, 2, 3, 4, 5].map((i) => `redis-cluster-${i}`);
 const SENTINEL_DATA = [0, 1, 2].map((i) => `redis-sentinel-data-${i}`);
 const SENTINELS = [0, 1, 2].map((i) => `redis-sentinel-${i}`);
+const ALL_REDIS = ["redis-0", ...CLUSTER_PODS, ...SENTINEL_DATA, ...SENTINELS];
 /** A Sentinel data pod's own scripts and the server's role changes: what explains a lost write. */
 const DATA_POD_EVENTS =
   /redis-(handover|entrypoint|master-fence|promotable)|MASTER MODE|Connecting to MASTER|MASTER <-> REPLICA sync: (Finished|Master accepted)|REPLICAOF|SLAVE OF|[Ss]hutdown|Ready to accept/;
@@ -56,6 +58,7 @@ describe("faults on the local stack (tests/faults)", function () {
   let sentinelTls: { files: TlsFiles; args: string[] };
   /** The applications' certificate for ZooKeeper (its client Secret), for the writers and srvr. */
   let zkTls: TlsFiles;
+  let standaloneTls: string[];
   let dataPodLogs: PodLogs | undefined;
   let followerLogs: PodLogs | undefined;
 
@@ -285,8 +288,7 @@ describe("faults on the local stack (tests/faults)", function () {
   before(async () => {
     startedCluster = await ensureCluster();
     kubectl = new Kubectl(await clusterEnv());
-    await kubectl.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
-    await stack.removeLeftovers(kubectl);
+    await clearSuiteStacks(kubectl);
     const up = await stack.run("up");
     assert.strictEqual(
       up.code,
@@ -300,6 +302,7 @@ describe("faults on the local stack (tests/faults)", function () {
     const sentinelFiles = await kubectl.clientTls(NAMESPACE, "redis-sentinel-client-tls");
     sentinelTls = { files: sentinelFiles, args: redisCliTls(sentinelFiles) };
     zkTls = await kubectl.clientTls(NAMESPACE, "zookeeper-client-tls");
+    standaloneTls = redisCliTls(await kubectl.clientTls(NAMESPACE, "redis-client-tls"));
     dataPodLogs = new PodLogs(kubectl, NAMESPACE, SENTINEL_DATA, "redis").start();
     followerLogs = new PodLogs(kubectl, NAMESPACE, SENTINEL_DATA, "follow-sentinels").start();
     names = new ClusterDns(CLUSTER_DNS, [
@@ -450,16 +453,46 @@ describe("faults on the local stack (tests/faults)", function () {
         `up exited ${result.code}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`,
       );
     };
+    // `up` while watching the pods: how many of each StatefulSet were not Ready at once.
+    const rolled = async (f: () => Promise<void>) =>
+      (await watchingReadiness(kubectl, NAMESPACE, [...ALL_REDIS, ...ZOOKEEPERS], f))[1];
+    const assertOneAtATime = (worst: Map<string, number>) => {
+      for (const [sts, n] of worst) assert.ok(n <= 1, `${sts}: ${n} pods were not Ready at once during the roll`);
+    };
 
-    it("a config change that rolls every Redis and ZooKeeper pod, one at a time", () =>
-      scenario("a rolling config change", writers, async () => {
+    it("a config change that rolls every Redis and ZooKeeper pod, one at a time", async () => {
+      const before = await podUids(kubectl, NAMESPACE);
+      await scenario("a rolling config change", writers, async () => {
         stack.writeSettings((c) => {
           c["middleware:redisCluster"].maxmemory = "48mb";
           c["middleware:redisSentinel"].maxmemory = "48mb";
           c["middleware:zookeeper"].heap = "120m";
         });
-        await up();
-      }));
+        assertOneAtATime(await rolled(up));
+      });
+      const now = await podUids(kubectl, NAMESPACE);
+      for (const p of [...CLUSTER_PODS, ...SENTINEL_DATA, ...ZOOKEEPERS])
+        assert.notStrictEqual(now.get(p), before.get(p), `${p} must have rolled`);
+      assert.strictEqual(now.get("redis-0"), before.get("redis-0"), "the standalone Redis, unchanged, must not roll");
+      const admin = await stack.secret("redisAdminPassword");
+      for (const [pod, tls] of [
+        [CLUSTER_PODS[3], clusterTls],
+        [SENTINEL_DATA[1], sentinelTls],
+      ] as const) {
+        const maxmemory = await redisCli(
+          await podIp(pod),
+          6379,
+          admin,
+          ...tls.args,
+          "--user",
+          "admin",
+          "config",
+          "get",
+          "maxmemory",
+        );
+        assert.match(maxmemory, new RegExp(`^${48 * 1024 * 1024}$`, "m"), `${pod} runs the new maxmemory`);
+      }
+    });
     it("the client password rotated in two steps, every Redis pod rolled twice: no client refused for its password", async () => {
       const authErrors = () =>
         writers.slice(0, 2).map((w) => (w.errors.get("WRONGPASS") ?? 0) + (w.errors.get("NOAUTH") ?? 0));
@@ -470,19 +503,44 @@ describe("faults on the local stack (tests/faults)", function () {
         const set = await stack.runWithInput(value, "pulumi", "config", "set", "--secret", key, "--non-interactive");
         assert.strictEqual(set.code, 0, set.stderr);
       };
+      const standalone = await podIp("redis-0");
+      const standaloneCli = (pw: string, ...args: string[]) =>
+        redisCli(standalone, 6379, pw, ...standaloneTls, ...args);
+      assert.strictEqual(await standaloneCli(old, "set", "fault:standalone", "kept"), "OK");
+      const uids = await podUids(kubectl, NAMESPACE);
+      const start = Date.now();
       await scenario("a client password rotation", writers, async () => {
         // Step 1: the servers take the new password and keep the old one; applications still use the old.
         await setSecret("redisPreviousPassword", password);
         await setSecret("redisPassword", rotated);
-        await up();
+        assertOneAtATime(await rolled(up));
         password = rotated;
         // The applications move over, then step 2 retires the old password.
         writers[0].usePassword(rotated);
         writers[1].usePassword(rotated);
         const rm = await stack.run("pulumi", "config", "rm", "redisPreviousPassword");
         assert.strictEqual(rm.code, 0, rm.stderr);
-        await up();
+        assertOneAtATime(await rolled(up));
       });
+      const now = await podUids(kubectl, NAMESPACE);
+      for (const p of ALL_REDIS) assert.notStrictEqual(now.get(p), uids.get(p), `${p} must have rolled`);
+      for (const p of ZOOKEEPERS) assert.strictEqual(now.get(p), uids.get(p), "ZooKeeper must not roll");
+      // Each master that rolled handed over first, and only once the DNS named every replica at its
+      // new address: no replica sat redialling an address a pod no longer has (repl-timeout, 60 s).
+      const stalled = dataPodLogs!.text(start, /Timeout connecting to the MASTER/);
+      assert.ok(
+        stalled.every((l) => l.startsWith("--- ")),
+        `a replica stalled on a master's old address:\n${dataPodLogs!.text(start, /Connecting to MASTER|Timeout connecting|REPLICAOF|redis-handover/).join("\n")}`,
+      );
+      await assert.rejects(standaloneCli(old, "ping"), /WRONGPASS|invalid username-password/);
+      assert.strictEqual(await standaloneCli(rotated, "get", "fault:standalone"), "kept");
+      // Nothing in the API server gives the password away: not the StatefulSets, not the pods.
+      const visible = JSON.stringify(await kubectl.json(["-n", NAMESPACE, "get", "statefulsets,pods,configmaps"]));
+      assert.ok(
+        !visible.includes(rotated) &&
+          !visible.includes(createHash("sha256").update(rotated).digest("hex").slice(0, 16)),
+        "the new password, or its hash, is readable in a StatefulSet, pod or ConfigMap",
+      );
       assert.deepStrictEqual(
         authErrors(),
         before,

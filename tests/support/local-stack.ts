@@ -14,6 +14,42 @@ const SCRIPT = path.join(ROOT, "scripts", "local-stack");
 
 type Settings = Record<string, any>;
 
+/**
+ * The stacks the cluster suites deploy. Cluster state outlives a run, so a run that was killed
+ * leaves its stack running: 16 more pods whose probes alone take a core of this 2-core machine and
+ * make every later suite's rolls slow enough to fail (a CI run took 2.5 times as long that way).
+ */
+export const SUITE_STACKS = {
+  e2e: { namespace: "middleware-e2e", volumeRoot: "/var/lib/middleware-cluster/volumes-e2e" },
+  faults: { namespace: "middleware-faults", volumeRoot: "/var/lib/middleware-cluster/volumes-faults" },
+} as const;
+
+/**
+ * Deletes every suite stack an earlier run left on the cluster (namespace, Retain volumes, volume
+ * directory, deployer account), and says what else runs beside the suite: a developer's own stack
+ * is never touched, but its load is named so that slow timings are not a mystery.
+ */
+export async function clearSuiteStacks(kubectl: Kubectl): Promise<void> {
+  const namespaces: string[] = (await kubectl.json(["get", "namespaces"])).items.map((n: any) => n.metadata.name);
+  for (const { namespace, volumeRoot } of Object.values(SUITE_STACKS)) {
+    if (namespaces.includes(namespace)) {
+      console.log(`      (deleting ${namespace}, which an earlier run left running)`);
+      await kubectl.check(["delete", "namespace", namespace, "--wait=true", "--timeout=180s"]);
+    }
+    const leftover = new E2eStack(namespace, volumeRoot);
+    await leftover.removeLeftovers(kubectl);
+    leftover.cleanup();
+  }
+  const pods: any[] = (await kubectl.json(["get", "pods", "--all-namespaces"])).items;
+  const others = new Map<string, number>();
+  for (const p of pods.filter((p) => p.metadata.namespace !== "kube-system"))
+    others.set(p.metadata.namespace, (others.get(p.metadata.namespace) ?? 0) + 1);
+  for (const [namespace, count] of others)
+    console.log(
+      `      (namespace ${namespace} runs ${count} pods beside this suite; its load slows every timing here)`,
+    );
+}
+
 export class E2eStack {
   readonly state = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-stack-"));
   readonly settingsFile = path.join(this.state, "settings.yaml");
