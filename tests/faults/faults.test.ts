@@ -509,9 +509,9 @@ describe("faults on the local stack (tests/faults)", function () {
         const set = await stack.runWithInput(value, "pulumi", "config", "set", "--secret", key, "--non-interactive");
         assert.strictEqual(set.code, 0, set.stderr);
       };
-      const standalone = await podIp("redis-0");
-      const standaloneCli = (pw: string, ...args: string[]) =>
-        redisCli(standalone, 6379, pw, ...standaloneTls, ...args);
+      // Asked for its address each time: the rotation replaces the pod.
+      const standaloneCli = async (pw: string, ...args: string[]) =>
+        redisCli(await podIp("redis-0"), 6379, pw, ...standaloneTls, ...args);
       assert.strictEqual(await standaloneCli(old, "set", "fault:standalone", "kept"), "OK");
       const uids = await podUids(kubectl, NAMESPACE);
       const start = Date.now();
