@@ -61,8 +61,11 @@ export interface Ack {
   readonly at: number;
 }
 
+/** How far an acknowledged write went: as far as the system promises, or to a master alone. */
+type WriteKind = "durable" | "unreplicated";
+
 export abstract class Writer {
-  /** Writes acknowledged as durable: Redis with WAIT >= 1 replica, every ZooKeeper write. */
+  /** Writes acknowledged as durable: Redis with WAIT >= 1 replica (a standalone's OK), every ZooKeeper write. */
   readonly acked: Ack[] = [];
   /** Redis writes the master acknowledged without a replica's (async replication's documented limit). */
   readonly ackedUnreplicated: Ack[] = [];
@@ -75,7 +78,7 @@ export abstract class Writer {
   private loop?: Promise<void>;
 
   abstract readonly system: string;
-  protected abstract writeOne(i: number): Promise<"replicated" | "unreplicated">;
+  protected abstract writeOne(i: number): Promise<WriteKind>;
   /** Acknowledged writes of `acks` that a fresh client does not read back. */
   abstract lost(acks: readonly Ack[]): Promise<string[]>;
   abstract close(): Promise<void>;
@@ -86,7 +89,7 @@ export abstract class Writer {
       for (let i = 0; this.running; i++) {
         try {
           const kind = await this.writeOne(i);
-          (kind === "replicated" ? this.acked : this.ackedUnreplicated).push({ id: String(i), at: Date.now() });
+          (kind === "durable" ? this.acked : this.ackedUnreplicated).push({ id: String(i), at: Date.now() });
           await new Promise((r) => setTimeout(r, 20)); // ~50 writes/s: every gap shows, little to read back
         } catch (e) {
           this.refused++;
@@ -144,7 +147,7 @@ abstract class WaitingRedisWriter extends Writer {
   /** A client of the system with `password`, errors swallowed (every write reports its own). */
   protected abstract connect(password: string): Redis | Cluster;
 
-  protected async writeOne(i: number): Promise<"replicated" | "unreplicated"> {
+  protected async writeOne(i: number): Promise<WriteKind> {
     const key = keyOf(this.tag, String(i));
     // In a cluster the pipeline goes to the key's node: the WAIT counts that master's replicas.
     const replies = (await this.client.pipeline().set(key, key).call("WAIT", "1", "1000").exec()) as [
@@ -154,7 +157,7 @@ abstract class WaitingRedisWriter extends Writer {
     const [[setError, set], [waitError, replicas]] = replies;
     if (setError || set !== "OK") throw setError ?? new Error(String(set));
     if (waitError) throw waitError;
-    return Number(replicas) >= 1 ? "replicated" : "unreplicated";
+    return Number(replicas) >= 1 ? "durable" : "unreplicated";
   }
 
   async close(): Promise<void> {
@@ -335,9 +338,16 @@ export class ZooKeeperWriter extends Writer {
 
   private constructor(
     private readonly env: NodeJS.ProcessEnv,
-    private readonly relay: TlsRelay,
+    private readonly relay?: TlsRelay,
   ) {
     super();
+  }
+
+  /** Straight to `connect` (host:port[,host:port...]) in plain text: an ensemble of real processes on loopback. */
+  static async plain(connect: string, superPassword: string, path: string): Promise<ZooKeeperWriter> {
+    const w = new ZooKeeperWriter({ ZK_CONNECT: connect, ZK_DIGEST: `super:${superPassword}`, ZK_PATH: path });
+    await w.process().ask("read", 30_000);
+    return w;
   }
 
   /** `tls`: the ensemble's client Secret; the child's native client (no TLS) goes through a relay of ours. */
@@ -362,9 +372,9 @@ export class ZooKeeperWriter extends Writer {
     return this.register;
   }
 
-  protected async writeOne(i: number): Promise<"replicated"> {
+  protected async writeOne(i: number): Promise<WriteKind> {
     await this.process().ask(`write ${i}`, 30_000);
-    return "replicated";
+    return "durable";
   }
 
   /** The register holds the last acknowledged value or a later one; anything else lost acknowledged writes. */
@@ -383,6 +393,64 @@ export class ZooKeeperWriter extends Writer {
   async close(): Promise<void> {
     await this.stop();
     this.register?.close();
-    this.relay.close();
+    this.relay?.close();
+  }
+}
+
+/**
+ * One standalone Redis server written with plain SET. Its OK is the acknowledgement: with
+ * appendonly, Redis writes the command to its AOF before it replies.
+ */
+export class StandaloneRedisWriter extends Writer {
+  readonly system = "Redis";
+  private readonly client: Redis;
+
+  constructor(
+    private readonly port: number,
+    private readonly password: string,
+    private readonly tag: string,
+  ) {
+    super();
+    this.client = this.connect();
+  }
+
+  private connect(): Redis {
+    const client = new Redis({
+      host: "127.0.0.1",
+      port: this.port,
+      password: this.password,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+    });
+    client.on("error", () => undefined);
+    return client;
+  }
+
+  protected async writeOne(i: number): Promise<WriteKind> {
+    const key = keyOf(this.tag, String(i));
+    const reply = await this.client.set(key, key);
+    if (reply !== "OK") throw new Error(String(reply));
+    return "durable";
+  }
+
+  async lost(acks: readonly Ack[]): Promise<string[]> {
+    const reader = this.connect();
+    try {
+      const keys = acks.map((a) => keyOf(this.tag, a.id));
+      const values = await Promise.all(keys.map((k) => reader.get(k)));
+      return keys.filter((k, i) => values[i] !== k);
+    } finally {
+      reader.disconnect();
+    }
+  }
+
+  /** The key write `id` set: what to look for in the AOF on the server's disk. */
+  key(id: string): string {
+    return keyOf(this.tag, id);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.client.disconnect();
   }
 }

@@ -178,7 +178,12 @@ export class RedisServer {
 /** A set of servers under one temp dir; `stopAll` kills every one and removes the dir. */
 export class RedisServers {
   readonly servers: RedisServer[] = [];
-  private root = fs.mkdtempSync(path.join(os.tmpdir(), "redis-servers-"));
+  private readonly root: string;
+
+  /** `parent`: where the servers' directories go (a mounted file system under test, say). */
+  constructor(parent = os.tmpdir()) {
+    this.root = fs.mkdtempSync(path.join(parent, "redis-servers-"));
+  }
 
   async add(count: number, opts: RedisServerOptions = {}): Promise<RedisServer[]> {
     const added: RedisServer[] = [];
@@ -187,8 +192,9 @@ export class RedisServers {
       const port = await freePort(opts.cluster ? 10000 : undefined);
       added.push(new RedisServer(port, opts, this.root));
     }
-    await Promise.all(added.map((s) => s.start()));
+    // Tracked before they start: one that fails to answer is still a process stopAll must end.
     this.servers.push(...added);
+    await Promise.all(added.map((s) => s.start()));
     return added;
   }
 

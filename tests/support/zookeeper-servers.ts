@@ -45,11 +45,13 @@ export function zooKeeperLibDir(): Promise<string> {
 export interface ZooKeeperEnsembleOptions {
   /** Speak TLS as the product does (zooTlsLines), each member with a certificate of this authority. */
   readonly tls?: TestAuthority;
+  /** Where the members' directories go (a mounted file system under test, say); a temp dir by default. */
+  readonly parentDir?: string;
 }
 
 export class ZooKeeperEnsembleProcess {
   private readonly procs: (ChildProcess | undefined)[] = [];
-  private readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "zk-"));
+  private readonly root: string;
   readonly clientPorts: number[] = [];
   /** Member i's certificate (mounted at its tls/), when the ensemble speaks TLS. */
   readonly memberTls: TlsFiles[] = [];
@@ -57,7 +59,9 @@ export class ZooKeeperEnsembleProcess {
   constructor(
     readonly size: number,
     readonly options: ZooKeeperEnsembleOptions = {},
-  ) {}
+  ) {
+    this.root = fs.mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), "zk-"));
+  }
 
   get servers(): string[] {
     return this.clientPorts.map((p) => `127.0.0.1:${p}`);
@@ -159,11 +163,13 @@ export class ZooKeeperEnsembleProcess {
 
   /** Starts member i as its pod would; `env` changes what the entrypoint is given (a broken image, say). */
   startMember(i: number, env: NodeJS.ProcessEnv = {}): void {
-    const log = path.join(this.memberDir(i), "server.log");
+    const log = fs.openSync(path.join(this.memberDir(i), "server.log"), "a");
     this.procs[i] = spawn(path.join(ZK_IMAGE_DIR, "zk-entrypoint"), [], {
       env: { ...this.memberEnv(i), ...env },
-      stdio: ["ignore", fs.openSync(log, "a"), fs.openSync(log, "a")],
+      stdio: ["ignore", log, log],
     });
+    // The child has its own copy; this one would keep the member's directory busy (and leak).
+    fs.closeSync(log);
   }
 
   async killMember(i: number): Promise<void> {
