@@ -12,13 +12,14 @@
 // 10 s plus the health assertions' own time. Its own namespaces and volume roots; removes them.
 import * as fs from "fs";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../tests/support/cluster";
-import { E2eStack } from "../tests/support/local-stack";
+import { E2eStack, LOCAL_NFS_EXPORT } from "../tests/support/local-stack";
+import { RUN_AS_USER } from "../components/specs/pod-security";
 import { RunResult } from "../tests/support/processes";
 
 const NAMESPACE = "middleware-bench";
 const FLOOR_NAMESPACE = "middleware-floor";
-const VOLUME_ROOT = "/var/lib/middleware-cluster/volumes-bench";
-const FLOOR_ROOT = "/var/lib/middleware-cluster/volumes-floor";
+const VOLUME_ROOT = `${LOCAL_NFS_EXPORT}/bench`;
+const FLOOR_ROOT = `${LOCAL_NFS_EXPORT}/floor`;
 /** How pulumi stack export --show-secrets spells a secret value. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -66,12 +67,21 @@ async function renderedManifests(stack: E2eStack): Promise<KubeObject[]> {
   return JSON.parse(moved) as KubeObject[];
 }
 
+const volumePath = (pv: KubeObject): string => {
+  const spec = (pv as KubeObject & { spec: { nfs?: { path: string }; local?: { path: string } } }).spec;
+  return (spec.nfs ?? spec.local)!.path;
+};
+
 /** Applies the manifests as kubectl users do, waits for every StatefulSet, forms the Redis Cluster. */
 async function floor(kubectl: Kubectl, objects: readonly KubeObject[]): Promise<number> {
   const list = (items: readonly object[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
   const namespaces = objects.filter((o) => o.kind === "Namespace");
   const rest = objects.filter((o) => o.kind !== "Namespace");
-  fs.mkdirSync(FLOOR_ROOT, { recursive: true, mode: 0o755 });
+  // The directories the program's directory Job makes, made here as the server's admin would.
+  for (const dir of [FLOOR_ROOT, ...rest.filter((o) => o.kind === "PersistentVolume").map(volumePath)]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o770 });
+    fs.chownSync(dir, RUN_AS_USER, RUN_AS_USER);
+  }
   const t0 = performance.now();
   await kubectl.check(["apply", "--server-side", "-f", "-"], list(namespaces));
   await kubectl.check(["apply", "--server-side", "-f", "-"], list(rest));

@@ -13,6 +13,7 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { SecretKey } from "../components/config/settings";
+import { RUN_AS_USER } from "../components/specs/pod-security";
 import {
   DeployerScope,
   LOCAL_ACCOUNT_NAMESPACE,
@@ -195,11 +196,32 @@ function ensureSecrets(env: NodeJS.ProcessEnv, cluster: Record<string, string>):
   }
 }
 
-/** Local volumes must exist on the node before a pod can mount them. */
-function ensureVolumeRoot(): void {
+/**
+ * The stack's volume root must exist before a pod mounts it. A local root is made on the node. An
+ * NFS root on the local cluster's own server is made under its export as an NFS admin would make
+ * it: owned by the workloads' user, since the server squashes root and the directory Job writes
+ * as that user. A root on any other NFS server is that server's admin's to make.
+ */
+function ensureVolumeRoot(cluster: Record<string, string>): void {
   const storage = readStackFile(COMMITTED_CONFIG).config?.["middleware:storage"] as
-    { local?: { path?: string } } | undefined;
-  if (storage?.local?.path) fs.mkdirSync(storage.local.path, { recursive: true, mode: 0o755 });
+    { mode?: string; local?: { path?: string }; nfs?: { server?: string; path?: string } } | undefined;
+  if (storage?.mode === "local" && storage.local?.path)
+    fs.mkdirSync(storage.local.path, { recursive: true, mode: 0o755 });
+  const nfs = storage?.mode === "nfs" ? storage.nfs : undefined;
+  if (!nfs?.path || nfs.server !== cluster.NFS_SERVER) return;
+  const relative = path.relative(cluster.NFS_EXPORT, nfs.path);
+  if (!relative || relative.startsWith("..") || path.isAbsolute(relative))
+    fail(
+      `storage.nfs.path: ${nfs.path} is not inside the local cluster's NFS export ${cluster.NFS_EXPORT}; ` +
+        `give the stack a directory of its own there, e.g. ${cluster.NFS_EXPORT}/${STACK}`,
+    );
+  let dir = cluster.NFS_EXPORT;
+  for (const part of relative.split(path.sep)) {
+    dir = path.join(dir, part);
+    if (fs.existsSync(dir)) continue;
+    fs.mkdirSync(dir, { mode: 0o770 });
+    fs.chownSync(dir, RUN_AS_USER, RUN_AS_USER);
+  }
 }
 
 /**
@@ -261,7 +283,7 @@ function prepare(): NodeJS.ProcessEnv {
   ensureBackend(env);
   writeConfigFile();
   ensureSecrets(env, cluster);
-  ensureVolumeRoot();
+  ensureVolumeRoot(cluster);
   return { ...env, KUBECONFIG: ensureDeployer(cluster) };
 }
 

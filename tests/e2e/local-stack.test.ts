@@ -21,7 +21,6 @@ import { keySlot } from "../../components/specs/slot-plan";
 
 const { namespace: NAMESPACE, volumeRoot: VOLUME_ROOT } = SUITE_STACKS.e2e;
 /** The local cluster's one node, which holds the local volumes (Pulumi.local.yaml). */
-const NODE = "middleware-local";
 /** The local cluster's DNS Service (scripts/local-cluster). */
 const CLUSTER_DNS = "10.96.0.10";
 const ZOOKEEPERS = ["zookeeper-0", "zookeeper-1", "zookeeper-2"];
@@ -155,11 +154,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   });
 
   it("refuses at preview a required anti-affinity the one-node cluster cannot satisfy, naming the shortage", async () => {
-    // Node-local volumes already refuse "required" at validation; provisioned ones leave it to the cluster's nodes.
-    stack.writeSettings((c) => {
-      c["middleware:storage"] = { mode: "storageClass", storageClassName: "standard" };
-      c["middleware:scheduling"].antiAffinity = "required";
-    });
+    // Node-local volumes refuse "required" at validation already; NFS volumes leave it to the cluster's nodes.
+    stack.writeSettings((c) => (c["middleware:scheduling"].antiAffinity = "required"));
     try {
       const r = await timed("preview with required anti-affinity on one node (refused)", () => stack.run("preview"));
       assert.notStrictEqual(r.code, 0);
@@ -815,7 +811,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       assert.match(
         out,
         new RegExp(
-          `storage\\.local\\.path: ${VOLUME_ROOT} on node middleware-local already holds volumes that are not this stack's: ${NAMESPACE}-`,
+          `storage\\.nfs\\.path: ${VOLUME_ROOT} on 127\\.0\\.0\\.1 already holds volumes that are not this stack's: ${NAMESPACE}-`,
         ),
       );
       assert.match(out, new RegExp(`claimed from namespace ${NAMESPACE}\\)`));
@@ -860,13 +856,16 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     );
 
     stack.writeSettings((c) => {
-      c["middleware:storage"].local.path = `${VOLUME_ROOT}-moved`;
+      c["middleware:storage"].nfs.path = `${VOLUME_ROOT}-moved`;
     });
-    const move = await stack.run("preview");
+    // scripts/local-stack makes the directory under the export before the preview refuses the move.
+    const move = await stack
+      .run("preview")
+      .finally(() => fs.rmSync(`${VOLUME_ROOT}-moved`, { recursive: true, force: true }));
     assert.notStrictEqual(move.code, 0);
     assert.ok(
       (move.stdout + move.stderr).includes(
-        `storage: changing "local:${NODE}:${VOLUME_ROOT}" to "local:${NODE}:${VOLUME_ROOT}-moved" on a deployed stack is refused`,
+        `storage: changing "nfs:127.0.0.1:${VOLUME_ROOT}" to "nfs:127.0.0.1:${VOLUME_ROOT}-moved" on a deployed stack is refused`,
       ),
       (move.stdout + move.stderr).slice(-3000),
     );

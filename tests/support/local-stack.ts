@@ -14,14 +14,17 @@ const SCRIPT = path.join(ROOT, "scripts", "local-stack");
 
 type Settings = Record<string, any>;
 
+/** The local cluster's NFS export (`scripts/local-cluster env`: NFS_EXPORT), where each suite stack's volumes go. */
+export const LOCAL_NFS_EXPORT = "/var/lib/middleware-cluster/nfs/export";
+
 /**
  * The stacks the cluster suites deploy. Cluster state outlives a run, so a run that was killed
  * leaves its stack running: 16 more pods whose probes alone take a core of this 2-core machine and
  * make every later suite's rolls slow enough to fail (a CI run took 2.5 times as long that way).
  */
 export const SUITE_STACKS = {
-  e2e: { namespace: "middleware-e2e", volumeRoot: "/var/lib/middleware-cluster/volumes-e2e" },
-  faults: { namespace: "middleware-faults", volumeRoot: "/var/lib/middleware-cluster/volumes-faults" },
+  e2e: { namespace: "middleware-e2e", volumeRoot: `${LOCAL_NFS_EXPORT}/e2e` },
+  faults: { namespace: "middleware-faults", volumeRoot: `${LOCAL_NFS_EXPORT}/faults` },
 } as const;
 
 /**
@@ -61,11 +64,11 @@ export class E2eStack {
     this.writeSettings();
   }
 
-  /** The committed Pulumi.local.yaml with this suite's namespace and volume root, then `edit`. */
+  /** The committed Pulumi.local.yaml with this suite's namespace and NFS volume root, then `edit`. */
   writeSettings(edit: (config: Settings) => void = () => {}): void {
     const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Settings };
     doc.config["middleware:namespace"] = this.namespace;
-    doc.config["middleware:storage"].local.path = this.volumeRoot;
+    doc.config["middleware:storage"].nfs.path = this.volumeRoot;
     edit(doc.config);
     fs.writeFileSync(this.settingsFile, yaml.dump(doc));
   }
