@@ -14,7 +14,6 @@ import { check, run, waitFor } from "../support/processes";
 import { CLIENT_PASSWORD, RedisServers } from "../support/redis-servers";
 import { ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
 import { ZooKeeperAuthFile } from "../../components/specs/zoo-cfg";
-import { fourLetterWord } from "../../components/providers/shared/zookeeper-client";
 
 /** The server squashes root (this test's uid) to its anonymous user, which must own the directory. */
 const ANONYMOUS = 65534;
@@ -146,13 +145,7 @@ describe("workloads on an NFS mount (mount-nfs to the local cluster's NFS server
         "a leader and two followers",
         120_000,
         async () => {
-          const modes = await Promise.all(
-            zk.servers.map((s) =>
-              fourLetterWord(s, "srvr")
-                .then((r) => /^Mode: (\w+)/m.exec(r)?.[1])
-                .catch(() => undefined),
-            ),
-          );
+          const modes = await zk.modes();
           return modes.filter((m) => m === "leader").length === 1 && modes.filter((m) => m === "follower").length === 2
             ? true
             : undefined;

@@ -37,13 +37,7 @@ async function leaderIndex(zk: ZooKeeperEnsembleProcess): Promise<number> {
     "a leader",
     60000,
     async () => {
-      const modes = await Promise.all(
-        zk.servers.map((s) =>
-          fourLetterWord(s, "srvr")
-            .then((r) => /^Mode: (\w+)/m.exec(r)?.[1])
-            .catch(() => undefined),
-        ),
-      );
+      const modes = await zk.modes();
       const i = modes.indexOf("leader");
       return i >= 0 && modes.every((m) => m === "leader" || m === "follower") ? i : undefined;
     },

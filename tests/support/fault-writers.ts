@@ -117,6 +117,17 @@ export abstract class Writer {
 /** The key of write `i` of writer `tag`: spread over every slot of a cluster. */
 const keyOf = (tag: string, id: string) => `fault:${tag}:${id}`;
 
+/** The keys of `acks` that `reader` (a fresh client, disconnected after) does not read back. */
+async function unreadKeys(reader: Redis | Cluster, tag: string, acks: readonly Ack[]): Promise<string[]> {
+  try {
+    const keys = acks.map((a) => keyOf(tag, a.id));
+    const values = await Promise.all(keys.map((k) => reader.get(k)));
+    return keys.filter((k, i) => values[i] !== k);
+  } finally {
+    reader.disconnect();
+  }
+}
+
 /** No write waits longer: a hung command would stall the writer (and its close) for good. */
 const COMMAND_TIMEOUT_MS = 5000;
 
@@ -204,13 +215,7 @@ export class RedisClusterWriter extends WaitingRedisWriter {
     const reader = new Cluster([{ host: this.seed, port: 6379 }], {
       redisOptions: { password: this.password, protocol: 2, tls: tlsOptions(this.tls) },
     });
-    try {
-      const keys = acks.map((a) => keyOf(this.tag, a.id));
-      const values = await Promise.all(keys.map((k) => reader.get(k)));
-      return keys.filter((k, i) => values[i] !== k);
-    } finally {
-      reader.disconnect();
-    }
+    return unreadKeys(reader, this.tag, acks);
   }
 }
 
@@ -434,14 +439,7 @@ export class StandaloneRedisWriter extends Writer {
   }
 
   async lost(acks: readonly Ack[]): Promise<string[]> {
-    const reader = this.connect();
-    try {
-      const keys = acks.map((a) => keyOf(this.tag, a.id));
-      const values = await Promise.all(keys.map((k) => reader.get(k)));
-      return keys.filter((k, i) => values[i] !== k);
-    } finally {
-      reader.disconnect();
-    }
+    return unreadKeys(this.connect(), this.tag, acks);
   }
 
   /** The key write `id` set: what to look for in the AOF on the server's disk. */

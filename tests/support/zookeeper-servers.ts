@@ -8,6 +8,7 @@ import * as path from "path";
 import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooTlsLines } from "../../components/specs/zoo-cfg";
 import { RunResult, check, freePort, run } from "./processes";
 import { ROOT } from "./stack-files";
+import { fourLetterWord } from "../../components/providers/shared/zookeeper-client";
 import { TestAuthority, TlsFiles } from "./tls";
 
 export const ZK_IMAGE_DIR = path.join(ROOT, "images", "zookeeper");
@@ -106,6 +107,17 @@ export class ZooKeeperEnsembleProcess {
       if (this.options.tls) this.writeTls(i, this.options.tls.issue(`zookeeper member ${i + 1}`));
     }
     for (let i = 0; i < this.size; i++) this.startMember(i);
+  }
+
+  /** Each member's mode as `srvr` reports it (leader, follower, ...), undefined where none answers. */
+  modes(): Promise<(string | undefined)[]> {
+    return Promise.all(
+      this.servers.map((s) =>
+        fourLetterWord(s, "srvr")
+          .then((r) => /^Mode: (\w+)/m.exec(r)?.[1])
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /** Member i's directory: data, zoo.cfg, server.log, run/ (what the entrypoint renders), auth/ (the Secret). */
