@@ -92,7 +92,8 @@ describe("workloads on an NFS mount (mount-nfs to the local cluster's NFS server
 
   after(async () => {
     if (mountPoint) {
-      // Busy while what the killed members started finishes (zk-entrypoint's ACL check: a zk-cli of up to 30 s).
+      // Busy while the ACL-check loop of a killed ZooKeeper member's entrypoint runs on (up to 35 s):
+      // it outlives the JVM and writes to the member's log, which is on the mount.
       const unmounted = await waitFor("the mount released", 60_000, async () =>
         (await run("umount", [mountPoint])).code === 0 ? true : undefined,
       ).catch((e: Error) => console.log(`      (${e.message}; ${mountPoint} left mounted)`));
@@ -104,10 +105,10 @@ describe("workloads on an NFS mount (mount-nfs to the local cluster's NFS server
 
   it("Redis with appendfsync everysec: every acknowledged write is on the server's disk, through an NFS server crash and its own", async () => {
     const servers = new RedisServers(mountPoint);
-    const writer = { current: undefined as StandaloneRedisWriter | undefined };
+    let writer: StandaloneRedisWriter | undefined;
     try {
       const [redis] = await servers.add(1);
-      const w = (writer.current = new StandaloneRedisWriter(redis.port, CLIENT_PASSWORD, "nfs"));
+      const w = (writer = new StandaloneRedisWriter(redis.port, CLIENT_PASSWORD, "nfs"));
       await writeThroughOutage(w);
       const admin = await redis.admin();
       const persistence = await admin.info("persistence");
@@ -133,7 +134,7 @@ describe("workloads on an NFS mount (mount-nfs to the local cluster's NFS server
       assert.deepStrictEqual(await w.lost(w.acked), [], "acknowledged writes missing after the restart");
       console.log(`      ${w.acked.length} writes acknowledged, ${w.refused} refused while the NFS server was down`);
     } finally {
-      await writer.current?.close();
+      await writer?.close();
       await servers.stopAll();
     }
   });

@@ -15,7 +15,7 @@ import { ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter
 import { redisCli, zooKeeperMode } from "../support/judges";
 import { E2eStack, SUITE_STACKS, clearSuiteStacks } from "../support/local-stack";
 import { PodLogs } from "../support/pod-logs";
-import { RollWatch, podUids, watchingReadiness } from "../support/rolls";
+import { RollWatch, podUids, watchingRoll } from "../support/rolls";
 import { waitFor } from "../support/processes";
 
 const { namespace: NAMESPACE, volumeRoot: VOLUME_ROOT } = SUITE_STACKS.faults;
@@ -455,7 +455,7 @@ describe("faults on the local stack (tests/faults)", function () {
     };
     // `up` while watching the pods: how many of each StatefulSet were stopped, and not Ready, at once.
     const rolled = async (f: () => Promise<void>) =>
-      (await watchingReadiness(kubectl, NAMESPACE, [...ALL_REDIS, ...ZOOKEEPERS], f))[1];
+      (await watchingRoll(kubectl, NAMESPACE, [...ALL_REDIS, ...ZOOKEEPERS], f))[1];
     const assertOneAtATime = (watch: RollWatch) => {
       for (const [sts, n] of watch.stopped) assert.ok(n <= 1, `${sts}: ${n} pods were stopped at once during the roll`);
       // A Redis pod that is up but not Ready is a replica without its master's data: a roll must

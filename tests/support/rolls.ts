@@ -1,5 +1,5 @@
-// What a roll did to a stack's pods, as the e2e and fault suites judge a `pulumi up` that changes
-// them: which pods were replaced, and how many of each StatefulSet were not Ready at once.
+// What a roll did to a stack's pods, as the fault suite judges a `pulumi up` that changes them:
+// which pods were replaced, and how many of each StatefulSet were stopped, or not Ready, at once.
 import { Kubectl } from "./cluster";
 
 /** Each pod's name and uid: a pod the roll replaced has a new uid under the same name. */
@@ -18,8 +18,15 @@ export interface RollWatch {
   readonly stopped: Map<string, number>;
 }
 
+const ready = (p: any) => p?.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
+const running = (p: any) =>
+  p &&
+  !p.metadata.deletionTimestamp &&
+  (p.status.containerStatuses ?? []).length > 0 &&
+  p.status.containerStatuses.every((c: any) => c.state?.running);
+
 /** Runs `f` while polling the pods of `pods`' StatefulSets; returns its result and what the roll did to them. */
-export async function watchingReadiness<T>(
+export async function watchingRoll<T>(
   kubectl: Kubectl,
   namespace: string,
   pods: readonly string[],
@@ -32,12 +39,6 @@ export async function watchingReadiness<T>(
     while (rolling) {
       const items: any[] = (await kubectl.json(["-n", namespace, "get", "pods"])).items;
       const byName = new Map(items.map((p) => [p.metadata.name, p]));
-      const ready = (p: any) => p?.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
-      const running = (p: any) =>
-        p &&
-        !p.metadata.deletionTimestamp &&
-        (p.status.containerStatuses ?? []).length > 0 &&
-        p.status.containerStatuses.every((c: any) => c.state?.running);
       for (const sts of new Set(pods.map(statefulSetOf))) {
         const members = pods.filter((p) => statefulSetOf(p) === sts).map((p) => byName.get(p));
         record(watch.notReady, sts, members.filter((p) => !ready(p)).length);
