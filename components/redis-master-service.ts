@@ -4,6 +4,7 @@ import { PlatformArgs } from "./stateful-workload";
 import { WorkloadLabels, workloadLabels } from "./specs/labels";
 import { clientServiceSpec } from "./specs/network";
 import { Port } from "./specs/ports";
+import { heartbeat } from "./specs/probes";
 import { SIDECAR_RESOURCES } from "./specs/redis-container";
 import { Sidecar } from "./specs/stateful-set";
 
@@ -20,8 +21,7 @@ export function roleLabelSidecar(): Sidecar {
       command: ["/usr/local/bin/redis-role-label"],
       env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
       // The loop's heartbeat: a label it failed to apply is retried every second and logged, never a reason to restart.
-      readinessProbe: { exec: { command: CHECK }, periodSeconds: 10, timeoutSeconds: 5 },
-      livenessProbe: { exec: { command: CHECK }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      ...heartbeat(CHECK),
     },
     resources: SIDECAR_RESOURCES,
   };

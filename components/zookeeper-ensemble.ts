@@ -9,6 +9,7 @@ import { podHosts } from "./specs/network";
 import { zookeeperHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { podIdentityEnv } from "./specs/stateful-set";
+import { liveness, readiness } from "./specs/probes";
 import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cfg";
 import { tlsSwitchGuard, workloadTls } from "./tls/workload-tls";
 
@@ -117,22 +118,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
           startupProbe: {
             exec: { command: ["/usr/local/bin/zk-probe", "live"] },
             periodSeconds: 10,
-            timeoutSeconds: 5,
+            timeoutSeconds: 10,
             failureThreshold: 30,
           },
           // Ready only once the member has joined a quorum as leader or follower.
-          readinessProbe: {
-            exec: { command: ["/usr/local/bin/zk-probe", "ready"] },
-            periodSeconds: 10,
-            timeoutSeconds: 5,
-          },
-          livenessProbe: {
-            exec: { command: ["/usr/local/bin/zk-probe", "live"] },
-            initialDelaySeconds: 30,
-            periodSeconds: 15,
-            timeoutSeconds: 5,
-            failureThreshold: 4,
-          },
+          readinessProbe: readiness(["/usr/local/bin/zk-probe", "ready"]),
+          livenessProbe: liveness(["/usr/local/bin/zk-probe", "live"]),
         },
       },
       { parent: this },

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { Port } from "./ports";
+import { heartbeat, liveness, readiness } from "./probes";
 import { RedisMode } from "./redis-conf";
 import { AuthFile } from "./redis-acl";
 import { Sidecar, podIdentityEnv } from "./stateful-set";
@@ -9,24 +10,15 @@ type Container = Omit<k8s.types.input.core.v1.Container, "image" | "volumeMounts
 function probes(port: number): Pick<Container, "readinessProbe" | "livenessProbe" | "startupProbe"> {
   return {
     // PING, and a replica's link up: a gate on cluster_state:ok would deadlock, since cluster init runs after the pods are ready.
-    readinessProbe: {
-      exec: { command: ["/usr/local/bin/redis-probe", "ready", String(port)] },
-      periodSeconds: 5,
-      timeoutSeconds: 5,
-    },
+    readinessProbe: readiness(["/usr/local/bin/redis-probe", "ready", String(port)]),
     // Replaying a large AOF answers LOADING for a while; the startup probe gives it time before liveness counts.
     startupProbe: {
       exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] },
       periodSeconds: 5,
-      timeoutSeconds: 5,
+      timeoutSeconds: 10,
       failureThreshold: 60,
     },
-    livenessProbe: {
-      exec: { command: ["/usr/local/bin/redis-probe", "live", String(port)] },
-      periodSeconds: 10,
-      timeoutSeconds: 5,
-      failureThreshold: 3,
-    },
+    livenessProbe: liveness(["/usr/local/bin/redis-probe", "live", String(port)]),
   };
 }
 
@@ -117,8 +109,7 @@ export function followSentinelsSidecar(
       command: ["/usr/local/bin/redis-follow-sentinels"],
       env: [...podIdentityEnv(statefulSet, zone), ...env],
       // The loop's heartbeat: a sentinel that does not answer is asked again next second, never a reason to restart.
-      readinessProbe: { exec: { command: check }, periodSeconds: 10, timeoutSeconds: 5 },
-      livenessProbe: { exec: { command: check }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      ...heartbeat(check),
     },
     resources: SIDECAR_RESOURCES,
     // The handover user: ROLE and REPLICAOF on its own server, the master's name from the sentinels.

@@ -241,6 +241,29 @@ describe("program on the dev stack", () => {
         }
       });
 
+      // A fault-suite run lost all three sentinels to liveness probes that timed out (5 s) while
+      // a roll loaded the node, and they crash-looped for 13 minutes: a busy node is not a dead server.
+      it("restarts a container only after a minute without an answer, each probe allowed 10 s, none probing more than every 10 s", () => {
+        for (const c of pod().spec.containers) {
+          const live = c.livenessProbe;
+          assert.ok(live.timeoutSeconds >= 10, `${c.name}: liveness allowed ${live.timeoutSeconds} s`);
+          assert.ok(
+            live.periodSeconds * live.failureThreshold >= 60,
+            `${c.name}: restarted after ${live.periodSeconds * live.failureThreshold} s`,
+          );
+          for (const p of [c.readinessProbe, c.livenessProbe])
+            assert.ok(
+              p.periodSeconds >= 10 && p.timeoutSeconds >= 10,
+              `${c.name}: a probe every ${p.periodSeconds} s, allowed ${p.timeoutSeconds} s`,
+            );
+          if (c.startupProbe)
+            assert.ok(
+              c.startupProbe.timeoutSeconds >= 10,
+              `${c.name}: startup probe allowed ${c.startupProbe.timeoutSeconds} s`,
+            );
+        }
+      });
+
       it("pulls its image from Harbor by digest with the pull secret", () => {
         for (const c of pod().spec.containers)
           assert.match(c.image, /^harbor\.dev\.example\.internal\/middleware\/[a-z-]+@sha256:[0-9a-f]{64}$/);
