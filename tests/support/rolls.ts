@@ -18,14 +18,23 @@ export interface RollWatch {
   readonly stopped: Map<string, number>;
 }
 
-const ready = (p: any) => p?.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True");
-const running = (p: any) =>
-  p &&
-  !p.metadata.deletionTimestamp &&
-  (p.status.containerStatuses ?? []).length > 0 &&
-  p.status.containerStatuses.every((c: any) => c.state?.running);
+/** One line per watch event: type, pod, whether it is being deleted, its Ready status, "r"/"s" per container (running or not). */
+const EVENT_LINE =
+  "{{.type}} {{.object.metadata.name}} {{if .object.metadata.deletionTimestamp}}deleting{{else}}live{{end}} " +
+  '{{range .object.status.conditions}}{{if eq .type "Ready"}}{{.status}}{{end}}{{end}}- ' +
+  '{{range .object.status.containerStatuses}}{{if .state.running}}r{{else}}s{{end}}{{end}}-{{"\\n"}}';
 
-/** Runs `f` while polling the pods of `pods`' StatefulSets; returns its result and what the roll did to them. */
+interface PodState {
+  readonly ready: boolean;
+  /** Every container running and the pod not being deleted. */
+  readonly running: boolean;
+}
+
+/**
+ * Runs `f` while watching the pods of `pods`' StatefulSets; returns its result and what the roll
+ * did to them. One `kubectl get --watch` for the whole roll, judged on every change: polling with
+ * a kubectl every 300 ms cost the node about 0.4 of a core, enough to slow the roll it measured.
+ */
 export async function watchingRoll<T>(
   kubectl: Kubectl,
   namespace: string,
@@ -33,21 +42,53 @@ export async function watchingRoll<T>(
   f: () => Promise<T>,
 ): Promise<[T, RollWatch]> {
   const watch: RollWatch = { notReady: new Map(), stopped: new Map() };
-  const record = (into: Map<string, number>, sts: string, n: number) => into.set(sts, Math.max(into.get(sts) ?? 0, n));
-  let rolling = true;
-  const watcher = (async () => {
-    while (rolling) {
-      const items: any[] = (await kubectl.json(["-n", namespace, "get", "pods"])).items;
-      const byName = new Map(items.map((p) => [p.metadata.name, p]));
-      for (const sts of new Set(pods.map(statefulSetOf))) {
-        const members = pods.filter((p) => statefulSetOf(p) === sts).map((p) => byName.get(p));
-        record(watch.notReady, sts, members.filter((p) => !ready(p)).length);
-        record(watch.stopped, sts, members.filter((p) => !running(p)).length);
-      }
-      await new Promise((r) => setTimeout(r, 300));
+  const state = new Map<string, PodState>();
+  const judge = (sts: string) => {
+    const members = pods.filter((p) => statefulSetOf(p) === sts).map((p) => state.get(p));
+    const most = (into: Map<string, number>, n: number) => into.set(sts, Math.max(into.get(sts) ?? 0, n));
+    most(watch.notReady, members.filter((m) => !m?.ready).length);
+    most(watch.stopped, members.filter((m) => !m?.running).length);
+  };
+  const watcher = kubectl.spawn([
+    "-n",
+    namespace,
+    "get",
+    "pods",
+    "--watch",
+    "--output-watch-events",
+    "-o",
+    `go-template=${EVENT_LINE}`,
+  ]);
+  let listed = false;
+  let buffered = "";
+  watcher.stdout!.setEncoding("utf8");
+  watcher.stdout!.on("data", (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split("\n");
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      const [type, name, deletion, ready, containers] = line.split(" ");
+      if (!pods.includes(name)) continue;
+      if (type === "DELETED") state.delete(name);
+      else
+        state.set(name, {
+          ready: ready === "True-",
+          running: deletion === "live" && containers !== "-" && !containers.includes("s"),
+        });
+      // The first events list the pods as they are; judge only once all have been listed.
+      listed ||= pods.every((p) => state.has(p));
+      if (listed) judge(statefulSetOf(name));
     }
-  })();
-  const result = await f().finally(() => (rolling = false));
-  await watcher;
-  return [result, watch];
+  });
+  const exited = new Promise<void>((resolve) => watcher.once("exit", () => resolve()));
+  try {
+    const result = await f();
+    if (!listed) throw new Error(`the watch never listed every pod of ${pods.join(", ")}`);
+    if (watcher.exitCode !== null)
+      throw new Error(`kubectl get --watch ended during the roll (exit ${watcher.exitCode})`);
+    return [result, watch];
+  } finally {
+    watcher.kill();
+    await exited;
+  }
 }
