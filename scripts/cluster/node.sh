@@ -198,9 +198,23 @@ EOF
   wait_until kube-proxy 60 curl -sf --max-time 2 http://127.0.0.1:10256/healthz
 }
 
+# NetworkPolicy enforcement (tools/local-cluster/cmd/network-policies: kube-network-policies'
+# engine): new connections to and from the pods a policy selects go through nfqueue $nfqueue_id,
+# and are dropped while nothing listens there (fail closed). Stopped with SIGTERM, it removes its
+# nftables table, so a stopped cluster leaves no rule behind.
+nfqueue_id=100
+policy_engine_listening() { awk -v q="$nfqueue_id" '$1 == q { found = 1 } END { exit !found }' /proc/net/netfilter/nfnetlink_queue; }
+start_network_policies() {
+  is_running network-policies && return
+  start_process network-policies network-policies --kubeconfig="$pki/network-policies.kubeconfig" \
+    --hostname-override="$node_name" --metrics-bind-address=127.0.0.1:10270
+  wait_until network-policies 60 policy_engine_listening
+}
+
 # Everything of a pod outlives its processes unless the runtime tears it down: CNI veths and IP
 # leases, network namespaces, overlay and tmpfs mounts.
 stop_node() {
+  stop_process network-policies
   stop_process kube-proxy
   stop_process kubelet
   if is_running containerd; then

@@ -69,6 +69,7 @@ make_pki() {
   issue_cert kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
   issue_cert kube-scheduler "/CN=system:kube-scheduler" clientAuth
   issue_cert kube-proxy "/CN=system:kube-proxy" clientAuth
+  issue_cert network-policies "/CN=middleware-local:network-policies" clientAuth
   issue_cert registry "/CN=middleware-local-registry" serverAuth "IP:127.0.0.1,DNS:localhost"
   if [ ! -s "$pki/service-account.key" ]; then
     openssl ecparam -name prime256v1 -genkey -noout -out "$pki/service-account.key" 2> /dev/null
@@ -96,4 +97,5 @@ EOF
   write_kubeconfig "$pki/kube-scheduler.kubeconfig" kube-scheduler "$local_api"
   write_kubeconfig "$pki/kubelet.kubeconfig" kubelet-client "$local_api"
   write_kubeconfig "$pki/kube-proxy.kubeconfig" kube-proxy "$local_api"
+  write_kubeconfig "$pki/network-policies.kubeconfig" network-policies "$local_api"
 }

@@ -39,6 +39,6 @@ registry_pull_user=middleware-pull
 containerd_socket=$run/containerd.sock
 
 # Processes `up` starts, in start order; `down` stops them in reverse by their recorded PIDs.
-components=(registry etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
+components=(registry etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy network-policies)
 
 export PATH="$bin:$PATH"

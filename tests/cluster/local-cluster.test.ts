@@ -250,6 +250,9 @@ describe("local cluster (real Kubernetes)", function () {
         0,
         "kube-proxy's chains still exist",
       );
+      // The NetworkPolicy engine's queue (scripts/cluster/node.sh nfqueue_id): no listener left.
+      const queues = fs.readFileSync("/proc/net/netfilter/nfnetlink_queue", "utf8");
+      assert.ok(!/^\s*100\s/m.test(queues), `the NetworkPolicy engine still listens on nfqueue 100:\n${queues}`);
       const mounts = fs
         .readFileSync("/proc/self/mounts", "utf8")
         .split("\n")

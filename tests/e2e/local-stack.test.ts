@@ -217,7 +217,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     assert.strictEqual(await redisRole(await podIp(masters[0].split(".")[0]), password, sentinelTls), "master");
   });
 
-  it("speaks only TLS with client certificates of each workload's own authority, and keeps a pod without one off the cluster bus", async () => {
+  it("speaks only TLS with client certificates of each workload's own authority, and keeps a pod without one off the cluster bus (NetworkPolicy and TLS)", async () => {
     const ip = await podIp("redis-cluster-1");
     // The applications' certificate works from outside the pods; no certificate, or plain text, gets nothing.
     assert.match(await nodeCli(ip, password, "ping"), /^PONG$/);
@@ -311,6 +311,32 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     ]);
     try {
       await kubectl.waitReady(NAMESPACE, intruder, 120_000);
+      // The stack's NetworkPolicies on the wire (the local cluster enforces them): a pod of the
+      // namespace without the workloads' labels reaches a client port, never the cluster bus or,
+      // lacking the ZooKeeper client label, ZooKeeper. A dropped SYN times out (124); a refusal
+      // would mean the port is not even listening.
+      const connects = async (host: string, port: number) => {
+        const r = await kubectl.run([
+          "-n",
+          NAMESPACE,
+          "exec",
+          intruder,
+          "--",
+          "timeout",
+          "3",
+          "bash",
+          "-c",
+          `</dev/tcp/${host}/${port}`,
+        ]);
+        assert.ok(
+          r.code === 0 || r.code === 124,
+          `connecting to ${host}:${port} failed otherwise (exit ${r.code}): ${r.stderr}`,
+        );
+        return r.code === 0;
+      };
+      assert.ok(await connects(ip, 6379), "the namespace's pods reach a cluster node's client port");
+      assert.ok(!(await connects(ip, 16379)), "the cluster bus admits only the cluster's own pods");
+      assert.ok(!(await connects(zk, 2181)), "ZooKeeper admits only pods with its client label");
       const onIntruder = (...args: string[]) => kubectl.exec(NAMESPACE, intruder, "/usr/bin/redis-cli", ...args);
       const intruderId = (await onIntruder("cluster", "myid")).trim();
       assert.strictEqual((await onIntruder("cluster", "meet", ip, "6379")).trim(), "OK");
