@@ -312,8 +312,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     try {
       await kubectl.waitReady(NAMESPACE, intruder, 120_000);
       // The stack's NetworkPolicies on the wire (the local cluster enforces them): a pod of the
-      // namespace without the workloads' labels reaches a client port, never the cluster bus or,
-      // lacking the ZooKeeper client label, ZooKeeper. A dropped SYN times out (124); a refusal
+      // namespace without the workloads' labels reaches a client port, never the cluster bus, the
+      // ZooKeeper quorum ports or, lacking the ZooKeeper client label, ZooKeeper's client port. A dropped SYN times out (124); a refusal
       // would mean the port is not even listening.
       const connects = async (host: string, port: number) => {
         const r = await kubectl.run([
@@ -337,6 +337,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       assert.ok(await connects(ip, 6379), "the namespace's pods reach a cluster node's client port");
       assert.ok(!(await connects(ip, 16379)), "the cluster bus admits only the cluster's own pods");
       assert.ok(!(await connects(zk, 2181)), "ZooKeeper admits only pods with its client label");
+      for (const port of [2888, 3888])
+        assert.ok(!(await connects(zk, port)), `ZooKeeper's quorum port ${port} admits only members`);
       const onIntruder = (...args: string[]) => kubectl.exec(NAMESPACE, intruder, "/usr/bin/redis-cli", ...args);
       const intruderId = (await onIntruder("cluster", "myid")).trim();
       assert.strictEqual((await onIntruder("cluster", "meet", ip, "6379")).trim(), "OK");
@@ -370,7 +372,18 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     ]);
     // The product's image and zoo.cfg with the TLS lines taken out, as member 3, holding the auth
     // Secret (any pod of the namespace may mount it): all a would-be member has without a certificate.
+    // It wears the members' labels, as any pod that may set labels can: the NetworkPolicy then
+    // admits it to the quorum ports, and only TLS stands between it and the ensemble.
     const intruder = "zk-intruder";
+    const memberLabels = await kubectl.check([
+      "-n",
+      NAMESPACE,
+      "get",
+      "statefulset",
+      "zookeeper",
+      "-o",
+      "go-template={{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}",
+    ]);
     const script = [
       "grep -vE '^(ssl|secureClientPort|serverCnxnFactory)' /config/zoo.cfg > /tmp/zoo.cfg",
       "echo clientPort=2181 >> /tmp/zoo.cfg",
@@ -409,6 +422,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       intruder,
       `--image=${image}`,
       "--restart=Never",
+      `--labels=${memberLabels.replace(/,$/, "")}`,
       `--overrides=${JSON.stringify(overrides)}`,
     ]);
     try {
