@@ -361,29 +361,16 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
 
   it("keeps a pod holding the quorum password, but no certificate, out of the ZooKeeper quorum", async () => {
     const since = new Date();
-    const image = await kubectl.check([
-      "-n",
-      NAMESPACE,
-      "get",
-      "statefulset",
-      "zookeeper",
-      "-o",
-      "jsonpath={.spec.template.spec.containers[0].image}",
-    ]);
+    const members = await kubectl.json(["-n", NAMESPACE, "get", "statefulset", "zookeeper"]);
+    const image: string = members.spec.template.spec.containers[0].image;
     // The product's image and zoo.cfg with the TLS lines taken out, as member 3, holding the auth
     // Secret (any pod of the namespace may mount it): all a would-be member has without a certificate.
     // It wears the members' labels, as any pod that may set labels can: the NetworkPolicy then
     // admits it to the quorum ports, and only TLS stands between it and the ensemble.
     const intruder = "zk-intruder";
-    const memberLabels = await kubectl.check([
-      "-n",
-      NAMESPACE,
-      "get",
-      "statefulset",
-      "zookeeper",
-      "-o",
-      "go-template={{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}",
-    ]);
+    const memberLabels = Object.entries(members.spec.selector.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
     const script = [
       "grep -vE '^(ssl|secureClientPort|serverCnxnFactory)' /config/zoo.cfg > /tmp/zoo.cfg",
       "echo clientPort=2181 >> /tmp/zoo.cfg",
@@ -422,7 +409,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       intruder,
       `--image=${image}`,
       "--restart=Never",
-      `--labels=${memberLabels.replace(/,$/, "")}`,
+      `--labels=${memberLabels}`,
       `--overrides=${JSON.stringify(overrides)}`,
     ]);
     try {
