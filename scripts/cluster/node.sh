@@ -65,6 +65,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   # Root here lacks CAP_SYS_RESOURCE: a negative oom_score_adj (the kubelet asks -998 for sandboxes)
   # is refused and runc fails every sandbox unless containerd clamps it to what it may set.
   restrict_oom_score_adj = true
+  # Pod network namespaces under containerd's state dir, not the host's /run/netns: there an
+  # 'ip netns add' on the host makes a shared bind mount that pins every pod's namespace, and
+  # deleted pods then hang in Terminating (unlinkat: device or resource busy).
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"

@@ -133,6 +133,20 @@ describe("local cluster (real Kubernetes)", function () {
       }
     });
 
+    it("keeps the pods' network namespaces under its own state directory, not the host's /run/netns", async () => {
+      // A namespace bind-mounted in /run/netns is caught by the shared mount `ip netns add` makes
+      // there, and the pod then never finishes terminating (#26).
+      const namespaces = fs
+        .readFileSync("/proc/self/mounts", "utf8")
+        .split("\n")
+        .map((l) => l.split(" "))
+        .filter((f) => f[2] === "nsfs" && path.basename(f[1] ?? "").startsWith("cni-"))
+        .map((f) => f[1]);
+      assert.ok(namespaces.length >= 2, `expected a network namespace per pod, found ${JSON.stringify(namespaces)}`);
+      const elsewhere = namespaces.filter((m) => !m.startsWith(`${env.CLUSTER_RUN}/`));
+      assert.deepStrictEqual(elsewhere, [], `pod network namespaces outside ${env.CLUSTER_RUN}`);
+    });
+
     it("resolves each pod's stable name through cluster DNS, and each pod reaches the other", async () => {
       for (const [from, to] of [
         [0, 1],
