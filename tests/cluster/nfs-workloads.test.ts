@@ -8,9 +8,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ClusterEnv, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { ClusterEnv, clusterEnv, ensureCluster, localCluster, mountNfs } from "../support/cluster";
 import { StandaloneRedisWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
-import { check, run, waitFor } from "../support/processes";
+import { run, waitFor } from "../support/processes";
 import { CLIENT_PASSWORD, RedisServers } from "../support/redis-servers";
 import { ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
 import { ZooKeeperAuthFile } from "../../components/specs/zoo-cfg";
@@ -79,15 +79,7 @@ describe("workloads on an NFS mount (mount-nfs to the local cluster's NFS server
     fs.chownSync(exportDir, ANONYMOUS, ANONYMOUS);
     mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), "nfs-workloads-"));
     // The kubelet's call (mounter path), without the kubelet.
-    await check(path.join(env.TOOLS_BIN, "mount-nfs"), [
-      "mount",
-      "-t",
-      "nfs",
-      "-o",
-      "vers=3,hard",
-      `${env.NFS_SERVER}:${exportDir}`,
-      mountPoint,
-    ]);
+    await mountNfs(env, exportDir, mountPoint);
   });
 
   after(async () => {

@@ -67,6 +67,19 @@ export async function ensureCluster(): Promise<boolean> {
   return true;
 }
 
+/** Mounts `remoteDir` of the cluster's NFS server at `mountPoint` the way its kubelet does (mount-nfs, NFSv3, hard). */
+export async function mountNfs(env: ClusterEnv, remoteDir: string, mountPoint: string): Promise<void> {
+  await check(path.join(env.TOOLS_BIN, "mount-nfs"), [
+    "mount",
+    "-t",
+    "nfs",
+    "-o",
+    "vers=3,hard",
+    `${env.NFS_SERVER}:${remoteDir}`,
+    mountPoint,
+  ]);
+}
+
 /** kubectl (the cluster's own pinned build) against the local cluster; throws with its output on failure. */
 export class Kubectl {
   constructor(private readonly env: ClusterEnv) {}
