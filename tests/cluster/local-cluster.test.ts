@@ -16,10 +16,12 @@ import {
   restrictedNamespace,
 } from "../support/cluster-objects";
 import { buildProductImage, docker, dockerLogin, requireDockerEngine } from "../support/docker";
-import { run, waitFor } from "../support/processes";
+import { check, run, waitFor } from "../support/processes";
 import { ROOT } from "../support/stack-files";
 
 const NS = `cluster-test-${process.pid}`;
+/** The nftables table the NetworkPolicy engine keeps its rules in. */
+const POLICY_TABLE = "inet kube-network-policies";
 const STS = "kv";
 
 describe("local cluster (real Kubernetes)", function () {
@@ -41,6 +43,9 @@ describe("local cluster (real Kubernetes)", function () {
     await kubectl.apply(restrictedNamespace(NS));
     await kubectl.apply(pullSecret(NS, env.REGISTRY, env.REGISTRY_USER, password));
   });
+
+  /** The kernel's nftables tables, "family name" each (tools/local-cluster/cmd/nft-tables). */
+  const nftTables = async () => (await check(path.join(env.TOOLS_BIN, "nft-tables"), [])).split("\n").filter(Boolean);
 
   after(async () => {
     if (kubectl) {
@@ -247,6 +252,10 @@ describe("local cluster (real Kubernetes)", function () {
     });
 
     it("goes down leaving none of its processes, bridge, rules or mounts, and comes back up with the data", async () => {
+      assert.ok(
+        (await nftTables()).includes(POLICY_TABLE),
+        `the NetworkPolicy engine's table is missing while it runs`,
+      );
       const recorded = Object.values(recordedPids(env));
       assert.ok(recorded.length >= 8, `expected every component recorded, got ${recorded.length}`);
       const down = await localCluster("down");
@@ -267,6 +276,8 @@ describe("local cluster (real Kubernetes)", function () {
       // The NetworkPolicy engine's queue (scripts/cluster/node.sh nfqueue_id): no listener left.
       const queues = fs.readFileSync("/proc/net/netfilter/nfnetlink_queue", "utf8");
       assert.ok(!/^\s*100\s/m.test(queues), `the NetworkPolicy engine still listens on nfqueue 100:\n${queues}`);
+      // Stopped with SIGTERM, the engine deletes its table: no rule left queueing to a listener gone.
+      assert.ok(!(await nftTables()).includes(POLICY_TABLE), "the NetworkPolicy engine's nftables table is left");
       const mounts = fs
         .readFileSync("/proc/self/mounts", "utf8")
         .split("\n")

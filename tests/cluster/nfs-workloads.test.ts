@@ -8,7 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ClusterEnv, clusterEnv, ensureCluster, localCluster, mountNfs } from "../support/cluster";
+import { ClusterEnv, clusterEnv, ensureCluster, localCluster, mountNfs, nfsServerOutage } from "../support/cluster";
 import { StandaloneRedisWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
 import { run, waitFor } from "../support/processes";
 import { CLIENT_PASSWORD, RedisServers } from "../support/redis-servers";
@@ -26,29 +26,6 @@ describe("workloads on an NFS mount (mount-nfs to the local cluster's NFS server
   let exportDir = "";
   let mountPoint = "";
 
-  const nfsServerPid = (): number | undefined => {
-    const file = path.join(env.CLUSTER_RUN, "pids", "nfs-server");
-    if (!fs.existsSync(file)) return undefined;
-    const pid = Number(fs.readFileSync(file, "utf8").split(" ")[0]);
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return undefined;
-    }
-  };
-
-  /** Kills the NFS server as a crash would, keeps it down for OUTAGE_MS, then starts it as `up` does. */
-  const nfsOutage = async (): Promise<void> => {
-    const pid = nfsServerPid();
-    assert.ok(pid, "the NFS server runs");
-    process.kill(pid, "SIGKILL");
-    await waitFor("the NFS server gone", 10_000, async () => (nfsServerPid() === undefined ? true : undefined));
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    const up = await localCluster("up");
-    assert.strictEqual(up.code, 0, `scripts/local-cluster up: ${up.stderr}`);
-  };
-
   /**
    * Writes with `w` through an NFS outage: acknowledged writes before it, none while the server
    * is down (the writer blocks), and more after it is back.
@@ -57,8 +34,7 @@ describe("workloads on an NFS mount (mount-nfs to the local cluster's NFS server
     w.start();
     await waitFor(`${w.system} acknowledging writes`, 60_000, async () => (w.acked.length >= 50 ? true : undefined));
     const outageStart = Date.now();
-    await nfsOutage();
-    const back = Date.now();
+    const { backAt: back } = await nfsServerOutage(env, OUTAGE_MS);
     const duringOutage = w.acked.filter((a) => a.at > outageStart + 3000 && a.at < back - OUTAGE_MS / 2);
     await waitFor(`${w.system} acknowledging writes after the NFS server came back`, 120_000, async () =>
       w.acked.filter((a) => a.at > back).length >= 50 ? true : undefined,

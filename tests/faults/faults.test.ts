@@ -9,7 +9,7 @@
 import * as assert from "assert";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster, nfsServerOutage } from "../support/cluster";
 import { TlsFiles, redisCliTls } from "../support/tls";
 import { ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
 import { redisCli, zooKeeperMode } from "../support/judges";
@@ -31,6 +31,15 @@ const DATA_POD_EVENTS =
   /redis-(handover|entrypoint|master-fence|promotable)|MASTER MODE|Connecting to MASTER|MASTER <-> REPLICA sync: (Finished|Master accepted)|REPLICAOF|SLAVE OF|[Ss]hutdown|Ready to accept/;
 /** Longer than the local stack's cluster-node-timeout and Sentinel down-after (5 s each). */
 const PAUSE_MS = 15_000;
+/** An NFS server down this long (#26): longer than every failure detector, shorter than liveness (3 x 20 s). */
+const NFS_OUTAGE_MS = 30_000;
+/**
+ * How long after its storage stops Redis may still acknowledge writes under appendfsync everysec:
+ * the fsync of the last second hangs, and Redis holds the next AOF write back for up to 2 s before
+ * it writes anyway (then it blocks), replying meanwhile ("Asynchronous AOF fsync is taking too
+ * long"). Seen: acks until 3.8 s after the kill, WAIT-acknowledged, so on a replica too.
+ */
+const EVERYSEC_ACKS_MS = 5_000;
 
 interface Row {
   readonly scenario: string;
@@ -49,6 +58,7 @@ describe("faults on the local stack (tests/faults)", function () {
   const rows: Row[] = [];
   const lostBefore = new Set<string>();
   let kubectl: Kubectl;
+  let env: ClusterEnv;
   let startedCluster = false;
   let password = "";
   let zkSuper = "";
@@ -287,7 +297,8 @@ describe("faults on the local stack (tests/faults)", function () {
 
   before(async () => {
     startedCluster = await ensureCluster();
-    kubectl = new Kubectl(await clusterEnv());
+    env = await clusterEnv();
+    kubectl = new Kubectl(env);
     await clearSuiteStacks(kubectl);
     const up = await stack.run("up");
     assert.strictEqual(
@@ -423,6 +434,100 @@ describe("faults on the local stack (tests/faults)", function () {
       scenario("every member deleted at once", w, async () => {
         await deletePods(...ZOOKEEPERS);
       }));
+  });
+
+  describe("the NFS server under every volume down for 30 s, every system written at once", () => {
+    let writers: [RedisClusterWriter, SentinelWriter, ZooKeeperWriter];
+    before(async () => {
+      writers = [
+        await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "nfs", clusterTls.files.pem),
+        await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "nfs", sentinelTls.files.pem),
+        await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-nfs-register", zkTls.pem),
+      ];
+      writers.forEach((w) => w.start());
+    });
+    after(() => Promise.all(writers?.map((w) => w.close()) ?? []));
+
+    const restarts = async () =>
+      new Map<string, number>(
+        (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [
+          p.metadata.name,
+          (p.status.containerStatuses ?? []).reduce((n: number, c: any) => n + c.restartCount, 0),
+        ]),
+      );
+
+    it("blocks every write while it is down (none acknowledged past everysec's allowance, none lost), restarts no pod, and every system is whole again", async () => {
+      const before = await restarts();
+      const clusterLogs = new PodLogs(kubectl, NAMESPACE, CLUSTER_PODS, "redis").start();
+      let outage = { downAt: 0, backAt: 0 };
+      let watch: RollWatch | undefined;
+      await scenario("the NFS server down 30 s", writers, async () => {
+        [outage, watch] = await watchingRoll(kubectl, NAMESPACE, [...ALL_REDIS, ...ZOOKEEPERS], async () => {
+          const o = await nfsServerOutage(env, NFS_OUTAGE_MS);
+          // The probes' verdicts until every pod is Ready again are part of what is watched.
+          await waitFor(
+            "every pod Ready after the NFS server came back",
+            300_000,
+            async () => {
+              const pods = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.filter(
+                (p: any) => !p.metadata.name.includes("volume-dirs"),
+              );
+              return pods.every((p: any) =>
+                p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
+              )
+                ? true
+                : undefined;
+            },
+            2000,
+          );
+          return o;
+        });
+      });
+      // What the probes did: readiness takes a blocked server out of its Services; liveness (three
+      // misses 20 s apart) must not restart one for an outage of this length.
+      const notReady = [...watch!.notReady].map(([sts, n]) => `${sts} ${n}`).join(", ");
+      const after = await restarts();
+      const restarted = [...after].filter(([pod, n]) => n !== (before.get(pod) ?? n)).map(([pod]) => pod);
+      console.log(`      most pods not Ready at once: ${notReady}`);
+      // The kubelet's own account: each failed probe is an Unhealthy event.
+      const unhealthy = (
+        await kubectl.json(["-n", NAMESPACE, "get", "events", "--field-selector", "reason=Unhealthy"])
+      ).items.filter((e: any) => Date.parse(e.lastTimestamp ?? e.eventTime) >= outage.downAt);
+      const failed = new Map<string, number>();
+      for (const e of unhealthy) {
+        const kind = /^(\w+) probe/.exec(e.message)?.[1] ?? "?";
+        const key = `${e.involvedObject.name} ${kind}${e.involvedObject.fieldPath ? ` (${e.involvedObject.fieldPath})` : ""}`;
+        failed.set(key, (failed.get(key) ?? 0) + (e.count ?? 1));
+      }
+      console.log(
+        `      failed probes since the NFS server went down: ${[...failed].map(([k, n]) => `${k} x${n}`).join("; ") || "none"}`,
+      );
+      clusterLogs.stop();
+      const sinceDown = (at: number) => `${((at - outage.downAt) / 1000).toFixed(1)} s`;
+      for (const w of writers) {
+        const down = w.acked.filter((a) => a.at > outage.downAt && a.at < outage.backAt);
+        console.log(
+          `      ${w.system}: ${down.length} acknowledged after the NFS server went down` +
+            `${down.length ? `, the last at ${sinceDown(down[down.length - 1].at)}` : ""}; it was back at ${sinceDown(outage.backAt)}`,
+        );
+      }
+      // Past everysec's allowance, a write acknowledged while the server is down cannot be on its
+      // disk: the hard mount must block the writer instead.
+      const blind = writers
+        .map((w) => ({
+          system: w.system,
+          at: w.acked
+            .filter((a) => a.at > outage.downAt + EVERYSEC_ACKS_MS && a.at < outage.backAt)
+            .map((a) => sinceDown(a.at)),
+        }))
+        .filter((b) => b.at.length);
+      assert.deepStrictEqual(
+        blind,
+        [],
+        `writes acknowledged while the NFS server was down:\n${clusterLogs.text(outage.downAt - 5000, /AOF|fsync|FAIL|ailover|MASTER/).join("\n")}`,
+      );
+      assert.deepStrictEqual(restarted, [], "containers restarted by an NFS outage shorter than the liveness budget");
+    });
   });
 
   // Nested: mocha runs a describe block's own tests before its nested blocks.

@@ -67,6 +67,35 @@ export async function ensureCluster(): Promise<boolean> {
   return true;
 }
 
+/** The NFS server's pid while it runs (its pid file, as scripts/local-cluster records it). */
+export function nfsServerPid(env: ClusterEnv): number | undefined {
+  const file = path.join(env.CLUSTER_RUN, "pids", "nfs-server");
+  if (!fs.existsSync(file)) return undefined;
+  const pid = Number(fs.readFileSync(file, "utf8").split(" ")[0]);
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Kills the NFS server as a crash would, keeps it down for `outageMs`, then starts it as `up` does.
+ * Returns when it went down and when it serves again.
+ */
+export async function nfsServerOutage(env: ClusterEnv, outageMs: number): Promise<{ downAt: number; backAt: number }> {
+  const pid = nfsServerPid(env);
+  if (!pid) throw new Error("the NFS server is not running");
+  process.kill(pid, "SIGKILL");
+  await waitFor("the NFS server gone", 10_000, async () => (nfsServerPid(env) === undefined ? true : undefined));
+  const downAt = Date.now();
+  await new Promise((r) => setTimeout(r, outageMs));
+  const up = await localCluster("up");
+  if (up.code !== 0) throw new Error(`scripts/local-cluster up after the NFS outage: ${up.stdout}\n${up.stderr}`);
+  return { downAt, backAt: Date.now() };
+}
+
 /** Mounts `remoteDir` of the cluster's NFS server at `mountPoint` the way its kubelet does (mount-nfs, NFSv3, hard). */
 export async function mountNfs(env: ClusterEnv, remoteDir: string, mountPoint: string): Promise<void> {
   await check(path.join(env.TOOLS_BIN, "mount-nfs"), [
