@@ -436,15 +436,22 @@ describe("faults on the local stack (tests/faults)", function () {
       }));
   });
 
+  type AllWriters = [RedisClusterWriter, SentinelWriter, ZooKeeperWriter];
+  /** A writer for each system at once, started; `tag` prefixes the Redis keys, `register` is the znode. */
+  const startAllWriters = async (tag: string, register: string): Promise<AllWriters> => {
+    const writers: AllWriters = [
+      await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, tag, clusterTls.files.pem),
+      await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, tag, sentinelTls.files.pem),
+      await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, register, zkTls.pem),
+    ];
+    writers.forEach((w) => w.start());
+    return writers;
+  };
+
   describe("the NFS server under every volume down for 30 s, every system written at once", () => {
-    let writers: [RedisClusterWriter, SentinelWriter, ZooKeeperWriter];
+    let writers: AllWriters;
     before(async () => {
-      writers = [
-        await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "nfs", clusterTls.files.pem),
-        await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "nfs", sentinelTls.files.pem),
-        await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-nfs-register", zkTls.pem),
-      ];
-      writers.forEach((w) => w.start());
+      writers = await startAllWriters("nfs", "/fault-nfs-register");
     });
     after(() => Promise.all(writers?.map((w) => w.close()) ?? []));
 
@@ -532,14 +539,9 @@ describe("faults on the local stack (tests/faults)", function () {
 
   // Nested: mocha runs a describe block's own tests before its nested blocks.
   describe("rolling changes by `pulumi up`, every system written at once", () => {
-    let writers: [RedisClusterWriter, SentinelWriter, ZooKeeperWriter];
+    let writers: AllWriters;
     before(async () => {
-      writers = [
-        await RedisClusterWriter.open(names, `redis-cluster.${ZONE}`, password, "roll", clusterTls.files.pem),
-        await SentinelWriter.open(names, `redis-sentinel.${ZONE}`, "mymaster", password, "roll", sentinelTls.files.pem),
-        await ZooKeeperWriter.open(names, `zookeeper.${ZONE}`, zkSuper, "/fault-roll-register", zkTls.pem),
-      ];
-      writers.forEach((w) => w.start());
+      writers = await startAllWriters("roll", "/fault-roll-register");
     });
     // Bounded: a writer stuck in a client call must fail this hook, not hold the suite for its timeout.
     after(() =>
