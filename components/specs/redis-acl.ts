@@ -23,6 +23,8 @@ export const AuthFile = {
   Handover: "handover-password",
   /** `cluster-peers` user on Redis Cluster nodes: each node finding peers that came back at new addresses. */
   ClusterPeers: "cluster-peers-password",
+  /** `metrics` user on every Redis server and sentinel: the pod's metrics sidecar (images/redis/redis-metrics). */
+  Metrics: "metrics-password",
 } as const;
 export type AuthFile = (typeof AuthFile)[keyof typeof AuthFile];
 
@@ -37,7 +39,7 @@ export const SENTINEL_INTERNAL_USERS = [
 /** The internal users a Redis Cluster's Secret holds. */
 export const CLUSTER_INTERNAL_USERS = [AuthFile.Replication, AuthFile.ClusterPeers, AuthFile.Handover] as const;
 /** Users whose passwords the program derives from internalSecret; no person ever types them. */
-export const INTERNAL_USERS = [...new Set([...SENTINEL_INTERNAL_USERS, ...CLUSTER_INTERNAL_USERS])];
+export const INTERNAL_USERS = [...new Set([...SENTINEL_INTERNAL_USERS, ...CLUSTER_INTERNAL_USERS, AuthFile.Metrics])];
 
 const hash = (f: AuthFile) => `@HASH:${f}@`;
 
@@ -90,7 +92,27 @@ export interface DataNodeRole {
   readonly sentinelManaged?: boolean;
   /** A Redis Cluster node, which finds its peers again after they move (`cluster-peers`). */
   readonly clusterNode?: boolean;
+  /** A metrics sidecar reads the server (`metrics`). */
+  readonly metrics?: boolean;
 }
+
+/**
+ * The metrics sidecar's user on a data node (Debian's prometheus-redis-exporter, images/redis/redis-metrics):
+ * what its scrape asks, and nothing that reads a key or the config. Not CONFIG GET (its answer holds
+ * masterauth; the sidecar never asks), not SLOWLOG GET (it shows slow commands' arguments, that is
+ * data: the exporter logs one warning and leaves the slowlog-id series out).
+ */
+export function dataNodeMetricsUser(clusterNode: boolean): string {
+  return (
+    `user metrics on ${hash(AuthFile.Metrics)} resetchannels -@all +ping +info +client|setname +slowlog|len +latency|latest` +
+    (clusterNode ? " +cluster|info" : "")
+  );
+}
+
+/** The metrics sidecar's user on a sentinel: its own INFO and what it knows of the master it watches. */
+export const SENTINEL_METRICS_USER =
+  `user metrics on ${hash(AuthFile.Metrics)} resetchannels -@all +auth +hello +ping +info +client|setname ` +
+  "+sentinel|masters +sentinel|sentinels +sentinel|slaves +sentinel|replicas +sentinel|ckquorum";
 
 /**
  * ACL users of a data node: clients (scripting off unless `clientScripting`; the previous client
@@ -117,6 +139,7 @@ export function dataNodeAcl(
           `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +ping +role +info +cluster|nodes +cluster|failover`,
         ]
       : []),
+    ...(role.metrics ? [dataNodeMetricsUser(role.clusterNode ?? false)] : []),
     ...(sentinelManaged
       ? [
           // What Redis's Sentinel documentation lists for a sentinel's user, as subcommands where it can be narrowed.
@@ -135,7 +158,7 @@ export function dataNodeAcl(
  * ACL users of a sentinel. Clients may only discover the master, replicas and sentinels and subscribe
  * to the events; nothing they can send reconfigures a sentinel or reaches the gossip channel.
  */
-export function sentinelAcl(masterName: string, acceptsPreviousPassword = false): string[] {
+export function sentinelAcl(masterName: string, acceptsPreviousPassword = false, metrics = false): string[] {
   const discover =
     "+sentinel|get-master-addr-by-name +sentinel|master +sentinel|masters +sentinel|replicas +sentinel|slaves +sentinel|sentinels +sentinel|ckquorum";
   return [
@@ -144,6 +167,7 @@ export function sentinelAcl(masterName: string, acceptsPreviousPassword = false)
     `user handover on ${hash(AuthFile.Handover)} resetchannels -@all +auth +hello +ping +sentinel|get-master-addr-by-name +sentinel|master +sentinel|replicas +sentinel|failover`,
     `user sentinel-peer on ${hash(AuthFile.SentinelPeer)} resetchannels &${SENTINEL_HELLO_CHANNEL} -@all +auth +hello +ping +publish +client|setname +sentinel|is-master-down-by-addr`,
     `user admin on ${hash(AuthFile.AdminPassword)} ~* &* +@all`,
+    ...(metrics ? [SENTINEL_METRICS_USER] : []),
     "sentinel sentinel-user sentinel-peer",
     `sentinel sentinel-pass ${secretOf(AuthFile.SentinelPeer)}`,
     `sentinel auth-user ${masterName} sentinel`,

@@ -23,6 +23,8 @@ export interface RedisConfArgs {
   readonly acceptsPreviousPassword?: boolean;
   /** Speak TLS with mutual authentication on every channel. Defaults to none: plain text. */
   readonly tls?: RedisTls;
+  /** Have the `metrics` user the pod's metrics sidecar reads the server as. Defaults to false. */
+  readonly metrics?: boolean;
 }
 
 export interface RedisTls {
@@ -89,7 +91,11 @@ export function redisConf(a: RedisConfArgs): string {
     "loglevel notice",
     ...dataNodeAcl(
       a.clientAcl,
-      { sentinelManaged: a.mode === RedisMode.SentinelData, clusterNode: a.mode === RedisMode.Cluster },
+      {
+        sentinelManaged: a.mode === RedisMode.SentinelData,
+        clusterNode: a.mode === RedisMode.Cluster,
+        metrics: a.metrics,
+      },
       a.clientScripting,
       a.acceptsPreviousPassword,
     ),
@@ -141,6 +147,8 @@ export interface SentinelConfArgs {
    * other sentinels, which must speak it too. Defaults to none: plain text.
    */
   readonly tls?: RedisTls;
+  /** Have the `metrics` user the pod's metrics sidecar reads the sentinel as. Defaults to false. */
+  readonly metrics?: boolean;
 }
 
 /** Placeholder the sentinel entrypoint replaces with the master it discovers (or data pod 0 on first start). */
@@ -162,7 +170,7 @@ export function sentinelConf(a: SentinelConfArgs): string {
       `sentinel down-after-milliseconds ${a.masterName} ${a.downAfterMs}`,
       `sentinel failover-timeout ${a.masterName} ${a.failoverTimeoutMs}`,
       `sentinel parallel-syncs ${a.masterName} 1`,
-      ...sentinelAcl(a.masterName, a.acceptsPreviousPassword),
+      ...sentinelAcl(a.masterName, a.acceptsPreviousPassword, a.metrics),
     ].join("\n") + "\n"
   );
 }

@@ -23,6 +23,8 @@ export interface SentinelOf {
   readonly quorum: number;
   /** Speak TLS as the product's sentinel.conf does (opts.tls has the certificate). */
   readonly tls?: RedisConfArgs["tls"];
+  /** Have the metrics sidecar's user, as the product's sentinel.conf does with metrics on. */
+  readonly metrics?: boolean;
 }
 
 /** A product config speaking TLS, moved to `port` with the certificate in `tls.dir`. */
