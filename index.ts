@@ -62,6 +62,8 @@ const platform: PlatformArgs = {
   health: healthWiring(s.health, s.namespace),
   kube: kubeContextOf(accessOf(s)),
   gates: preflight,
+  // Only the Redis workloads have a metrics sidecar so far; ZooKeeper's metrics are #27's next step.
+  metrics: s.metrics.enabled ? { scrapeNamespace: s.metrics.scrapeNamespace } : undefined,
 };
 const redisAuth = {
   credentials: {

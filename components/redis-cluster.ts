@@ -5,7 +5,7 @@ import { ChangeGuard } from "./providers/change-guard";
 import { RedisClusterInit } from "./providers/redis-cluster-init";
 import { Credentials, acceptsPreviousPassword, authSecret, internalPasswordsGuard } from "./auth-secret";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
-import { redisDataWorkload } from "./redis-data-workload";
+import { redisDataWorkload, withMetricsUser } from "./redis-data-workload";
 import { podHosts } from "./specs/network";
 import { redisClusterHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
@@ -51,7 +51,7 @@ export class RedisCluster extends pulumi.ComponentResource {
       {
         platform: p,
         credentials: args.credentials,
-        internalFiles: CLUSTER_INTERNAL_USERS,
+        internalFiles: withMetricsUser(CLUSTER_INTERNAL_USERS, p),
         internalScope: name,
         hashes: true,
       },

@@ -7,8 +7,9 @@ import { Resources } from "./config/settings";
 import { PlatformArgs, StatefulWorkloadArgs } from "./stateful-workload";
 import { Port } from "./specs/ports";
 import { RedisConfArgs, redisConf } from "./specs/redis-conf";
-import { mountedAuthFiles } from "./specs/redis-acl";
-import { redisServerContainer, redisServerSends } from "./specs/redis-container";
+import { AuthFile, mountedAuthFiles } from "./specs/redis-acl";
+import { METRICS_PORT, metricsSidecar, redisServerContainer, redisServerSends } from "./specs/redis-container";
+import type { Sidecar } from "./specs/stateful-set";
 import type { WorkloadTls } from "./tls/workload-tls";
 
 export interface RedisDataWorkloadArgs {
@@ -36,11 +37,19 @@ export interface RedisDataWorkloadArgs {
   readonly env?: k8s.types.input.core.v1.EnvVar[];
   /** TLS on every channel (workload-tls.ts); conf.tls follows it. Defaults to none: plain text. */
   readonly tls?: WorkloadTls;
+  /** Containers beside redis-server; the metrics sidecar joins them when platform.metrics is set. Defaults to none. */
+  readonly sidecars?: readonly Sidecar[];
+}
+
+/** The internal users a Redis workload's Secret holds: `files`, and the metrics user's when metrics are on. */
+export function withMetricsUser(files: readonly AuthFile[], platform: PlatformArgs): AuthFile[] {
+  return platform.metrics ? [...files, AuthFile.Metrics] : [...files];
 }
 
 /** StatefulWorkload arguments for redis-server pods: redis.conf, auth, the Redis client port, the container. */
 export function redisDataWorkload(a: RedisDataWorkloadArgs): StatefulWorkloadArgs {
-  const conf = redisConf({ ...a.conf, tls: a.tls && { plaintextPort: a.tls.plaintextPort } });
+  const metrics = a.platform.metrics !== undefined;
+  const conf = redisConf({ ...a.conf, tls: a.tls && { plaintextPort: a.tls.plaintextPort }, metrics });
   const plain = a.tls?.plaintextPort ? [{ name: "redis-plain", port: Port.RedisPlain }] : [];
   return {
     platform: a.platform,
@@ -57,5 +66,7 @@ export function redisDataWorkload(a: RedisDataWorkloadArgs): StatefulWorkloadArg
     clientPorts: [{ name: "redis", port: Port.Redis }, ...plain],
     peerPorts: a.peerPorts ?? [],
     container: redisServerContainer(a.conf.mode, a.name, a.platform.zone, a.env),
+    sidecars: [...(a.sidecars ?? []), ...(metrics ? [metricsSidecar(Port.Redis)] : [])],
+    ...(metrics ? { metricsPort: METRICS_PORT } : {}),
   };
 }

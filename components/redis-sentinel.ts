@@ -6,16 +6,18 @@ import { Credentials, acceptsPreviousPassword, authSecret, internalPasswordsGuar
 import { formationMarker, formationMarkerMount } from "./formation-marker";
 import { SENTINEL_INTERNAL_USERS, mountedAuthFiles } from "./specs/redis-acl";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
-import { redisDataWorkload } from "./redis-data-workload";
+import { redisDataWorkload, withMetricsUser } from "./redis-data-workload";
 import { masterService, roleLabelAccount, roleLabelSidecar } from "./redis-master-service";
 import { podHost, podHosts } from "./specs/network";
 import { podEndpoints, redisSentinelHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode, sentinelConf } from "./specs/redis-conf";
 import {
+  METRICS_PORT,
   SENTINEL_DATA_GRACE_SECONDS,
   SENTINEL_SENDS,
   followSentinelsSidecar,
+  metricsSidecar,
   sentinelContainer,
 } from "./specs/redis-container";
 import { tlsSwitchGuard, workloadTls } from "./tls/workload-tls";
@@ -76,7 +78,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       {
         platform: p,
         credentials: args.credentials,
-        internalFiles: SENTINEL_INTERNAL_USERS,
+        internalFiles: withMetricsUser(SENTINEL_INTERNAL_USERS, p),
         internalScope: name,
         hashes: true,
       },
@@ -113,9 +115,6 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.data = new StatefulWorkload(
       dataName,
       {
-        // One keeps each pod labelled with its server's role, for the master Service below; the
-        // other moves a replica the sentinels could not reach to the master they elected.
-        sidecars: [roleLabelSidecar(), followSentinelsSidecar(dataName, p.zone, discoveryEnv)],
         markers: [formationMarkerMount(name)],
         gates,
         serviceAccountName: account.metadata.name,
@@ -138,6 +137,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
           storageSize: args.storageSize,
           env: discoveryEnv,
           tls,
+          // One keeps each pod labelled with its server's role, for the master Service below; the
+          // other moves a replica the sentinels could not reach to the master they elected.
+          sidecars: [roleLabelSidecar(), followSentinelsSidecar(dataName, p.zone, discoveryEnv)],
         }),
         terminationGracePeriodSeconds: SENTINEL_DATA_GRACE_SECONDS,
       },
@@ -148,6 +150,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       ...s,
       acceptsPreviousPassword: acceptsPreviousPassword(args.credentials),
       tls: tls && { plaintextPort: tls.plaintextPort },
+      metrics: p.metrics !== undefined,
     });
     this.masterEndpoint = `${name}-master.${p.zone}:${Port.Redis}`;
     this.sentinels = new StatefulWorkload(
@@ -170,6 +173,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
         ],
         peerPorts: [],
         container: sentinelContainer(name, p.zone, discoveryEnv),
+        ...(p.metrics ? { sidecars: [metricsSidecar(Port.Sentinel)], metricsPort: METRICS_PORT } : {}),
         gates,
       },
       // Beside the data pods, not after them: data pods holding data wait for the sentinels'

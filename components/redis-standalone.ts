@@ -3,7 +3,7 @@ import { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 import { AuthFile, Credentials, acceptsPreviousPassword, authSecret } from "./auth-secret";
 import { RedisSettings, TlsSettings } from "./config/settings";
 import { PlatformArgs, StatefulWorkload } from "./stateful-workload";
-import { redisDataWorkload } from "./redis-data-workload";
+import { redisDataWorkload, withMetricsUser } from "./redis-data-workload";
 import { redisStandaloneHealthInputs } from "./specs/health-inputs";
 import { Port } from "./specs/ports";
 import { RedisMode } from "./specs/redis-conf";
@@ -43,7 +43,7 @@ export class RedisStandalone extends pulumi.ComponentResource {
       {
         platform: p,
         credentials: args.credentials,
-        internalFiles: [AuthFile.Replication],
+        internalFiles: withMetricsUser([AuthFile.Replication], p),
         internalScope: name,
         hashes: true,
       },

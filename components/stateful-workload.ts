@@ -20,6 +20,11 @@ import {
 import { PodTls, StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
 import { storageLocation } from "./specs/storage";
 
+/** The annotations a plain Prometheus's usual pod discovery keys on: scrape this pod, on this port. */
+export function scrapeAnnotations(port: number): Record<string, string> {
+  return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" };
+}
+
 /** What every stateful workload shares; the four middleware components pass it through. */
 export interface PlatformArgs {
   /** Namespace every object of the workload is created in. */
@@ -46,6 +51,14 @@ export interface PlatformArgs {
   readonly kube?: KubeContext;
   /** Preflight checks every workload's volumes, config and StatefulSet wait for. Defaults to none. */
   readonly gates?: readonly pulumi.Resource[];
+  /** Metrics sidecars and who scrapes them (metrics settings). Defaults to none: metrics off. */
+  readonly metrics?: MetricsWiring;
+}
+
+/** Where a workload's metrics go when the stack turns them on. */
+export interface MetricsWiring {
+  /** The namespace whose pods may reach the metrics ports. */
+  readonly scrapeNamespace: string;
 }
 
 export interface StatefulWorkloadArgs {
@@ -93,6 +106,11 @@ export interface StatefulWorkloadArgs {
   readonly gates?: readonly pulumi.Resource[];
   /** Annotations on the StatefulSet itself, e.g. intent a policy checks. Defaults to none. */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * The port its metrics sidecar serves /metrics on: admitted from platform.metrics.scrapeNamespace
+   * and announced to a plain Prometheus by the pods' prometheus.io annotations. Defaults to none.
+   */
+  readonly metricsPort?: NamedPort;
 }
 
 /**
@@ -200,6 +218,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
           markers: args.markers,
           sidecars: args.sidecars,
+          podAnnotations: args.metricsPort && scrapeAnnotations(args.metricsPort.port),
           serviceAccountName: args.serviceAccountName,
         }),
       },
@@ -242,6 +261,8 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           clientNamespaces: p.clientNamespaces,
           clientPodLabel: args.clientPodLabel,
           runnerNamespace: p.runnerNamespace,
+          metricsPorts: args.metricsPort ? [args.metricsPort] : [],
+          scrapeNamespace: p.metrics?.scrapeNamespace,
         }),
       },
       { parent: this },

@@ -168,6 +168,16 @@ export interface TlsSettings {
   readonly authorityValidityDays: number;
 }
 
+/**
+ * Metrics of every Redis server and sentinel, served by a sidecar per pod (images/redis/redis-metrics)
+ * on Port.Metrics to the pods of one namespace only. Off unless the stack turns it on.
+ */
+export interface MetricsSettings {
+  readonly enabled: boolean;
+  /** The namespace whose pods (Prometheus) may scrape the metrics ports; required when enabled. */
+  readonly scrapeNamespace: string;
+}
+
 /** Everything a stack needs except secret values, validated. */
 export interface StackSettings {
   readonly stack: string;
@@ -198,6 +208,7 @@ export interface StackSettings {
   readonly antiAffinity: AntiAffinity;
   readonly health: HealthSettings;
   readonly tls: TlsSettings;
+  readonly metrics: MetricsSettings;
   readonly zookeeper: ZooKeeperSettings;
   readonly redis: RedisSettings;
   readonly redisCluster: RedisClusterSettings;

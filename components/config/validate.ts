@@ -26,6 +26,7 @@ import {
   AppendFsync,
   HealthAccess,
   HealthSettings,
+  MetricsSettings,
   ReclaimPolicy,
   RedisClusterSettings,
   RedisSentinelSettings,
@@ -191,6 +192,21 @@ function tls(root: Section): TlsSettings {
     minValidDays,
     authorityValidityDays,
   };
+}
+
+function metrics(root: Section): MetricsSettings {
+  const s = root.section("metrics");
+  const enabled = s.bool("enabled", false);
+  const scrapeNamespace =
+    enabled || s.has("scrapeNamespace")
+      ? s.string(
+          "scrapeNamespace",
+          undefined,
+          DNS_LABEL,
+          "the namespace Prometheus runs in, e.g. monitoring: only its pods may reach the metrics ports",
+        )
+      : "";
+  return { enabled, scrapeNamespace };
 }
 
 function zookeeper(root: Section): ZooKeeperSettings {
@@ -383,6 +399,7 @@ export function parseStackConfig(
     antiAffinity: root.section("scheduling").oneOf("antiAffinity", AntiAffinity, AntiAffinity.Required),
     health: health(root),
     tls: tls(root),
+    metrics: metrics(root),
     zookeeper: zookeeper(root),
     redis: redis(root),
     redisCluster: redisCluster(root),

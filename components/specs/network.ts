@@ -80,6 +80,10 @@ export interface NetworkPolicyArgs {
    * the client ports, without clientPodLabel (a runner's pods are not ours to label). Defaults to none.
    */
   readonly runnerNamespace?: string;
+  /** Ports a monitoring system scrapes (the metrics sidecar), reached only from scrapeNamespace. Defaults to none. */
+  readonly metricsPorts?: readonly NamedPort[];
+  /** The namespace whose pods may reach metricsPorts (metrics.scrapeNamespace). */
+  readonly scrapeNamespace?: string;
 }
 
 export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
@@ -103,6 +107,14 @@ export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.network
           {
             from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.runnerNamespace } } }],
             ports: tcp(a.clientPorts),
+          },
+        ]
+      : []),
+    ...(a.metricsPorts?.length && a.scrapeNamespace
+      ? [
+          {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.scrapeNamespace } } }],
+            ports: tcp(a.metricsPorts),
           },
         ]
       : []),

@@ -15,4 +15,6 @@ export const Port = {
   Sentinel: 26379,
   /** A plain-text Sentinel port kept beside the TLS one while applications move (tls.plaintextPorts). */
   SentinelPlain: 26380,
+  /** The metrics sidecar's Prometheus endpoint (/metrics), on every Redis pod when metrics are on. */
+  Metrics: 9121,
 } as const;

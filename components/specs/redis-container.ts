@@ -89,6 +89,40 @@ export function redisServerSends(mode: RedisMode): AuthFile[] {
 /** What sentinel-entrypoint sends besides its config's own passwords: it asks the other sentinels for the master. */
 export const SENTINEL_SENDS: readonly AuthFile[] = [AuthFile.Discovery];
 
+/** What the metrics sidecar may use: one exporter answering a scrape every few seconds. */
+export const METRICS_RESOURCES = { requests: { cpu: "10m", memory: "24Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
+
+/**
+ * The metrics sidecar of a Redis pod (images/redis/redis-metrics): Prometheus's text format on
+ * Port.Metrics, read from the server on `port` as the `metrics` user. No readiness probe: the pod's
+ * readiness is its server's, and a scrape that fails must not take the server out of its Services.
+ */
+export function metricsSidecar(port: number): Sidecar {
+  return {
+    container: {
+      name: "metrics",
+      command: ["/usr/local/bin/redis-metrics"],
+      env: [
+        { name: "REDIS_PORT", value: String(port) },
+        { name: "METRICS_LISTEN", value: `:${Port.Metrics}` },
+      ],
+      ports: [{ name: "metrics", containerPort: Port.Metrics }],
+      // An HTTP GET from the kubelet, not an exec: no process started in the pod.
+      livenessProbe: {
+        httpGet: { path: "/health", port: Port.Metrics },
+        periodSeconds: 30,
+        timeoutSeconds: 10,
+        failureThreshold: 3,
+      },
+    },
+    resources: METRICS_RESOURCES,
+    authFiles: [AuthFile.Metrics],
+  };
+}
+
+/** The metrics port as a workload names it. */
+export const METRICS_PORT = { name: "metrics", port: Port.Metrics } as const;
+
 /** What a Sentinel data pod's sidecars may use: a few millicores once a second, a shell and two clients. */
 export const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "48Mi" } };
 

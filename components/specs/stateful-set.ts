@@ -87,6 +87,8 @@ export interface StatefulSetSpecArgs {
    * files it names. Defaults to none.
    */
   readonly sidecars?: readonly Sidecar[];
+  /** Annotations on every pod besides the ones that roll it, e.g. where a plain Prometheus scrapes. Defaults to none. */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
   /** Service account whose token the pods mount, for a sidecar that talks to the API server. Defaults to none: no token. */
   readonly serviceAccountName?: pulumi.Input<string>;
 }
@@ -160,6 +162,7 @@ export function statefulSetSpec(a: StatefulSetSpecArgs): k8s.types.input.apps.v1
       metadata: {
         labels: { ...a.labels.pod },
         annotations: {
+          ...a.podAnnotations,
           [CONFIG_HASH_ANNOTATION]: a.configHash,
           ...(a.authFingerprint === undefined ? {} : { [AUTH_FINGERPRINT_ANNOTATION]: a.authFingerprint }),
           ...(a.tls === undefined ? {} : { [TLS_FINGERPRINT_ANNOTATION]: a.tls.fingerprint }),

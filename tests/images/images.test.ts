@@ -6,8 +6,8 @@ import * as fs from "fs";
 import Redis from "ioredis";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
+import { AuthFile, DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
+import { RedisConfArgs, RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
 import { zooCfg } from "../../components/specs/zoo-cfg";
 import { zkConnect } from "../../components/providers/shared/zookeeper-client";
 import { openTlsRelay } from "../../components/providers/shared/client-tls";
@@ -48,6 +48,15 @@ describe("images (real Docker engine)", function () {
   after(cleanup);
 
   describe("redis", () => {
+    /** The product's standalone redis.conf, everysec, with `extra` settings. */
+    const standaloneConf = (extra: Partial<RedisConfArgs> = {}) =>
+      redisConf({
+        mode: RedisMode.Standalone,
+        maxmemory: "64mb",
+        appendfsync: "everysec",
+        clientAcl: DEFAULT_CLIENT_ACL,
+        ...extra,
+      });
     let net: string;
     before(async () => {
       net = await network(`redis-test-${process.pid}`, true);
@@ -165,15 +174,46 @@ describe("images (real Docker engine)", function () {
       assert.ok(!cmdline.stdout.includes(PASSWORD) && !cmdline.stdout.includes(ADMIN), cmdline.stdout);
     });
 
+    it("runs the metrics sidecar beside the server as the program mounts it: the metrics password alone, nothing on argv", async () => {
+      const text = standaloneConf({ metrics: true });
+      const conf = filesDir({ "redis.conf": text });
+      const serverAuth = filesDir(mountedAuth(text, redisServerSends(RedisMode.Standalone)));
+      const sidecarAuth = filesDir({ [AuthFile.Metrics]: AUTH_FILES[AuthFile.Metrics] });
+      const server = `redis-metrics-${process.pid}`;
+      const metricsPort = await freePort();
+      // The pod: the sidecar shares the server's network namespace and reads it over loopback.
+      await runHardened(images.redis, server, net, { [serverAuth]: "/etc/auth", [conf]: "/config" }, {}, [
+        "-p",
+        `127.0.0.1:${metricsPort}:9121`,
+      ]);
+      const sidecar = `${server}-sidecar`;
+      await runHardened(
+        images.redis,
+        sidecar,
+        `container:${server}`,
+        { [sidecarAuth]: "/etc/auth" },
+        { REDIS_PORT: "6379", METRICS_LISTEN: ":9121" },
+        ["--entrypoint", "/usr/local/bin/redis-metrics"],
+      );
+      const metrics = await waitFor("the sidecar's metrics", 30_000, async () => {
+        const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) }).catch(
+          () => undefined,
+        );
+        const body = r?.ok ? await r.text() : "";
+        return /^redis_up 1$/m.test(body) ? body : undefined;
+      });
+      assert.match(metrics, /^redis_aof_enabled 1$/m);
+      assert.match(metrics, /^redis_instance_info\{[^}]*redis_mode="standalone"[^}]*\} 1$/m);
+      const cmdline = await execIn(sidecar, "cat", "/proc/1/cmdline");
+      assert.match(cmdline.stdout, /prometheus-redis-exporter/);
+      for (const secret of EVERY_PASSWORD)
+        assert.ok(!cmdline.stdout.includes(secret) && !metrics.includes(secret), "a password on argv or served");
+    });
+
     it("keeps probing with the password it started with when the mounted one changes", async () => {
       // The kubelet updates a mounted Secret in every pod at once; the servers keep the old password
       // until their pod rolls, so a probe reading the new file would fail them all together.
-      const text = redisConf({
-        mode: RedisMode.Standalone,
-        maxmemory: "64mb",
-        appendfsync: "everysec",
-        clientAcl: DEFAULT_CLIENT_ACL,
-      });
+      const text = standaloneConf();
       const mounted = mountedAuth(text, redisServerSends(RedisMode.Standalone));
       const rotating = filesDir(mounted);
       fs.chmodSync(rotating, 0o777);

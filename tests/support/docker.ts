@@ -149,8 +149,9 @@ export function runHardened(
     "-d",
     "--name",
     name,
-    "--hostname",
-    name,
+    // A container sharing another's network namespace (`container:<name>`, as a pod's sidecar
+    // shares its pod's) takes that one's host name.
+    ...(net.startsWith("container:") ? [] : ["--hostname", name]),
     "--network",
     net,
     "--label",

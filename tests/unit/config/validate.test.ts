@@ -197,6 +197,21 @@ const cases: [string, (r: Raw) => void, string][] = [
     "middleware:health.retrySeconds: must be between 0 and 3600 (got 7200)",
   ],
   [
+    "metrics on without a namespace to scrape from",
+    (r) => (r.metrics = { enabled: true }),
+    "middleware:metrics.scrapeNamespace: is required: the namespace Prometheus runs in, e.g. monitoring: only its pods may reach the metrics ports",
+  ],
+  [
+    "metrics scrape namespace invalid",
+    (r) => (r.metrics = { enabled: true, scrapeNamespace: "Monitoring" }),
+    'middleware:metrics.scrapeNamespace: the namespace Prometheus runs in, e.g. monitoring: only its pods may reach the metrics ports (got "Monitoring")',
+  ],
+  [
+    "metrics switch not a boolean",
+    (r) => (r.metrics = { enabled: "yes", scrapeNamespace: "monitoring" }),
+    'middleware:metrics.enabled: must be true or false (got "yes")',
+  ],
+  [
     "tls renewal not before expiry",
     (r) => (r.tls = { validityDays: 30, renewBeforeDays: 30 }),
     "middleware:tls.renewBeforeDays: must be less than validityDays (30), or every up would issue anew (got 30)",
@@ -458,7 +473,7 @@ const cases: [string, (r: Raw) => void, string][] = [
   [
     "unknown key",
     (r) => (r.zookeper = { replicas: 3 }),
-    "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, clusterDomain, registry, images, storage, network, scheduling, health, tls, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, redisPreviousPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret",
+    "middleware:zookeper: is not a setting of this program (typo?); known keys: namespace, clusterDomain, registry, images, storage, network, scheduling, health, tls, metrics, zookeeper, redis, redisCluster, redisSentinel, registryPassword, registryPullPassword, redisPassword, redisAdminPassword, redisPreviousPassword, zookeeperPassword, zookeeperAdminPassword, internalSecret",
   ],
 ];
 
