@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { restrictedContainer, restrictedNamespace, restrictedPod } from "../support/cluster-objects";
 import { ClusterDns } from "../support/fault-writers";
 import { redisCliTls } from "../support/tls";
 import { ClientTls, tlsOptions } from "../../components/providers/shared/client-tls";
@@ -140,7 +141,15 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       `\n      recovery and run times:\n${timings.map(([w, t]) => `        ${w.padEnd(60)} ${t}`).join("\n")}`,
     );
     await stack.run("destroy");
-    await kubectl?.run(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true", "--timeout=180s"]);
+    await kubectl?.run([
+      "delete",
+      "namespace",
+      NAMESPACE,
+      stack.scrapeNamespace,
+      "--ignore-not-found",
+      "--wait=true",
+      "--timeout=180s",
+    ]);
     if (kubectl) await stack.removeLeftovers(kubectl);
     stack.cleanup();
     if (startedCluster) await localCluster("down");
@@ -337,6 +346,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       assert.ok(await connects(ip, 6379), "the namespace's pods reach a cluster node's client port");
       assert.ok(!(await connects(ip, 16379)), "the cluster bus admits only the cluster's own pods");
       assert.ok(!(await connects(zk, 2181)), "ZooKeeper admits only pods with its client label");
+      assert.ok(!(await connects(ip, 9121)), "the metrics port admits only the scrape namespace");
       for (const port of [2888, 3888])
         assert.ok(!(await connects(zk, port)), `ZooKeeper's quorum port ${port} admits only members`);
       const onIntruder = (...args: string[]) => kubectl.exec(NAMESPACE, intruder, "/usr/bin/redis-cli", ...args);
@@ -356,6 +366,67 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       }
     } finally {
       await kubectl.run(["-n", NAMESPACE, "delete", "pod", intruder, "--wait=false"]);
+    }
+  });
+
+  it("serves every Redis pod's metrics, read over TLS as its own user, to the scrape namespace alone", async () => {
+    // A scraper in the stack's scrape namespace: the product image (it has curl), pulled with the
+    // stack's pull secret copied there.
+    const scrapeNs = stack.scrapeNamespace;
+    await kubectl.apply(restrictedNamespace(scrapeNs));
+    const pull = await kubectl.json(["-n", NAMESPACE, "get", "secret", "harbor-pull"]);
+    await kubectl.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "harbor-pull", namespace: scrapeNs },
+      type: pull.type,
+      data: pull.data,
+    });
+    const image = await kubectl.check([
+      "-n",
+      NAMESPACE,
+      "get",
+      "statefulset",
+      "redis",
+      "-o",
+      "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    await kubectl.apply({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "scraper", namespace: scrapeNs },
+      spec: {
+        securityContext: restrictedPod,
+        imagePullSecrets: [{ name: "harbor-pull" }],
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          {
+            name: "scraper",
+            image,
+            command: ["sleep", "infinity"],
+            securityContext: restrictedContainer,
+            resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+          },
+        ],
+      },
+    });
+    await kubectl.waitReady(scrapeNs, "scraper", 120_000);
+    const scrape = async (pod: string) =>
+      kubectl.exec(scrapeNs, "scraper", "curl", "-sf", "--max-time", "10", `http://${await podIp(pod)}:9121/metrics`);
+    const series = (text: string, name: string) => new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[2];
+    for (const pod of ["redis-0", ...CLUSTER_PODS, ...SENTINEL_DATA]) {
+      const text = await scrape(pod);
+      assert.strictEqual(series(text, "redis_up"), "1", `${pod}: redis_up`);
+      assert.strictEqual(series(text, "redis_aof_last_write_status"), "1", `${pod}: AOF writes`);
+    }
+    const cluster = await scrape(CLUSTER_PODS[0]);
+    assert.strictEqual(series(cluster, "redis_cluster_state"), "1");
+    assert.strictEqual(series(cluster, "redis_cluster_slots_ok"), "16384");
+    for (const pod of SENTINELS) {
+      const text = await scrape(pod);
+      assert.match(text, /^redis_sentinel_master_status\{[^}]*master_status="ok"[^}]*\} 1$/m, pod);
+      assert.strictEqual(series(text, "redis_sentinel_master_ok_sentinels"), "3", `${pod}: sentinels seen`);
+      assert.strictEqual(series(text, "redis_sentinel_master_ok_slaves"), "2", `${pod}: replicas seen`);
     }
   });
 

@@ -35,11 +35,11 @@ export const SUITE_STACKS = {
 export async function clearSuiteStacks(kubectl: Kubectl): Promise<void> {
   const namespaces: string[] = (await kubectl.json(["get", "namespaces"])).items.map((n: any) => n.metadata.name);
   for (const { namespace, volumeRoot } of Object.values(SUITE_STACKS)) {
-    if (namespaces.includes(namespace)) {
-      console.log(`      (deleting ${namespace}, which an earlier run left running)`);
-      await kubectl.check(["delete", "namespace", namespace, "--wait=true", "--timeout=180s"]);
-    }
     const leftover = new E2eStack(namespace, volumeRoot);
+    for (const ns of [namespace, leftover.scrapeNamespace].filter((n) => namespaces.includes(n))) {
+      console.log(`      (deleting ${ns}, which an earlier run left running)`);
+      await kubectl.check(["delete", "namespace", ns, "--wait=true", "--timeout=180s"]);
+    }
     await leftover.removeLeftovers(kubectl);
     leftover.cleanup();
   }
@@ -64,11 +64,18 @@ export class E2eStack {
     this.writeSettings();
   }
 
+  /** The namespace whose pods may scrape this suite's metrics ports. */
+  get scrapeNamespace(): string {
+    return `${this.namespace}-scrape`;
+  }
+
   /** The committed Pulumi.local.yaml with this suite's namespace and NFS volume root, then `edit`. */
   writeSettings(edit: (config: Settings) => void = () => {}): void {
     const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8")) as { config: Settings };
     doc.config["middleware:namespace"] = this.namespace;
     doc.config["middleware:storage"].nfs.path = this.volumeRoot;
+    // A scrape namespace of its own, which the suite may create and delete.
+    doc.config["middleware:metrics"].scrapeNamespace = this.scrapeNamespace;
     edit(doc.config);
     fs.writeFileSync(this.settingsFile, yaml.dump(doc));
   }
