@@ -5,7 +5,9 @@ import {
   HarborImage,
   healthWiring,
   MiddlewareNamespace,
+  MonitoringCrdsCheck,
   NodeCapacityCheck,
+  OPERATOR_RESOURCES,
   PlatformArgs,
   RedisCluster,
   RedisSentinel,
@@ -18,23 +20,31 @@ import {
   kubeContextOf,
   loadStackConfig,
   podsToSpread,
+  prometheusRule,
   serviceZone,
   storageRoot,
 } from "./components";
 
 const { settings: s, secrets } = loadStackConfig();
 const anyRedis = s.redis.enabled || s.redisCluster.enabled || s.redisSentinel.enabled;
+// The Prometheus Operator's objects: only the Redis workloads serve metrics so far.
+const operatorObjects = s.metrics.enabled && s.metrics.prometheusOperator && anyRedis;
 
 // Asked of the live cluster at preview, before anything is deployed: too few schedulable nodes for
-// "required" (else pods wait Pending for 10 minutes), and a storage root another stack uses.
+// "required" (else pods wait Pending for 10 minutes), a storage root another stack uses, and the
+// Prometheus Operator's kinds missing where the stack declares them.
 const root = storageRoot(s.storage);
 const preflight = [
   ...(s.antiAffinity === AntiAffinity.Required
     ? [new NodeCapacityCheck("node-capacity", { pods: podsToSpread(s), access: accessOf(s) })]
     : []),
   ...(root ? [new StorageRootCheck("storage-root", { namespace: s.namespace, root, access: accessOf(s) })] : []),
+  ...(operatorObjects
+    ? [new MonitoringCrdsCheck("monitoring-crds", { resources: [...OPERATOR_RESOURCES], access: accessOf(s) })]
+    : []),
 ];
 const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace });
+if (operatorObjects) prometheusRule({ namespace: namespace.name, stack: s.stack }, { dependsOn: preflight });
 // Two robot accounts: the build pushes with one; the pods pull with the other, which cannot push.
 const registry = { ...s.registry, password: secrets.registryPassword };
 const pullRegistry = { ...s.registry, username: s.registry.pullUsername, password: secrets.registryPullPassword };
@@ -63,7 +73,9 @@ const platform: PlatformArgs = {
   kube: kubeContextOf(accessOf(s)),
   gates: preflight,
   // Only the Redis workloads have a metrics sidecar so far; ZooKeeper's metrics are #27's next step.
-  metrics: s.metrics.enabled ? { scrapeNamespace: s.metrics.scrapeNamespace } : undefined,
+  metrics: s.metrics.enabled
+    ? { scrapeNamespace: s.metrics.scrapeNamespace, prometheusOperator: s.metrics.prometheusOperator }
+    : undefined,
 };
 const redisAuth = {
   credentials: {

@@ -21,6 +21,7 @@ export { RedisSentinelHealth } from "./providers/redis-sentinel-health";
 export { RedisStandaloneHealth } from "./providers/redis-standalone-health";
 export { accessOf, verificationPlan } from "./verification-plan";
 export { kubeContextOf } from "./providers/shared/reach";
-export { NodeCapacityCheck, StorageRootCheck } from "./providers/preflight-checks";
+export { MonitoringCrdsCheck, NodeCapacityCheck, StorageRootCheck } from "./providers/preflight-checks";
 export { podsToSpread } from "./preflight";
 export { storageRoot } from "./specs/storage";
+export { OPERATOR_RESOURCES, prometheusRule } from "./observability/prometheus-operator";

@@ -59,6 +59,16 @@ export interface PlatformArgs {
 export interface MetricsWiring {
   /** The namespace whose pods may reach the metrics ports. */
   readonly scrapeNamespace: string;
+  /** Declare a PodMonitor per workload for the Prometheus Operator. */
+  readonly prometheusOperator: boolean;
+}
+
+/** The Prometheus Operator's object that has its Prometheus scrape a workload's metrics port on every pod. */
+export function podMonitorSpec(selector: Record<string, string>, port: NamedPort): Record<string, unknown> {
+  return {
+    selector: { matchLabels: { ...selector } },
+    podMetricsEndpoints: [{ port: port.name, path: "/metrics", interval: "30s" }],
+  };
 }
 
 export interface StatefulWorkloadArgs {
@@ -267,6 +277,19 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.metricsPort && p.metrics?.prometheusOperator) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-podmonitor`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PodMonitor",
+          metadata: meta(name),
+          spec: podMonitorSpec(this.labels.selector, args.metricsPort),
+        },
+        // After the preflight checks: on a cluster without the operator's CRDs, one says so first.
+        { parent: this, dependsOn: p.gates ? [...p.gates] : [] },
+      );
+    }
     this.registerOutputs({ statefulSetName: this.statefulSet.metadata.name, hosts: this.hosts });
   }
 }

@@ -73,6 +73,8 @@ function namespacedRules(): Manifest[] {
     { apiGroups: ["batch"], resources: ["jobs"], verbs: ALL },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL },
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ALL },
+    // metrics.prometheusOperator: a PodMonitor per Redis workload and the alerts' PrometheusRule.
+    { apiGroups: ["monitoring.coreos.com"], resources: ["podmonitors", "prometheusrules"], verbs: ALL },
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: ALL },
     // A preview dry-runs the RoleBinding before its Role exists, and the API server can then only
     // allow the binding with `bind` on that Role (it cannot compare permissions with a missing Role).

@@ -176,6 +176,11 @@ export interface MetricsSettings {
   readonly enabled: boolean;
   /** The namespace whose pods (Prometheus) may scrape the metrics ports; required when enabled. */
   readonly scrapeNamespace: string;
+  /**
+   * Also declare the Prometheus Operator's objects: a PodMonitor per Redis workload and a
+   * PrometheusRule with the alerts (the operator's CRDs must be installed). Defaults to false.
+   */
+  readonly prometheusOperator: boolean;
 }
 
 /** Everything a stack needs except secret values, validated. */

@@ -197,6 +197,9 @@ function tls(root: Section): TlsSettings {
 function metrics(root: Section): MetricsSettings {
   const s = root.section("metrics");
   const enabled = s.bool("enabled", false);
+  const prometheusOperator = s.bool("prometheusOperator", false);
+  if (prometheusOperator && !enabled)
+    s.fail("prometheusOperator", "declares PodMonitors for metrics that are off; set metrics.enabled to true too");
   const scrapeNamespace =
     enabled || s.has("scrapeNamespace")
       ? s.string(
@@ -206,7 +209,7 @@ function metrics(root: Section): MetricsSettings {
           "the namespace Prometheus runs in, e.g. monitoring: only its pods may reach the metrics ports",
         )
       : "";
-  return { enabled, scrapeNamespace };
+  return { enabled, scrapeNamespace, prometheusOperator };
 }
 
 function zookeeper(root: Section): ZooKeeperSettings {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { MonitoringCrdsInputs } from "./monitoring-crds-logic";
 import type { NodeCapacityInputs } from "./node-capacity-logic";
 import type { StorageRootInputs } from "./storage-root-logic";
 import { loadLogic, stableId } from "./shared/provider-kit";
@@ -49,6 +50,22 @@ export class NodeCapacityCheck extends pulumi.dynamic.Resource {
         "node-capacity-logic",
         "capacityRefusal",
         "pods",
+      ),
+      name,
+      { ...args },
+      opts,
+    );
+  }
+}
+
+/** Refuses metrics.prometheusOperator on a cluster that does not serve the operator's kinds. */
+export class MonitoringCrdsCheck extends pulumi.dynamic.Resource {
+  constructor(name: string, args: MonitoringCrdsInputs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      new PreflightProvider<MonitoringCrdsInputs, "monitoring-crds-logic">(
+        "monitoring-crds-logic",
+        "operatorRefusal",
+        "resources",
       ),
       name,
       { ...args },

@@ -7,7 +7,7 @@ import { RedisClusterInit } from "../../components/providers/redis-cluster-init"
 import { RedisSentinelHealth } from "../../components/providers/redis-sentinel-health";
 import { RedisStandaloneHealth } from "../../components/providers/redis-standalone-health";
 import { StatefulSetRollout } from "../../components/providers/rollout";
-import { NodeCapacityCheck, StorageRootCheck } from "../../components/providers/preflight-checks";
+import { MonitoringCrdsCheck, NodeCapacityCheck, StorageRootCheck } from "../../components/providers/preflight-checks";
 import { ZooKeeperHealth } from "../../components/providers/zookeeper-health";
 import { VolumeDirectories } from "../../components/providers/volume-directories";
 import { loadSerialized, serializedProvider } from "../support/dynamic";
@@ -42,6 +42,7 @@ describe("dynamic resources under mocks", function () {
     new StatefulSetRollout("rollout", { namespace: "ns", statefulSet: "s", revision: "r", generation: 1 });
     new NodeCapacityCheck("node-capacity", { pods: { zookeeper: 3 } });
     new StorageRootCheck("storage-root", { namespace: "ns", root: { kind: "local", path: "/v", node: "n" } });
+    new MonitoringCrdsCheck("monitoring-crds", { resources: ["podmonitors"] });
     new VolumeDirectories("volume-dirs", {
       namespace: "ns",
       volume: { kind: "PersistentVolume" },
@@ -69,6 +70,7 @@ describe("dynamic resources under mocks", function () {
     "rollout",
     "node-capacity",
     "storage-root",
+    "monitoring-crds",
   ]) {
     it(`serializes ${name}'s provider into a module the engine can load`, async () => {
       const text = await serializedProvider(name);

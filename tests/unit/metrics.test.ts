@@ -125,4 +125,31 @@ describe("metrics in the program", () => {
       );
     }
   });
+
+  it("declares the Prometheus Operator's objects only when asked, after checking the cluster serves them", async () => {
+    const kinds = (run: ProgramRun) =>
+      run.resources.filter((r) => /PodMonitor|PrometheusRule/.test(r.inputs.kind ?? "")).map((r) => r.inputs);
+    assert.deepStrictEqual(kinds(on), [], "metrics on alone declares no operator object");
+    const operator = await runProgram("dev", {
+      ...readStackFile("dev"),
+      metrics: { enabled: true, scrapeNamespace: "monitoring", prometheusOperator: true },
+    });
+    const objects = kinds(operator);
+    const monitors = objects.filter((o) => o.kind === "PodMonitor");
+    assert.deepStrictEqual(monitors.map((m) => m.metadata.name).sort(), REDIS_PODS.map((w) => w.sts).sort());
+    for (const m of monitors) {
+      const sts = named(operator, STS, m.metadata.name).inputs;
+      assert.strictEqual(m.apiVersion, "monitoring.coreos.com/v1");
+      assert.deepStrictEqual(m.spec.selector.matchLabels, sts.spec.selector.matchLabels);
+      assert.deepStrictEqual(m.spec.podMetricsEndpoints, [{ port: "metrics", path: "/metrics", interval: "30s" }]);
+    }
+    const rules = objects.filter((o) => o.kind === "PrometheusRule");
+    assert.strictEqual(rules.length, 1);
+    assert.strictEqual(rules[0].metadata.name, "middleware-alerts");
+    assert.ok(rules[0].spec.groups[0].rules.some((r: any) => r.alert === "RedisClusterSlotsNotCovered"));
+    const check = operator.resources.find((r) => r.name === "monitoring-crds");
+    assert.ok(check, "the preflight check of the operator's kinds");
+    assert.deepStrictEqual(check.inputs.resources, ["podmonitors", "prometheusrules"]);
+    assert.ok(!on.resources.some((r) => r.name === "monitoring-crds"), "no check when no operator object is declared");
+  });
 });

@@ -4,6 +4,7 @@
 
 export interface LogicModules {
   "change-guard-logic": typeof import("../change-guard-logic");
+  "monitoring-crds-logic": typeof import("../monitoring-crds-logic");
   "node-capacity-logic": typeof import("../node-capacity-logic");
   "redis-cluster-health-logic": typeof import("../redis-cluster-health-logic");
   "redis-cluster-init-logic": typeof import("../redis-cluster-init-logic");

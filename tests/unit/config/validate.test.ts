@@ -207,6 +207,11 @@ const cases: [string, (r: Raw) => void, string][] = [
     'middleware:metrics.scrapeNamespace: the namespace Prometheus runs in, e.g. monitoring: only its pods may reach the metrics ports (got "Monitoring")',
   ],
   [
+    "Prometheus Operator objects without metrics",
+    (r) => (r.metrics = { prometheusOperator: true }),
+    "middleware:metrics.prometheusOperator: declares PodMonitors for metrics that are off; set metrics.enabled to true too",
+  ],
+  [
     "metrics switch not a boolean",
     (r) => (r.metrics = { enabled: "yes", scrapeNamespace: "monitoring" }),
     'middleware:metrics.enabled: must be true or false (got "yes")',

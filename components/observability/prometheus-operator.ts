@@ -1,0 +1,40 @@
+// The Prometheus Operator's objects a stack declares with metrics.prometheusOperator: the alert
+// rules as a PrometheusRule (a PodMonitor per workload comes with each StatefulWorkload). Both
+// wait for the preflight check that the cluster serves these kinds.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { alertRuleGroups } from "./redis-alerts";
+
+/** The kinds of monitoring.coreos.com a stack with metrics.prometheusOperator declares, by plural name. */
+export const OPERATOR_RESOURCES = ["podmonitors", "prometheusrules"] as const;
+
+export interface AlertRulesArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** The stack's name, carried as the middleware/stack label a Prometheus's ruleSelector may match. */
+  readonly stack: string;
+}
+
+/** The alerts of components/observability as a PrometheusRule `middleware-alerts` in the stack's namespace. */
+export function prometheusRule(
+  args: AlertRulesArgs,
+  opts?: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  return new k8s.apiextensions.CustomResource(
+    "alert-rules",
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: {
+        name: "middleware-alerts",
+        namespace: args.namespace,
+        labels: {
+          "app.kubernetes.io/part-of": "middleware",
+          "app.kubernetes.io/managed-by": "pulumi",
+          "middleware/stack": args.stack,
+        },
+      },
+      spec: { groups: alertRuleGroups() },
+    },
+    opts,
+  );
+}
