@@ -507,7 +507,8 @@ describe("faults on the local stack (tests/faults)", function () {
         failed.set(key, (failed.get(key) ?? 0) + (e.count ?? 1));
       }
       console.log(
-        `      failed probes since the NFS server went down: ${[...failed].map(([k, n]) => `${k} x${n}`).join("; ") || "none"}`,
+        // An event's count is over its life: a pod that failed the same probe in an earlier scenario counts those too.
+        `      probes that failed since the NFS server went down (event counts, earlier failures of the same probe included): ${[...failed].map(([k, n]) => `${k} x${n}`).join("; ") || "none"}`,
       );
       clusterLogs.stop();
       const sinceDown = (at: number) => `${((at - outage.downAt) / 1000).toFixed(1)} s`;
