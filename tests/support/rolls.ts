@@ -75,12 +75,9 @@ export async function watchingRoll<T>(
           ready: ready === "True-",
           running: deletion === "live" && containers !== "-" && !containers.includes("s"),
         });
-      // The first events list the pods as they are; judge only once all have been listed, then
-      // every StatefulSet once, so one no event touched still reports its count (0 when whole).
-      if (!listed && pods.every((p) => state.has(p))) {
-        listed = true;
-        new Set(pods.map(statefulSetOf)).forEach(judge);
-      } else if (listed) judge(statefulSetOf(name));
+      // The first events list the pods as they are; judge only once all have been listed.
+      listed ||= pods.every((p) => state.has(p));
+      if (listed) judge(statefulSetOf(name));
     }
   });
   const exited = new Promise<void>((resolve) => watcher.once("exit", () => resolve()));
