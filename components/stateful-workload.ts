@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { MONITORING_API_VERSION } from "./providers/monitoring-crds-logic";
 import * as pulumi from "@pulumi/pulumi";
 import { HealthWiring, podsRevision } from "./health-wiring";
 import { ChangeGuard } from "./providers/change-guard";
@@ -281,7 +282,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       new k8s.apiextensions.CustomResource(
         `${name}-podmonitor`,
         {
-          apiVersion: "monitoring.coreos.com/v1",
+          apiVersion: MONITORING_API_VERSION,
           kind: "PodMonitor",
           metadata: meta(name),
           spec: podMonitorSpec(this.labels.selector, args.metricsPort),

@@ -4,6 +4,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertRuleGroups } from "./redis-alerts";
+import { MONITORING_API_VERSION } from "../providers/monitoring-crds-logic";
+import { stackLabels } from "../specs/labels";
 
 /** The kinds of monitoring.coreos.com a stack with metrics.prometheusOperator declares, by plural name. */
 export const OPERATOR_RESOURCES = ["podmonitors", "prometheusrules"] as const;
@@ -22,16 +24,12 @@ export function prometheusRule(
   return new k8s.apiextensions.CustomResource(
     "alert-rules",
     {
-      apiVersion: "monitoring.coreos.com/v1",
+      apiVersion: MONITORING_API_VERSION,
       kind: "PrometheusRule",
       metadata: {
         name: "middleware-alerts",
         namespace: args.namespace,
-        labels: {
-          "app.kubernetes.io/part-of": "middleware",
-          "app.kubernetes.io/managed-by": "pulumi",
-          "middleware/stack": args.stack,
-        },
+        labels: stackLabels(args.stack),
       },
       spec: { groups: alertRuleGroups() },
     },

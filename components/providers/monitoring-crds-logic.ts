@@ -7,8 +7,9 @@ import { execFile } from "child_process";
 import { contextArgs, kubectlFailure } from "./shared/kubectl";
 import { Access, kubeContextOf } from "./shared/reach";
 
-/** The Prometheus Operator's API group. */
+/** The Prometheus Operator's API group, and the apiVersion of its PodMonitor and PrometheusRule. */
 export const MONITORING_GROUP = "monitoring.coreos.com";
+export const MONITORING_API_VERSION = `${MONITORING_GROUP}/v1`;
 
 export interface MonitoringCrdsInputs {
   /** Resources of MONITORING_GROUP the stack declares, by their plural name, e.g. "podmonitors". */

@@ -9,15 +9,16 @@ export interface WorkloadLabels {
   readonly pod: Readonly<Record<string, string>>;
 }
 
+/** What every object of a stack carries, whichever workload it belongs to. */
+export function stackLabels(stack: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/part-of": "middleware",
+    "app.kubernetes.io/managed-by": "pulumi",
+    "middleware/stack": stack,
+  };
+}
+
 export function workloadLabels(instance: string, app: string, stack: string): WorkloadLabels {
   const selector = { "app.kubernetes.io/name": app, "app.kubernetes.io/instance": instance };
-  return {
-    selector,
-    pod: {
-      ...selector,
-      "app.kubernetes.io/part-of": "middleware",
-      "app.kubernetes.io/managed-by": "pulumi",
-      "middleware/stack": stack,
-    },
-  };
+  return { selector, pod: { ...selector, ...stackLabels(stack) } };
 }
