@@ -10,6 +10,10 @@ import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { createInterface } from "readline";
 
+/** ioredis's own key -> slot function (its dependency, untyped). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const calculateSlot: (key: string) => number = require("cluster-key-slot");
+
 /** A name -> address cache kept fresh through the cluster DNS, for ioredis's natMap. */
 export class ClusterDns {
   private readonly resolver = new dns.Resolver();
@@ -55,10 +59,11 @@ export class ClusterDns {
   }
 }
 
-/** One acknowledged write: its key (or register value) and when the ack arrived. */
+/** One acknowledged write: its key (or register value), when the ack arrived and, for Redis, which master gave it. */
 export interface Ack {
   readonly id: string;
   readonly at: number;
+  readonly node?: string;
 }
 
 /** How far an acknowledged write went: as far as the system promises, or to a master alone. */
@@ -79,6 +84,10 @@ export abstract class Writer {
 
   abstract readonly system: string;
   protected abstract writeOne(i: number): Promise<WriteKind>;
+  /** The server that acknowledged write `i`, where the client knows it. */
+  protected answeredBy(_i: number): string | undefined {
+    return undefined;
+  }
   /** Acknowledged writes of `acks` that a fresh client does not read back. */
   abstract lost(acks: readonly Ack[]): Promise<string[]>;
   abstract close(): Promise<void>;
@@ -89,7 +98,11 @@ export abstract class Writer {
       for (let i = 0; this.running; i++) {
         try {
           const kind = await this.writeOne(i);
-          (kind === "durable" ? this.acked : this.ackedUnreplicated).push({ id: String(i), at: Date.now() });
+          (kind === "durable" ? this.acked : this.ackedUnreplicated).push({
+            id: String(i),
+            at: Date.now(),
+            node: this.answeredBy(i),
+          });
           await new Promise((r) => setTimeout(r, 20)); // ~50 writes/s: every gap shows, little to read back
         } catch (e) {
           this.refused++;
@@ -211,6 +224,11 @@ export class RedisClusterWriter extends WaitingRedisWriter {
     return client;
   }
 
+  /** The master the client's slot map names for the key: it follows MOVED, so after the reply it is the one that answered. */
+  protected answeredBy(i: number): string | undefined {
+    return (this.client as Cluster).slots[calculateSlot(keyOf(this.tag, String(i)))]?.[0];
+  }
+
   async lost(acks: readonly Ack[]): Promise<string[]> {
     const reader = new Cluster([{ host: this.seed, port: 6379 }], {
       redisOptions: { password: this.password, protocol: 2, tls: tlsOptions(this.tls) },
@@ -260,6 +278,12 @@ export class SentinelWriter extends WaitingRedisWriter {
     });
     client.on("error", () => undefined);
     return client;
+  }
+
+  /** The master the sentinels named when the client last connected. */
+  protected answeredBy(): string | undefined {
+    const stream = (this.client as Redis).stream;
+    return stream ? `${stream.remoteAddress}:${stream.remotePort}` : undefined;
   }
 
   async lost(acks: readonly Ack[]): Promise<string[]> {
