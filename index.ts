@@ -27,8 +27,8 @@ import {
 
 const { settings: s, secrets } = loadStackConfig();
 const anyRedis = s.redis.enabled || s.redisCluster.enabled || s.redisSentinel.enabled;
-// The Prometheus Operator's objects: only the Redis workloads serve metrics so far.
-const operatorObjects = s.metrics.enabled && s.metrics.prometheusOperator && anyRedis;
+// The Prometheus Operator's objects, for the workloads that serve metrics.
+const operatorObjects = s.metrics.enabled && s.metrics.prometheusOperator && (anyRedis || s.zookeeper.enabled);
 
 // Asked of the live cluster at preview, before anything is deployed: too few schedulable nodes for
 // "required" (else pods wait Pending for 10 minutes), a storage root another stack uses, and the
@@ -72,7 +72,6 @@ const platform: PlatformArgs = {
   health: healthWiring(s.health, s.namespace),
   kube: kubeContextOf(accessOf(s)),
   gates: preflight,
-  // Only the Redis workloads have a metrics sidecar so far; ZooKeeper's metrics are #27's next step.
   metrics: s.metrics.enabled
     ? { scrapeNamespace: s.metrics.scrapeNamespace, prometheusOperator: s.metrics.prometheusOperator }
     : undefined,

@@ -83,7 +83,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         replicas: s.replicas,
         image: args.image,
         configFiles: {
-          "zoo.cfg": zooCfg(s, podHosts(name, s.replicas, p.zone), tls && { plaintextPort: tls.plaintextPort }),
+          "zoo.cfg": zooCfg(
+            s,
+            podHosts(name, s.replicas, p.zone),
+            tls && { plaintextPort: tls.plaintextPort },
+            p.metrics !== undefined,
+          ),
         },
         tls: tls?.pod,
         authSecretName: auth.secret.metadata.name,
@@ -99,6 +104,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
           { name: "quorum", port: Port.ZooKeeperQuorum },
           { name: "election", port: Port.ZooKeeperElection },
         ],
+        ...(p.metrics ? { metricsPort: { name: "metrics", port: Port.ZooKeeperMetrics } } : {}),
         container: {
           name: "zookeeper",
           command: ["/usr/local/bin/zk-entrypoint"],
@@ -112,6 +118,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
             ...(tls?.plaintextPort ? [{ name: "client-plain", containerPort: Port.ZooKeeperPlain }] : []),
             { name: "quorum", containerPort: Port.ZooKeeperQuorum },
             { name: "election", containerPort: Port.ZooKeeperElection },
+            ...(p.metrics ? [{ name: "metrics", containerPort: Port.ZooKeeperMetrics }] : []),
           ],
           // A member back on an empty volume waits for the others (zk-entrypoint) with ZooKeeper
           // not yet running: liveness starts only once it answers, within ZK_WAIT_SECONDS (240) + 60.

@@ -2,7 +2,7 @@
 // Prometheus loads with rule_files. deploy/monitoring/alerts.yml is this output, kept current by
 // tests/unit/alert-rules.test.ts. Usage: npm run --silent alert-rules > alerts.yml
 import * as yaml from "js-yaml";
-import { alertRuleGroups } from "../components/observability/redis-alerts";
+import { alertRuleGroups } from "../components/observability/alert-groups";
 
 export function alertRulesFile(): string {
   return (

@@ -3,7 +3,7 @@
 // wait for the preflight check that the cluster serves these kinds.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { alertRuleGroups } from "./redis-alerts";
+import { alertRuleGroups } from "./alert-groups";
 import { MONITORING_API_VERSION } from "../providers/monitoring-crds-logic";
 import { stackLabels } from "../specs/labels";
 

@@ -123,8 +123,3 @@ export const REDIS_ALERTS: readonly AlertRule[] = [
     },
   },
 ];
-
-/** The rule groups of a Prometheus rules file. */
-export function alertRuleGroups(): RuleGroup[] {
-  return [{ name: "middleware-redis", rules: REDIS_ALERTS }];
-}

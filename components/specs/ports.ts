@@ -17,4 +17,6 @@ export const Port = {
   SentinelPlain: 26380,
   /** The metrics sidecar's Prometheus endpoint (/metrics), on every Redis pod when metrics are on. */
   Metrics: 9121,
+  /** ZooKeeper's own Prometheus endpoint (its metrics provider's /metrics), when metrics are on. */
+  ZooKeeperMetrics: 7000,
 } as const;

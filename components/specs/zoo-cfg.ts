@@ -67,6 +67,18 @@ export function zooTlsLines(
 }
 
 /**
+ * ZooKeeper's own Prometheus metrics provider (its jars are in the image, images/zookeeper/metrics),
+ * serving /metrics on Port.ZooKeeperMetrics: no secret in it, and the NetworkPolicy admits the
+ * scrape namespace alone. The JVM's own series too (heap, GC, threads).
+ */
+export const ZOO_METRICS_LINES = [
+  "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+  "metricsProvider.httpHost=0.0.0.0",
+  `metricsProvider.httpPort=${Port.ZooKeeperMetrics}`,
+  "metricsProvider.exportJvmInfo=true",
+];
+
+/**
  * zoo.cfg for an ensemble whose member i (myid i+1) is reachable at hosts[i].
  * The entrypoint writes myid from the pod ordinal, so one file serves every pod.
  */
@@ -74,6 +86,7 @@ export function zooCfg(
   s: Pick<ZooKeeperSettings, "tickTime" | "initLimit" | "syncLimit">,
   hosts: readonly string[],
   tls?: ZooKeeperTls,
+  metrics = false,
 ): string {
   const lines = [
     `tickTime=${s.tickTime}`,
@@ -93,6 +106,7 @@ export function zooCfg(
     // Hourly: a busy ensemble writes logs fast, and a day of them can fill the volume.
     "autopurge.purgeInterval=1",
     ...ZOO_AUTH_LINES,
+    ...(metrics ? ZOO_METRICS_LINES : []),
     // The ";clientPort" suffix would open a plain-text client port; with TLS the ports are above.
     ...hosts.map(
       (h, i) =>

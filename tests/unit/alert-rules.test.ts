@@ -7,10 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { REDIS_ALERTS } from "../../components/observability/redis-alerts";
+import { alertRuleGroups } from "../../components/observability/alert-groups";
 import { alertRulesFile } from "../../scripts/alert-rules";
 import { run } from "../support/processes";
 import { ROOT } from "../support/stack-files";
+
+const RULES = alertRuleGroups().flatMap((g) => g.rules);
 
 interface Series {
   readonly series: string;
@@ -204,6 +206,72 @@ const CASES: readonly Case[] = [
     ],
     at: 2,
   },
+  {
+    alert: "ZooKeeperNoLeader",
+    what: "members up, none leading",
+    series: [
+      { series: 'quorum_size{namespace="mw",pod="zookeeper-0"}', values: "3 3 3" },
+      { series: 'quorum_size{namespace="mw",pod="zookeeper-1"}', values: "3 3 3" },
+    ],
+    at: 2,
+    fires: { labels: { namespace: "mw" }, value: "2" },
+  },
+  {
+    alert: "ZooKeeperNoLeader",
+    what: "a member leading",
+    series: [
+      { series: 'quorum_size{namespace="mw",pod="zookeeper-0"}', values: "3 3 3" },
+      { series: 'quorum_size{namespace="mw",pod="zookeeper-2"}', values: "3 3 3" },
+      { series: 'leader_uptime{namespace="mw",pod="zookeeper-2"}', values: "100 160 220" },
+    ],
+    at: 2,
+  },
+  {
+    alert: "ZooKeeperFollowerNotSynced",
+    what: "one of two followers gone",
+    series: [
+      { series: 'synced_followers{namespace="mw",pod="zookeeper-2"}', values: "2 1 1 1 1" },
+      { series: 'quorum_size{namespace="mw",pod="zookeeper-0"}', values: "3x5" },
+      { series: 'quorum_size{namespace="mw",pod="zookeeper-2"}', values: "3x5" },
+    ],
+    at: 4,
+    fires: { labels: { namespace: "mw", pod: "zookeeper-2" }, value: "1" },
+  },
+  {
+    alert: "ZooKeeperFollowerNotSynced",
+    what: "both followers synced",
+    series: [
+      { series: 'synced_followers{namespace="mw",pod="zookeeper-2"}', values: "2x5" },
+      { series: 'quorum_size{namespace="mw",pod="zookeeper-2"}', values: "3x5" },
+    ],
+    at: 4,
+  },
+  {
+    alert: "ZooKeeperUnrecoverableError",
+    what: "an unrecoverable error counted",
+    series: [{ series: 'unrecoverable_error_count{namespace="mw",pod="zookeeper-1"}', values: "0 1" }],
+    at: 1,
+    fires: { labels: { namespace: "mw", pod: "zookeeper-1" }, value: "1" },
+  },
+  {
+    alert: "ZooKeeperUnrecoverableError",
+    what: "none",
+    series: [{ series: 'unrecoverable_error_count{namespace="mw",pod="zookeeper-1"}', values: "0 0" }],
+    at: 1,
+  },
+  {
+    alert: "ZooKeeperRequestsPiling",
+    what: "150 requests queued for 6 minutes",
+    series: [{ series: 'outstanding_requests{namespace="mw",pod="zookeeper-0"}', values: "150x8" }],
+    at: 6,
+    fires: { labels: { namespace: "mw", pod: "zookeeper-0" }, value: "150" },
+  },
+  {
+    alert: "ZooKeeperRequestsPiling",
+    what: "a few queued",
+    series: [{ series: 'outstanding_requests{namespace="mw",pod="zookeeper-0"}', values: "5x8" }],
+    at: 6,
+  },
 ];
 
 /** The annotations as Prometheus renders them: $labels.x, $value and humanizePercentage, the forms the rules use. */
@@ -220,7 +288,7 @@ function promtoolTests(rules: string, cases: readonly Case[]): string {
     rule_files: [rules],
     evaluation_interval: "1m",
     tests: cases.map((c) => {
-      const rule = REDIS_ALERTS.find((r) => r.alert === c.alert);
+      const rule = RULES.find((r) => r.alert === c.alert);
       assert.ok(rule, `no alert ${c.alert}`);
       return {
         interval: "1m",
@@ -267,11 +335,11 @@ describe("alert rules (promtool)", function () {
   it("passes promtool check rules", async () => {
     const r = await run("promtool", ["check", "rules", rules]);
     assert.strictEqual(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, new RegExp(`SUCCESS: ${REDIS_ALERTS.length} rules found`));
+    assert.match(r.stdout, new RegExp(`SUCCESS: ${RULES.length} rules found`));
   });
 
   it("fires every alert on its condition, with its labels and annotations, and stays quiet otherwise", async () => {
-    for (const rule of REDIS_ALERTS) {
+    for (const rule of RULES) {
       const cases = CASES.filter((c) => c.alert === rule.alert);
       assert.ok(cases.some((c) => c.fires) && cases.some((c) => !c.fires), `${rule.alert}: a firing and a quiet case`);
     }

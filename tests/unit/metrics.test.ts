@@ -51,7 +51,14 @@ describe("metrics in the program", () => {
 
   it("adds nothing while off: no sidecar, no metrics user or password, no port, no annotation", () => {
     const everything = JSON.stringify(off.resources.map((r) => r.inputs));
-    for (const trace of [/redis-metrics/, /metrics-password/, /user metrics/, /\b9121\b/, /prometheus\.io/])
+    for (const trace of [
+      /redis-metrics/,
+      /metrics-password/,
+      /user metrics/,
+      /\b9121\b/,
+      /prometheus\.io/,
+      /metricsProvider/,
+    ])
       assert.doesNotMatch(everything, trace, "with metrics off");
   });
 
@@ -75,6 +82,7 @@ describe("metrics in the program", () => {
         `${w.sts}: the sidecar presents the pod's certificate`,
       );
     }
+    // ZooKeeper serves its own metrics: no sidecar.
     assert.ok(!podSpec(on, "zookeeper").containers.some((c: any) => c.name === "metrics"));
   });
 
@@ -136,7 +144,10 @@ describe("metrics in the program", () => {
     });
     const objects = kinds(operator);
     const monitors = objects.filter((o) => o.kind === "PodMonitor");
-    assert.deepStrictEqual(monitors.map((m) => m.metadata.name).sort(), REDIS_PODS.map((w) => w.sts).sort());
+    assert.deepStrictEqual(
+      monitors.map((m) => m.metadata.name).sort(),
+      [...REDIS_PODS.map((w) => w.sts), "zookeeper"].sort(),
+    );
     for (const m of monitors) {
       const sts = named(operator, STS, m.metadata.name).inputs;
       assert.strictEqual(m.apiVersion, "monitoring.coreos.com/v1");
@@ -151,5 +162,29 @@ describe("metrics in the program", () => {
     assert.ok(check, "the preflight check of the operator's kinds");
     assert.deepStrictEqual(check.inputs.resources, ["podmonitors", "prometheusrules"]);
     assert.ok(!on.resources.some((r) => r.name === "monitoring-crds"), "no check when no operator object is declared");
+  });
+
+  it("has ZooKeeper serve its own metrics (its Prometheus provider) on 7000, to the scrape namespace alone", () => {
+    const cfg: string = named(on, CONFIG_MAP, "zookeeper-config").inputs.data["zoo.cfg"];
+    assert.match(
+      cfg,
+      /^metricsProvider\.className=org\.apache\.zookeeper\.metrics\.prometheus\.PrometheusMetricsProvider$/m,
+    );
+    assert.match(cfg, /^metricsProvider\.httpPort=7000$/m);
+    const offCfg: string = named(off, CONFIG_MAP, "zookeeper-config").inputs.data["zoo.cfg"];
+    assert.doesNotMatch(offCfg, /metricsProvider/);
+    const sts = named(on, STS, "zookeeper").inputs.spec.template;
+    assert.ok(sts.spec.containers[0].ports.some((p: any) => p.name === "metrics" && p.containerPort === 7000));
+    assert.strictEqual(sts.metadata.annotations["prometheus.io/port"], "7000");
+    const rules = named(on, NETPOL, "zookeeper").inputs.spec.ingress;
+    assert.deepStrictEqual(
+      rules.filter((r: any) => r.ports.some((p: any) => p.port === 7000)),
+      [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+          ports: [{ protocol: "TCP", port: 7000 }],
+        },
+      ],
+    );
   });
 });
