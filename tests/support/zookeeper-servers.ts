@@ -5,7 +5,14 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooTlsLines } from "../../components/specs/zoo-cfg";
+import { createHash } from "crypto";
+import {
+  ZOO_AUTH_LINES,
+  ZOO_METRICS_LINES,
+  ZOOKEEPER_CLIENT_USER,
+  ZooKeeperAuthFile,
+  zooTlsLines,
+} from "../../components/specs/zoo-cfg";
 import { RunResult, check, freePort, run } from "./processes";
 import { ROOT } from "./stack-files";
 import { fourLetterWord } from "../../components/providers/shared/zookeeper-client";
@@ -43,17 +50,57 @@ export function zooKeeperLibDir(): Promise<string> {
   return authJarDir;
 }
 
+let metricsJarDir: Promise<string> | undefined;
+/**
+ * The metrics provider's jars as the image's build fetches them (images/zookeeper/metrics: Maven
+ * from its default repository, then every jar checked against SHA256SUMS): once per test process.
+ */
+export function zooKeeperMetricsJars(): Promise<string> {
+  metricsJarDir ??= (async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "zk-metrics-jars-"));
+    const spec = path.join(ZK_IMAGE_DIR, "metrics");
+    await check("mvn", [
+      "-B",
+      "-q",
+      "-f",
+      path.join(spec, "pom.xml"),
+      "dependency:copy-dependencies",
+      `-DoutputDirectory=${out}`,
+    ]);
+    const sums = fs
+      .readFileSync(path.join(spec, "SHA256SUMS"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/));
+    const got = fs.readdirSync(out).sort();
+    if (JSON.stringify(got) !== JSON.stringify(sums.map(([, f]) => f).sort()))
+      throw new Error(`the metrics jars fetched (${got.join(", ")}) are not those SHA256SUMS lists`);
+    for (const [sum, f] of sums) {
+      const actual = createHash("sha256")
+        .update(fs.readFileSync(path.join(out, f)))
+        .digest("hex");
+      if (actual !== sum) throw new Error(`${f}: SHA-256 ${actual}, SHA256SUMS says ${sum}`);
+    }
+    return out;
+  })();
+  return metricsJarDir;
+}
+
 export interface ZooKeeperEnsembleOptions {
   /** Speak TLS as the product does (zooTlsLines), each member with a certificate of this authority. */
   readonly tls?: TestAuthority;
   /** Where the members' directories go (a mounted file system under test, say); a temp dir by default. */
   readonly parentDir?: string;
+  /** Serve the product's metrics (ZOO_METRICS_LINES) on a port of each member's own (metricsPorts). */
+  readonly metrics?: boolean;
 }
 
 export class ZooKeeperEnsembleProcess {
   private readonly procs: (ChildProcess | undefined)[] = [];
   private readonly root: string;
   readonly clientPorts: number[] = [];
+  /** Member i's metrics port, with options.metrics. */
+  readonly metricsPorts: number[] = [];
   /** Member i's certificate (mounted at its tls/), when the ensemble speaks TLS. */
   readonly memberTls: TlsFiles[] = [];
 
@@ -72,6 +119,15 @@ export class ZooKeeperEnsembleProcess {
 
   async start(): Promise<void> {
     this.libDir = await zooKeeperLibDir();
+    if (this.options.metrics) {
+      // The image's lib directory: our auth jar and the metrics provider's jars.
+      const lib = fs.mkdtempSync(path.join(this.root, "lib-"));
+      for (const dir of [this.libDir, await zooKeeperMetricsJars()])
+        for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".jar")))
+          fs.copyFileSync(path.join(dir, f), path.join(lib, f));
+      this.libDir = lib;
+      for (let i = 0; i < this.size; i++) this.metricsPorts.push(await freePort());
+    }
     const ports = await Promise.all(Array.from({ length: this.size * 3 }, () => freePort()));
     const servers = Array.from(
       { length: this.size },
@@ -99,6 +155,13 @@ export class ZooKeeperEnsembleProcess {
           "4lw.commands.whitelist=srvr,mntr,ruok",
           "admin.enableServer=false",
           ...ZOO_AUTH_LINES,
+          ...(this.options.metrics
+            ? ZOO_METRICS_LINES.map((l) =>
+                l
+                  .replace(/^metricsProvider\.httpHost=.*$/, "metricsProvider.httpHost=127.0.0.1")
+                  .replace(/^metricsProvider\.httpPort=.*$/, `metricsProvider.httpPort=${this.metricsPorts[i]}`),
+              )
+            : []),
           ...servers,
         ].join("\n") + "\n",
       );
