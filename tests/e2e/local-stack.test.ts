@@ -369,7 +369,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     }
   });
 
-  it("serves every Redis pod's metrics, read over TLS as its own user, to the scrape namespace alone", async () => {
+  it("serves every Redis pod's metrics, read over TLS as its own user, and ZooKeeper's, to the scrape namespace alone", async () => {
     // A scraper in the stack's scrape namespace: the product image (it has curl), pulled with the
     // stack's pull secret copied there.
     const scrapeNs = stack.scrapeNamespace;
@@ -422,6 +422,19 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const cluster = await scrape(CLUSTER_PODS[0]);
     assert.strictEqual(series(cluster, "redis_cluster_state"), "1");
     assert.strictEqual(series(cluster, "redis_cluster_slots_ok"), "16384");
+    // ZooKeeper serves its own, on 7000: one leader with both followers synced.
+    const zkMetrics = await Promise.all(
+      ZOOKEEPERS.map(async (pod) =>
+        kubectl.exec(scrapeNs, "scraper", "curl", "-sf", "--max-time", "10", `http://${await podIp(pod)}:7000/metrics`),
+      ),
+    );
+    assert.deepStrictEqual(
+      zkMetrics.map((t) => series(t, "quorum_size")),
+      ["3.0", "3.0", "3.0"],
+    );
+    const leaders = zkMetrics.filter((t) => series(t, "leader_uptime") !== undefined);
+    assert.strictEqual(leaders.length, 1, "leader_uptime on exactly one member");
+    assert.strictEqual(series(leaders[0], "synced_followers"), "2.0");
     for (const pod of SENTINELS) {
       const text = await scrape(pod);
       assert.match(text, /^redis_sentinel_master_status\{[^}]*master_status="ok"[^}]*\} 1$/m, pod);
