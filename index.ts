@@ -20,6 +20,8 @@ import {
   kubeContextOf,
   loadStackConfig,
   podsToSpread,
+  prometheusPodSelector,
+  PrometheusServer,
   prometheusRule,
   serviceZone,
   storageRoot,
@@ -57,6 +59,7 @@ const image = (dir: string) =>
     packagesAsOf: s.images.packagesAsOf,
   });
 const zookeeperImage = s.zookeeper.enabled ? image("zookeeper") : undefined;
+const prometheusImage = s.metrics.prometheus.enabled ? image("prometheus") : undefined;
 const redisImage = anyRedis ? image("redis") : undefined;
 
 const platform: PlatformArgs = {
@@ -73,7 +76,11 @@ const platform: PlatformArgs = {
   kube: kubeContextOf(accessOf(s)),
   gates: preflight,
   metrics: s.metrics.enabled
-    ? { scrapeNamespace: s.metrics.scrapeNamespace, prometheusOperator: s.metrics.prometheusOperator }
+    ? {
+        scrapeNamespace: s.metrics.scrapeNamespace,
+        prometheusOperator: s.metrics.prometheusOperator,
+        prometheusPods: s.metrics.prometheus.enabled ? prometheusPodSelector() : undefined,
+      }
     : undefined,
 };
 const redisAuth = {
@@ -134,8 +141,29 @@ const redisSentinel =
     tls: s.tls,
   });
 
+const prometheus =
+  prometheusImage &&
+  new PrometheusServer("prometheus", {
+    namespace: namespace.name,
+    namespaceName: s.namespace,
+    stack: s.stack,
+    settings: s.metrics.prometheus,
+    image: prometheusImage.ref,
+    pullSecretName: pullSecret.secretName,
+    scrapeNamespace: s.metrics.scrapeNamespace,
+    targets: [
+      zookeeper && zookeeper.workload,
+      redis && redis.workload,
+      redisCluster && redisCluster.workload,
+      redisSentinel && redisSentinel.data,
+      redisSentinel && redisSentinel.sentinels,
+    ].flatMap((w) => (w ? w.metricsTargets : [])),
+  });
+
 export const namespaceName = namespace.name;
-export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref };
+export const images = { zookeeper: zookeeperImage?.ref, redis: redisImage?.ref, prometheus: prometheusImage?.ref };
+/** The stack's own Prometheus (metrics.prometheus): its Service, port 9090. */
+export const prometheusService = prometheus ? prometheus.serviceName : undefined;
 export const zookeeperConnectString = zookeeper ? zookeeper.connectString : undefined;
 /** The Secret applications mount to reach ZooKeeper over TLS (ca.crt, tls.crt, tls.key). */
 export const zookeeperClientTlsSecret = zookeeper ? zookeeper.clientTlsSecretName : undefined;

@@ -25,3 +25,4 @@ export { MonitoringCrdsCheck, NodeCapacityCheck, StorageRootCheck } from "./prov
 export { podsToSpread } from "./preflight";
 export { storageRoot } from "./specs/storage";
 export { OPERATOR_RESOURCES, prometheusRule } from "./observability/prometheus-operator";
+export { PrometheusServer, prometheusPodSelector } from "./observability/prometheus-server";

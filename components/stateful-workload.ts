@@ -20,6 +20,7 @@ import {
 } from "./specs/network";
 import { PodTls, StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
 import { storageLocation } from "./specs/storage";
+import { ScrapeTarget } from "./observability/prometheus-config";
 
 /** The annotations a plain Prometheus's usual pod discovery keys on: scrape this pod, on this port. */
 export function scrapeAnnotations(port: number): Record<string, string> {
@@ -62,6 +63,8 @@ export interface MetricsWiring {
   readonly scrapeNamespace: string;
   /** Declare a PodMonitor per workload for the Prometheus Operator. */
   readonly prometheusOperator: boolean;
+  /** The stack's own Prometheus (metrics.prometheus), admitted to the metrics ports from this namespace. Defaults to none. */
+  readonly prometheusPods?: Readonly<Record<string, string>>;
 }
 
 /** The Prometheus Operator's object that has its Prometheus scrape a workload's metrics port on every pod. */
@@ -136,6 +139,8 @@ export class StatefulWorkload extends pulumi.ComponentResource {
   public readonly clientServiceName: string;
   /** Stable DNS name of each pod, in ordinal order. */
   public readonly hosts: string[];
+  /** Where each pod serves its metrics (none while metrics are off), for a Prometheus that scrapes by name. */
+  public readonly metricsTargets: ScrapeTarget[];
   /** What the pods run: image and config; changes when the pods roll. */
   public readonly revision: pulumi.Output<string>;
   /**
@@ -152,6 +157,10 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     this.headlessServiceName = headlessName(name);
     this.clientServiceName = name;
     this.hosts = podHosts(name, args.replicas, p.zone);
+    const metricsPort = args.metricsPort?.port;
+    this.metricsTargets = metricsPort
+      ? this.hosts.map((host, i) => ({ pod: `${name}-${i}`, address: `${host}:${metricsPort}` }))
+      : [];
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
     const members = this.hosts.map((h) => `${h}:${args.clientPorts[0].port}`);
     const storageGuard = new ChangeGuard(
@@ -274,6 +283,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           runnerNamespace: p.runnerNamespace,
           metricsPorts: args.metricsPort ? [args.metricsPort] : [],
           scrapeNamespace: p.metrics?.scrapeNamespace,
+          metricsPods: p.metrics?.prometheusPods,
         }),
       },
       { parent: this },

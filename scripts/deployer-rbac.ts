@@ -69,6 +69,8 @@ function namespacedRules(): Manifest[] {
     { apiGroups: [""], resources: ["endpoints"], verbs: READ },
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: READ },
     { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ALL },
+    // metrics.prometheus: the stack's own Prometheus.
+    { apiGroups: ["apps"], resources: ["deployments"], verbs: ALL },
     { apiGroups: ["apps"], resources: ["controllerrevisions"], verbs: READ },
     { apiGroups: ["batch"], resources: ["jobs"], verbs: ALL },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL },

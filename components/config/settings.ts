@@ -181,6 +181,22 @@ export interface MetricsSettings {
    * PrometheusRule with the alerts (the operator's CRDs must be installed). Defaults to false.
    */
   readonly prometheusOperator: boolean;
+  /** A Prometheus of the stack's own, in its namespace. Off by default. */
+  readonly prometheus: PrometheusSettings;
+}
+
+/**
+ * metrics.prometheus: one Prometheus pod in the stack's namespace that finds the stack's pods by
+ * their prometheus.io annotations, scrapes them and evaluates the alert rules. For a team that runs
+ * no Prometheus yet, and for the local stack's own view; its samples live on an emptyDir.
+ */
+export interface PrometheusSettings {
+  readonly enabled: boolean;
+  /** How often it scrapes and evaluates the rules, in s or m ("30s" by default). */
+  readonly interval: string;
+  /** How long it keeps samples, in h, d or w ("2d" by default); also bounded by its volume's size. */
+  readonly retention: string;
+  readonly resources: Resources;
 }
 
 /** Everything a stack needs except secret values, validated. */

@@ -27,6 +27,7 @@ import {
   HealthAccess,
   HealthSettings,
   MetricsSettings,
+  PrometheusSettings,
   ReclaimPolicy,
   RedisClusterSettings,
   RedisSentinelSettings,
@@ -209,7 +210,35 @@ function metrics(root: Section): MetricsSettings {
           "the namespace Prometheus runs in, e.g. monitoring: only its pods may reach the metrics ports",
         )
       : "";
-  return { enabled, scrapeNamespace, prometheusOperator };
+  return { enabled, scrapeNamespace, prometheusOperator, prometheus: prometheus(s, enabled) };
+}
+
+const PROMETHEUS_RESOURCES: Resources = {
+  requests: { cpu: "50m", memory: "256Mi" },
+  limits: { cpu: "500m", memory: "512Mi" },
+};
+
+function prometheus(metricsSection: Section, metricsOn: boolean): PrometheusSettings {
+  const s = metricsSection.section("prometheus");
+  const enabled = s.bool("enabled", false);
+  if (enabled && !metricsOn)
+    s.fail("enabled", "runs a Prometheus for metrics that are off; set metrics.enabled to true too");
+  return {
+    enabled,
+    interval: s.string(
+      "interval",
+      "30s",
+      /^[1-9][0-9]*[sm]$/,
+      'must be a duration in seconds or minutes like "30s" or "1m"',
+    ),
+    retention: s.string(
+      "retention",
+      "2d",
+      /^[1-9][0-9]*[hdw]$/,
+      'must be a duration in hours, days or weeks like "2d"',
+    ),
+    resources: resources(s, PROMETHEUS_RESOURCES),
+  };
 }
 
 function zookeeper(root: Section): ZooKeeperSettings {

@@ -84,6 +84,8 @@ export interface NetworkPolicyArgs {
   readonly metricsPorts?: readonly NamedPort[];
   /** The namespace whose pods may reach metricsPorts (metrics.scrapeNamespace). */
   readonly scrapeNamespace?: string;
+  /** Pods of the workload's own namespace that may reach metricsPorts too (the stack's Prometheus). Defaults to none. */
+  readonly metricsPods?: Readonly<Record<string, string>>;
 }
 
 export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
@@ -113,7 +115,10 @@ export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.network
     ...(a.metricsPorts?.length && a.scrapeNamespace
       ? [
           {
-            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.scrapeNamespace } } }],
+            from: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": a.scrapeNamespace } } },
+              ...(a.metricsPods ? [{ podSelector: { matchLabels: { ...a.metricsPods } } }] : []),
+            ],
             ports: tcp(a.metricsPorts),
           },
         ]

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
-import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { Kubectl, clusterEnv, ensureCluster, localCluster, signalPodProcess } from "../support/cluster";
 import { restrictedContainer, restrictedNamespace, restrictedPod } from "../support/cluster-objects";
 import { ClusterDns } from "../support/fault-writers";
 import { redisCliTls } from "../support/tls";
@@ -441,6 +441,121 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       assert.strictEqual(series(text, "redis_sentinel_master_ok_sentinels"), "3", `${pod}: sentinels seen`);
       assert.strictEqual(series(text, "redis_sentinel_master_ok_slaves"), "2", `${pod}: replicas seen`);
     }
+  });
+
+  it("runs the stack's Prometheus: every annotated pod a target that is up with its key series, and RedisDown firing for a stopped cluster master, resolving once it is back", async () => {
+    // Asked from the scraper of the test above, in the scrape namespace its NetworkPolicy admits.
+    const scrapeNs = stack.scrapeNamespace;
+    const promIp = (
+      await kubectl.json(["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/name=prometheus"])
+    ).items.find((p: any) => p.status.podIP)?.status.podIP;
+    assert.ok(promIp, "no Prometheus pod with an address");
+    const api = async (endpoint: string, query?: string): Promise<any> => {
+      const args = ["curl", "-sf", "--max-time", "10", "-G", `http://${promIp}:9090/api/v1/${endpoint}`];
+      const out = await kubectl.exec(
+        scrapeNs,
+        "scraper",
+        ...args,
+        ...(query ? ["--data-urlencode", `query=${query}`] : []),
+      );
+      return JSON.parse(out).data;
+    };
+    const instant = async (query: string): Promise<{ pod?: string; value: string }[]> =>
+      (await api("query", query)).result.map((r: any) => ({ pod: r.metric.pod, value: r.value[1] }));
+
+    // Every pod that announces metrics is a target, and every target is up.
+    const announced = (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items
+      .filter((p: any) => p.metadata.annotations?.["prometheus.io/scrape"] === "true")
+      .map((p: any) => p.metadata.name)
+      .sort();
+    assert.deepStrictEqual(
+      announced,
+      ["redis-0", ...CLUSTER_PODS, ...SENTINEL_DATA, ...SENTINELS, ...ZOOKEEPERS].sort(),
+      "pods announcing metrics",
+    );
+    let targets: { pod: string; health: string }[] = [];
+    await waitFor(
+      "every announced pod a target that is up",
+      120_000,
+      async () => {
+        targets = (await api("targets")).activeTargets.map((t: any) => ({ pod: t.labels.pod, health: t.health }));
+        const up = targets.filter((t) => t.health === "up").map((t) => t.pod);
+        return JSON.stringify(up.sort()) === JSON.stringify(announced) && targets.length === announced.length
+          ? true
+          : undefined;
+      },
+      2000,
+    ).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(targets)}`));
+
+    // The series the alerts and dashboards read, from every member that serves them.
+    const redisPods = ["redis-0", ...CLUSTER_PODS, ...SENTINEL_DATA, ...SENTINELS].sort();
+    const pods = (rows: { pod?: string }[]) => rows.map((r) => r.pod).sort();
+    assert.deepStrictEqual(pods(await instant("redis_up == 1")), redisPods, "redis_up 1");
+    assert.deepStrictEqual(pods(await instant("redis_cluster_slots_ok == 16384")), [...CLUSTER_PODS].sort());
+    assert.deepStrictEqual(
+      pods(await instant("redis_aof_last_write_status == 1")),
+      redisPods.filter((p) => !SENTINELS.includes(p)),
+    );
+    assert.deepStrictEqual(pods(await instant("redis_sentinel_master_ok_sentinels == 3")), [...SENTINELS].sort());
+    assert.deepStrictEqual(pods(await instant("quorum_size == 3")), [...ZOOKEEPERS].sort());
+    assert.strictEqual((await instant("leader_uptime")).length, 1, "one ZooKeeper leader");
+    assert.deepStrictEqual(await instant("ALERTS"), [], "alerts firing or pending on a healthy stack");
+
+    // A cluster master stops answering (SIGSTOP: its process stays, its sockets stay open).
+    const nodes = await clusterNodes();
+    const master = nodes.find((f) => f[2].includes("master") && !f[2].includes("fail"))!;
+    const masterPod = await podOfNode(master);
+    const replicaPod = await podOfNode(nodes.find((f) => f[3] === master[0])!);
+    const interval = 5; // Pulumi.local.yaml's metrics.prometheus.interval, scrape and evaluation alike
+    const stoppedAt = Date.now();
+    await signalPodProcess(kubectl, NAMESPACE, masterPod, "redis-server", "STOP");
+    let alert: any;
+    try {
+      await waitFor(
+        `RedisDown firing for ${masterPod}`,
+        // Liveness restarts a stopped server after about a minute: the alert must fire before.
+        90_000,
+        async () => {
+          const alerts = (await api("alerts")).alerts;
+          alert = alerts.find((a: any) => a.labels.alertname === "RedisDown" && a.labels.pod === masterPod);
+          return alert?.state === "firing" ? alerts : undefined;
+        },
+        1000,
+      );
+      const firedAfter = (Date.now() - stoppedAt) / 1000;
+      // Pending from the first evaluation after a scrape saw redis_up 0: within a scrape interval,
+      // the exporter's 5 s timeout and an evaluation interval of the stop.
+      const pendingAfter = (Date.parse(alert.activeAt) - stoppedAt) / 1000;
+      timings.push([
+        `Prometheus: ${masterPod} stopped -> RedisDown pending / firing`,
+        `${pendingAfter.toFixed(1)} / ${firedAfter.toFixed(1)} s`,
+      ]);
+      assert.ok(pendingAfter <= 2 * interval + 5 + 1, `RedisDown pending ${pendingAfter} s after the stop`);
+      // Its replica took over meanwhile (cluster-node-timeout 5 s).
+      await waitFor(`${replicaPod} promoted`, 60_000, async () =>
+        (await instant(`redis_instance_info{pod="${replicaPod}",role="master"}`)).length ? true : undefined,
+      );
+    } finally {
+      await signalPodProcess(kubectl, NAMESPACE, masterPod, "redis-server", "CONT").catch(() => undefined);
+    }
+    const resumedAt = Date.now();
+    await waitFor(
+      "RedisDown resolved",
+      60_000,
+      async () =>
+        (await api("alerts")).alerts.some((a: any) => a.labels.alertname === "RedisDown") ? undefined : true,
+      1000,
+    );
+    timings.push([
+      `Prometheus: ${masterPod} resumed -> RedisDown resolved`,
+      `${((Date.now() - resumedAt) / 1000).toFixed(1)} s`,
+    ]);
+    await waitFor(
+      "the cluster check passes",
+      120_000,
+      async () => ((await clusterCheck()).includes("[OK] All 16384 slots covered.") ? true : undefined),
+      1000,
+    );
   });
 
   it("keeps a pod holding the quorum password, but no certificate, out of the ZooKeeper quorum", async () => {

@@ -8,8 +8,15 @@
 // replica; ZooKeeper: every write) and every system whole again. Times are printed, never asserted.
 import * as assert from "assert";
 import { createHash } from "crypto";
-import * as fs from "fs";
-import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster, nfsServerOutage } from "../support/cluster";
+import {
+  ClusterEnv,
+  Kubectl,
+  clusterEnv,
+  ensureCluster,
+  localCluster,
+  nfsServerOutage,
+  signalPodProcess,
+} from "../support/cluster";
 import { TlsFiles, redisCliTls } from "../support/tls";
 import { Ack, ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
 import { redisCli, zooKeeperMode } from "../support/judges";
@@ -80,25 +87,8 @@ describe("faults on the local stack (tests/faults)", function () {
     (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).status.podIP;
   const deletePods = (...pods: string[]) => kubectl.check(["-n", NAMESPACE, "delete", "pod", ...pods, "--wait=false"]);
 
-  /** SIGSTOP/SIGCONT to a pod's server from the host: inside its PID namespace PID 1 ignores both. */
-  const signalServer = async (pod: string, comm: string, signal: "STOP" | "CONT") => {
-    const uid = (await kubectl.json(["-n", NAMESPACE, "get", "pod", pod])).metadata.uid;
-    const pids = fs
-      .readdirSync("/proc")
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return (
-            fs.readFileSync(`/proc/${p}/cgroup`, "utf8").includes(`pod${uid}`) &&
-            fs.readFileSync(`/proc/${p}/comm`, "utf8").trim() === comm
-          );
-        } catch {
-          return false;
-        }
-      });
-    assert.strictEqual(pids.length, 1, `${pod}: one ${comm} process, found ${pids.join(",") || "none"}`);
-    process.kill(Number(pids[0]), `SIG${signal}`);
-  };
+  const signalServer = (pod: string, comm: string, signal: "STOP" | "CONT") =>
+    signalPodProcess(kubectl, NAMESPACE, pod, comm, signal);
 
   // Who leads each system now, as its own members say; undefined while they do not agree.
   const clusterView = async (): Promise<string | undefined> => {

@@ -110,6 +110,35 @@ export async function mountNfs(env: ClusterEnv, remoteDir: string, mountPoint: s
 }
 
 /** kubectl (the cluster's own pinned build) against the local cluster; throws with its output on failure. */
+/**
+ * SIGSTOP/SIGCONT (or any signal) to the one process named `comm` in `pod`, from the host: inside
+ * its PID namespace a container's PID 1 ignores both.
+ */
+export async function signalPodProcess(
+  kubectl: Kubectl,
+  namespace: string,
+  pod: string,
+  comm: string,
+  signal: "STOP" | "CONT",
+): Promise<void> {
+  const uid = (await kubectl.json(["-n", namespace, "get", "pod", pod])).metadata.uid;
+  const pids = fs
+    .readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return (
+          fs.readFileSync(`/proc/${p}/cgroup`, "utf8").includes(`pod${uid}`) &&
+          fs.readFileSync(`/proc/${p}/comm`, "utf8").trim() === comm
+        );
+      } catch {
+        return false;
+      }
+    });
+  if (pids.length !== 1) throw new Error(`${pod}: one ${comm} process expected, found ${pids.join(",") || "none"}`);
+  process.kill(Number(pids[0]), `SIG${signal}`);
+}
+
 export class Kubectl {
   constructor(private readonly env: ClusterEnv) {}
 

@@ -212,6 +212,22 @@ const cases: [string, (r: Raw) => void, string][] = [
     "middleware:metrics.prometheusOperator: declares PodMonitors for metrics that are off; set metrics.enabled to true too",
   ],
   [
+    "a Prometheus of the stack's own without metrics",
+    (r) => (r.metrics = { prometheus: { enabled: true } }),
+    "middleware:metrics.prometheus.enabled: runs a Prometheus for metrics that are off; set metrics.enabled to true too",
+  ],
+  [
+    "Prometheus interval without a unit",
+    (r) =>
+      (r.metrics = { enabled: true, scrapeNamespace: "monitoring", prometheus: { enabled: true, interval: "15" } }),
+    'middleware:metrics.prometheus.interval: must be a duration in seconds or minutes like "30s" or "1m" (got "15")',
+  ],
+  [
+    "Prometheus retention in an unknown unit",
+    (r) => (r.metrics = { enabled: true, scrapeNamespace: "monitoring", prometheus: { retention: "2y" } }),
+    'middleware:metrics.prometheus.retention: must be a duration in hours, days or weeks like "2d" (got "2y")',
+  ],
+  [
     "metrics switch not a boolean",
     (r) => (r.metrics = { enabled: "yes", scrapeNamespace: "monitoring" }),
     'middleware:metrics.enabled: must be true or false (got "yes")',

@@ -1,0 +1,152 @@
+// metrics.prometheus: a Prometheus of the stack's own, in the stack's namespace. It scrapes every
+// pod that serves metrics, by name, and evaluates the stack's alert rules. It holds no credential:
+// no service account token, nothing to log in with. Its samples live on an emptyDir bounded in
+// size: a restart loses the history, never a workload's data.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PrometheusSettings } from "../config/settings";
+import { CONFIG_HASH_ANNOTATION, configHash } from "../specs/config-hash";
+import { workloadLabels } from "../specs/labels";
+import { containerResources, containerSecurityContext, podSecurityContext } from "../specs/pod-security";
+import {
+  PROMETHEUS_CONFIG_DIR,
+  PROMETHEUS_NAME,
+  PROMETHEUS_PORT,
+  ScrapeTarget,
+  prometheusConfigFiles,
+} from "./prometheus-config";
+
+/** Its emptyDir's bound; the TSDB is told to stay under RETENTION_SIZE, which leaves room for the WAL. */
+const VOLUME_LIMIT = "1Gi";
+const RETENTION_SIZE = "512MB";
+
+export interface PrometheusServerArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly namespaceName: string;
+  readonly stack: string;
+  readonly settings: PrometheusSettings;
+  /** Every pod that serves metrics (the workloads' metricsTargets). */
+  readonly targets: readonly ScrapeTarget[];
+  /** The image built from images/prometheus, by digest. */
+  readonly image: pulumi.Input<string>;
+  readonly pullSecretName: pulumi.Input<string>;
+  /** The namespace whose pods may reach its API (metrics.scrapeNamespace: where a Grafana would run). */
+  readonly scrapeNamespace: string;
+}
+
+/** The pods of the stack's Prometheus, as a selector the workloads' NetworkPolicies admit to their metrics ports. */
+export function prometheusPodSelector(): Record<string, string> {
+  return { ...workloadLabels(PROMETHEUS_NAME, PROMETHEUS_NAME, "").selector };
+}
+
+export class PrometheusServer extends pulumi.ComponentResource {
+  /** The Service its API answers on, port PROMETHEUS_PORT. */
+  public readonly serviceName: pulumi.Output<string>;
+
+  constructor(name: string, args: PrometheusServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("middleware:observability:PrometheusServer", name, {}, opts);
+    const labels = workloadLabels(PROMETHEUS_NAME, PROMETHEUS_NAME, args.stack);
+    const meta = { name: PROMETHEUS_NAME, namespace: args.namespace, labels: { ...labels.pod } };
+    const child = { parent: this };
+
+    const files = prometheusConfigFiles({
+      namespace: args.namespaceName,
+      targets: args.targets,
+      interval: args.settings.interval,
+    });
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: { ...meta, name: `${PROMETHEUS_NAME}-config` }, data: files },
+      child,
+    );
+    const http = { name: "http", containerPort: PROMETHEUS_PORT, protocol: "TCP" };
+    new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: meta,
+        spec: {
+          replicas: 1,
+          // One TSDB per pod and nothing to hand over: the old pod goes before the new one starts.
+          strategy: { type: "Recreate" },
+          selector: { matchLabels: { ...labels.selector } },
+          template: {
+            metadata: {
+              labels: { ...labels.pod },
+              // A new configuration, target list or rule set restarts it (it has no reload endpoint open).
+              annotations: { [CONFIG_HASH_ANNOTATION]: configHash(files) },
+            },
+            spec: {
+              // It reads nothing from the Kubernetes API.
+              automountServiceAccountToken: false,
+              imagePullSecrets: [{ name: args.pullSecretName }],
+              securityContext: podSecurityContext(),
+              containers: [
+                {
+                  name: "prometheus",
+                  image: args.image,
+                  args: [
+                    `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+                    "--storage.tsdb.path=/prometheus",
+                    `--storage.tsdb.retention.time=${args.settings.retention}`,
+                    `--storage.tsdb.retention.size=${RETENTION_SIZE}`,
+                    `--web.listen-address=:${PROMETHEUS_PORT}`,
+                  ],
+                  ports: [http],
+                  readinessProbe: { httpGet: { path: "/-/ready", port: http.name }, periodSeconds: 10 },
+                  livenessProbe: {
+                    httpGet: { path: "/-/healthy", port: http.name },
+                    periodSeconds: 20,
+                    timeoutSeconds: 10,
+                    failureThreshold: 3,
+                  },
+                  resources: containerResources(args.settings.resources),
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: [
+                    { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
+                    { name: "data", mountPath: "/prometheus" },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "config", configMap: { name: config.metadata.name } },
+                { name: "data", emptyDir: { sizeLimit: VOLUME_LIMIT } },
+              ],
+            },
+          },
+        },
+      },
+      child,
+    );
+    const service = new k8s.core.v1.Service(
+      name,
+      {
+        metadata: meta,
+        spec: {
+          selector: { ...labels.selector },
+          ports: [{ name: "http", port: PROMETHEUS_PORT, targetPort: "http" }],
+        },
+      },
+      child,
+    );
+    // Its API answers the pods of the scrape namespace (a Grafana there) and no one else.
+    new k8s.networking.v1.NetworkPolicy(
+      name,
+      {
+        metadata: meta,
+        spec: {
+          podSelector: { matchLabels: { ...labels.selector } },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.scrapeNamespace } } }],
+              ports: [{ protocol: "TCP", port: PROMETHEUS_PORT }],
+            },
+          ],
+        },
+      },
+      child,
+    );
+    this.serviceName = service.metadata.name;
+    this.registerOutputs({ serviceName: this.serviceName });
+  }
+}
