@@ -19,6 +19,7 @@ import { E2eStack, SUITE_STACKS, clearSuiteStacks } from "../support/local-stack
 import { freePort, waitFor } from "../support/processes";
 import { RedisServer } from "../support/redis-servers";
 import { keySlot } from "../../components/specs/slot-plan";
+import { dashboardQueries } from "../../components/observability/dashboards";
 
 const { namespace: NAMESPACE, volumeRoot: VOLUME_ROOT } = SUITE_STACKS.e2e;
 /** The local cluster's one node, which holds the local volumes (Pulumi.local.yaml). */
@@ -443,7 +444,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     }
   });
 
-  it("runs the stack's Prometheus: every annotated pod a target that is up with its key series, and RedisDown firing for a stopped cluster master, resolving once it is back", async () => {
+  it("runs the stack's Prometheus: every annotated pod a target that is up, the key series and every dashboard query answering, and RedisDown firing for a stopped cluster master, resolving once it is back", async () => {
     // Asked from the scraper of the test above, in the scrape namespace its NetworkPolicy admits.
     const scrapeNs = stack.scrapeNamespace;
     const promIp = (
@@ -500,6 +501,12 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     assert.deepStrictEqual(pods(await instant("quorum_size == 3")), [...ZOOKEEPERS].sort());
     assert.strictEqual((await instant("leader_uptime")).length, 1, "one ZooKeeper leader");
     assert.deepStrictEqual(await instant("ALERTS"), [], "alerts firing or pending on a healthy stack");
+    // Every query of the shipped dashboards answers with data from this stack.
+    const empty: string[] = [];
+    for (const x of dashboardQueries())
+      if (!(await instant(x.expr.replace(/\$namespace/g, NAMESPACE))).length)
+        empty.push(`${x.dashboard} / ${x.panel}: ${x.expr}`);
+    assert.deepStrictEqual(empty, [], "dashboard queries that return nothing");
 
     // A cluster master stops answering (SIGSTOP: its process stays, its sockets stay open).
     const nodes = await clusterNodes();
