@@ -9,6 +9,22 @@ export const PROMETHEUS_NAME = "prometheus";
 export const PROMETHEUS_PORT = 9090;
 /** Where its ConfigMap is mounted. */
 export const PROMETHEUS_CONFIG_DIR = "/config";
+/** Where its samples live (an emptyDir in the pod). */
+export const PROMETHEUS_DATA_DIR = "/prometheus";
+/** The TSDB stays under this, leaving room for its write-ahead log in the volume's 1 GiB. */
+const RETENTION_SIZE = "512MB";
+
+/** Its command line after the binary: every flag, so none comes twice (a repeated flag stops it). */
+export function prometheusArgs(retention: string): string[] {
+  return [
+    `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+    `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
+    `--storage.tsdb.retention.time=${retention}`,
+    `--storage.tsdb.retention.size=${RETENTION_SIZE}`,
+    `--web.listen-address=:${PROMETHEUS_PORT}`,
+  ];
+}
+
 /** The longest a scrape may take: Prometheus's default, or the interval where that is shorter. */
 const SCRAPE_TIMEOUT_SECONDS = 10;
 

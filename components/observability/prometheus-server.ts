@@ -10,15 +10,16 @@ import { workloadLabels } from "../specs/labels";
 import { containerResources, containerSecurityContext, podSecurityContext } from "../specs/pod-security";
 import {
   PROMETHEUS_CONFIG_DIR,
+  PROMETHEUS_DATA_DIR,
   PROMETHEUS_NAME,
   PROMETHEUS_PORT,
   ScrapeTarget,
+  prometheusArgs,
   prometheusConfigFiles,
 } from "./prometheus-config";
 
-/** Its emptyDir's bound; the TSDB is told to stay under RETENTION_SIZE, which leaves room for the WAL. */
+/** Its emptyDir's bound (prometheusArgs keeps the TSDB well under it). */
 const VOLUME_LIMIT = "1Gi";
-const RETENTION_SIZE = "512MB";
 
 export interface PrometheusServerArgs {
   readonly namespace: pulumi.Input<string>;
@@ -84,13 +85,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
                 {
                   name: "prometheus",
                   image: args.image,
-                  args: [
-                    `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
-                    "--storage.tsdb.path=/prometheus",
-                    `--storage.tsdb.retention.time=${args.settings.retention}`,
-                    `--storage.tsdb.retention.size=${RETENTION_SIZE}`,
-                    `--web.listen-address=:${PROMETHEUS_PORT}`,
-                  ],
+                  args: prometheusArgs(args.settings.retention),
                   ports: [http],
                   readinessProbe: { httpGet: { path: "/-/ready", port: http.name }, periodSeconds: 10 },
                   livenessProbe: {
@@ -103,7 +98,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
                   securityContext: containerSecurityContext(),
                   volumeMounts: [
                     { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
-                    { name: "data", mountPath: "/prometheus" },
+                    { name: "data", mountPath: PROMETHEUS_DATA_DIR },
                   ],
                 },
               ],

@@ -30,6 +30,12 @@ import { connectRedis } from "../support/redis";
 import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
 import { SENTINEL_SENDS, redisServerSends } from "../../components/specs/redis-container";
 import { ZK_TEST_AUTH } from "../support/zookeeper-servers";
+import { alertRuleGroups } from "../../components/observability/alert-groups";
+import {
+  PROMETHEUS_DATA_DIR,
+  prometheusArgs,
+  prometheusConfigFiles,
+} from "../../components/observability/prometheus-config";
 
 const PASSWORD = CLIENT_PASSWORD;
 const ADMIN = ADMIN_PASSWORD;
@@ -1330,6 +1336,50 @@ describe("images (real Docker engine)", function () {
         return out.code === 0 && out.stdout.includes("cluster-0.example.test") ? out : undefined;
       });
       assert.match(r.stdout, /cluster-0\.example\.test/);
+    });
+  });
+
+  describe("prometheus", () => {
+    it("runs as the program runs it: ready on the product's configuration and flags, every alert rule loaded, its targets scraped", async () => {
+      const image = await buildProductImage("prometheus");
+      const net = await network(`prometheus-test-${process.pid}`);
+      const name = `prometheus-${process.pid}`;
+      const port = await freePort();
+      // Its one target is itself, by the address the configuration gives it.
+      const files = prometheusConfigFiles({
+        namespace: "ns",
+        interval: "2s",
+        targets: [{ pod: "self", address: "127.0.0.1:9090" }],
+      });
+      await runHardened(
+        image,
+        name,
+        net,
+        { [filesDir(files)]: "/config" },
+        {},
+        ["--tmpfs", `${PROMETHEUS_DATA_DIR}:uid=10001`, "-p", `127.0.0.1:${port}:9090`],
+        undefined,
+        prometheusArgs("1d"),
+      );
+      const api = async (p: string) => {
+        const r = await fetch(`http://127.0.0.1:${port}/api/v1/${p}`, { signal: AbortSignal.timeout(5000) });
+        return ((await r.json()) as any).data;
+      };
+      const target = await waitFor("its target scraped", 60_000, async () => {
+        const t = (await api("targets").catch(() => undefined))?.activeTargets?.[0];
+        return t?.health === "up" ? t : undefined;
+      });
+      assert.deepStrictEqual([target.labels.pod, target.labels.namespace], ["self", "ns"]);
+      const loaded = (await api("rules")).groups.flatMap((g: any) => g.rules.map((r: any) => r.name));
+      assert.deepStrictEqual(
+        loaded.sort(),
+        alertRuleGroups()
+          .flatMap((g) => g.rules.map((r) => r.alert))
+          .sort(),
+      );
+      // Nothing the program did not ask for: the flags it runs with are exactly the program's.
+      const cmdline = (await execIn(name, "cat", "/proc/1/cmdline")).stdout.split("\0").filter(Boolean);
+      assert.deepStrictEqual(cmdline, ["/usr/bin/prometheus", ...prometheusArgs("1d")]);
     });
   });
 

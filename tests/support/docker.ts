@@ -142,6 +142,8 @@ export function runHardened(
   env: Record<string, string>,
   extra: string[] = [],
   dataVolume?: string,
+  /** The container's command line after the image's entrypoint, as a pod's `args`. */
+  args: readonly string[] = [],
 ): Promise<string> {
   const data = dataVolume ? ["--mount", `type=volume,src=${dataVolume},dst=/data`] : ["--tmpfs", "/data:uid=10001"];
   return docker(
@@ -172,6 +174,7 @@ export function runHardened(
     ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
     ...extra,
     image,
+    ...args,
   );
 }
 
