@@ -69,8 +69,10 @@ function namespacedRules(): Manifest[] {
     { apiGroups: [""], resources: ["endpoints"], verbs: READ },
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: READ },
     { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ALL },
-    // metrics.prometheus: the stack's own Prometheus.
+    // metrics.prometheus: the stack's own Prometheus. The provider follows a Deployment's rollout
+    // through its ReplicaSets; without reading them it waits out its timeout on a ready one.
     { apiGroups: ["apps"], resources: ["deployments"], verbs: ALL },
+    { apiGroups: ["apps"], resources: ["replicasets"], verbs: READ },
     { apiGroups: ["apps"], resources: ["controllerrevisions"], verbs: READ },
     { apiGroups: ["batch"], resources: ["jobs"], verbs: ALL },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL },
