@@ -223,14 +223,21 @@ function prometheus(metricsSection: Section, metricsOn: boolean): PrometheusSett
   const enabled = s.bool("enabled", false);
   if (enabled && !metricsOn)
     s.fail("enabled", "runs a Prometheus for metrics that are off; set metrics.enabled to true too");
+  const interval = s.string(
+    "interval",
+    "30s",
+    /^[1-9][0-9]*[sm]$/,
+    'must be a duration in seconds or minutes like "30s" or "1m"',
+  );
+  // A scrape may take the interval at most; the metrics sidecar waits up to 3 s for its server.
+  if (/^[1-4]s$/.test(interval))
+    s.fail(
+      "interval",
+      `must be at least 5s: a scrape needs longer than the 3 s a server has to answer (got "${interval}")`,
+    );
   return {
     enabled,
-    interval: s.string(
-      "interval",
-      "30s",
-      /^[1-9][0-9]*[sm]$/,
-      'must be a duration in seconds or minutes like "30s" or "1m"',
-    ),
+    interval,
     retention: s.string(
       "retention",
       "2d",

@@ -28,9 +28,9 @@ export const REDIS_ALERTS: readonly AlertRule[] = [
   {
     alert: "RedisDown",
     expr: "redis_up == 0",
-    // Shorter than the liveness probe's minute: a hung server is restarted then, and an alert that
-    // waited longer would never fire for one.
-    for: "30s",
+    // Well inside the liveness probe's minute: a hung server is restarted then, and an alert that
+    // waited that long would never fire for one.
+    for: "20s",
     labels: { severity: "critical" },
     annotations: {
       summary: "Redis {{ $labels.pod }} does not answer its metrics sidecar",

@@ -531,13 +531,13 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       );
       const firedAfter = (Date.now() - stoppedAt) / 1000;
       // Pending from the first evaluation after a scrape saw redis_up 0: within a scrape interval,
-      // the exporter's 5 s timeout and an evaluation interval of the stop.
+      // the sidecar's 3 s timeout and an evaluation interval of the stop.
       const pendingAfter = (Date.parse(alert.activeAt) - stoppedAt) / 1000;
       timings.push([
         `Prometheus: ${masterPod} stopped -> RedisDown pending / firing`,
         `${pendingAfter.toFixed(1)} / ${firedAfter.toFixed(1)} s`,
       ]);
-      assert.ok(pendingAfter <= 2 * interval + 5 + 1, `RedisDown pending ${pendingAfter} s after the stop`);
+      assert.ok(pendingAfter <= 2 * interval + 3 + 1, `RedisDown pending ${pendingAfter} s after the stop`);
       // Its replica took over meanwhile (cluster-node-timeout 5 s).
       await waitFor(`${replicaPod} promoted`, 60_000, async () =>
         (await instant(`redis_instance_info{pod="${replicaPod}",role="master"}`)).length ? true : undefined,

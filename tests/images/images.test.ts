@@ -1348,7 +1348,7 @@ describe("images (real Docker engine)", function () {
       // Its one target is itself, by the address the configuration gives it.
       const files = prometheusConfigFiles({
         namespace: "ns",
-        interval: "2s",
+        interval: "5s",
         targets: [{ pod: "self", address: "127.0.0.1:9090" }],
       });
       await runHardened(

@@ -40,7 +40,7 @@ const CASES: readonly Case[] = [
   },
   {
     alert: "RedisDown",
-    what: "down for less than its 30 s",
+    what: "down for less than its 20 s",
     series: [{ series: 'redis_up{pod="redis-0"}', values: "1 1 1 1 0" }],
     at: 4,
   },

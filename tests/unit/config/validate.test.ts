@@ -223,6 +223,12 @@ const cases: [string, (r: Raw) => void, string][] = [
     'middleware:metrics.prometheus.interval: must be a duration in seconds or minutes like "30s" or "1m" (got "15")',
   ],
   [
+    "Prometheus interval shorter than a server's time to answer",
+    (r) =>
+      (r.metrics = { enabled: true, scrapeNamespace: "monitoring", prometheus: { enabled: true, interval: "2s" } }),
+    'middleware:metrics.prometheus.interval: must be at least 5s: a scrape needs longer than the 3 s a server has to answer (got "2s")',
+  ],
+  [
     "Prometheus retention in an unknown unit",
     (r) => (r.metrics = { enabled: true, scrapeNamespace: "monitoring", prometheus: { retention: "2y" } }),
     'middleware:metrics.prometheus.retention: must be a duration in hours, days or weeks like "2d" (got "2y")',
