@@ -2,6 +2,7 @@
 // prometheus-redis-exporter 1.45, whose series names tests/servers/redis-metrics.test.ts pins),
 // each one a condition an operator must act on. Pure data: scripts/alert-rules.ts writes it as a
 // Prometheus rules file, and tests/unit/alert-rules.test.ts proves each rule with promtool.
+import { Port } from "../specs/ports";
 
 export interface AlertRule {
   readonly alert: string;
@@ -27,7 +28,10 @@ const CLUSTER_SLOTS = 16384;
 export const REDIS_ALERTS: readonly AlertRule[] = [
   {
     alert: "RedisDown",
-    expr: "redis_up == 0",
+    // Or the sidecar's own scrape fails: a server that stops answering in the middle of a TLS
+    // handshake holds the sidecar past the scrape's timeout, and no redis_up arrives at all. The
+    // sidecar's port tells its targets from the other ones of the same Prometheus.
+    expr: `redis_up == 0 or up{instance=~".+:${Port.Metrics}"} == 0`,
     // Well inside the liveness probe's minute: a hung server is restarted then, and an alert that
     // waited that long would never fire for one.
     for: "20s",
@@ -35,7 +39,7 @@ export const REDIS_ALERTS: readonly AlertRule[] = [
     annotations: {
       summary: "Redis {{ $labels.pod }} does not answer its metrics sidecar",
       description:
-        "The sidecar cannot reach or log in to the server in its own pod: the server is down, stuck, or refuses the metrics user.",
+        "The sidecar cannot reach or log in to the server in its own pod, or cannot be scraped itself: the server is down, stuck, or refuses the metrics user, or the pod is gone.",
     },
   },
   {

@@ -40,6 +40,25 @@ const CASES: readonly Case[] = [
   },
   {
     alert: "RedisDown",
+    what: "its sidecar no longer scraped (the server hung mid-handshake, or the pod is gone)",
+    series: [
+      { series: 'up{pod="redis-cluster-1", instance="10.244.0.9:9121", job="middleware"}', values: "1 1 0 0 0" },
+      { series: 'up{pod="zookeeper-0", instance="10.244.0.8:7000", job="middleware"}', values: "1 1 0 0 0" },
+    ],
+    at: 4,
+    fires: { labels: { pod: "redis-cluster-1", instance: "10.244.0.9:9121", job: "middleware" }, value: "0" },
+  },
+  {
+    alert: "RedisDown",
+    what: "every sidecar scraped and every server answering",
+    series: [
+      { series: 'up{pod="redis-0", instance="10.244.0.7:9121", job="middleware"}', values: "1 1 1 1 1" },
+      { series: 'redis_up{pod="redis-0", instance="10.244.0.7:9121", job="middleware"}', values: "1 1 1 1 1" },
+    ],
+    at: 4,
+  },
+  {
+    alert: "RedisDown",
     what: "down for less than its 20 s",
     series: [{ series: 'redis_up{pod="redis-0"}', values: "1 1 1 1 0" }],
     at: 4,
