@@ -46,7 +46,8 @@ const preflight = [
     : []),
 ];
 const namespace = new MiddlewareNamespace("namespace", { namespace: s.namespace });
-if (operatorObjects) prometheusRule({ namespace: namespace.name, stack: s.stack }, { dependsOn: preflight });
+if (operatorObjects)
+  prometheusRule({ namespace: namespace.name, stack: s.stack, certificateDays: s.tls }, { dependsOn: preflight });
 // Two robot accounts: the build pushes with one; the pods pull with the other, which cannot push.
 const registry = { ...s.registry, password: secrets.registryPassword };
 const pullRegistry = { ...s.registry, username: s.registry.pullUsername, password: secrets.registryPullPassword };
@@ -141,6 +142,13 @@ const redisSentinel =
     tls: s.tls,
   });
 
+const scraped = [
+  zookeeper && zookeeper.workload,
+  redis && redis.workload,
+  redisCluster && redisCluster.workload,
+  redisSentinel && redisSentinel.data,
+  redisSentinel && redisSentinel.sentinels,
+].flatMap((w) => (w ? [w] : []));
 const prometheus =
   prometheusImage &&
   new PrometheusServer("prometheus", {
@@ -151,13 +159,9 @@ const prometheus =
     image: prometheusImage.ref,
     pullSecretName: pullSecret.secretName,
     scrapeNamespace: s.metrics.scrapeNamespace,
-    targets: [
-      zookeeper && zookeeper.workload,
-      redis && redis.workload,
-      redisCluster && redisCluster.workload,
-      redisSentinel && redisSentinel.data,
-      redisSentinel && redisSentinel.sentinels,
-    ].flatMap((w) => (w ? w.metricsTargets : [])),
+    targets: scraped.flatMap((w) => w.metricsTargets),
+    tlsTargets: scraped.flatMap((w) => w.tlsTargets),
+    certificateDays: s.tls,
   });
 
 export const namespaceName = namespace.name;

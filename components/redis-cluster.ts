@@ -57,7 +57,8 @@ export class RedisCluster extends pulumi.ComponentResource {
       },
       this,
     );
-    const tls = args.tls && workloadTls(name, { platform: p, app: "redis-cluster", settings: args.tls }, this);
+    const tls =
+      args.tls && workloadTls(name, { platform: p, app: "redis-cluster", protocol: "redis", settings: args.tls }, this);
     this.clientTlsSecretName = tls?.clientSecretName;
     const shape = redisClusterHealthInputs(name, s, p.zone);
     // The StatefulSet would drop the highest ordinals at once (a whole shard, with Parallel pods)

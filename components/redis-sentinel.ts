@@ -89,7 +89,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       args.tls &&
       workloadTls(
         name,
-        { platform: p, app: "redis-sentinel", settings: args.tls, statefulSets: [name, dataName] },
+        { platform: p, app: "redis-sentinel", protocol: "redis", settings: args.tls, statefulSets: [name, dataName] },
         this,
       );
     this.clientTlsSecretName = tls?.clientSecretName;

@@ -49,7 +49,8 @@ export class RedisStandalone extends pulumi.ComponentResource {
       },
       this,
     );
-    const tls = args.tls && workloadTls(name, { platform: p, app: "redis", settings: args.tls }, this);
+    const tls =
+      args.tls && workloadTls(name, { platform: p, app: "redis", protocol: "redis", settings: args.tls }, this);
     this.clientTlsSecretName = tls?.clientSecretName;
     this.workload = new StatefulWorkload(
       name,

@@ -21,6 +21,7 @@ import {
 import { PodTls, StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-set";
 import { storageLocation } from "./specs/storage";
 import { ScrapeTarget } from "./observability/prometheus-config";
+import type { TlsProbeTarget } from "./observability/tls-probes";
 
 /** The annotations a plain Prometheus's usual pod discovery keys on: scrape this pod, on this port. */
 export function scrapeAnnotations(port: number): Record<string, string> {
@@ -141,6 +142,8 @@ export class StatefulWorkload extends pulumi.ComponentResource {
   public readonly hosts: string[];
   /** Where each pod serves its metrics (none while metrics are off), for a Prometheus that scrapes by name. */
   public readonly metricsTargets: ScrapeTarget[];
+  /** Each pod's TLS client port, for the stack's own Prometheus to probe (none without it or without TLS). */
+  public readonly tlsTargets: TlsProbeTarget[];
   /** What the pods run: image and config; changes when the pods roll. */
   public readonly revision: pulumi.Output<string>;
   /**
@@ -160,6 +163,11 @@ export class StatefulWorkload extends pulumi.ComponentResource {
     const metricsPort = args.metricsPort?.port;
     this.metricsTargets = metricsPort
       ? this.hosts.map((host, i) => ({ pod: `${name}-${i}`, address: `${host}:${metricsPort}` }))
+      : [];
+    // The first client port is the TLS one whenever the pods speak TLS (a plain one only follows it).
+    const tlsPort = args.tls && p.metrics?.prometheusPods ? args.clientPorts[0] : undefined;
+    this.tlsTargets = tlsPort
+      ? this.hosts.map((host, i) => ({ pod: `${name}-${i}`, address: `${host}:${tlsPort.port}`, ...args.tls!.probe }))
       : [];
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
     const members = this.hosts.map((h) => `${h}:${args.clientPorts[0].port}`);
@@ -284,6 +292,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
           metricsPorts: args.metricsPort ? [args.metricsPort] : [],
           scrapeNamespace: p.metrics?.scrapeNamespace,
           metricsPods: p.metrics?.prometheusPods,
+          probedPorts: tlsPort ? [tlsPort] : [],
         }),
       },
       { parent: this },

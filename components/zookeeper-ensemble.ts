@@ -64,7 +64,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const tls = args.tls && workloadTls(name, { platform: p, app: "zookeeper", settings: args.tls }, this);
+    const tls =
+      args.tls && workloadTls(name, { platform: p, app: "zookeeper", protocol: "zookeeper", settings: args.tls }, this);
     this.clientTlsSecretName = tls?.clientSecretName;
     // Members switched to sslQuorum one at a time could not reach those not yet switched.
     const tlsGuard = tls && tlsSwitchGuard(name, servers, p.health?.access, this);

@@ -165,11 +165,14 @@ function health(root: Section): HealthSettings {
   };
 }
 
+/** tls.renewBeforeDays and tls.minValidDays where the stack sets none (also the shipped alert rules'). */
+export const TLS_DAY_DEFAULTS = { renewBeforeDays: 30, minValidDays: 7 } as const;
+
 function tls(root: Section): TlsSettings {
   const s = root.section("tls");
   const validityDays = s.int("validityDays", 365, 2, 3650);
-  const renewBeforeDays = s.int("renewBeforeDays", 30, 1, 3649);
-  const minValidDays = s.int("minValidDays", 7, 0, 3648);
+  const renewBeforeDays = s.int("renewBeforeDays", TLS_DAY_DEFAULTS.renewBeforeDays, 1, 3649);
+  const minValidDays = s.int("minValidDays", TLS_DAY_DEFAULTS.minValidDays, 0, 3648);
   const authorityValidityDays = s.int("authorityValidityDays", 3650, 30, 36500);
   if (renewBeforeDays >= validityDays)
     s.fail(

@@ -2,6 +2,7 @@
 // as the files of its ConfigMap. Pure, so the unit tier checks them and promtool can read them.
 // JSON is YAML, so Prometheus reads both files as they are.
 import { alertRuleGroups } from "./alert-groups";
+import { CertificateDays, TlsProbeTarget, blackboxYaml, tlsProbeScrapeConfig } from "./tls-probes";
 
 /** The name of its Deployment, Service and NetworkPolicy; its pods' app label. */
 export const PROMETHEUS_NAME = "prometheus";
@@ -41,6 +42,10 @@ export interface PrometheusConfigArgs {
   readonly targets: readonly ScrapeTarget[];
   /** Scrape and rule-evaluation interval ("30s", "1m"). */
   readonly interval: string;
+  /** Every pod's TLS client port, probed for the certificate it serves (none while TLS is off). */
+  readonly tlsTargets: readonly TlsProbeTarget[];
+  /** What the certificate alerts hold the stack to (its tls settings). */
+  readonly certificateDays: CertificateDays;
 }
 
 function seconds(duration: string): number {
@@ -71,15 +76,17 @@ export function prometheusYaml(a: PrometheusConfigArgs): string {
           labels: { namespace: a.namespace, pod: t.pod },
         })),
       },
+      ...(a.tlsTargets.length ? [tlsProbeScrapeConfig(a.namespace, a.tlsTargets)] : []),
     ],
   };
   return JSON.stringify(config, null, 2) + "\n";
 }
 
-/** The files of its ConfigMap: the configuration and the stack's alert rules. */
+/** The files of its ConfigMap: the configuration, the stack's alert rules and the TLS probes' modules. */
 export function prometheusConfigFiles(a: PrometheusConfigArgs): Record<string, string> {
   return {
     "prometheus.yml": prometheusYaml(a),
-    "alerts.yml": JSON.stringify({ groups: alertRuleGroups() }, null, 2) + "\n",
+    "alerts.yml": JSON.stringify({ groups: alertRuleGroups(a.certificateDays) }, null, 2) + "\n",
+    ...(a.tlsTargets.length ? { "blackbox.yml": blackboxYaml(a.tlsTargets) } : {}),
   };
 }

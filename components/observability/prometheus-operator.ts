@@ -4,6 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertRuleGroups } from "./alert-groups";
+import type { CertificateDays } from "./tls-probes";
 import { MONITORING_API_VERSION } from "../providers/monitoring-crds-logic";
 import { stackLabels } from "../specs/labels";
 
@@ -14,6 +15,8 @@ export interface AlertRulesArgs {
   readonly namespace: pulumi.Input<string>;
   /** The stack's name, carried as the middleware/stack label a Prometheus's ruleSelector may match. */
   readonly stack: string;
+  /** What the certificate alerts hold the stack to (tls settings). */
+  readonly certificateDays: CertificateDays;
 }
 
 /** The alerts of components/observability as a PrometheusRule `middleware-alerts` in the stack's namespace. */
@@ -31,7 +34,7 @@ export function prometheusRule(
         namespace: args.namespace,
         labels: stackLabels(args.stack),
       },
-      spec: { groups: alertRuleGroups() },
+      spec: { groups: alertRuleGroups(args.certificateDays) },
     },
     opts,
   );

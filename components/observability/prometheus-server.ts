@@ -1,7 +1,9 @@
 // metrics.prometheus: a Prometheus of the stack's own, in the stack's namespace. It scrapes every
-// pod that serves metrics, by name, and evaluates the stack's alert rules. It holds no credential:
-// no service account token, nothing to log in with. Its samples live on an emptyDir bounded in
-// size: a restart loses the history, never a workload's data.
+// pod that serves metrics, by name, probes every pod's TLS port for the certificate it serves
+// (tls-probes.ts), and evaluates the stack's alert rules. It holds no password and no service
+// account token: its only credentials are the workloads' client certificates, which open a TLS
+// session and nothing more without a password. Its samples live on an emptyDir bounded in size: a
+// restart loses the history, never a workload's data.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusSettings } from "../config/settings";
@@ -17,6 +19,11 @@ import {
   prometheusArgs,
   prometheusConfigFiles,
 } from "./prometheus-config";
+import { BLACKBOX_ADDRESS, CertificateDays, TLS_PROBE_DIR, TlsProbeTarget } from "./tls-probes";
+import { clientTlsSecretName } from "../tls/client-secret";
+
+/** The blackbox exporter's: a TLS handshake and one line per pod and interval. */
+const BLACKBOX_RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
 
 /** Its emptyDir's bound (prometheusArgs keeps the TSDB well under it). */
 const VOLUME_LIMIT = "1Gi";
@@ -28,6 +35,10 @@ export interface PrometheusServerArgs {
   readonly settings: PrometheusSettings;
   /** Every pod that serves metrics (the workloads' metricsTargets). */
   readonly targets: readonly ScrapeTarget[];
+  /** Every pod's TLS client port (the workloads' tlsTargets), probed for the certificate it serves. */
+  readonly tlsTargets: readonly TlsProbeTarget[];
+  /** What the certificate alerts hold the stack to (tls settings). */
+  readonly certificateDays: CertificateDays;
   /** The image built from images/prometheus, by digest. */
   readonly image: pulumi.Input<string>;
   readonly pullSecretName: pulumi.Input<string>;
@@ -38,6 +49,46 @@ export interface PrometheusServerArgs {
 /** The pods of the stack's Prometheus, as a selector the workloads' NetworkPolicies admit to their metrics ports. */
 export function prometheusPodSelector(): Record<string, string> {
   return { ...workloadLabels(PROMETHEUS_NAME, PROMETHEUS_NAME, "").selector };
+}
+
+/**
+ * The blackbox exporter beside Prometheus (the same image), on loopback, with each authority's
+ * client certificate: what probes the pods' TLS ports. None when no pod speaks TLS.
+ */
+function tlsProbes(
+  targets: readonly TlsProbeTarget[],
+  image: pulumi.Input<string>,
+): { containers: k8s.types.input.core.v1.Container[]; volumes: k8s.types.input.core.v1.Volume[] } {
+  if (!targets.length) return { containers: [], volumes: [] };
+  const authorities = [...new Set(targets.map((t) => t.authority))].sort();
+  const volume = (authority: string) => `tls-${authority}`;
+  return {
+    containers: [
+      {
+        name: "blackbox",
+        image,
+        command: ["/usr/bin/prometheus-blackbox-exporter"],
+        args: [`--config.file=${PROMETHEUS_CONFIG_DIR}/blackbox.yml`, `--web.listen-address=${BLACKBOX_ADDRESS}`],
+        livenessProbe: {
+          // It listens on loopback, which an httpGet probe (sent to the pod's address) cannot reach.
+          exec: { command: ["/bin/bash", "-c", `exec 3<>/dev/tcp/${BLACKBOX_ADDRESS.replace(":", "/")}`] },
+          periodSeconds: 20,
+          timeoutSeconds: 10,
+          failureThreshold: 3,
+        },
+        resources: containerResources(BLACKBOX_RESOURCES),
+        securityContext: containerSecurityContext(),
+        volumeMounts: [
+          { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
+          ...authorities.map((a) => ({ name: volume(a), mountPath: `${TLS_PROBE_DIR}/${a}`, readOnly: true })),
+        ],
+      },
+    ],
+    volumes: authorities.map((a) => ({
+      name: volume(a),
+      secret: { secretName: clientTlsSecretName(a), defaultMode: 0o440 },
+    })),
+  };
 }
 
 export class PrometheusServer extends pulumi.ComponentResource {
@@ -54,6 +105,8 @@ export class PrometheusServer extends pulumi.ComponentResource {
       namespace: args.namespaceName,
       targets: args.targets,
       interval: args.settings.interval,
+      tlsTargets: args.tlsTargets,
+      certificateDays: args.certificateDays,
     });
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
@@ -61,6 +114,7 @@ export class PrometheusServer extends pulumi.ComponentResource {
       child,
     );
     const http = { name: "http", containerPort: PROMETHEUS_PORT, protocol: "TCP" };
+    const probes = tlsProbes(args.tlsTargets, args.image);
     new k8s.apps.v1.Deployment(
       name,
       {
@@ -101,10 +155,12 @@ export class PrometheusServer extends pulumi.ComponentResource {
                     { name: "data", mountPath: PROMETHEUS_DATA_DIR },
                   ],
                 },
+                ...probes.containers,
               ],
               volumes: [
                 { name: "config", configMap: { name: config.metadata.name } },
                 { name: "data", emptyDir: { sizeLimit: VOLUME_LIMIT } },
+                ...probes.volumes,
               ],
             },
           },

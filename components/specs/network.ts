@@ -86,6 +86,11 @@ export interface NetworkPolicyArgs {
   readonly scrapeNamespace?: string;
   /** Pods of the workload's own namespace that may reach metricsPorts too (the stack's Prometheus). Defaults to none. */
   readonly metricsPods?: Readonly<Record<string, string>>;
+  /**
+   * Client ports metricsPods may reach as well: the TLS port the stack's Prometheus probes for the
+   * certificate served (it holds a client certificate, never a password). Defaults to none.
+   */
+  readonly probedPorts?: readonly NamedPort[];
 }
 
 export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.networking.v1.NetworkPolicySpec {
@@ -122,6 +127,9 @@ export function networkPolicySpec(a: NetworkPolicyArgs): k8s.types.input.network
             ports: tcp(a.metricsPorts),
           },
         ]
+      : []),
+    ...(a.probedPorts?.length && a.metricsPods
+      ? [{ from: [{ podSelector: { matchLabels: { ...a.metricsPods } } }], ports: tcp(a.probedPorts) }]
       : []),
   ];
   return { podSelector: { matchLabels: { ...a.selector } }, policyTypes: ["Ingress"], ingress };

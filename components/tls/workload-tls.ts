@@ -6,7 +6,7 @@ import { TlsSettings } from "../config/settings";
 import { podDomain } from "../specs/network";
 import { workloadLabels } from "../specs/labels";
 import type { PlatformArgs } from "../stateful-workload";
-import type { PodTls } from "../specs/stateful-set";
+import type { PodTls, TlsProbe } from "../specs/stateful-set";
 import { TlsAuthority, TlsCertificate } from "./certificate";
 import { ChangeGuard, allAtOnceGuard } from "../providers/change-guard";
 import type { Access } from "../providers/shared/reach";
@@ -31,6 +31,8 @@ export interface WorkloadTlsArgs {
   readonly platform: Pick<PlatformArgs, "namespace" | "namespaceName" | "zone" | "stack">;
   /** app.kubernetes.io/name of the workload's objects. */
   readonly app: string;
+  /** What the pods speak on their TLS client port (for the stack's Prometheus's probe). */
+  readonly protocol: TlsProbe["protocol"];
   readonly settings: TlsSettings;
   /** The StatefulSets whose pods present the certificate. Defaults to the workload's own. */
   readonly statefulSets?: readonly string[];
@@ -113,6 +115,7 @@ export function workloadTls(workload: string, args: WorkloadTlsArgs, parent: pul
     pod: {
       secretName: podSecret.metadata.name,
       fingerprint: pulumi.interpolate`${authority.serial}/${server.serial}`,
+      probe: { authority: workload, protocol: args.protocol },
     },
     plaintextPort: s.plaintextPorts,
     clientSecretName: clientSecret.metadata.name,

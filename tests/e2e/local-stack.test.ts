@@ -8,6 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as nodeTls from "tls";
 import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster, signalPodProcess } from "../support/cluster";
 import { restrictedContainer, restrictedNamespace, restrictedPod } from "../support/cluster-objects";
@@ -30,6 +31,34 @@ const CLUSTER_PODS = [0, 1, 2, 3, 4, 5].map((i) => `redis-cluster-${i}`);
 const SENTINEL_DATA = ["redis-sentinel-data-0", "redis-sentinel-data-1", "redis-sentinel-data-2"];
 const SENTINELS = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
 const ALL_PODS = [...ZOOKEEPERS, "redis-0", ...CLUSTER_PODS, ...SENTINEL_DATA, ...SENTINELS];
+/** Pod name prefix, the client Secret of its workload's authority, its TLS client port (longest prefixes first). */
+const TLS_PORTS: readonly (readonly [string, string, number])[] = [
+  ["redis-sentinel-data-", "redis-sentinel-client-tls", 6379],
+  ["redis-sentinel-", "redis-sentinel-client-tls", 26379],
+  ["redis-cluster-", "redis-cluster-client-tls", 6379],
+  ["redis-", "redis-client-tls", 6379],
+  ["zookeeper-", "zookeeper-client-tls", 2181],
+];
+
+/** When the first certificate a pod serves on `port` expires (epoch seconds; its chain, the authority's included), as a client holding `pem` reads it. */
+function servedNotAfter(host: string, port: number, pem: ClientTls): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = nodeTls.connect({ host, port, ca: pem.ca, cert: pem.cert, key: pem.key, rejectUnauthorized: false });
+    socket.setTimeout(10_000, () => socket.destroy(new Error(`${host}:${port}: no TLS session in 10 s`)));
+    socket.once("error", reject);
+    socket.once("secureConnect", () => {
+      const ends: number[] = [];
+      for (
+        let c = socket.getPeerCertificate(true);
+        c && !ends.includes(Date.parse(c.valid_to));
+        c = c.issuerCertificate
+      )
+        ends.push(Date.parse(c.valid_to));
+      resolve(Math.min(...ends) / 1000);
+      socket.destroy();
+    });
+  });
+}
 /** Volumes the stack keeps: one per pod (a StatefulSet's root volume exists only while its mkdir Job runs). */
 const VOLUMES = ALL_PODS.length;
 
@@ -444,7 +473,7 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     }
   });
 
-  it("runs the stack's Prometheus: every annotated pod a target that is up, the key series and every dashboard query answering, and RedisDown firing for a stopped cluster master, resolving once it is back", async () => {
+  it("runs the stack's Prometheus: every annotated pod a target that is up, every TLS port probed for the certificate it serves, the key series and every dashboard query answering, and RedisDown firing for a stopped cluster master, resolving once it is back", async () => {
     // Asked from the scraper of the test above, in the scrape namespace its NetworkPolicy admits.
     const scrapeNs = stack.scrapeNamespace;
     const promIp = (
@@ -479,7 +508,9 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       "every announced pod a target that is up",
       120_000,
       async () => {
-        targets = (await api("targets")).activeTargets.map((t: any) => ({ pod: t.labels.pod, health: t.health }));
+        targets = (await api("targets")).activeTargets
+          .filter((t: any) => t.labels.job === "middleware")
+          .map((t: any) => ({ pod: t.labels.pod, health: t.health }));
         const up = targets.filter((t) => t.health === "up").map((t) => t.pod);
         return JSON.stringify(up.sort()) === JSON.stringify(announced) && targets.length === announced.length
           ? true
@@ -488,9 +519,31 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
       2000,
     ).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(targets)}`));
 
+    // Every pod's TLS port answers the probe as a client of its authority, and the expiry
+    // Prometheus reads is that of the certificate the pod serves, read here by a client of our own.
+    const pods = (rows: { pod?: string }[]) => rows.map((r) => r.pod).sort();
+    let probed: { pod?: string; value: string }[] = [];
+    await waitFor("every pod's TLS port probed", 60_000, async () => {
+      probed = await instant('probe_success{job="tls"} == 1');
+      return probed.length === announced.length ? true : undefined;
+    }).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(probed)}`));
+    assert.deepStrictEqual(pods(probed), announced, "pods whose TLS port answers the probe");
+    const expiries = new Map((await instant('probe_ssl_earliest_cert_expiry{job="tls"}')).map((r) => [r.pod, r.value]));
+    const ips = new Map(
+      (await kubectl.json(["-n", NAMESPACE, "get", "pods"])).items.map((p: any) => [p.metadata.name, p.status.podIP]),
+    );
+    for (const pod of announced) {
+      const [secret, port] = TLS_PORTS.find(([prefix]) => pod.startsWith(prefix))!.slice(1) as [string, number];
+      const served = await servedNotAfter(
+        ips.get(pod) as string,
+        port,
+        (await kubectl.clientTls(NAMESPACE, secret)).pem,
+      );
+      assert.strictEqual(Number(expiries.get(pod)), served, `${pod}: the expiry Prometheus reads`);
+    }
+
     // The series the alerts and dashboards read, from every member that serves them.
     const redisPods = ["redis-0", ...CLUSTER_PODS, ...SENTINEL_DATA, ...SENTINELS].sort();
-    const pods = (rows: { pod?: string }[]) => rows.map((r) => r.pod).sort();
     assert.deepStrictEqual(pods(await instant("redis_up == 1")), redisPods, "redis_up 1");
     assert.deepStrictEqual(pods(await instant("redis_cluster_slots_ok == 16384")), [...CLUSTER_PODS].sort());
     assert.deepStrictEqual(

@@ -1,7 +1,7 @@
 // Builds each image from the locally made base with a real Docker engine, runs it hardened the
 // way the pods run it, gets real answers, and round-trips it through an htpasswd registry by digest.
 import * as assert from "assert";
-import { createHash } from "crypto";
+import { X509Certificate, createHash } from "crypto";
 import * as fs from "fs";
 import Redis from "ioredis";
 import * as os from "os";
@@ -31,7 +31,9 @@ import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../sup
 import { SENTINEL_SENDS, redisServerSends } from "../../components/specs/redis-container";
 import { ZK_TEST_AUTH } from "../support/zookeeper-servers";
 import { alertRuleGroups } from "../../components/observability/alert-groups";
+import { BLACKBOX_ADDRESS, TLS_PROBE_DIR, blackboxYaml } from "../../components/observability/tls-probes";
 import {
+  PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_DATA_DIR,
   prometheusArgs,
   prometheusConfigFiles,
@@ -1350,6 +1352,8 @@ describe("images (real Docker engine)", function () {
         namespace: "ns",
         interval: "5s",
         targets: [{ pod: "self", address: "127.0.0.1:9090" }],
+        tlsTargets: [],
+        certificateDays: { renewBeforeDays: 30, minValidDays: 7 },
       });
       await runHardened(
         image,
@@ -1380,6 +1384,87 @@ describe("images (real Docker engine)", function () {
       // Nothing the program did not ask for: the flags it runs with are exactly the program's.
       const cmdline = (await execIn(name, "cat", "/proc/1/cmdline")).stdout.split("\0").filter(Boolean);
       assert.deepStrictEqual(cmdline, ["/usr/bin/prometheus", ...prometheusArgs("1d")]);
+    });
+
+    it("probes a TLS Redis as the program does: the served certificate's expiry, and a refusal seen past the handshake", async () => {
+      const image = await buildProductImage("prometheus");
+      const net = await network(`probe-test-${process.pid}`);
+      const authority = new TestAuthority("probed");
+      const other = new TestAuthority("other");
+      try {
+        const served = authority.issue("redis-0", 40);
+        const text = redisConf({
+          mode: RedisMode.Standalone,
+          maxmemory: "64mb",
+          appendfsync: "everysec",
+          clientAcl: DEFAULT_CLIENT_ACL,
+          tls: { plaintextPort: false },
+        });
+        const redis = `probed-redis-${process.pid}`;
+        await runHardened(
+          images.redis,
+          redis,
+          net,
+          {
+            [filesDir({ "redis.conf": text })]: "/config",
+            [filesDir(mountedAuth(text, redisServerSends(RedisMode.Standalone)))]: "/etc/auth",
+            [filesDir(tlsSecretFiles(served.pem))]: "/etc/tls",
+          },
+          {},
+        );
+        // The exporter shares the server's network namespace (as it shares Prometheus's pod), so
+        // the certificate's name, localhost, is the target's. "stranger" verifies the server with the
+        // right authority but presents a certificate of another: with TLS 1.3 its handshake completes
+        // before the server refuses it, so only the question after it can fail.
+        const targets = [
+          { pod: "redis-0", address: "localhost:6379", authority: "probed", protocol: "redis" as const },
+          { pod: "redis-0", address: "localhost:6379", authority: "stranger", protocol: "redis" as const },
+        ];
+        const stranger = other.issue("stranger client").pem;
+        const blackbox = `blackbox-${process.pid}`;
+        await runHardened(
+          image,
+          blackbox,
+          `container:${redis}`,
+          {
+            [filesDir({ "blackbox.yml": blackboxYaml(targets) })]: PROMETHEUS_CONFIG_DIR,
+            [filesDir(tlsSecretFiles(authority.issue("probe client").pem))]: `${TLS_PROBE_DIR}/probed`,
+            [filesDir(tlsSecretFiles({ ...stranger, ca: served.pem.ca }))]: `${TLS_PROBE_DIR}/stranger`,
+          },
+          {},
+          ["--entrypoint", "/usr/bin/prometheus-blackbox-exporter"],
+          undefined,
+          [`--config.file=${PROMETHEUS_CONFIG_DIR}/blackbox.yml`, `--web.listen-address=${BLACKBOX_ADDRESS}`],
+        );
+        const probe = async (module: string): Promise<Record<string, number>> => {
+          const [host, port] = BLACKBOX_ADDRESS.split(":");
+          const request = `GET /probe?module=${module}&target=localhost:6379 HTTP/1.0\\r\\n\\r\\n`;
+          const r = await execIn(
+            blackbox,
+            "bash",
+            "-c",
+            `exec 3<>/dev/tcp/${host}/${port}; printf '${request}' >&3; cat <&3`,
+          );
+          const samples = r.stdout.split("\n").filter((l) => /^probe_\w+ /.test(l));
+          return Object.fromEntries(samples.map((l) => [l.split(" ")[0], Number(l.split(" ")[1])]));
+        };
+        const ok = await waitFor("a probe of the server", 30_000, async () => {
+          const m = await probe("redis-probed").catch(() => undefined);
+          return m?.probe_success === 1 ? m : undefined;
+        });
+        // The earliest of what the server sends: its certificate and, as OpenSSL completes the chain
+        // from its trust store, the authority's (this test authority lives 30 days, the leaf 40).
+        const until = (pem: string) => Date.parse(new X509Certificate(pem).validTo) / 1000;
+        assert.strictEqual(
+          ok.probe_ssl_earliest_cert_expiry,
+          Math.min(until(served.pem.cert), until(served.pem.ca)),
+          `certificate until ${until(served.pem.cert)}, authority until ${until(served.pem.ca)}`,
+        );
+        const refused = await probe("redis-stranger");
+        assert.strictEqual(refused.probe_success, 0, JSON.stringify(refused));
+      } finally {
+        [authority, other].forEach((a) => a.remove());
+      }
     });
   });
 

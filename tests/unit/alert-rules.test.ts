@@ -13,6 +13,7 @@ import { run } from "../support/processes";
 import { ROOT } from "../support/stack-files";
 
 const RULES = alertRuleGroups().flatMap((g) => g.rules);
+const DAY = 86400;
 
 interface Series {
   readonly series: string;
@@ -291,13 +292,53 @@ const CASES: readonly Case[] = [
     series: [{ series: 'outstanding_requests{namespace="mw",pod="zookeeper-0"}', values: "5x8" }],
     at: 6,
   },
+  {
+    alert: "MiddlewareCertificateRenewalDue",
+    what: "20 days left, past the default renewBeforeDays (30), for over an hour",
+    series: [{ series: 'probe_ssl_earliest_cert_expiry{job="tls",pod="redis-0"}', values: `${20 * DAY}x70` }],
+    at: 65,
+    fires: { labels: { job: "tls", pod: "redis-0" }, value: String((20 * DAY - 65 * 60) / DAY) },
+  },
+  {
+    alert: "MiddlewareCertificateRenewalDue",
+    what: "40 days left",
+    series: [{ series: 'probe_ssl_earliest_cert_expiry{job="tls",pod="redis-0"}', values: `${40 * DAY}x70` }],
+    at: 65,
+  },
+  {
+    alert: "MiddlewareCertificateExpiring",
+    what: "5 days left, under the default minValidDays (7)",
+    series: [{ series: 'probe_ssl_earliest_cert_expiry{job="tls",pod="zookeeper-2"}', values: `${5 * DAY}x10` }],
+    at: 6,
+    fires: { labels: { job: "tls", pod: "zookeeper-2" }, value: String((5 * DAY - 6 * 60) / DAY) },
+  },
+  {
+    alert: "MiddlewareCertificateExpiring",
+    what: "10 days left",
+    series: [{ series: 'probe_ssl_earliest_cert_expiry{job="tls",pod="zookeeper-2"}', values: `${10 * DAY}x10` }],
+    at: 6,
+  },
+  {
+    alert: "MiddlewareTlsProbeFailing",
+    what: "a pod refusing the client certificate for 6 minutes",
+    series: [{ series: 'probe_success{job="tls",pod="redis-cluster-3"}', values: "1 0 0 0 0 0 0 0" }],
+    at: 7,
+    fires: { labels: { job: "tls", pod: "redis-cluster-3" }, value: "0" },
+  },
+  {
+    alert: "MiddlewareTlsProbeFailing",
+    what: "one failed probe among answered ones",
+    series: [{ series: 'probe_success{job="tls",pod="redis-cluster-3"}', values: "1 1 0 1 1 1 1 1" }],
+    at: 7,
+  },
 ];
 
-/** The annotations as Prometheus renders them: $labels.x, $value and humanizePercentage, the forms the rules use. */
+/** The annotations as Prometheus renders them: $labels.x, $value, humanizePercentage and printf "%.1f", the forms the rules use. */
 function render(template: string, labels: Record<string, string>, value: string): string {
   return template
     .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? "")
     .replace(/\{\{ \$value \| humanizePercentage \}\}/g, `${Number(value) * 100}%`)
+    .replace(/\{\{ \$value \| printf "%\.1f" \}\}/g, Number(value).toFixed(1))
     .replace(/\{\{ \$value \}\}/g, value);
 }
 

@@ -1,11 +1,12 @@
 // metrics.prometheus (#27): the stack's own Prometheus, as the program declares it. Off, nothing of
-// it appears; on, it holds no credential, runs with the workloads' secure defaults, answers the
+// it appears; on, it holds no password or token, runs with the workloads' secure defaults, answers the
 // scrape namespace alone, is admitted to every metrics port, scrapes every pod that serves metrics
 // by name, and its configuration and rules pass Prometheus's own checker.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import { Registered } from "../support/mocks";
 import { run } from "../support/processes";
 import { ProgramRun, runProgram } from "../support/program";
@@ -43,7 +44,7 @@ describe("the stack's own Prometheus (metrics.prometheus)", () => {
     );
   });
 
-  it("holds no credential: no service account token, and no Role of its own", () => {
+  it("holds no token: no service account token, and no Role of its own", () => {
     const spec = named(on, DEPLOYMENT, "prometheus").inputs.spec.template.spec;
     assert.strictEqual(spec.automountServiceAccountToken, false);
     assert.strictEqual(spec.serviceAccountName, undefined);
@@ -134,5 +135,97 @@ describe("the stack's own Prometheus (metrics.prometheus)", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe("the TLS probes (certificates near expiry)", () => {
+    const TLS_TARGETS: readonly (readonly [string, number, number, string, string])[] = [
+      // StatefulSet, pods, TLS port, authority, what answers.
+      ["zookeeper", 3, 2181, "zookeeper", "zookeeper"],
+      ["redis", 1, 6379, "redis", "redis"],
+      ["redis-cluster", 6, 6379, "redis-cluster", "redis"],
+      ["redis-sentinel-data", 3, 6379, "redis-sentinel", "redis"],
+      ["redis-sentinel", 3, 26379, "redis-sentinel", "redis"],
+    ];
+    const config = (r: ProgramRun) => named(r, CONFIG_MAP, "prometheus-config").inputs.data;
+
+    it("runs the blackbox exporter beside Prometheus on loopback, with each authority's client certificate alone", () => {
+      const spec = named(on, DEPLOYMENT, "prometheus").inputs.spec.template.spec;
+      const blackbox = spec.containers.find((c: any) => c.name === "blackbox");
+      assert.ok(blackbox, spec.containers.map((c: any) => c.name).join());
+      assert.deepStrictEqual(blackbox.command, ["/usr/bin/prometheus-blackbox-exporter"]);
+      assert.ok(blackbox.args.includes("--web.listen-address=127.0.0.1:9115"), blackbox.args.join(" "));
+      assert.strictEqual(blackbox.securityContext.readOnlyRootFilesystem, true);
+      const authorities = ["redis", "redis-cluster", "redis-sentinel", "zookeeper"];
+      assert.deepStrictEqual(
+        blackbox.volumeMounts.filter((m: any) => m.name !== "config").map((m: any) => [m.mountPath, m.readOnly]),
+        authorities.map((a) => [`/tls/${a}`, true]),
+      );
+      // The client certificates and nothing else: no password, no pod's own key.
+      const secrets = spec.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName);
+      assert.deepStrictEqual(
+        secrets,
+        authorities.map((a) => `${a}-client-tls`),
+      );
+      assert.ok(
+        spec.containers.find((c: any) => c.name === "prometheus").volumeMounts.every((m: any) => !/^tls-/.test(m.name)),
+        "Prometheus itself mounts a certificate",
+      );
+    });
+
+    it("probes every pod's TLS client port by name, asking a question past the handshake", () => {
+      const data = config(on);
+      const job = JSON.parse(data["prometheus.yml"]).scrape_configs.find((j: any) => j.job_name === "tls");
+      assert.ok(job, "no tls job");
+      const zone = `${readStackFile("dev").namespace}.svc.cluster.local`;
+      const expected = TLS_TARGETS.flatMap(([sts, pods, port, authority, protocol]) =>
+        [...Array(pods).keys()].map((i) => [
+          `${sts}-${i}`,
+          `${sts}-${i}.${sts}-headless.${zone}:${port}`,
+          `${protocol}-${authority}`,
+        ]),
+      );
+      assert.deepStrictEqual(
+        job.static_configs.map((c: any) => [c.labels.pod, c.targets.join(), c.labels.__param_module]),
+        expected,
+      );
+      const modules = JSON.parse(data["blackbox.yml"]).modules;
+      assert.deepStrictEqual(Object.keys(modules).sort(), [...new Set(expected.map((e) => e[2]))].sort());
+      for (const [name, m] of Object.entries<any>(modules)) {
+        const authority = name.replace(/^(redis|zookeeper)-/, "");
+        assert.deepStrictEqual(m.tcp.tls_config, {
+          ca_file: `/tls/${authority}/ca.crt`,
+          cert_file: `/tls/${authority}/tls.crt`,
+          key_file: `/tls/${authority}/tls.key`,
+        });
+        assert.strictEqual(m.tcp.tls, true);
+        assert.deepStrictEqual(m.tcp.query_response[0], { send: name.startsWith("zookeeper") ? "srvr" : "PING" });
+      }
+    });
+
+    it("is admitted to each workload's TLS client port and no other client or peer port", () => {
+      for (const [sts, , port] of TLS_TARGETS) {
+        const admitting = named(on, NETPOL, sts)
+          .inputs.spec.ingress.filter((i: any) =>
+            i.from.some((f: any) => isDeepStrictEqual(f, { podSelector: { matchLabels: PROMETHEUS_POD } })),
+          )
+          .flatMap((i: any) => i.ports.map((p: any) => p.port))
+          .sort();
+        assert.deepStrictEqual(admitting, [port, sts === "zookeeper" ? 7000 : 9121].sort(), sts);
+        const without = named(metricsOnly, NETPOL, sts).inputs.spec.ingress;
+        assert.ok(!JSON.stringify(without).includes('"prometheus"'), `${sts} admits a Prometheus the stack has not`);
+      }
+    });
+
+    it("alerts on the stack's own certificate days", async () => {
+      const r = await runProgram("dev", {
+        ...readStackFile("dev"),
+        metrics: { ...metrics, prometheus: { enabled: true } },
+        tls: { renewBeforeDays: 20, minValidDays: 5 },
+      });
+      const rules = JSON.parse(config(r)["alerts.yml"]).groups.flatMap((g: any) => g.rules);
+      const expr = (alert: string) => rules.find((x: any) => x.alert === alert).expr;
+      assert.match(expr("MiddlewareCertificateRenewalDue"), /< 20$/);
+      assert.match(expr("MiddlewareCertificateExpiring"), /< 5$/);
+    });
   });
 });
