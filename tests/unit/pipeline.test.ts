@@ -3,6 +3,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { applyRunnerOverrides } from "../../components/config/read";
@@ -17,6 +18,7 @@ import {
   parseEventLog,
   renderPreview,
 } from "../../scripts/preview-summary";
+import { run } from "../support/processes";
 import { ROOT } from "../support/stack-files";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -139,12 +141,55 @@ describe("pipeline", function () {
         ],
       );
       assert.strictEqual(w.jobs.drift.environment, "${{ matrix.environment }}");
-      const script = fs.readFileSync(path.join(ROOT, "scripts", "drift.ts"), "utf8");
-      assert.match(script, /"preview", "--refresh", "--expect-no-changes"/);
-      // and the health assertions, which a preview does not run: a degraded system shows no diff.
-      assert.match(script, /= verify\(stack\);/);
-      const cli = fs.readFileSync(path.join(ROOT, "scripts", "pulumi-cli.ts"), "utf8");
-      assert.match(cli, /"run", "--silent", "verify", "--", "--stack", stack/);
+      assert.ok(w.jobs.drift.steps.some((s: any) => s.run?.includes('drift -- --stack "${{ matrix.stack }}"')));
+    });
+
+    describe("npm run drift, with stand-ins for pulumi and npm that record what they are asked", function () {
+      this.timeout(60_000);
+      /** Runs the script for stack dev; each stand-in exits with its code and logs its arguments. */
+      const drift = async (codes: { pulumi: number; verify: number }) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-"));
+        try {
+          const log = path.join(dir, "calls");
+          for (const [tool, code] of [
+            ["pulumi", codes.pulumi],
+            ["npm", codes.verify],
+          ] as const)
+            fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> ${log}\nexit ${code}\n`, {
+              mode: 0o755,
+            });
+          const r = await run(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "drift.ts"), "--stack", "dev"],
+            {
+              env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, MIDDLEWARE_CONFIG_FILE: "" },
+            },
+          );
+          const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
+          return { code: r.code, calls, stderr: r.stderr };
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      };
+      const PREVIEW = "pulumi preview --refresh --expect-no-changes --stack dev --diff --non-interactive --color never";
+      const VERIFY = "npm run --silent verify -- --stack dev";
+
+      it("passes a stack that matches its declaration and is healthy, having asked both", async () => {
+        const r = await drift({ pulumi: 0, verify: 0 });
+        assert.deepStrictEqual([r.code, r.calls], [0, [PREVIEW, VERIFY]], r.stderr);
+      });
+
+      it("fails a stack that matches its declaration but fails a health assertion (a preview shows no diff)", async () => {
+        const r = await drift({ pulumi: 0, verify: 1 });
+        assert.deepStrictEqual([r.code, r.calls], [1, [PREVIEW, VERIFY]], r.stderr);
+        assert.match(r.stderr, /matches its declaration but is not healthy/);
+      });
+
+      it("fails a stack that drifted, with the preview's code, before any assertion", async () => {
+        const r = await drift({ pulumi: 255, verify: 0 });
+        assert.deepStrictEqual([r.code, r.calls], [255, [PREVIEW]], r.stderr);
+        assert.match(r.stderr, /differs from its live state/);
+      });
     });
   });
 
