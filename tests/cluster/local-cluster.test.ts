@@ -180,7 +180,7 @@ describe("local cluster (real Kubernetes)", function () {
       assert.strictEqual(api, (await kubectl.json(["-n", "default", "get", "service", "kubernetes"])).spec.clusterIP);
     });
 
-    it("lets pods reach the host at the API server only (not the kubelet or anything else listening)", async () => {
+    it("lets pods reach the host at the API server only (not the kubelet or any other TCP listener)", async () => {
       const connect = (port: number) =>
         kubectl.run([
           "-n",
@@ -199,6 +199,21 @@ describe("local cluster (real Kubernetes)", function () {
       // The NFS server listens on loopback only; rpcbind listens everywhere and is dropped but for loopback.
       assert.notStrictEqual((await connect(111)).code, 0, "a pod reached rpcbind on the node");
       assert.notStrictEqual((await connect(2049)).code, 0, "a pod reached the NFS server on the node");
+      // Every other port anything on the host listens on where a pod could address it (all
+      // addresses, or the node's), whoever started it: none answers a pod.
+      const listeners = (await check("ss", ["-Hltn"]))
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/)[3] ?? "")
+        .filter(
+          (local) =>
+            /^(0\.0\.0\.0|\*|\[::\]|\[::ffff:0\.0\.0\.0\])?:\d+$/.test(local) || local.startsWith(`${env.NODE_IP}:`),
+        )
+        .map((local) => Number(local.slice(local.lastIndexOf(":") + 1)));
+      const others = [...new Set(listeners)].filter((port) => port !== 6443).sort((a, b) => a - b);
+      assert.ok(others.includes(10250), `the kubelet is not among the listeners found: ${others.join(" ")}`);
+      const reached: number[] = [];
+      for (const port of others) if ((await connect(port)).code === 0) reached.push(port);
+      assert.deepStrictEqual(reached, [], `ports a pod reached on the node, of ${others.join(" ")}`);
     });
 
     it("keeps a key written to the volume when the pod is deleted", async () => {
