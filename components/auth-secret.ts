@@ -5,6 +5,7 @@ import type { PlatformArgs } from "./stateful-workload";
 import { ChangeGuard, allAtOnceGuard } from "./providers/change-guard";
 import type { Access } from "./providers/shared/reach";
 import { AuthFile, hashFile } from "./specs/redis-acl";
+import { PROCEDURES, procedureRef } from "./specs/procedures";
 
 export { AuthFile } from "./specs/redis-acl";
 
@@ -125,7 +126,7 @@ export function authSecret(workload: string, args: AuthSecretArgs, parent: pulum
  * before them: its pods know the stack-wide ones, and rolled one at a time, a restarted pod and the
  * others could not authenticate to each other (replication, the sentinels, the handover), splitting
  * the set mid-roll. So `up` stops before anything changes while any member still runs; on a new
- * stack no pod exists yet. README, "Internal passwords per workload".
+ * stack no pod exists yet. docs/configuration.md, "Internal passwords per workload".
  */
 export function internalPasswordsGuard(
   workload: string,
@@ -139,7 +140,7 @@ export function internalPasswordsGuard(
       setting: "internal passwords",
       value: "per workload",
       risk: "pods switched to their workload's own internal passwords one at a time could not authenticate to the ones not yet switched, splitting the set mid-roll",
-      procedure: "Internal passwords per workload",
+      procedure: procedureRef(PROCEDURES.internalPasswords),
     },
     members,
     access,

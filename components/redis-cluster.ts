@@ -14,6 +14,7 @@ import { CLUSTER_NODE_GRACE_SECONDS } from "./specs/redis-container";
 import { RedisMode } from "./specs/redis-conf";
 import { clusterSize } from "./specs/slot-plan";
 import { tlsSwitchGuard, workloadTls } from "./tls/workload-tls";
+import { PROCEDURES, procedureRef } from "./specs/procedures";
 
 export interface RedisClusterArgs {
   /** Namespace, storage, scheduling and health wiring shared by every workload. */
@@ -70,7 +71,7 @@ export class RedisCluster extends pulumi.ComponentResource {
         value: `masters=${s.masters},replicasPerMaster=${s.replicasPerMaster}`,
         growthAllowed: true,
         members: [],
-        procedure: "Scaling the Redis Cluster",
+        procedure: procedureRef(PROCEDURES.scalingRedisCluster),
         risk: "the StatefulSet would stop the highest-numbered pods at once, with the slots and keys they serve, before anything could move them",
       },
       { parent: this },

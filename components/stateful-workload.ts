@@ -22,6 +22,7 @@ import { PodTls, StatefulSetSpecArgs, statefulSetSpec } from "./specs/stateful-s
 import { storageLocation } from "./specs/storage";
 import { ScrapeTarget } from "./observability/prometheus-config";
 import type { TlsProbeTarget } from "./observability/tls-probes";
+import { PROCEDURES, procedureRef } from "./specs/procedures";
 
 /** The annotations a plain Prometheus's usual pod discovery keys on: scrape this pod, on this port. */
 export function scrapeAnnotations(port: number): Record<string, string> {
@@ -179,7 +180,7 @@ export class StatefulWorkload extends pulumi.ComponentResource {
         members,
         access: p.health?.access,
         risk: "the pods' claims stay bound to the volumes at the old location, and volumes at the new one would start empty: the data does not move by itself",
-        procedure: "Moving the volumes",
+        procedure: procedureRef(PROCEDURES.movingVolumes),
       },
       { parent: this },
     );

@@ -12,6 +12,7 @@ import { podIdentityEnv } from "./specs/stateful-set";
 import { liveness, readiness } from "./specs/probes";
 import { ZOOKEEPER_CLIENT_USER, ZooKeeperAuthFile, zooCfg } from "./specs/zoo-cfg";
 import { tlsSwitchGuard, workloadTls } from "./tls/workload-tls";
+import { PROCEDURES, procedureRef } from "./specs/procedures";
 
 /** The label a pod needs for the NetworkPolicy to let it reach ZooKeeper's client port. */
 export const ZOOKEEPER_CLIENT_LABEL: Readonly<Record<string, string>> = { "middleware/zookeeper-client": "true" };
@@ -59,7 +60,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         ack: s.resizeFrom?.toString(),
         members: servers,
         access: p.health?.access,
-        procedure: "Resizing the ZooKeeper ensemble",
+        procedure: procedureRef(PROCEDURES.resizingZooKeeper),
         risk: "members would roll one by one onto the new member list, and meanwhile the old and the new majority could each elect a leader and accept writes",
       },
       { parent: this },

@@ -1,7 +1,7 @@
 // npm run check-workflows (part of `npm run lint`)
 // Refuses a workflow that would hand production credentials to code nobody reviewed, and any
 // third-party action not pinned to a commit. The protection itself is GitHub's: the environments
-// holding prod credentials accept only `main` (see "Repository settings" in the README). This check
+// holding prod credentials accept only `main` (see "Repository settings" in docs/pipeline.md). This check
 // makes a pull request that tries anyway fail review-time checks, and keeps our own workflows from
 // drifting into it.
 import * as fs from "fs";

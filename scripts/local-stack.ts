@@ -329,7 +329,7 @@ function printAccess(env: NodeJS.ProcessEnv): void {
   if (o.zookeeperConnectString) {
     lines.push(
       `  ZooKeeper      kubectl -n ${ns} exec -it zookeeper-0 -- zk-cli      (the ZooKeeper shell, connected to this member over TLS)`,
-      `                 (applications mount Secret ${o.zookeeperClientTlsSecret as string} and set zookeeper.client.secure=true; README, "TLS")`,
+      `                 (applications mount Secret ${o.zookeeperClientTlsSecret as string} and set zookeeper.client.secure=true; docs/configuration.md, "TLS")`,
     );
   }
   lines.push(

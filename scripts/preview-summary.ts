@@ -1,5 +1,6 @@
 // Turns a preview's engine event log into the markdown a reviewer reads on the pull request.
 // Pure: tested on event logs without the engine.
+import { PROCEDURES, procedureRef } from "../components/specs/procedures";
 
 /**
  * The parts of Pulumi engine events this summary reads: `pulumi preview --json` streams them one
@@ -114,7 +115,7 @@ export function renderPreview(
     lines.push(
       `> **Warning: StatefulSet \`${escape(nameOf(c.urn))}\` is replaced**${forcing.length ? ` (${escape(forcing.join(", "))} cannot change in place)` : ""}: ` +
         "all of its pods stop at once and the workload is down until the new one is Ready (the data stays on its volumes). " +
-        'To change it without an outage, see "Changing an immutable StatefulSet field" in the README.',
+        `To change it without an outage, follow ${procedureRef(PROCEDURES.immutableField)}.`,
       "",
     );
   }

@@ -67,7 +67,7 @@ export const SecretKey = {
   /**
    * Optional: the client password being rotated out. While set, Redis servers and sentinels accept
    * it beside redisPassword, so applications move to the new one at their own pace; remove it once
-   * they have (see the README, "Rotating the client password").
+   * they have (docs/configuration.md, "Rotating the client password").
    */
   RedisPreviousPassword: "redisPreviousPassword",
   /** SASL password of the ZooKeeper user `app` that applications authenticate as. */
@@ -96,7 +96,7 @@ export interface StorageSettings {
 export interface ZooKeeperSettings {
   readonly enabled: boolean;
   readonly replicas: number;
-  /** The member count a stopped ensemble had: acknowledges a resize (README, "Resizing the ZooKeeper ensemble"). */
+  /** The member count a stopped ensemble had: acknowledges a resize (docs/runbooks.md, "Resizing the ZooKeeper ensemble"). */
   readonly resizeFrom?: number;
   readonly heap: string;
   readonly tickTime: number;
@@ -164,7 +164,7 @@ export interface TlsSettings {
   readonly renewBeforeDays: number;
   /** The health assertion fails a deploy whose pods serve a certificate expiring within this many days. */
   readonly minValidDays: number;
-  /** How long a workload's certificate authority is valid (its renewal is a planned change: README, "TLS"). */
+  /** How long a workload's certificate authority is valid (its renewal is a planned change: docs/configuration.md, "TLS"). */
   readonly authorityValidityDays: number;
 }
 

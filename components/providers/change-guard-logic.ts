@@ -11,13 +11,13 @@ export interface ChangeGuardInputs {
   readonly value: string;
   /**
    * The setting that acknowledges a change by naming the old value, e.g. "zookeeper.resizeFrom".
-   * Defaults to none: the change is never made under this stack's resources (the README says how).
+   * Defaults to none: the change is never made under this stack's resources (its procedure says how).
    */
   readonly ackSetting?: string;
   readonly ack?: string;
   /** What a change under running pods would do. */
   readonly risk: string;
-  /** The README section with the procedure. */
+  /** Where the procedure is written: procedureRef(PROCEDURES.x), e.g. `docs/runbooks.md, "Moving the volumes"`. */
   readonly procedure: string;
   /**
    * Whether the value is a list of counts (`masters=3,replicasPerMaster=1`) that may grow: a change
@@ -56,10 +56,10 @@ export function changeRefusal(before: string | undefined, g: ChangeGuardInputs):
   if (before === undefined || before === g.value) return undefined;
   if (g.growthAllowed && onlyGrows(before, g.value)) return undefined;
   const refused = `${g.setting}: changing "${before}" to "${g.value}" on a deployed stack is refused`;
-  if (!g.ackSetting) return `${refused}: ${g.risk}. Follow the README, "${g.procedure}"`;
+  if (!g.ackSetting) return `${refused}: ${g.risk}. Follow ${g.procedure}`;
   if (g.ack === before) return undefined;
   const stale = g.ack === undefined ? "" : ` (${g.ackSetting} is "${g.ack}", but the deployed value is "${before}")`;
-  return `${refused}${stale}: ${g.risk}. Do it with the pods stopped (README, "${g.procedure}"), then set ${g.ackSetting} to "${before}" and run up`;
+  return `${refused}${stale}: ${g.risk}. Do it with the pods stopped (${g.procedure}), then set ${g.ackSetting} to "${before}" and run up`;
 }
 
 const PROBE_MS = 3000;

@@ -50,7 +50,7 @@ export interface ChangeGuardArgs {
   readonly growthAllowed?: boolean;
   /** What goes wrong if the change is made under running pods, as the refusal says it. */
   readonly risk: string;
-  /** The README section that says how to make the change safely. */
+  /** Where the procedure that makes the change safely is written: procedureRef(PROCEDURES.x). */
   readonly procedure: string;
   /** `host:port` of every member that must be stopped before an acknowledged change goes through. */
   readonly members: pulumi.Input<pulumi.Input<string>[]>;
@@ -66,13 +66,13 @@ export class ChangeGuard extends pulumi.dynamic.Resource {
   }
 }
 
-/** A switch every member of a set must make at once, as the refusal and the README name it. */
+/** A switch every member of a set must make at once, as the refusal and its procedure name it. */
 export interface AllAtOnceSwitch {
   readonly setting: string;
   readonly value: string;
   /** What switching the pods one at a time would do. */
   readonly risk: string;
-  /** The README section with the stop-the-pods procedure. */
+  /** Where the stop-the-pods procedure is written: procedureRef(PROCEDURES.x). */
   readonly procedure: string;
 }
 

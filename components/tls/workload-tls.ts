@@ -12,6 +12,7 @@ import { ChangeGuard, allAtOnceGuard } from "../providers/change-guard";
 import type { Access } from "../providers/shared/reach";
 import type { ClientTls } from "../providers/shared/client-tls";
 import { clientTlsSecretName, tlsSecretFiles } from "./client-secret";
+import { PROCEDURES, procedureRef } from "../specs/procedures";
 
 export interface WorkloadTls {
   /** The pods' Secret and fingerprint (stateful-set.ts). */
@@ -132,7 +133,7 @@ export function workloadTls(workload: string, args: WorkloadTlsArgs, parent: pul
  * Holds TLS on for pods whose peers must all speak it at once (a cluster bus, Sentinel's links):
  * switched by a rolling update, the restarted pods and the others could not reach each other and
  * the set would split mid-roll. Created on a stack deployed before TLS, it stops `up` before
- * anything changes while any member still runs; on a new stack no pod exists yet. README, "TLS".
+ * anything changes while any member still runs; on a new stack no pod exists yet. docs/configuration.md, "TLS".
  */
 export function tlsSwitchGuard(
   workload: string,
@@ -146,7 +147,7 @@ export function tlsSwitchGuard(
       setting: "tls",
       value: "on",
       risk: "pods switched to TLS one at a time could not reach the ones not yet switched, splitting the set mid-roll",
-      procedure: "TLS",
+      procedure: procedureRef(PROCEDURES.tls),
     },
     members,
     access,

@@ -433,7 +433,7 @@ describe("policy pack", () => {
   it("redis-tls-required names what each config lacks", async () => {
     const each = async (file: string, text: string) => violations(redisTlsRequired(), [conf(file, text)]);
     assert.deepStrictEqual(await each("redis.conf", "port 6379\n"), [
-      "redis.conf of ConfigMap c lacks tls-port <port>, tls-replication yes: a peer or client without a certificate of the workload's authority could connect. Build it with the program's redis-conf builder and tls settings (README, \"TLS\").",
+      "redis.conf of ConfigMap c lacks tls-port <port>, tls-replication yes: a peer or client without a certificate of the workload's authority could connect. Build it with the program's redis-conf builder and tls settings (docs/configuration.md, \"TLS\").",
     ]);
     assert.match(
       (await each("redis.conf", "tls-port 6379\ntls-auth-clients optional\ntls-replication yes\n"))[0],
@@ -455,7 +455,7 @@ describe("policy pack", () => {
     const each = async (text: string) => violations(zookeeperTlsRequired(), [conf("zoo.cfg", text)]);
     const netty = "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory";
     assert.deepStrictEqual(await each("clientPort=2181\n"), [
-      "zoo.cfg of ConfigMap c lacks secureClientPort=<port>, serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory, sslQuorum=true: a client or would-be member without a certificate of the ensemble's authority could connect. Build it with the program's zooCfg builder and tls settings (README, \"TLS\").",
+      "zoo.cfg of ConfigMap c lacks secureClientPort=<port>, serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory, sslQuorum=true: a client or would-be member without a certificate of the ensemble's authority could connect. Build it with the program's zooCfg builder and tls settings (docs/configuration.md, \"TLS\").",
     ]);
     assert.deepStrictEqual(await each(`${netty}\nsecureClientPort=2181\nsslQuorum=true\n`), []);
     assert.match(

@@ -125,7 +125,7 @@ describe("real Pulumi engine", function () {
       );
       assert.match(
         out,
-        /Do it with the pods stopped \(README, "Resizing the ZooKeeper ensemble"\), then set zookeeper\.resizeFrom to "3" and run up/,
+        /Do it with the pods stopped \(docs\/runbooks\.md, "Resizing the ZooKeeper ensemble"\), then set zookeeper\.resizeFrom to "3" and run up/,
       );
     });
 

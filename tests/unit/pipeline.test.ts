@@ -384,7 +384,7 @@ describe("pipeline", function () {
       assert.deepStrictEqual(warnings, [
         "> **Warning: StatefulSet `redis-cluster` is replaced** (spec.volumeClaimTemplates[0].spec.resources.requests.storage cannot change in place): " +
           "all of its pods stop at once and the workload is down until the new one is Ready (the data stays on its volumes). " +
-          'To change it without an outage, see "Changing an immutable StatefulSet field" in the README.',
+          'To change it without an outage, follow docs/runbooks.md, "Changing an immutable StatefulSet field".',
       ]);
       assert.ok(
         s.markdown.indexOf("> **Warning") < s.markdown.indexOf("| change |"),

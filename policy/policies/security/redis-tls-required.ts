@@ -8,7 +8,7 @@ function directive(conf: string, name: string): string | undefined {
 }
 
 /**
- * Redis speaks TLS with mutual authentication on every channel (README, "TLS"): without it the
+ * Redis speaks TLS with mutual authentication on every channel (docs/configuration.md, "TLS"): without it the
  * cluster bus, which has no password, lets any pod that reaches it join the cluster and take a
  * master over, and a replication link is one password away from a copy of the data.
  */
@@ -34,7 +34,7 @@ export const redisTlsRequired = (enforcementLevel: EnforcementLevel = "mandatory
         missing.push("tls-cluster yes");
       if (missing.length)
         report(
-          `${where} lacks ${missing.join(", ")}: a peer or client without a certificate of the workload's authority could connect. Build it with the program's redis-conf builder and tls settings (README, "TLS").`,
+          `${where} lacks ${missing.join(", ")}: a peer or client without a certificate of the workload's authority could connect. Build it with the program's redis-conf builder and tls settings (docs/configuration.md, "TLS").`,
         );
     }
   },

@@ -11,7 +11,7 @@ function property(cfg: string, key: string): string | undefined {
 }
 
 /**
- * ZooKeeper speaks TLS with mutual authentication on the client port and the quorum (README,
+ * ZooKeeper speaks TLS with mutual authentication on the client port and the quorum (docs/configuration.md,
  * "TLS"): without it the quorum password is all a would-be member needs to join and be sent the
  * data, and every session travels in clear.
  */
@@ -36,7 +36,7 @@ export const zookeeperTlsRequired = (enforcementLevel: EnforcementLevel = "manda
     }
     if (missing.length)
       report(
-        `zoo.cfg of ConfigMap ${nameOf(args.props, args.name)} lacks ${missing.join(", ")}: a client or would-be member without a certificate of the ensemble's authority could connect. Build it with the program's zooCfg builder and tls settings (README, "TLS").`,
+        `zoo.cfg of ConfigMap ${nameOf(args.props, args.name)} lacks ${missing.join(", ")}: a client or would-be member without a certificate of the ensemble's authority could connect. Build it with the program's zooCfg builder and tls settings (docs/configuration.md, "TLS").`,
       );
   },
 });

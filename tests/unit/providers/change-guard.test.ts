@@ -7,14 +7,14 @@ const zookeeper: ChangeGuardInputs = {
   value: "5",
   ackSetting: "zookeeper.resizeFrom",
   risk: "two majorities",
-  procedure: "Resizing",
+  procedure: 'docs/runbooks.md, "Resizing"',
   members: [],
 };
 const storage: ChangeGuardInputs = {
   setting: "storage",
   value: "nfs:b:/x",
   risk: "the data stays behind",
-  procedure: "Moving the volumes",
+  procedure: 'docs/runbooks.md, "Moving the volumes"',
   members: [],
 };
 
@@ -23,12 +23,12 @@ const clusterShape: ChangeGuardInputs = {
   value: "masters=3,replicasPerMaster=1",
   growthAllowed: true,
   risk: "the highest pods stop at once",
-  procedure: "Scaling the Redis Cluster",
+  procedure: 'docs/runbooks.md, "Scaling the Redis Cluster"',
   members: [],
 };
 const shape = (masters: number, replicas: number) => `masters=${masters},replicasPerMaster=${replicas}`;
 const shrink = (before: string) =>
-  `redisCluster.masters / redisCluster.replicasPerMaster: changing "${before}" to "${shape(3, 1)}" on a deployed stack is refused: the highest pods stop at once. Follow the README, "Scaling the Redis Cluster"`;
+  `redisCluster.masters / redisCluster.replicasPerMaster: changing "${before}" to "${shape(3, 1)}" on a deployed stack is refused: the highest pods stop at once. Follow docs/runbooks.md, "Scaling the Redis Cluster"`;
 
 describe("change guard refusals", () => {
   for (const [what, before, inputs, expected] of [
@@ -39,19 +39,19 @@ describe("change guard refusals", () => {
       "an unacknowledged change",
       "3",
       zookeeper,
-      'zookeeper.replicas: changing "3" to "5" on a deployed stack is refused: two majorities. Do it with the pods stopped (README, "Resizing"), then set zookeeper.resizeFrom to "3" and run up',
+      'zookeeper.replicas: changing "3" to "5" on a deployed stack is refused: two majorities. Do it with the pods stopped (docs/runbooks.md, "Resizing"), then set zookeeper.resizeFrom to "3" and run up',
     ],
     [
       "a stale acknowledgement",
       "3",
       { ...zookeeper, ack: "7" },
-      'zookeeper.replicas: changing "3" to "5" on a deployed stack is refused (zookeeper.resizeFrom is "7", but the deployed value is "3"): two majorities. Do it with the pods stopped (README, "Resizing"), then set zookeeper.resizeFrom to "3" and run up',
+      'zookeeper.replicas: changing "3" to "5" on a deployed stack is refused (zookeeper.resizeFrom is "7", but the deployed value is "3"): two majorities. Do it with the pods stopped (docs/runbooks.md, "Resizing"), then set zookeeper.resizeFrom to "3" and run up',
     ],
     [
       "a change no setting can acknowledge",
       "nfs:a:/x",
       { ...storage, ack: "nfs:a:/x" },
-      'storage: changing "nfs:a:/x" to "nfs:b:/x" on a deployed stack is refused: the data stays behind. Follow the README, "Moving the volumes"',
+      'storage: changing "nfs:a:/x" to "nfs:b:/x" on a deployed stack is refused: the data stays behind. Follow docs/runbooks.md, "Moving the volumes"',
     ],
     ["a cluster growing by a master", shape(2, 1), clusterShape, undefined],
     ["a cluster growing by a replica per master", shape(3, 0), clusterShape, undefined],
@@ -62,7 +62,7 @@ describe("change guard refusals", () => {
       "growth of a count that may not grow",
       "3",
       { ...zookeeper, growthAllowed: false },
-      'zookeeper.replicas: changing "3" to "5" on a deployed stack is refused: two majorities. Do it with the pods stopped (README, "Resizing"), then set zookeeper.resizeFrom to "3" and run up',
+      'zookeeper.replicas: changing "3" to "5" on a deployed stack is refused: two majorities. Do it with the pods stopped (docs/runbooks.md, "Resizing"), then set zookeeper.resizeFrom to "3" and run up',
     ],
   ] as const) {
     it(`${expected ? "refuses" : "lets through"} ${what}`, () =>
