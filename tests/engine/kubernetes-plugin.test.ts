@@ -2,7 +2,7 @@
 // cluster and its registry through the plugins, installed as scripts/install-tools installs them
 // (the real kubernetes provider built from its source; the docker stand-in): an image built,
 // pushed and pulled by digest with an imagePullSecret; up, a no-change up, a drift-free refresh,
-// an in-place update, an immutable StatefulSet change refused at preview and made by the README's
+// an in-place update, an immutable StatefulSet change refused at preview and made by the runbook's
 // procedure, secrets only as ciphertext, destroy.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -105,7 +105,7 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
     assert.strictEqual(cm.data.greeting, "bonjour");
   });
 
-  it("refuses a change of an immutable StatefulSet field at preview, and the README's orphan procedure makes it without restarting the pod", async () => {
+  it("refuses a change of an immutable StatefulSet field at preview, and the runbook's orphan procedure makes it without restarting the pod", async () => {
     const pod = async () => kubectl.json(["-n", NAMESPACE, "get", "pod", "echo-0"]);
     const before = (await pod()).metadata.uid;
     assert.strictEqual((await ws.pulumi(FIXTURE, ["config", "set", "podManagementPolicy", "Parallel"])).code, 0);
@@ -121,7 +121,7 @@ describe("real Pulumi engine with the kubernetes plugin on the local cluster", f
       const live = await kubectl.json(["-n", NAMESPACE, "get", "statefulset", "echo"]);
       assert.strictEqual(live.spec.podManagementPolicy, "OrderedReady");
 
-      // README, "Changing an immutable StatefulSet field": orphan, refresh, up.
+      // docs/runbooks.md, "Changing an immutable StatefulSet field": orphan, refresh, up.
       await kubectl.check(["-n", NAMESPACE, "delete", "statefulset", "echo", "--cascade=orphan"]);
       const refresh = await ws.pulumi(FIXTURE, ["refresh", "--yes"]);
       assert.strictEqual(refresh.code, 0, refresh.stdout + refresh.stderr);

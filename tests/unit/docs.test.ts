@@ -49,6 +49,7 @@ describe("documents", () => {
   it('has every section a message or comment names (docs/x.md, "Heading") as a heading of that file', () => {
     const named = [
       ...documents(),
+      ...fs.readdirSync(ROOT).filter((f) => /^Pulumi\..*\.yaml$/.test(f)),
       ...["components", "scripts", "policy/policies", ".github", "images", "deploy", "index.ts"].flatMap((d) =>
         fs.statSync(path.join(ROOT, d)).isDirectory() ? sources(d) : [d],
       ),
