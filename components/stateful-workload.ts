@@ -166,9 +166,10 @@ export class StatefulWorkload extends pulumi.ComponentResource {
       ? this.hosts.map((host, i) => ({ pod: `${name}-${i}`, address: `${host}:${metricsPort}` }))
       : [];
     // The first client port is the TLS one whenever the pods speak TLS (a plain one only follows it).
-    const tlsPort = args.tls && p.metrics?.prometheusPods ? args.clientPorts[0] : undefined;
-    this.tlsTargets = tlsPort
-      ? this.hosts.map((host, i) => ({ pod: `${name}-${i}`, address: `${host}:${tlsPort.port}`, ...args.tls!.probe }))
+    const probe = p.metrics?.prometheusPods ? args.tls?.probe : undefined;
+    const tlsPort = probe ? args.clientPorts[0] : undefined;
+    this.tlsTargets = probe
+      ? this.hosts.map((host, i) => ({ pod: `${name}-${i}`, address: `${host}:${args.clientPorts[0].port}`, ...probe }))
       : [];
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels: { ...this.labels.pod } });
     const members = this.hosts.map((h) => `${h}:${args.clientPorts[0].port}`);

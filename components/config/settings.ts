@@ -151,6 +151,9 @@ export interface RedisSentinelSettings {
  * yet ZooKeeper), with mutual authentication: each workload has its own authority, and a peer or
  * client without a certificate it signed is refused.
  */
+/** tls.renewBeforeDays and tls.minValidDays where the stack sets none (also the shipped alert rules'). */
+export const TLS_DAY_DEFAULTS = { renewBeforeDays: 30, minValidDays: 7 } as const;
+
 export interface TlsSettings {
   /**
    * Keep a plain-text client port (Port.RedisPlain, Port.SentinelPlain) beside the TLS one, for

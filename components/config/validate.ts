@@ -41,6 +41,7 @@ import {
   StorageSettings,
   Workload,
   ZooKeeperSettings,
+  TLS_DAY_DEFAULTS,
 } from "./settings";
 
 import { SecretState, secretProblems } from "./secrets";
@@ -164,9 +165,6 @@ function health(root: Section): HealthSettings {
     retrySeconds: s.int("retrySeconds", 300, 0, 3600),
   };
 }
-
-/** tls.renewBeforeDays and tls.minValidDays where the stack sets none (also the shipped alert rules'). */
-export const TLS_DAY_DEFAULTS = { renewBeforeDays: 30, minValidDays: 7 } as const;
 
 function tls(root: Section): TlsSettings {
   const s = root.section("tls");

@@ -1,6 +1,6 @@
 // Every alert of the stack, grouped per system: what deploy/monitoring/alerts.yml (default
 // certificate days) and a stack's PrometheusRule and own Prometheus (its tls days) hold.
-import { TLS_DAY_DEFAULTS } from "../config/validate";
+import { TLS_DAY_DEFAULTS } from "../config/settings";
 import { REDIS_ALERTS, RuleGroup } from "./redis-alerts";
 import { CertificateDays, certificateAlerts } from "./tls-probes";
 import { ZOOKEEPER_ALERTS } from "./zookeeper-alerts";
