@@ -13,6 +13,7 @@ import Redis from "ioredis";
 import { Kubectl, clusterEnv, ensureCluster, localCluster, signalPodProcess } from "../support/cluster";
 import { restrictedContainer, restrictedNamespace, restrictedPod } from "../support/cluster-objects";
 import { ClusterDns } from "../support/fault-writers";
+import { PodLogs } from "../support/pod-logs";
 import { redisCliTls } from "../support/tls";
 import { ClientTls, tlsOptions } from "../../components/providers/shared/client-tls";
 import { redisCli, redisRole, zooKeeperMode } from "../support/judges";
@@ -835,6 +836,8 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   it("recovers from losing the Sentinel master", async () => {
     const before = (await sentinelMasters())[0];
     const masterPod = before.split(".")[0];
+    // The stopping pod's last words (its preStop hook) go with it; followed, they explain a failure.
+    const hookLogs = new PodLogs(kubectl, NAMESPACE, [masterPod], "redis").start();
     const since = new Date();
     await deletePods(masterPod);
     await timed(`Sentinel: master ${masterPod} deleted -> handed over, sentinels agree on a new master`, () =>
@@ -856,11 +859,24 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
     const logs = await Promise.all(
       SENTINELS.map((p) => kubectl.check(["-n", NAMESPACE, "logs", p, `--since-time=${since.toISOString()}`])),
     );
+    hookLogs.stop();
+    const story = [
+      ...hookLogs.text(since.getTime(), /redis-handover/),
+      ...SENTINELS.flatMap((p, i) => [
+        `--- ${p}`,
+        ...logs[i]
+          .split("\n")
+          .filter((l) => /FAILOVER|[+-](o|s)down|switch-master|config-update|failover|tilt/.test(l)),
+      ]),
+    ].join("\n");
     assert.ok(
       logs.some((l) => l.includes("Executing user requested FAILOVER of 'mymaster'")),
-      "no sentinel was asked to fail over by the stopping master",
+      `no sentinel was asked to fail over by the stopping master:\n${story}`,
     );
-    assert.ok(!logs.some((l) => /\+odown master mymaster/.test(l)), "the sentinels had to detect the master down");
+    assert.ok(
+      !logs.some((l) => /\+odown master mymaster/.test(l)),
+      `the sentinels had to detect the master down:\n${story}`,
+    );
   });
 
   it("follows a Sentinel failover with an unmodified ioredis Sentinel client and a plain client through the master Service", async () => {

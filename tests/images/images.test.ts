@@ -640,7 +640,11 @@ describe("images (real Docker engine)", function () {
         const hosts = await docker("inspect", "--format", "{{.HostsPath}}", oldMaster);
         const fresh = fs.readFileSync(hosts, "utf8");
         fs.writeFileSync(hosts, `${fresh}${address(200)} ${replicas[1]}.${domain}\n`); // in place: the container bind-mounts this inode
-        const hook = execIn(oldMaster, "redis-handover");
+        // A sentinel that learns of the failover late: paused until the hook says it waits for it.
+        const late = sentinels[2];
+        await docker("pause", late);
+        let hookDone = false;
+        const hook = execIn(oldMaster, "redis-handover").finally(() => (hookDone = true));
         // Past the hook's wait for the second replica's sync, then 2 s more before the DNS catches up.
         await waitFor(
           "the second replica in sync",
@@ -653,7 +657,19 @@ describe("images (real Docker engine)", function () {
         );
         await new Promise((r) => setTimeout(r, 2000));
         fs.writeFileSync(hosts, fresh);
+        const hookLines = async () => (await run("docker", ["logs", oldMaster])).stderr;
+        await waitFor(`the hook to wait for ${late}`, 60000, async () =>
+          hookDone || (await hookLines()).includes(`redis-handover: waiting for ${late}.`) ? true : undefined,
+        );
+        const returnedEarly = hookDone;
+        await docker("unpause", late);
+        assert.ok(
+          !returnedEarly,
+          `the hook returned while ${late} could not know of the failover: ${await hookLines()}`,
+        );
         const handover = await hook;
+        // What the sentinels name the moment the hook returns, when the kubelet stops the server.
+        const namedAtStop = (await Promise.all(sentinels.map(masterOf))).map((m) => m.split(".")[0]);
         handedOver = true;
         await writes;
         writer.disconnect();
@@ -693,8 +709,12 @@ describe("images (real Docker engine)", function () {
             200,
           );
         }
-        await waitFor("every sentinel names the promoted replica", 20000, async () =>
-          (await Promise.all(sentinels.map(masterOf))).every((m) => m === `${handedTo}.${domain}`) ? true : undefined,
+        // Every sentinel named the promoted replica by the time the hook returned: a sentinel still naming the stopped master would see it down and, with
+        // one more as late, declare it objectively down and fail over a second time.
+        assert.deepStrictEqual(
+          namedAtStop,
+          sentinels.map(() => handedTo),
+          "what each sentinel named as master the moment the hook returned",
         );
         const promoted = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(handedTo!));
         const values = await promoted.mget(...acknowledged);
