@@ -741,6 +741,61 @@ describe("images (real Docker engine)", function () {
           assert.match(await handoverUser(handedTo!, "6379", ...c.split(" ")), /NOPERM/, `data: ${c}`);
       });
 
+      it("keeps writes held to the end when the sentinel running its failover goes silent: a master being deposed acknowledges nothing more", async () => {
+        await healthy(2);
+        const master = (await masterOf(sentinels[0])).split(".")[0];
+        const writer = await connectRedis(6379, { password: PASSWORD }, 20000, await ip(master));
+        const acknowledged: number[] = []; // when each write was acknowledged (ms)
+        let stopWriting = false;
+        const writes = (async () => {
+          for (let i = 0; !stopWriting; i++) {
+            try {
+              await writer.set(`deposed:${i}`, String(i));
+              acknowledged.push(Date.now());
+            } catch {
+              return;
+            }
+          }
+        })();
+        await waitFor("writes flowing", 10000, async () => (acknowledged.length > 50 ? true : undefined));
+        const hookStart = Math.floor(Date.now() / 1000);
+        const hook = execIn(master, "redis-handover");
+        // The sentinel the hook asked (the first that can promote) freezes as its failover begins.
+        await waitFor(
+          "the hook's failover request",
+          30000,
+          async () =>
+            (await run("docker", ["logs", "--since", String(hookStart), sentinels[0]])).stdout.includes(
+              "Executing user requested FAILOVER",
+            )
+              ? true
+              : undefined,
+          20,
+        );
+        await docker("pause", sentinels[0]);
+        try {
+          const handover = await hook;
+          const gaveUp = Date.now();
+          assert.strictEqual(handover.code, 0, handover.stderr);
+          assert.match((await run("docker", ["logs", master])).stderr, /named no new master in time/);
+          // What the kubelet does once the hook returns: SIGTERM, after which writes would still be answered.
+          await new Promise((r) => setTimeout(r, 1500));
+          await docker("stop", "-t", "20", master);
+          stopWriting = true;
+          await writes;
+          writer.disconnect();
+          assert.strictEqual(
+            acknowledged.filter((t) => t > gaveUp).length,
+            0,
+            "writes acknowledged by the master after its hook gave up its failover",
+          );
+        } finally {
+          await docker("unpause", sentinels[0]).catch(() => "");
+          await docker("start", master).catch(() => "");
+        }
+        await healthy(2);
+      });
+
       it("never follows a master outside its own StatefulSet: it waits for a legitimate answer, saying why, and does not serve", async () => {
         // A sentinel that names a host outside the data pods' domain (what a forged hello would have caused).
         const rogue = `rogue-sentinel-${process.pid}`;
