@@ -25,12 +25,12 @@ export default tseslint.config(
   {
     // Dynamic providers are serialized with their closure: they require their modules inside
     // their methods, and a top-level import would be captured and break the serialization.
-    files: ["components/providers/**/*.ts"],
+    files: ["components/**/*.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
-    // Tests read back what the mocks and the engine recorded: untyped JSON resource inputs.
-    files: ["tests/**/*.ts", "policy/tests/**/*.ts"],
+    // Tests and their harness read back what the mocks and the engine recorded: untyped JSON resource inputs.
+    files: ["tests/**/*.ts", "harness/**/*.ts", "policy/tests/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -9,13 +9,14 @@ import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ClusterEnv, clusterEnv, ensureCluster, localCluster, mountNfs } from "../tests/support/cluster";
-import { run } from "../tests/support/processes";
-import { RedisServers } from "../tests/support/redis-servers";
-import { DEFAULT_CLIENT_ACL } from "../components/specs/redis-acl";
-import { RedisMode } from "../components/specs/redis-conf";
+import { ClusterEnv, clusterEnv, ensureCluster, localCluster, mountNfs } from "../harness/cluster";
+import { run } from "../harness/processes";
+import { RedisServers } from "../harness/redis-servers";
+
+import { RedisMode } from "../components/redis/redis-conf";
 import type { AppendFsync } from "../components/config/settings";
-import { options } from "../scripts/cli";
+import { options } from "../scripts/pipeline/cli";
+import { DEFAULT_CLIENT_ACL } from "../components/config/defaults";
 
 const usage =
   "npm run bench:aof-storage -- [--rounds 3] [--requests 50000] [--size 256] [--appendfsync everysec|always]";

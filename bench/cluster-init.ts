@@ -3,16 +3,17 @@
 //   npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000] [--tls]
 // --tls: the nodes run the product's cluster config with TLS (the deployed path), both sides present
 // a certificate of the nodes' authority.
-import { assertClusterHealthy } from "../components/providers/redis-cluster-health-logic";
-import { initCluster } from "../components/providers/redis-cluster-init-logic";
-import { redisCliCreate } from "../tests/support/redis-cli";
-import { ADMIN, CLIENT, RedisServerOptions, RedisServers } from "../tests/support/redis-servers";
-import { TestAuthority, redisCliTls } from "../tests/support/tls";
-import { DEFAULT_CLIENT_ACL } from "../components/specs/redis-acl";
-import { RedisMode } from "../components/specs/redis-conf";
+import { assertClusterHealthy } from "../components/redis/cluster/redis-cluster-health-logic";
+import { initCluster } from "../components/redis/cluster/redis-cluster-init-logic";
+import { redisCliCreate } from "../harness/redis-cli";
+import { ADMIN, CLIENT, RedisServerOptions, RedisServers } from "../harness/redis-servers";
+import { TestAuthority, redisCliTls } from "../harness/tls";
+
+import { RedisMode } from "../components/redis/redis-conf";
 import Redis from "ioredis";
-import { connectRedis } from "../tests/support/redis";
-import { options } from "../scripts/cli";
+import { connectRedis } from "../harness/redis";
+import { options } from "../scripts/pipeline/cli";
+import { DEFAULT_CLIENT_ACL } from "../components/config/defaults";
 
 const opts = options(
   "npm run bench:cluster-init -- [--rounds 5] [--node-timeout 5000] [--tls]",

@@ -11,10 +11,10 @@
 // Targets (issue #23): first up within 1.5x the floor; no-op preview and no-op up each within
 // 10 s plus the health assertions' own time. Its own namespaces and volume roots; removes them.
 import * as fs from "fs";
-import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../tests/support/cluster";
-import { E2eStack, LOCAL_NFS_EXPORT } from "../tests/support/local-stack";
-import { RUN_AS_USER } from "../components/specs/pod-security";
-import { RunResult } from "../tests/support/processes";
+import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../harness/cluster";
+import { E2eStack, LOCAL_NFS_EXPORT } from "../harness/local-stack";
+import { RUN_AS_USER } from "../components/platform/pod-security";
+import { RunResult } from "../harness/processes";
 
 const NAMESPACE = "middleware-bench";
 const FLOOR_NAMESPACE = "middleware-floor";

@@ -13,15 +13,15 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { SecretKey } from "../components/config/settings";
-import { RUN_AS_USER } from "../components/specs/pod-security";
+import { RUN_AS_USER } from "../components/platform/pod-security";
 import {
   DeployerScope,
   LOCAL_ACCOUNT_NAMESPACE,
   deployerAccount,
   deployerRbac,
   localDeployerStack,
-} from "./deployer-rbac";
-import { ROOT, pulumiCompact, stackArgs } from "./pulumi-cli";
+} from "./pipeline/deployer-rbac";
+import { ROOT, pulumiCompact, stackArgs } from "./pipeline/pulumi-cli";
 import { clientTlsFromSecretData, tlsSecretFiles } from "../components/tls/client-secret";
 
 const STACK = "local";
@@ -225,7 +225,7 @@ function ensureVolumeRoot(cluster: Record<string, string>): void {
 }
 
 /**
- * The account the stack deploys as: the least-privileged deployer of scripts/deployer-rbac.ts (as
+ * The account the stack deploys as: the least-privileged deployer of scripts/pipeline/deployer-rbac.ts (as
  * a cluster admin would set it up for dev, staging and prod), scoped to this stack's namespace and
  * volume root, never the cluster admin. Applied as the admin on every run (an unchanged apply is a
  * no-op), then a short-lived token for it in a kubeconfig of its own, with the context name the

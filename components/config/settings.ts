@@ -74,7 +74,7 @@ export const SecretKey = {
   ZooKeeperPassword: "zookeeperPassword",
   /** Password of ZooKeeper's `super` (digest): operators and the health assertion. */
   ZooKeeperAdminPassword: "zookeeperAdminPassword",
-  /** Seed of the passwords the pods use among themselves (Redis replication and Sentinel, ZooKeeper quorum); see auth-secret.ts. */
+  /** Seed of the passwords the pods use among themselves (Redis replication and Sentinel, ZooKeeper quorum); see platform/auth-secret.ts. */
   InternalSecret: "internalSecret",
 } as const;
 export type SecretKey = (typeof SecretKey)[keyof typeof SecretKey];
@@ -109,7 +109,7 @@ export interface RedisSettings {
   readonly enabled: boolean;
   readonly appendfsync: AppendFsync;
   readonly maxmemory: string;
-  /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
+  /** ACL rules of the `default` user the applications use (components/redis/redis-acl.ts). */
   readonly clientAcl: string;
   /** Whether that user may run Lua scripts and functions (clientScriptingRules). */
   readonly clientScripting: boolean;
@@ -122,7 +122,7 @@ export interface RedisClusterSettings {
   readonly replicasPerMaster: number;
   readonly nodeTimeoutMs: number;
   readonly maxmemory: string;
-  /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
+  /** ACL rules of the `default` user the applications use (components/redis/redis-acl.ts). */
   readonly clientAcl: string;
   /** Whether that user may run Lua scripts and functions (clientScriptingRules). */
   readonly clientScripting: boolean;
@@ -138,7 +138,7 @@ export interface RedisSentinelSettings {
   readonly downAfterMs: number;
   readonly failoverTimeoutMs: number;
   readonly maxmemory: string;
-  /** ACL rules of the `default` user the applications use (components/specs/redis-acl.ts). */
+  /** ACL rules of the `default` user the applications use (components/redis/redis-acl.ts). */
   readonly clientAcl: string;
   /** Whether that user may run Lua scripts and functions (clientScriptingRules). */
   readonly clientScripting: boolean;

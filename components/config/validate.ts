@@ -17,9 +17,8 @@ import {
   quantityBytes,
   suffixedBytes,
 } from "./section";
-import { clientAclProblems } from "../client-acl";
-import { DEFAULT_CLUSTER_DOMAIN } from "../specs/network";
-import { DEFAULT_CLIENT_ACL } from "../specs/redis-acl";
+import { clientAclProblems } from "./client-acl";
+
 import {
   PROJECT,
   AntiAffinity,
@@ -45,6 +44,7 @@ import {
 } from "./settings";
 
 import { SecretState, secretProblems } from "./secrets";
+import { DEFAULT_CLIENT_ACL, DEFAULT_CLUSTER_DOMAIN } from "./defaults";
 
 /** Where a problem with the stack's own name is reported (it is no config key). */
 const STACK_NAME = "(stack name)";

@@ -5,8 +5,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertRuleGroups } from "./alert-groups";
 import type { CertificateDays } from "./tls-probes";
-import { MONITORING_API_VERSION } from "../providers/monitoring-crds-logic";
-import { stackLabels } from "../specs/labels";
+import { MONITORING_API_VERSION } from "./monitoring-crds-logic";
+import { stackLabels } from "../platform/labels";
 
 /** The kinds of monitoring.coreos.com a stack with metrics.prometheusOperator declares, by plural name. */
 export const OPERATOR_RESOURCES = ["podmonitors", "prometheusrules"] as const;

@@ -7,9 +7,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusSettings } from "../config/settings";
-import { CONFIG_HASH_ANNOTATION, configHash } from "../specs/config-hash";
-import { workloadLabels } from "../specs/labels";
-import { containerResources, containerSecurityContext, podSecurityContext } from "../specs/pod-security";
+import { CONFIG_HASH_ANNOTATION, configHash } from "../platform/config-hash";
+import { workloadLabels } from "../platform/labels";
+import { containerResources, containerSecurityContext, podSecurityContext } from "../platform/pod-security";
 import {
   PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_DATA_DIR,

@@ -1,8 +1,8 @@
 // Alerts on what the Redis metrics sidecar serves (images/redis/redis-metrics: Debian's
 // prometheus-redis-exporter 1.45, whose series names tests/servers/redis-metrics.test.ts pins),
-// each one a condition an operator must act on. Pure data: scripts/alert-rules.ts writes it as a
+// each one a condition an operator must act on. Pure data: scripts/pipeline/alert-rules.ts writes it as a
 // Prometheus rules file, and tests/unit/alert-rules.test.ts proves each rule with promtool.
-import { Port } from "../specs/ports";
+import { Port } from "../platform/ports";
 
 export interface AlertRule {
   readonly alert: string;

@@ -4,8 +4,8 @@
 // certificate the pod actually serves: a pod that missed a renewal's roll shows, a renewed Secret
 // alone does not hide it. Neither Redis's exporter nor ZooKeeper's metrics provider serve that date.
 // Pure, so the unit tier checks the files and promtool the rules.
-import type { TlsProbe } from "../specs/stateful-set";
 import type { AlertRule } from "./redis-alerts";
+import type { TlsProbe } from "../tls/pod-tls";
 
 /** Where the exporter listens: loopback, so only the Prometheus beside it in the pod asks it. */
 export const BLACKBOX_ADDRESS = "127.0.0.1:9115";

@@ -4,9 +4,9 @@
 // authority keeps a certificate of one workload out of every other's cluster bus.
 import * as pulumi from "@pulumi/pulumi";
 import type { IssuedCertificate } from "./certificate-logic";
-import { loadLogic } from "../providers/shared/provider-kit";
+import { loadLogic } from "../provider-kit/provider-kit";
 
-const LOGIC = "../tls/certificate-logic" as const;
+const LOGIC = "tls/certificate-logic" as const;
 
 /** When an issued certificate is renewed, and how long a new one lasts. */
 export interface Lifetime {

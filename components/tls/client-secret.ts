@@ -1,6 +1,6 @@
 // The TLS Secrets' layout (kubernetes.io/tls with ca.crt), in one place: what the program writes,
 // what pods mount at /etc/tls, and what applications, `verify` and the tests read back.
-import type { ClientTls } from "../providers/shared/client-tls";
+import type { ClientTls } from "../provider-kit/client-tls";
 
 /** The Secret with the client certificate applications (and `verify`) use for a workload. */
 export function clientTlsSecretName(workload: string): string {

@@ -3,16 +3,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TlsSettings } from "../config/settings";
-import { podDomain } from "../specs/network";
-import { workloadLabels } from "../specs/labels";
-import type { PlatformArgs } from "../stateful-workload";
-import type { PodTls, TlsProbe } from "../specs/stateful-set";
+import { podDomain } from "../platform/network";
+import { workloadLabels } from "../platform/labels";
+import type { Placement } from "../platform/placement";
 import { TlsAuthority, TlsCertificate } from "./certificate";
-import { ChangeGuard, allAtOnceGuard } from "../providers/change-guard";
-import type { Access } from "../providers/shared/reach";
-import type { ClientTls } from "../providers/shared/client-tls";
+import { ChangeGuard, allAtOnceGuard } from "../platform/change-guard";
+import type { Access } from "../provider-kit/reach";
+import type { ClientTls } from "../provider-kit/client-tls";
 import { clientTlsSecretName, tlsSecretFiles } from "./client-secret";
-import { PROCEDURES, procedureRef } from "../specs/procedures";
+import { PROCEDURES, procedureRef } from "../platform/procedures";
+import type { PodTls, TlsProbe } from "./pod-tls";
 
 export interface WorkloadTls {
   /** The pods' Secret and fingerprint (stateful-set.ts). */
@@ -29,7 +29,7 @@ export interface WorkloadTls {
 
 export interface WorkloadTlsArgs {
   /** The namespace (as an Input and as a name) and its Service zone; the stack labels the objects. */
-  readonly platform: Pick<PlatformArgs, "namespace" | "namespaceName" | "zone" | "stack">;
+  readonly platform: Pick<Placement, "namespace" | "namespaceName" | "zone" | "stack">;
   /** app.kubernetes.io/name of the workload's objects. */
   readonly app: string;
   /** What the pods speak on their TLS client port (for the stack's Prometheus's probe). */

@@ -1,11 +1,11 @@
-// The deployer account of scripts/deployer-rbac.ts, judged by the local cluster's own authorizer
+// The deployer account of scripts/pipeline/deployer-rbac.ts, judged by the local cluster's own authorizer
 // and admission: what it may do in its namespace, what it may not do anywhere else, and which
 // PersistentVolumes the admission policy lets it write. (That it is enough to deploy the whole
 // program is proven by every e2e run: scripts/local-stack deploys as this account.)
 import * as assert from "assert";
-import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
-import { removeDeployerAccount } from "../support/local-stack";
-import { deployerAccount, deployerRbac, volumePolicyName } from "../../scripts/deployer-rbac";
+import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../../harness/cluster";
+import { removeDeployerAccount } from "../../harness/local-stack";
+import { deployerAccount, deployerRbac, volumePolicyName } from "../../scripts/pipeline/deployer-rbac";
 
 const STACK = `rbac${process.pid}`;
 const NS = `middleware-${STACK}`;
@@ -14,7 +14,7 @@ const ACCOUNTS = `deployers-${process.pid}`;
 const ROOT = "/var/lib/middleware-cluster/volumes/rbac-test";
 const USER = `system:serviceaccount:${ACCOUNTS}:${deployerAccount(STACK)}`;
 
-describe("the deployer account (scripts/deployer-rbac.ts) on the local cluster", function () {
+describe("the deployer account (scripts/pipeline/deployer-rbac.ts) on the local cluster", function () {
   this.timeout(5 * 60 * 1000);
   let kubectl: Kubectl;
   let startedBySuite = false;

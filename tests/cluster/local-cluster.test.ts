@@ -7,17 +7,17 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import Redis from "ioredis";
 import * as path from "path";
-import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
+import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../../harness/cluster";
 import {
   preboundLocalVolume,
   pullSecret,
   redisPod,
   redisStatefulSet,
   restrictedNamespace,
-} from "../support/cluster-objects";
-import { buildProductImage, docker, dockerLogin, requireDockerEngine } from "../support/docker";
-import { check, run, waitFor } from "../support/processes";
-import { ROOT } from "../support/stack-files";
+} from "../../harness/cluster-objects";
+import { buildProductImage, docker, dockerLogin, requireDockerEngine } from "../../harness/docker";
+import { check, run, waitFor } from "../../harness/processes";
+import { ROOT } from "../../harness/stack-files";
 
 const NS = `cluster-test-${process.pid}`;
 /** The nftables table the NetworkPolicy engine keeps its rules in. */
@@ -61,7 +61,7 @@ describe("local cluster (real Kubernetes)", function () {
     const ready = node.status.conditions.find((c: any) => c.type === "Ready");
     assert.strictEqual(ready.status, "True", ready.message);
     const pinned = /kubernetes_version=(\S+)/.exec(
-      fs.readFileSync(path.join(ROOT, "scripts/cluster/versions.sh"), "utf8"),
+      fs.readFileSync(path.join(ROOT, "tools/local-cluster/shell/versions.sh"), "utf8"),
     )![1];
     assert.strictEqual(node.status.nodeInfo.kubeletVersion, `v${pinned}`);
     assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\.6\./);
@@ -288,7 +288,7 @@ describe("local cluster (real Kubernetes)", function () {
         0,
         "kube-proxy's chains still exist",
       );
-      // The NetworkPolicy engine's queue (scripts/cluster/node.sh nfqueue_id): no listener left.
+      // The NetworkPolicy engine's queue (tools/local-cluster/shell/node.sh nfqueue_id): no listener left.
       const queues = fs.readFileSync("/proc/net/netfilter/nfnetlink_queue", "utf8");
       assert.ok(!/^\s*100\s/m.test(queues), `the NetworkPolicy engine still listens on nfqueue 100:\n${queues}`);
       // Stopped with SIGTERM, the engine deletes its table: no rule left queueing to a listener gone.

@@ -4,10 +4,10 @@
 // and removes: the check asks discovery, which serves any established CRD).
 import * as assert from "assert";
 import * as path from "path";
-import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
-import { operatorRefusal } from "../../components/providers/monitoring-crds-logic";
-import type { Access } from "../../components/providers/shared/reach";
-import { waitFor } from "../support/processes";
+import { Kubectl, clusterEnv, ensureCluster, localCluster } from "../../harness/cluster";
+import { operatorRefusal } from "../../components/observability/monitoring-crds-logic";
+import type { Access } from "../../components/provider-kit/reach";
+import { waitFor } from "../../harness/processes";
 
 const WANTED = ["podmonitors", "prometheusrules"];
 

@@ -1,4 +1,4 @@
-// NetworkPolicy on the wire: the local cluster's engine (kube-network-policies, scripts/cluster/node.sh)
+// NetworkPolicy on the wire: the local cluster's engine (kube-network-policies, tools/local-cluster/shell/node.sh)
 // drops what a policy does not admit and lets through what it does, judged by TCP connections
 // between real pods: a server that greets every connection, and clients that either read the
 // greeting or time out. Each check first sees the connection succeed without the policy, so a
@@ -6,10 +6,17 @@
 // declares for each workload (networkPolicySpec) and checks every kind of peer and client.
 import * as assert from "assert";
 import * as net from "net";
-import { Kubectl, NODE_BASE_IMAGE, clusterEnv, ensureCluster, importBaseImage, localCluster } from "../support/cluster";
-import { restrictedContainer, restrictedNamespace, restrictedPod } from "../support/cluster-objects";
-import { waitFor } from "../support/processes";
-import { networkPolicySpec } from "../../components/specs/network";
+import {
+  Kubectl,
+  NODE_BASE_IMAGE,
+  clusterEnv,
+  ensureCluster,
+  importBaseImage,
+  localCluster,
+} from "../../harness/cluster";
+import { restrictedContainer, restrictedNamespace, restrictedPod } from "../../harness/cluster-objects";
+import { waitFor } from "../../harness/processes";
+import { networkPolicySpec } from "../../components/platform/network";
 
 const NS = `netpol-test-${process.pid}`;
 const OTHER_NS = `${NS}-other`;
@@ -171,7 +178,7 @@ describe("NetworkPolicy enforcement on the local cluster (real Kubernetes)", fun
   });
 
   it("the product's workload policy: peers alone on the peer port; labelled clients, their namespaces and the runner namespace on the client port", async () => {
-    // What components/specs/network.ts declares for every workload, with the server as the workload.
+    // What components/platform/network.ts declares for every workload, with the server as the workload.
     await kubectl.apply({
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",

@@ -1,6 +1,6 @@
 // The production storage path on the local cluster (#26): NFS volumes as the dev, staging and prod
-// stacks declare them (components/specs/storage.ts, storage.mode nfs), served by the cluster's
-// ganesha (scripts/cluster/nfs-server.sh: NFSv3, Root_Squash, the export root the workloads'
+// stacks declare them (components/storage/storage.ts, storage.mode nfs), served by the cluster's
+// ganesha (tools/local-cluster/shell/nfs-server.sh: NFSv3, Root_Squash, the export root the workloads'
 // uid's) and mounted by the kubelet through mount-nfs (tools/local-cluster, FUSE). The directory
 // Job makes the volumes' directories through the NFS root volume as uid 10001; a pod as 10001
 // writes through its own volume, fsync'd, and the bytes and owner are checked on the server's disk.
@@ -8,10 +8,10 @@ import * as assert from "assert";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { makeVolumeDirectories } from "../../components/providers/volume-directories-logic";
+import { makeVolumeDirectories } from "../../components/storage/volume-directories-logic";
 import { NfsVersion, ReclaimPolicy, StorageMode, StorageSettings } from "../../components/config/settings";
-import { persistentVolumeName, persistentVolumeSpec, volumeDir } from "../../components/specs/storage";
-import { volumeDirectoryManifests } from "../../components/specs/volume-directories";
+import { persistentVolumeName, persistentVolumeSpec, volumeDir } from "../../components/storage/storage";
+import { volumeDirectoryManifests } from "../../components/storage/volume-directory-manifests";
 import {
   ClusterEnv,
   Kubectl,
@@ -20,8 +20,8 @@ import {
   ensureCluster,
   importBaseImage,
   localCluster,
-} from "../support/cluster";
-import { waitFor } from "../support/processes";
+} from "../../harness/cluster";
+import { waitFor } from "../../harness/processes";
 
 const NS = `middleware-nfs${process.pid}`;
 const STS = "redis";

@@ -8,12 +8,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ClusterEnv, clusterEnv, ensureCluster, localCluster, mountNfs, nfsServerOutage } from "../support/cluster";
-import { StandaloneRedisWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
-import { run, waitFor } from "../support/processes";
-import { CLIENT_PASSWORD, RedisServers } from "../support/redis-servers";
-import { ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
-import { ZooKeeperAuthFile } from "../../components/specs/zoo-cfg";
+import { ClusterEnv, clusterEnv, ensureCluster, localCluster, mountNfs, nfsServerOutage } from "../../harness/cluster";
+import { StandaloneRedisWriter, Writer, ZooKeeperWriter } from "../../harness/fault-writers";
+import { run, waitFor } from "../../harness/processes";
+import { CLIENT_PASSWORD, RedisServers } from "../../harness/redis-servers";
+import { ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../../harness/zookeeper-servers";
+import { ZooKeeperAuthFile } from "../../components/zookeeper/zoo-cfg";
 
 /** The server squashes root (this test's uid) to its anonymous user, which must own the directory. */
 const ANONYMOUS = 65534;

@@ -1,14 +1,14 @@
 // The volume-directories provider's logic on the local cluster, with the program's own manifests
-// (components/specs/volume-directories.ts) in local storage mode: the directories are made, owned by
+// (components/storage/volume-directory-manifests.ts) in local storage mode: the directories are made, owned by
 // the workload user, and afterwards no volume, claim or Job on the storage root is left in the
 // namespace, whether the Job completed or not (#25: a bound root claim let any pod of the namespace
 // mount every workload's data). A root claim an older deploy left bound is taken down too.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { makeVolumeDirectories } from "../../components/providers/volume-directories-logic";
+import { makeVolumeDirectories } from "../../components/storage/volume-directories-logic";
 import { StorageMode } from "../../components/config/settings";
-import { volumeDirectoryManifests } from "../../components/specs/volume-directories";
+import { volumeDirectoryManifests } from "../../components/storage/volume-directory-manifests";
 import {
   ClusterEnv,
   Kubectl,
@@ -17,13 +17,13 @@ import {
   ensureCluster,
   importBaseImage,
   localCluster,
-} from "../support/cluster";
+} from "../../harness/cluster";
 
 const NS = `middleware-vd${process.pid}`;
 const STS = "zookeeper";
 const IMAGE = NODE_BASE_IMAGE;
 
-describe("volume directories (providers/volume-directories-logic.ts) on the local cluster", function () {
+describe("volume directories (storage/volume-directories-logic.ts) on the local cluster", function () {
   this.timeout(10 * 60 * 1000);
   let env: ClusterEnv;
   let kubectl: Kubectl;

@@ -1,16 +1,16 @@
 // The real Pulumi engine (CLI, language host, dynamic-provider and policy plugins built by
-// scripts/install-tools) running our dynamic providers against real servers, our program's config
+// scripts/install/install-tools) running our dynamic providers against real servers, our program's config
 // validation, and the policy pack.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineWorkspace, requireEngine } from "../support/engine";
-import { RedisServers } from "../support/redis-servers";
-import { CLIENT_PASSWORD } from "../support/redis-servers";
-import { ROOT } from "../support/stack-files";
-import { waitFor } from "../support/processes";
-import { ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
-import { fourLetterWord } from "../../components/providers/shared/zookeeper-client";
+import { EngineWorkspace, requireEngine } from "../../harness/engine";
+import { RedisServers } from "../../harness/redis-servers";
+import { CLIENT_PASSWORD } from "../../harness/redis-servers";
+import { ROOT } from "../../harness/stack-files";
+import { waitFor } from "../../harness/processes";
+import { ZooKeeperEnsembleProcess } from "../../harness/zookeeper-servers";
+import { fourLetterWord } from "../../components/zookeeper/zookeeper-client";
 
 const FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "standalone");
 const GUARD_FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "change-guard");

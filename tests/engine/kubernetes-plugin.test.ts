@@ -1,5 +1,5 @@
 // The real Pulumi engine deploying @pulumi/kubernetes and @pulumi/docker resources to the local
-// cluster and its registry through the plugins, installed as scripts/install-tools installs them
+// cluster and its registry through the plugins, installed as scripts/install/install-tools installs them
 // (the real kubernetes provider built from its source; the docker stand-in): an image built,
 // pushed and pulled by digest with an imagePullSecret; up, a no-change up, a drift-free refresh,
 // an in-place update, an immutable StatefulSet change refused at preview and made by the runbook's
@@ -7,9 +7,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../support/cluster";
-import { EngineWorkspace, requireEngine } from "../support/engine";
-import { ROOT } from "../support/stack-files";
+import { ClusterEnv, Kubectl, clusterEnv, ensureCluster, localCluster } from "../../harness/cluster";
+import { EngineWorkspace, requireEngine } from "../../harness/engine";
+import { ROOT } from "../../harness/stack-files";
 
 const FIXTURE = path.join(ROOT, "tests", "engine", "fixtures", "kubernetes");
 const STACK = "kubernetes";

@@ -1,5 +1,5 @@
 // The fault suite: the local stack deployed by the main job, each system written to continuously by
-// a client that reaches it by its Service names (tests/support/fault-writers.ts), and one fault at a
+// a client that reaches it by its Service names (harness/fault-writers.ts), and one fault at a
 // time: a master or leader deleted or paused past the timeout that declares it dead, every pod of a
 // system deleted at once, two of three ZooKeeper members stopped. Each scenario reports the time
 // until the system named a new master or leader, the longest time no write was acknowledged, the
@@ -16,14 +16,21 @@ import {
   localCluster,
   nfsServerOutage,
   signalPodProcess,
-} from "../support/cluster";
-import { TlsFiles, redisCliTls } from "../support/tls";
-import { Ack, ClusterDns, RedisClusterWriter, SentinelWriter, Writer, ZooKeeperWriter } from "../support/fault-writers";
-import { redisCli, zooKeeperMode } from "../support/judges";
-import { E2eStack, SUITE_STACKS, clearSuiteStacks } from "../support/local-stack";
-import { PodLogs } from "../support/pod-logs";
-import { RollWatch, podUids, watchingRoll } from "../support/rolls";
-import { waitFor } from "../support/processes";
+} from "../../harness/cluster";
+import { TlsFiles, redisCliTls } from "../../harness/tls";
+import {
+  Ack,
+  ClusterDns,
+  RedisClusterWriter,
+  SentinelWriter,
+  Writer,
+  ZooKeeperWriter,
+} from "../../harness/fault-writers";
+import { redisCli, zooKeeperMode } from "../../harness/judges";
+import { E2eStack, SUITE_STACKS, clearSuiteStacks } from "../../harness/local-stack";
+import { PodLogs } from "../../harness/pod-logs";
+import { RollWatch, podUids, watchingRoll } from "../../harness/rolls";
+import { waitFor } from "../../harness/processes";
 
 const { namespace: NAMESPACE, volumeRoot: VOLUME_ROOT } = SUITE_STACKS.faults;
 const CLUSTER_DNS = "10.96.0.10";

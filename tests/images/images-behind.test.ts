@@ -8,9 +8,9 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BASE_IMAGE, docker, requireDockerEngine } from "../support/docker";
-import { check, run } from "../support/processes";
-import { ROOT } from "../support/stack-files";
+import { BASE_IMAGE, docker, requireDockerEngine } from "../../harness/docker";
+import { check, run } from "../../harness/processes";
+import { ROOT } from "../../harness/stack-files";
 
 const PACKAGE = "middleware-freshness-probe";
 const SUITE = "probe-security";

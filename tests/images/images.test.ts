@@ -6,13 +6,12 @@ import * as fs from "fs";
 import Redis from "ioredis";
 import * as os from "os";
 import * as path from "path";
-import { AuthFile, DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisConfArgs, RedisMode, redisConf, sentinelConf } from "../../components/specs/redis-conf";
-import { zooCfg } from "../../components/specs/zoo-cfg";
-import { zkConnect } from "../../components/providers/shared/zookeeper-client";
-import { openTlsRelay } from "../../components/providers/shared/client-tls";
+import { RedisConfArgs, RedisMode, redisConf, sentinelConf } from "../../components/redis/redis-conf";
+import { zooCfg } from "../../components/zookeeper/zoo-cfg";
+import { zkConnect } from "../../components/zookeeper/zookeeper-client";
+import { openTlsRelay } from "../../components/provider-kit/client-tls";
 import { tlsSecretFiles } from "../../components/tls/client-secret";
-import { TestAuthority } from "../support/tls";
+import { TestAuthority } from "../../harness/tls";
 import {
   LocalRegistry,
   RUN_LABEL,
@@ -24,12 +23,12 @@ import {
   network,
   requireDockerEngine,
   runHardened,
-} from "../support/docker";
-import { freePort, run, waitFor } from "../support/processes";
-import { connectRedis } from "../support/redis";
-import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
-import { SENTINEL_SENDS, redisServerSends } from "../../components/specs/redis-container";
-import { ZK_TEST_AUTH } from "../support/zookeeper-servers";
+} from "../../harness/docker";
+import { freePort, run, waitFor } from "../../harness/processes";
+import { connectRedis } from "../../harness/redis";
+import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../../harness/redis-auth";
+import { SENTINEL_SENDS, redisServerSends } from "../../components/redis/redis-container";
+import { ZK_TEST_AUTH } from "../../harness/zookeeper-servers";
 import { alertRuleGroups } from "../../components/observability/alert-groups";
 import { BLACKBOX_ADDRESS, TLS_PROBE_DIR, blackboxYaml } from "../../components/observability/tls-probes";
 import {
@@ -38,6 +37,8 @@ import {
   prometheusArgs,
   prometheusConfigFiles,
 } from "../../components/observability/prometheus-config";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
+import { AuthFile } from "../../components/platform/auth-files";
 
 const PASSWORD = CLIENT_PASSWORD;
 const ADMIN = ADMIN_PASSWORD;
@@ -543,7 +544,19 @@ describe("images (real Docker engine)", function () {
           await Promise.all(sentinels.map((n) => cli(n, "26379", "admin", ADMIN, "SENTINEL", "MYID"))),
           idsBefore,
         );
-        await new Promise((r) => setTimeout(r, 3000));
+        // Once the others have had its hello since it came back (a new identity would count as a third peer).
+        const restarted = Date.now();
+        await waitFor(`${sentinels[2]}'s hello heard by the others since its restart`, 20000, async () => {
+          const heard = await Promise.all(
+            sentinels.slice(0, 2).map(async (n) => {
+              const lines = (await client(n, "26379", "SENTINEL", "sentinels", "mymaster")).split("\n");
+              const at = lines.findIndex((l, i) => l === "runid" && lines[i + 1] === idsBefore[2]);
+              const ago = at < 0 ? NaN : Number(lines[lines.indexOf("last-hello-message", at) + 1]);
+              return ago < Date.now() - restarted;
+            }),
+          );
+          return heard.every(Boolean) ? true : undefined;
+        });
         for (const n of sentinels)
           assert.match(
             await client(n, "26379", "SENTINEL", "master", "mymaster"),
@@ -583,12 +596,13 @@ describe("images (real Docker engine)", function () {
       });
 
       it("hands the master role to a replica before the master stops (preStop), losing no acknowledged write", async () => {
-        const oldMaster = data[1]; // after the failover above
+        await healthy(1);
+        const oldMaster = (await masterOf(sentinels[0])).split(".")[0];
         // Two replicas: whichever the sentinels promote, the hook moves the other one too. The second
         // is what a roll leaves just before the master's turn: a pod restarted a moment ago with a new
         // address, Ready but still in its full sync, and down to the sentinels (they still dial the old
         // address), so their failover would leave it following the stopping master.
-        const replicas = [data[0], "redis-sentinel-data-2"];
+        const replicas = [data.find((d) => d !== oldMaster)!, "redis-sentinel-data-2"];
         const subnet = await docker("network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", net);
         const address = (host: number) => subnet.replace(/\.\d+\/\d+$/, `.${host}`);
         const startSecond = (host: number) =>
@@ -995,7 +1009,15 @@ describe("images (real Docker engine)", function () {
         const priority = async () =>
           (await cli(n, "6379", "admin", ADMIN, "CONFIG", "GET", "replica-priority")).split("\n")[1];
         await waitFor(`${n} serving`, 20000, async () => ((await priority()) !== undefined ? true : undefined));
-        await new Promise((r) => setTimeout(r, 3000));
+        // It stays unpromotable while redis-promotable keeps looking (one INFO replication a pass):
+        // two passes after it serves, beyond the INFO calls this wait makes itself.
+        const infoCalls = async () =>
+          Number(/cmdstat_info:calls=(\d+)/.exec(await cli(n, "6379", "admin", ADMIN, "INFO", "commandstats"))?.[1]);
+        const before = await infoCalls();
+        let asked = 1;
+        await waitFor("redis-promotable to look twice", 20000, async () =>
+          (await infoCalls()) - before - asked++ >= 2 ? true : undefined,
+        );
         assert.strictEqual(await priority(), "0");
         assert.notStrictEqual((await execIn(n, "redis-probe", "ready")).code, 0);
         assert.strictEqual((await execIn(n, "touch", "/run/app/promote-unsynced")).code, 0);
@@ -1300,6 +1322,7 @@ describe("images (real Docker engine)", function () {
             await waitFor("the sentinels to promote the replica they reach", 30000, async () =>
               (await Promise.all(sentinels.map(masterOf))).every((m) => m === `${seen}.${domain}`) ? true : undefined,
             );
+            // The fault's length, not a wait: it hangs 3 s past its replacement.
             await new Promise((r) => setTimeout(r, 3000));
           } finally {
             await docker("unpause", master);

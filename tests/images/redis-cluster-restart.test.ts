@@ -3,8 +3,8 @@
 // (what a node reboot or a namespace restart does to the pods), the cluster finds itself again with
 // no operator action and loses no key.
 import * as assert from "assert";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisMode, redisConf } from "../../components/specs/redis-conf";
+
+import { RedisMode, redisConf } from "../../components/redis/redis-conf";
 import {
   buildProductImage,
   cleanup,
@@ -14,12 +14,13 @@ import {
   network,
   requireDockerEngine,
   runHardened,
-} from "../support/docker";
-import { run, waitFor } from "../support/processes";
-import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../support/redis-auth";
-import { redisServerSends } from "../../components/specs/redis-container";
-import { TestAuthority } from "../support/tls";
+} from "../../harness/docker";
+import { run, waitFor } from "../../harness/processes";
+import { ADMIN_PASSWORD, AUTH_FILES, CLIENT_PASSWORD, mountedAuth } from "../../harness/redis-auth";
+import { redisServerSends } from "../../components/redis/redis-container";
+import { TestAuthority } from "../../harness/tls";
 import { tlsSecretFiles } from "../../components/tls/client-secret";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
 
 const KEYS = 300;
 

@@ -2,9 +2,9 @@
 // real server: a stack deployed before the guard existed still runs its pods, and `up` must stop
 // before anything changes; a new stack has no pod yet, and goes through.
 import * as assert from "assert";
-import { ChangeGuardProvider } from "../../components/providers/change-guard";
-import { freePort } from "../support/processes";
-import { RedisServers } from "../support/redis-servers";
+import { ChangeGuardProvider } from "../../components/platform/change-guard";
+import { freePort } from "../../harness/processes";
+import { RedisServers } from "../../harness/redis-servers";
 
 const guard = (members: string[]) => ({
   setting: "tls",

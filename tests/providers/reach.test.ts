@@ -5,12 +5,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { assertMembersStopped } from "../../components/providers/change-guard-logic";
-import { initCluster } from "../../components/providers/redis-cluster-init-logic";
-import { checkAccess, openReach } from "../../components/providers/shared/reach";
-import { RedisSession } from "../../components/providers/shared/redis-client";
-import { RedisStandaloneHealthProvider } from "../../components/providers/redis-standalone-health";
-import { ADMIN, CLIENT, RedisServers } from "../support/redis-servers";
+import { assertMembersStopped } from "../../components/platform/change-guard-logic";
+import { initCluster } from "../../components/redis/cluster/redis-cluster-init-logic";
+import { checkAccess, openReach } from "../../components/provider-kit/reach";
+import { RedisSession } from "../../components/redis/redis-client";
+import { RedisStandaloneHealthProvider } from "../../components/redis/redis-standalone-health";
+import { ADMIN, CLIENT, RedisServers } from "../../harness/redis-servers";
 
 describe("reach through kubectl port-forward (real processes)", function () {
   this.timeout(30000);

@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import { Cluster } from "ioredis";
-import { assertClusterHealthy } from "../../components/providers/redis-cluster-health-logic";
-import { parseClusterNodes } from "../../components/providers/shared/cluster-nodes";
-import { RedisClusterHealthProvider } from "../../components/providers/redis-cluster-health";
-import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
-import { keyForSlot } from "../../components/specs/slot-plan";
-import { ADMIN, CLIENT, RedisServers, waitUntil } from "../support/redis-servers";
+import { assertClusterHealthy } from "../../components/redis/cluster/redis-cluster-health-logic";
+import { parseClusterNodes } from "../../components/redis/cluster/cluster-nodes";
+import { RedisClusterHealthProvider } from "../../components/redis/cluster/redis-cluster-health";
+import { RedisClusterInitProvider } from "../../components/redis/cluster/redis-cluster-init";
+import { keyForSlot } from "../../components/redis/cluster/slot-plan";
+import { ADMIN, CLIENT, RedisServers, waitUntil } from "../../harness/redis-servers";
 
 describe("RedisClusterHealthProvider (real redis-server)", function () {
   this.timeout(120000);

@@ -3,12 +3,12 @@
 // and a scale-out that loses no key.
 import * as assert from "assert";
 import { Cluster } from "ioredis";
-import { parseClusterNodes } from "../../components/providers/shared/cluster-nodes";
-import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
-import { evenSlotRanges } from "../../components/specs/slot-plan";
-import { freePort } from "../support/processes";
-import { redisCliCluster, redisCliCreate } from "../support/redis-cli";
-import { ADMIN, CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
+import { parseClusterNodes } from "../../components/redis/cluster/cluster-nodes";
+import { RedisClusterInitProvider } from "../../components/redis/cluster/redis-cluster-init";
+import { evenSlotRanges } from "../../components/redis/cluster/slot-plan";
+import { freePort } from "../../harness/processes";
+import { redisCliCluster, redisCliCreate } from "../../harness/redis-cli";
+import { ADMIN, CLIENT, RedisServer, RedisServers, waitUntil } from "../../harness/redis-servers";
 
 const provider = new RedisClusterInitProvider();
 

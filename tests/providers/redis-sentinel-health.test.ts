@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { RedisSentinelHealthProvider } from "../../components/providers/redis-sentinel-health";
-import { assertSentinelHealthy } from "../../components/providers/redis-sentinel-health-logic";
-import { connectRedis } from "../support/redis";
-import { CLIENT, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
+import { RedisSentinelHealthProvider } from "../../components/redis/sentinel/redis-sentinel-health";
+import { assertSentinelHealthy } from "../../components/redis/sentinel/redis-sentinel-health-logic";
+import { connectRedis } from "../../harness/redis";
+import { CLIENT, RedisServer, RedisServers, waitUntil } from "../../harness/redis-servers";
 
 describe("RedisSentinelHealthProvider (real redis-server and sentinels)", function () {
   this.timeout(120000);

@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { RedisStandaloneHealthProvider } from "../../components/providers/redis-standalone-health";
-import { assertStandaloneHealthy } from "../../components/providers/redis-standalone-health-logic";
-import { freePort } from "../support/processes";
-import { connectRedis } from "../support/redis";
-import { CLIENT, RedisServers } from "../support/redis-servers";
+import { RedisStandaloneHealthProvider } from "../../components/redis/redis-standalone-health";
+import { assertStandaloneHealthy } from "../../components/redis/redis-standalone-health-logic";
+import { freePort } from "../../harness/processes";
+import { connectRedis } from "../../harness/redis";
+import { CLIENT, RedisServers } from "../../harness/redis-servers";
 
 describe("RedisStandaloneHealthProvider (real redis-server)", function () {
   this.timeout(60000);

@@ -4,12 +4,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RedisStandaloneHealth } from "../../components/providers/redis-standalone-health";
-import { serializedProvider } from "../support/dynamic";
-import { resetRegistered, setMocks } from "../support/mocks";
-import { run } from "../support/processes";
-import { CLIENT, RedisServers } from "../support/redis-servers";
-import { ROOT } from "../support/stack-files";
+import { RedisStandaloneHealth } from "../../components/redis/redis-standalone-health";
+import { serializedProvider } from "../../harness/dynamic";
+import { resetRegistered, setMocks } from "../../harness/mocks";
+import { run } from "../../harness/processes";
+import { CLIENT, RedisServers } from "../../harness/redis-servers";
+import { ROOT } from "../../harness/stack-files";
 
 describe("a serialized provider in a plain node process", function () {
   this.timeout(60000);

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { runChecks } from "../../scripts/verify";
-import { freePort } from "../support/processes";
-import { CLIENT, RedisServers } from "../support/redis-servers";
+import { runChecks } from "../../scripts/pipeline/verify";
+import { freePort } from "../../harness/processes";
+import { CLIENT, RedisServers } from "../../harness/redis-servers";
 
 describe("verify's check runner (real redis-server)", function () {
   this.timeout(30000);

@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { assertZooKeeperHealthy } from "../../components/providers/zookeeper-health-logic";
-import { ZkClient, fourLetterWord, withTimeout, zkConnect } from "../../components/providers/shared/zookeeper-client";
-import { ZooKeeperHealthProvider } from "../../components/providers/zookeeper-health";
-import { waitFor } from "../support/processes";
-import { ZK_CLIENT_USER, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
+import { assertZooKeeperHealthy } from "../../components/zookeeper/zookeeper-health-logic";
+import { ZkClient, fourLetterWord, withTimeout, zkConnect } from "../../components/zookeeper/zookeeper-client";
+import { ZooKeeperHealthProvider } from "../../components/zookeeper/zookeeper-health";
+import { waitFor } from "../../harness/processes";
+import { ZK_CLIENT_USER, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../../harness/zookeeper-servers";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";

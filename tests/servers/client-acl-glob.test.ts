@@ -1,9 +1,9 @@
-// The ACL check's glob matcher (components/client-acl.ts) against Redis's own: a channel rule the
+// The ACL check's glob matcher (components/config/client-acl.ts) against Redis's own: a channel rule the
 // check lets through must not reach the Sentinel hello channel on a real server.
 import * as assert from "assert";
-import { clientAclProblems, globMatches } from "../../components/client-acl";
-import { SENTINEL_HELLO_CHANNEL } from "../../components/specs/redis-acl";
-import { RedisServers } from "../support/redis-servers";
+import { SENTINEL_HELLO_CHANNEL, clientAclProblems, globMatches } from "../../components/config/client-acl";
+
+import { RedisServers } from "../../harness/redis-servers";
 
 /** Patterns where a regex translation and Redis's stringmatch part ways: unclosed sets, `]` first, reversed ranges, escapes. */
 const PATTERNS = [

@@ -6,13 +6,14 @@ import * as fs from "fs";
 import { Cluster } from "ioredis";
 import * as os from "os";
 import * as path from "path";
-import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisMode } from "../../components/specs/redis-conf";
-import { run } from "../support/processes";
-import { AUTH_FILES } from "../support/redis-auth";
-import { ADMIN, CLIENT, RedisServers, waitUntil } from "../support/redis-servers";
-import { ROOT } from "../support/stack-files";
+import { RedisClusterInitProvider } from "../../components/redis/cluster/redis-cluster-init";
+
+import { RedisMode } from "../../components/redis/redis-conf";
+import { run } from "../../harness/processes";
+import { AUTH_FILES } from "../../harness/redis-auth";
+import { ADMIN, CLIENT, RedisServers, waitUntil } from "../../harness/redis-servers";
+import { ROOT } from "../../harness/stack-files";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
 
 const HOOK = path.join(ROOT, "images", "redis", "redis-cluster-handover");
 

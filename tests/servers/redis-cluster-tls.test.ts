@@ -1,4 +1,4 @@
-// The Redis Cluster as the product configures it with TLS (components/specs/redis-conf.ts), on real
+// The Redis Cluster as the product configures it with TLS (components/redis/redis-conf.ts), on real
 // redis-server processes: the cluster-init provider forms it and the health assertion passes over
 // TLS, and a process without a certificate of the workload's authority gets nowhere, neither on
 // the client port, nor the cluster bus (the takeover of issue #25: CLUSTER MEET, then FAILOVER
@@ -9,13 +9,13 @@ import * as net from "net";
 import * as path from "path";
 import * as tls from "tls";
 import Redis from "ioredis";
-import { RedisClusterInitProvider } from "../../components/providers/redis-cluster-init";
-import { assertClusterHealthy } from "../../components/providers/redis-cluster-health-logic";
-import { tlsOptions } from "../../components/providers/shared/client-tls";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisConfArgs, RedisMode } from "../../components/specs/redis-conf";
-import { run } from "../support/processes";
-import { AUTH_FILES } from "../support/redis-auth";
+import { RedisClusterInitProvider } from "../../components/redis/cluster/redis-cluster-init";
+import { assertClusterHealthy } from "../../components/redis/cluster/redis-cluster-health-logic";
+import { tlsOptions } from "../../components/provider-kit/client-tls";
+
+import { RedisConfArgs, RedisMode } from "../../components/redis/redis-conf";
+import { run } from "../../harness/processes";
+import { AUTH_FILES } from "../../harness/redis-auth";
 import {
   ADMIN,
   ADMIN_PASSWORD,
@@ -24,8 +24,9 @@ import {
   RedisServer,
   RedisServers,
   waitUntil,
-} from "../support/redis-servers";
-import { TestAuthority, TlsFiles, redisCliTls } from "../support/tls";
+} from "../../harness/redis-servers";
+import { TestAuthority, TlsFiles, redisCliTls } from "../../harness/tls";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
 
 const PRODUCT: RedisConfArgs = {
   mode: RedisMode.Cluster,

@@ -5,9 +5,9 @@
 import * as assert from "assert";
 import * as path from "path";
 import * as tls from "tls";
-import { run } from "../support/processes";
-import { ROOT } from "../support/stack-files";
-import { TestAuthority, TlsFiles } from "../support/tls";
+import { run } from "../../harness/processes";
+import { ROOT } from "../../harness/stack-files";
+import { TestAuthority, TlsFiles } from "../../harness/tls";
 
 const COMMON = path.join(ROOT, "images", "redis", "redis-common.sh");
 const PASSWORD = "cluster-peers-password-for-this-test";

@@ -1,17 +1,18 @@
-// The product's redis.conf (components/specs/redis-conf.ts) on real redis-server processes: what it
+// The product's redis.conf (components/redis/redis-conf.ts) on real redis-server processes: what it
 // promises about acknowledged writes holds on the server, not only in the text.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisConfArgs, RedisMode } from "../../components/specs/redis-conf";
+
+import { RedisConfArgs, RedisMode } from "../../components/redis/redis-conf";
 import { Cluster } from "ioredis";
 import * as net from "net";
-import { initCluster } from "../../components/providers/redis-cluster-init-logic";
-import { keyForSlot } from "../../components/specs/slot-plan";
-import { connectRedis } from "../support/redis";
-import { ADMIN, CLIENT, RedisServers, waitUntil } from "../support/redis-servers";
-import { PREVIOUS_CLIENT_PASSWORD } from "../support/redis-auth";
+import { initCluster } from "../../components/redis/cluster/redis-cluster-init-logic";
+import { keyForSlot } from "../../components/redis/cluster/slot-plan";
+import { connectRedis } from "../../harness/redis";
+import { ADMIN, CLIENT, RedisServers, waitUntil } from "../../harness/redis-servers";
+import { PREVIOUS_CLIENT_PASSWORD } from "../../harness/redis-auth";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
 
 const conf = (mode: RedisConfArgs["mode"]): RedisConfArgs => ({
   mode,

@@ -9,14 +9,15 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AuthFile, DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisConfArgs, RedisMode } from "../../components/specs/redis-conf";
-import { freePort, waitFor } from "../support/processes";
-import { AUTH_FILES } from "../support/redis-auth";
-import { connectRedis } from "../support/redis";
-import { ADMIN, RedisServer, RedisServers } from "../support/redis-servers";
-import { TestAuthority, TlsFiles } from "../support/tls";
-import { ROOT } from "../support/stack-files";
+import { RedisConfArgs, RedisMode } from "../../components/redis/redis-conf";
+import { freePort, waitFor } from "../../harness/processes";
+import { AUTH_FILES } from "../../harness/redis-auth";
+import { connectRedis } from "../../harness/redis";
+import { ADMIN, RedisServer, RedisServers } from "../../harness/redis-servers";
+import { TestAuthority, TlsFiles } from "../../harness/tls";
+import { ROOT } from "../../harness/stack-files";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
+import { AuthFile } from "../../components/platform/auth-files";
 
 const SIDECAR = path.join(ROOT, "images", "redis", "redis-metrics");
 const conf = (mode: RedisMode): RedisConfArgs => ({

@@ -4,13 +4,14 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AuthFile, DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisMode } from "../../components/specs/redis-conf";
-import { freePort, run, waitFor } from "../support/processes";
-import { AUTH_FILES } from "../support/redis-auth";
-import { connectRedis } from "../support/redis";
-import { CLIENT, CLIENT_PASSWORD, RedisServers } from "../support/redis-servers";
-import { ROOT } from "../support/stack-files";
+import { RedisMode } from "../../components/redis/redis-conf";
+import { freePort, run, waitFor } from "../../harness/processes";
+import { AUTH_FILES } from "../../harness/redis-auth";
+import { connectRedis } from "../../harness/redis";
+import { CLIENT, CLIENT_PASSWORD, RedisServers } from "../../harness/redis-servers";
+import { ROOT } from "../../harness/stack-files";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
+import { AuthFile } from "../../components/platform/auth-files";
 
 const PROBE = path.join(ROOT, "images", "redis", "redis-probe");
 

@@ -3,12 +3,13 @@
 // TLS links, and a sentinel without a certificate of the workload's authority never reaches the
 // master, so it can neither vote nor be counted.
 import * as assert from "assert";
-import { RedisSentinelHealthProvider } from "../../components/providers/redis-sentinel-health";
-import { DEFAULT_CLIENT_ACL } from "../../components/specs/redis-acl";
-import { RedisConfArgs, RedisMode } from "../../components/specs/redis-conf";
-import { connectRedis } from "../support/redis";
-import { CLIENT, CLIENT_PASSWORD, RedisServer, RedisServers, waitUntil } from "../support/redis-servers";
-import { TestAuthority, TlsFiles } from "../support/tls";
+import { RedisSentinelHealthProvider } from "../../components/redis/sentinel/redis-sentinel-health";
+
+import { RedisConfArgs, RedisMode } from "../../components/redis/redis-conf";
+import { connectRedis } from "../../harness/redis";
+import { CLIENT, CLIENT_PASSWORD, RedisServer, RedisServers, waitUntil } from "../../harness/redis-servers";
+import { TestAuthority, TlsFiles } from "../../harness/tls";
+import { DEFAULT_CLIENT_ACL } from "../../components/config/defaults";
 
 const DATA: RedisConfArgs = {
   mode: RedisMode.SentinelData,

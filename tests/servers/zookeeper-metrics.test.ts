@@ -3,10 +3,10 @@
 // image's entrypoint: every member serves what the alerts read, exactly one serves leader_uptime
 // and it is the member srvr calls leader, and nothing secret is served.
 import * as assert from "assert";
-import { fourLetterWord } from "../../components/providers/shared/zookeeper-client";
-import { TestAuthority, TlsFiles } from "../support/tls";
-import { waitFor } from "../support/processes";
-import { ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
+import { fourLetterWord } from "../../components/zookeeper/zookeeper-client";
+import { TestAuthority, TlsFiles } from "../../harness/tls";
+import { waitFor } from "../../harness/processes";
+import { ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../../harness/zookeeper-servers";
 
 /** The value of an unlabelled series, or undefined. */
 const sample = (text: string, name: string) => {

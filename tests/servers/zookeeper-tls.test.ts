@@ -1,4 +1,4 @@
-// The ZooKeeper ensemble as the product configures it with TLS (components/specs/zoo-cfg.ts,
+// The ZooKeeper ensemble as the product configures it with TLS (components/zookeeper/zoo-cfg.ts,
 // zooTlsLines) on real ZooKeeper processes started by the image's entrypoint: the quorum forms over
 // TLS, the probes and zk-cli speak it, the health assertion passes with the deployer's
 // certificate, and neither a client nor a would-be member without a certificate of the ensemble's
@@ -8,12 +8,12 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import * as tls from "tls";
-import { assertZooKeeperHealthy } from "../../components/providers/zookeeper-health-logic";
-import { ClientTls, openTlsRelay, tlsOptions } from "../../components/providers/shared/client-tls";
-import { fourLetterWord, zkConnect } from "../../components/providers/shared/zookeeper-client";
-import { run, waitFor } from "../support/processes";
-import { TestAuthority, TlsFiles } from "../support/tls";
-import { ZK_CLIENT_USER, ZK_IMAGE_DIR, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../support/zookeeper-servers";
+import { assertZooKeeperHealthy } from "../../components/zookeeper/zookeeper-health-logic";
+import { ClientTls, openTlsRelay, tlsOptions } from "../../components/provider-kit/client-tls";
+import { fourLetterWord, zkConnect } from "../../components/zookeeper/zookeeper-client";
+import { run, waitFor } from "../../harness/processes";
+import { TestAuthority, TlsFiles } from "../../harness/tls";
+import { ZK_CLIENT_USER, ZK_IMAGE_DIR, ZK_TEST_AUTH, ZooKeeperEnsembleProcess } from "../../harness/zookeeper-servers";
 
 const SUPER = ZK_TEST_AUTH["admin-password"];
 

@@ -5,8 +5,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { PROCEDURES } from "../../components/specs/procedures";
-import { ROOT } from "../support/stack-files";
+import { PROCEDURES } from "../../components/platform/procedures";
+import { ROOT } from "../../harness/stack-files";
 
 /** The documents: the README and everything under docs/. */
 function documents(): string[] {

@@ -1,17 +1,17 @@
 // Every dynamic resource constructed once under mocks: a provider closure that cannot be
 // serialized, or does not load the way the engine loads it, fails here rather than in a deploy.
 import * as assert from "assert";
-import { ChangeGuard } from "../../components/providers/change-guard";
-import { RedisClusterHealth } from "../../components/providers/redis-cluster-health";
-import { RedisClusterInit } from "../../components/providers/redis-cluster-init";
-import { RedisSentinelHealth } from "../../components/providers/redis-sentinel-health";
-import { RedisStandaloneHealth } from "../../components/providers/redis-standalone-health";
-import { StatefulSetRollout } from "../../components/providers/rollout";
-import { MonitoringCrdsCheck, NodeCapacityCheck, StorageRootCheck } from "../../components/providers/preflight-checks";
-import { ZooKeeperHealth } from "../../components/providers/zookeeper-health";
-import { VolumeDirectories } from "../../components/providers/volume-directories";
-import { loadSerialized, serializedProvider } from "../support/dynamic";
-import { resetRegistered, setMocks } from "../support/mocks";
+import { ChangeGuard } from "../../components/platform/change-guard";
+import { RedisClusterHealth } from "../../components/redis/cluster/redis-cluster-health";
+import { RedisClusterInit } from "../../components/redis/cluster/redis-cluster-init";
+import { RedisSentinelHealth } from "../../components/redis/sentinel/redis-sentinel-health";
+import { RedisStandaloneHealth } from "../../components/redis/redis-standalone-health";
+import { StatefulSetRollout } from "../../components/platform/rollout";
+import { MonitoringCrdsCheck, NodeCapacityCheck, StorageRootCheck } from "../../components/stack/preflight-checks";
+import { ZooKeeperHealth } from "../../components/zookeeper/zookeeper-health";
+import { VolumeDirectories } from "../../components/storage/volume-directories";
+import { loadSerialized, serializedProvider } from "../../harness/dynamic";
+import { resetRegistered, setMocks } from "../../harness/mocks";
 
 describe("dynamic resources under mocks", function () {
   this.timeout(60000);

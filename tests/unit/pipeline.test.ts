@@ -7,9 +7,9 @@ import * as os from "os";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { applyRunnerOverrides } from "../../components/config/read";
-import { workflowFiles, workflowProblems } from "../../scripts/check-workflows";
-import { deployerAccount, deployerRbac, scopeOfStackFile } from "../../scripts/deployer-rbac";
-import { ACTIONS_BOT, upsertComment } from "../../scripts/pr-comment";
+import { workflowFiles, workflowProblems } from "../../scripts/pipeline/check-workflows";
+import { deployerAccount, deployerRbac, scopeOfStackFile } from "../../scripts/pipeline/deployer-rbac";
+import { ACTIONS_BOT, upsertComment } from "../../scripts/pipeline/pr-comment";
 import {
   EngineEvent,
   codeFence,
@@ -17,9 +17,9 @@ import {
   diffLines,
   parseEventLog,
   renderPreview,
-} from "../../scripts/preview-summary";
-import { run } from "../support/processes";
-import { ROOT } from "../support/stack-files";
+} from "../../scripts/pipeline/preview-summary";
+import { run } from "../../harness/processes";
+import { ROOT } from "../../harness/stack-files";
 
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const workflow = (f: string) => yaml.load(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as any;
@@ -93,7 +93,7 @@ describe("pipeline", function () {
       const preview = steps.find((s: any) => s.id === "preview");
       assert.match(preview.run, /npm run --silent preview -- --stack "\$STACK" --output "\$RUNNER_TEMP\/preview.md"/);
       // The preview script runs with the policy pack and fails the step on a mandatory violation.
-      const script = fs.readFileSync(path.join(ROOT, "scripts", "preview.ts"), "utf8");
+      const script = fs.readFileSync(path.join(ROOT, "scripts", "pipeline", "preview.ts"), "utf8");
       assert.match(script, /"preview", \.\.\.stackArgs\(stack\), "--policy-pack", POLICY_PACK/);
       // The report is posted even when the preview failed: the reviewer sees why on the pull request.
       const comment = steps[steps.indexOf(preview) + 1];
@@ -101,7 +101,7 @@ describe("pipeline", function () {
       assert.match(comment.run, /npm run --silent pr-comment -- --stack "\$STACK" --file "\$RUNNER_TEMP\/preview.md"/);
     });
 
-    it("ci: lint (with the workflow check), types and the tests that need no cluster, on every pull request, without secrets", () => {
+    it("ci: lint (with the workflow check), types, the tests that need no cluster and the providers' tests, on every pull request, without secrets", () => {
       const w = workflow("ci.yml");
       assert.ok(w.on.pull_request && w.on.push);
       assert.deepStrictEqual(w.permissions, { contents: "read" });
@@ -113,12 +113,22 @@ describe("pipeline", function () {
       assert.ok(runs.some((r: string) => r.includes("tests/unit/**/*.test.ts") && r.includes("policy/tests")));
       const lint = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.lint;
       assert.match(lint, /npm run --silent check-workflows/);
+      // The providers against real servers, on a runner whose packages carry Redis 7 and ZooKeeper.
+      const providers = w.jobs.providers;
+      assert.ok(!providers.environment);
+      const install = providers.steps.find((s: any) => s.run?.includes("apt-get install")).run;
+      for (const pkg of ["redis-server", "zookeeper", "openjdk-17-jdk-headless"]) assert.ok(install.includes(pkg), pkg);
+      assert.ok(providers.steps.some((s: any) => s.run?.includes("tests/providers/**/*.test.ts")));
     });
 
-    it("deploy: dev, then staging, then prod, each in its environment, never two at once per stack", () => {
+    it("deploy: the checks, then dev, then staging, then prod, each in its environment, never two at once per stack", () => {
       const w = workflow("deploy.yml");
       assert.deepStrictEqual(w.on.push.branches, ["main"]);
       assert.deepStrictEqual(w.permissions, { contents: "read" });
+      // Nothing deploys unless the checks of ci.yml pass on the same commit.
+      assert.strictEqual(w.jobs.checks.uses, "./.github/workflows/ci.yml");
+      assert.ok("workflow_call" in workflow("ci.yml").on);
+      assert.strictEqual(w.jobs.dev.needs, "checks");
       assert.strictEqual(w.jobs.staging.needs, "dev");
       assert.strictEqual(w.jobs.prod.needs, "staging");
       for (const stack of ["dev", "staging", "prod"]) {
@@ -160,7 +170,13 @@ describe("pipeline", function () {
             });
           const r = await run(
             process.execPath,
-            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "drift.ts"), "--stack", "dev"],
+            [
+              "-r",
+              "ts-node/register/transpile-only",
+              path.join(ROOT, "scripts", "pipeline", "drift.ts"),
+              "--stack",
+              "dev",
+            ],
             {
               env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, MIDDLEWARE_CONFIG_FILE: "" },
             },

@@ -1,8 +1,8 @@
 // The pack against what the program really declares (under Pulumi mocks): the shipped stacks must
 // pass every mandatory policy, so a policy that misfires on our own objects fails here first.
 import * as assert from "assert";
-import { runProgram } from "../support/program";
-import { readStackFile } from "../support/stack-files";
+import { runProgram } from "../../harness/program";
+import { readStackFile } from "../../harness/stack-files";
 import { policies } from "../../policy/policies";
 import { violations } from "../../policy/tests/harness";
 

@@ -1,18 +1,18 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config/section";
 import { createHash } from "crypto";
-import { AUTH_FINGERPRINT_ANNOTATION, CONFIG_HASH_ANNOTATION } from "../../components/specs/config-hash";
+import { AUTH_FINGERPRINT_ANNOTATION, CONFIG_HASH_ANNOTATION } from "../../components/platform/config-hash";
 import { parseStackConfig } from "../../components/config/validate";
-import { AuthFile } from "../../components/auth-secret";
-import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER } from "../../components/specs/zoo-cfg";
-import { ZOOKEEPER_CLIENT_LABEL } from "../../components/zookeeper-ensemble";
-import { Registered, registered } from "../support/mocks";
-import { ProgramRun, runProgram } from "../support/program";
+import { AuthFile } from "../../components/platform/auth-secret";
+import { ZOO_AUTH_LINES, ZOOKEEPER_CLIENT_USER } from "../../components/zookeeper/zoo-cfg";
+import { ZOOKEEPER_CLIENT_LABEL } from "../../components/zookeeper/zookeeper-ensemble";
+import { Registered, registered } from "../../harness/mocks";
+import { ProgramRun, runProgram } from "../../harness/program";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { deployerRbac, scopeOfStackFile } from "../../scripts/deployer-rbac";
-import { ROOT, TEST_SECRETS, readStackFile, testSecretStates } from "../support/stack-files";
+import { deployerRbac, scopeOfStackFile } from "../../scripts/pipeline/deployer-rbac";
+import { ROOT, TEST_SECRETS, readStackFile, testSecretStates } from "../../harness/stack-files";
 
 const T = {
   sts: "kubernetes:apps/v1:StatefulSet",

@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../components/config/validate";
-import { verificationPlan } from "../../components/verification-plan";
-import { rawFromCliConfig } from "../../scripts/verify";
-import { runProgram } from "../support/program";
-import { TEST_SECRETS, readStackFile, testSecretStates } from "../support/stack-files";
+import { verificationPlan } from "../../components/stack/verification-plan";
+import { rawFromCliConfig } from "../../scripts/pipeline/verify";
+import { runProgram } from "../../harness/program";
+import { TEST_SECRETS, readStackFile, testSecretStates } from "../../harness/stack-files";
 
 const secrets = testSecretStates();
 

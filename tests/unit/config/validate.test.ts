@@ -1,10 +1,11 @@
 import * as assert from "assert";
 import { ConfigError } from "../../../components/config/section";
-import { DEFAULT_CLIENT_ACL } from "../../../components/specs/redis-acl";
+
 import { SecretState, configValue } from "../../../components/config/secrets";
 import { SecretKey, StorageMode } from "../../../components/config/settings";
 import { parseStackConfig } from "../../../components/config/validate";
-import { TEST_SECRETS } from "../../support/stack-files";
+import { TEST_SECRETS } from "../../../harness/stack-files";
+import { DEFAULT_CLIENT_ACL } from "../../../components/config/defaults";
 
 type Raw = Record<string, any>;
 

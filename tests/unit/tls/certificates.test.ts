@@ -7,9 +7,9 @@ import * as os from "os";
 import * as path from "path";
 import { dueForRenewal, issueAuthority, issueCertificate } from "../../../components/tls/certificate-logic";
 import { TlsAuthority, TlsCertificate } from "../../../components/tls/certificate";
-import { run } from "../../support/processes";
-import { loadSerialized, serializedProvider } from "../../support/dynamic";
-import { resetRegistered, setMocks } from "../../support/mocks";
+import { run } from "../../../harness/processes";
+import { loadSerialized, serializedProvider } from "../../../harness/dynamic";
+import { resetRegistered, setMocks } from "../../../harness/mocks";
 
 const DAY = 86_400_000;
 

@@ -2,8 +2,8 @@
 // workload, its pods' Secret mounted in every container (sidecars too), the keys only ever as
 // secrets, and the plain-text port present exactly when the stack keeps it.
 import * as assert from "assert";
-import { runProgram } from "../../support/program";
-import { readStackFile } from "../../support/stack-files";
+import { runProgram } from "../../../harness/program";
+import { readStackFile } from "../../../harness/stack-files";
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const isSecret = (v: any) => v && typeof v === "object" && Object.values(v).includes(SECRET_SIG);

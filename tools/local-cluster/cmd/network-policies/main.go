@@ -1,7 +1,7 @@
 // network-policies enforces NetworkPolicy on the local cluster's node: the engine of
 // sigs.k8s.io/kube-network-policies (its informers, its rules, its verdict on each new
 // connection), run as a host process like kube-proxy, since the cluster admits no privileged pod.
-// scripts/install-tools builds it with ../../patches/kube-network-policies.patch: this
+// scripts/install/install-tools builds it with ../../patches/kube-network-policies.patch: this
 // kernel lacks the native nft `queue` expression, so the engine's rules queue packets through the
 // xtables NFQUEUE target instead; and v0.8.0 with NRI off dereferenced its absent NRI plugin for
 // any address its pod informer did not know (crashing, and so dropping every judged connection). Fails closed: if this process dies, new connections to and from

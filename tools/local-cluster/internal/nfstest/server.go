@@ -49,7 +49,7 @@ func Start(t *testing.T) *Server {
 	}
 	for _, tool := range []string{"ganesha.nfsd", "rpcbind"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: run scripts/install-packages", tool)
+			t.Fatalf("%s is not installed: run scripts/install/install-packages", tool)
 		}
 	}
 	if c, err := net.DialTimeout("tcp", "127.0.0.1:111", time.Second); err == nil {
