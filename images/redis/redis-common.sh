@@ -6,7 +6,7 @@ RUN_DIR=${RUN_DIR:-/run/app}
 # The pod's certificate, its key and the workload's authority, where the workload speaks TLS
 # (the program mounts its <workload>-tls Secret here only then).
 TLS_DIR=${TLS_DIR:-/etc/tls}
-# Every file the auth Secret may hold (components/specs/redis-acl.ts AuthFile).
+# Every file the auth Secret may hold (components/platform/auth-files.ts AuthFile).
 AUTH_FILES="password previous-password admin-password replication-password sentinel-password sentinel-peer-password discovery-password handover-password cluster-peers-password metrics-password"
 
 # What redis-cli needs to speak TLS to a server of this workload: this pod's certificate (the
