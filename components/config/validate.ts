@@ -95,6 +95,63 @@ function clientAcl(s: Section): string {
   return v;
 }
 
+/** Where the images go and who pushes and pulls them; the two robot accounts must differ. */
+function registry(root: Section): StackSettings["registry"] {
+  const reg = root.section("registry");
+  // A robot name goes into the pull secret as "user:password", base64: a colon, quote or line break would corrupt it.
+  const robot = /^[^\s"'\\:]+$/;
+  const robotHint =
+    "must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret)";
+  const registry = {
+    server: reg.string("server", undefined, HOST, "the Harbor host, e.g. harbor.example.internal"),
+    project: reg.string(
+      "project",
+      undefined,
+      /^[a-z0-9]+([._-][a-z0-9]+)*$/,
+      "the Harbor project the images are pushed to",
+    ),
+    username: reg.string(
+      "username",
+      undefined,
+      undefined,
+      "a Harbor robot account with push rights on the project (used only by the image build)",
+    ),
+    pullUsername: reg.string(
+      "pullUsername",
+      undefined,
+      undefined,
+      "a Harbor robot account with pull rights only on the project (the pods' imagePullSecret)",
+    ),
+  };
+  for (const k of ["username", "pullUsername"] as const) {
+    if (registry[k] !== "" && !robot.test(registry[k]))
+      reg.fail(k, `${robotHint} (got ${JSON.stringify(registry[k])})`);
+  }
+  const port = /:([0-9]+)$/.exec(registry.server)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    reg.fail("server", `has port ${port}, outside 1-65535`);
+  if (registry.pullUsername !== "" && registry.pullUsername === registry.username) {
+    reg.fail(
+      "pullUsername",
+      "must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account",
+    );
+  }
+  return registry;
+}
+
+function images(root: Section): StackSettings["images"] {
+  const imagesSection = root.section("images");
+  return {
+    baseImage: imagesSection.string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference"),
+    packagesAsOf: imagesSection.string(
+      "packagesAsOf",
+      "",
+      /^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$/,
+      "must be a date, YYYY-MM-DD (the day whose Debian packages the images install)",
+    ),
+  };
+}
+
 function storage(root: Section): StorageSettings {
   const s = root.section("storage");
   const mode = s.oneOf("mode", StorageMode, StorageMode.Nfs);
@@ -377,61 +434,12 @@ export function parseStackConfig(
     DNS_SUBDOMAIN,
     "must be the cluster's DNS domain, e.g. cluster.local (the kubelets' clusterDomain)",
   );
-  const reg = root.section("registry");
-  // A robot name goes into the pull secret as "user:password", base64: a colon, quote or line break would corrupt it.
-  const robot = /^[^\s"'\\:]+$/;
-  const robotHint =
-    "must not contain whitespace, quotes, backslashes or ':' (it becomes user:password in the pull secret)";
-  const registry = {
-    server: reg.string("server", undefined, HOST, "the Harbor host, e.g. harbor.example.internal"),
-    project: reg.string(
-      "project",
-      undefined,
-      /^[a-z0-9]+([._-][a-z0-9]+)*$/,
-      "the Harbor project the images are pushed to",
-    ),
-    username: reg.string(
-      "username",
-      undefined,
-      undefined,
-      "a Harbor robot account with push rights on the project (used only by the image build)",
-    ),
-    pullUsername: reg.string(
-      "pullUsername",
-      undefined,
-      undefined,
-      "a Harbor robot account with pull rights only on the project (the pods' imagePullSecret)",
-    ),
-  };
-  for (const k of ["username", "pullUsername"] as const) {
-    if (registry[k] !== "" && !robot.test(registry[k]))
-      reg.fail(k, `${robotHint} (got ${JSON.stringify(registry[k])})`);
-  }
-  const port = /:([0-9]+)$/.exec(registry.server)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
-    reg.fail("server", `has port ${port}, outside 1-65535`);
-  if (registry.pullUsername !== "" && registry.pullUsername === registry.username) {
-    reg.fail(
-      "pullUsername",
-      "must differ from registry.username: the pods' pull secret must not be able to push images; create a pull-only robot account",
-    );
-  }
-  const imagesSection = root.section("images");
-  const images = {
-    baseImage: imagesSection.string("baseImage", "debian:bookworm-slim", /^[^\s]+$/, "must be an image reference"),
-    packagesAsOf: imagesSection.string(
-      "packagesAsOf",
-      "",
-      /^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$/,
-      "must be a date, YYYY-MM-DD (the day whose Debian packages the images install)",
-    ),
-  };
   const settings: StackSettings = {
     stack,
     namespace,
     clusterDomain,
-    registry,
-    images,
+    registry: registry(root),
+    images: images(root),
     storage: storage(root),
     clientNamespaces: root
       .section("network")
