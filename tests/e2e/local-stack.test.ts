@@ -1062,9 +1062,9 @@ describe("the local stack end to end (scripts/local-stack on the local cluster)"
   });
 
   it("verifies healthy after the failovers, and the next up passes", async () => {
-    await timed("verify after failovers (scripts/local-stack verify)", () =>
-      waitFor("verify to pass", 180_000, async () => ((await stack.run("verify")).code === 0 ? true : undefined), 2000),
-    );
+    // Once, with no retry: each failover test above ends only when its system is whole again, so a
+    // verify that fails here is a finding, not a window to wait out.
+    await timed("verify after failovers (scripts/local-stack verify)", () => ok("verify"));
     await ok("up");
   });
 
