@@ -87,8 +87,18 @@ start_nfs_server() {
       return 1
     fi
   done
-  start_process nfs-server ganesha.nfsd -F -f "$home/nfs/ganesha.conf" -L "$logs/nfs-server-ganesha.log" -p "$run/nfs/ganesha.pid"
-  wait_until nfs-server 60 nfs_answers
+  # ganesha can die just after "NFS SERVER INITIALIZED" when it restarts under clients that were
+  # waiting on it (the fault suite's outage, once, with nothing in its log); a service manager would
+  # start it again, and so does this, twice at most.
+  local attempt
+  for attempt in 1 2 3; do
+    start_process nfs-server ganesha.nfsd -F -f "$home/nfs/ganesha.conf" -L "$logs/nfs-server-ganesha.log" -p "$run/nfs/ganesha.pid"
+    wait_until nfs-server 60 nfs_answers && return 0
+    is_running nfs-server && return 1
+    echo "local-cluster: nfs-server exited while starting (attempt $attempt of 3); the end of its own log:" >&2
+    tail -n 5 "$logs/nfs-server-ganesha.log" >&2
+  done
+  return 1
 }
 
 stop_nfs_server() {
